@@ -1,0 +1,121 @@
+// Command hello is the article's cluster, runnable: run plainly, it is a
+// primary that forks -workers N copies of itself; each worker serves HTTP
+// on -port P through the cluster and answers
+// "hello from worker <id> pid <pid>". The primary stops on SIGINT or
+// SIGTERM and takes its workers with it.
+//
+//	go run ./examples/hello -workers 2 -port 8000
+//	curl localhost:8000
+//
+// Flags fall back to $WORKERS and $PORT (a Node primary that forks this
+// binary passes its script path as the first argument, so workers take
+// their settings from the environment too).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"context"
+
+	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/internal/uv"
+	"github.com/nodecluster/nodecluster/net"
+)
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func main() {
+	fs := flag.NewFlagSet("hello", flag.ContinueOnError)
+	workers := fs.Int("workers", envInt("WORKERS", 2), "number of workers")
+	port := fs.Int("port", envInt("PORT", 8000), "port to serve on")
+	if cluster.IsPrimary {
+		if err := fs.Parse(os.Args[1:]); err != nil {
+			os.Exit(2)
+		}
+	} else {
+		fs.Parse(os.Args[1:]) // a Node primary may pass a script path: ignore what is not a flag
+	}
+	cluster.Run(func() {
+		if cluster.IsPrimary {
+			primary(*workers, *port)
+		} else {
+			serve(*port)
+		}
+	})
+}
+
+func primary(n, port int) {
+	fmt.Printf("primary %d: forking %d workers for port %d\n", os.Getpid(), n, port)
+	cluster.On("listening", func(w *cluster.Worker, addr cluster.Address) {
+		fmt.Printf("worker %d (pid %d) listening on port %d\n", w.ID, w.Process.GetPid(), addr.Port)
+	})
+	cluster.On("exit", func(w *cluster.Worker, code any, sig any) {
+		fmt.Printf("worker %d exited (%v, %v)\n", w.ID, code, sig)
+	})
+	for i := 0; i < n; i++ {
+		if _, err := cluster.Fork(map[string]string{"PORT": strconv.Itoa(port), "WORKERS": strconv.Itoa(n)}); err != nil {
+			fmt.Fprintln(os.Stderr, "fork:", err)
+			os.Exit(1)
+		}
+	}
+	l := uv.Default()
+	l.Ref() // released when the signal arrives
+	w := &signalWaiter{loop: l}
+	go w.wait()
+}
+
+// signalWaiter turns SIGINT/SIGTERM into a clean stop on the loop. Only
+// the primary installs it: a worker that caught SIGTERM would change what
+// worker.kill() reports.
+type signalWaiter struct{ loop *uv.Loop }
+
+func (s *signalWaiter) wait() {
+	pprof.Do(context.Background(), pprof.Labels("node.process", "primary", "node.fn", "signals"), s.run)
+}
+
+func (s *signalWaiter) run(context.Context) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	sig := <-ch
+	signal.Stop(ch)
+	s.loop.Post(func() {
+		fmt.Printf("primary: %v, disconnecting workers\n", sig)
+		cluster.Disconnect(func() { fmt.Println("primary: all workers gone") })
+		s.loop.Unref()
+	})
+}
+
+func serve(port int) {
+	id := cluster.CurrentWorker().ID
+	body := fmt.Sprintf("hello from worker %d pid %d\n", id, os.Getpid())
+	resp := []byte(fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body))
+	srv := net.CreateServer(func(s *net.Socket) {
+		var req []byte
+		s.On("data", func(b []byte) {
+			req = append(req, b...)
+			if strings.Contains(string(req), "\r\n\r\n") {
+				s.End(resp)
+			}
+		})
+	})
+	srv.On("error", func(err error) {
+		fmt.Fprintf(os.Stderr, "worker %d: %v\n", id, err)
+		os.Exit(1)
+	})
+	if err := srv.Listen(port); err != nil {
+		fmt.Fprintf(os.Stderr, "worker %d: %v\n", id, err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,716 @@
+package childprocess
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/nodecluster/nodecluster/internal/events"
+	"github.com/nodecluster/nodecluster/internal/uv"
+)
+
+// Conversion turns a handle into what goes over the channel and back, for
+// one value of the NODE_HANDLE envelope's "type".
+//
+// Mirrors lib/internal/child_process.js:/^const handleConversion = {/.
+type Conversion struct {
+	// Send returns the stream whose descriptor goes with the message, or
+	// nil to send the message without it.
+	Send func(t *Target, message *Object, handle any, opts SendOptions) *uv.Stream
+	// Got builds what the receiver's message listener gets from the
+	// stream and calls emit with it.
+	Got func(t *Target, message *Object, handle *uv.Stream, emit func(any))
+	// PostSend runs after a successful write (target set) or a failed one
+	// (target nil).
+	PostSend func(message *Object, handle *uv.Stream, opts SendOptions, cb func(error), t *Target)
+}
+
+// HandleTyper is implemented by values that can be sent with a message
+// (net.Socket, net.Server); HandleType names their Conversion.
+type HandleTyper interface{ HandleType() string }
+
+// handleConversion holds the conversions by type; net registers
+// "net.Socket" and "net.Server" when it loads.
+var handleConversion = map[string]*Conversion{
+	"net.Native": {
+		Send: func(t *Target, message *Object, handle any, opts SendOptions) *uv.Stream {
+			s, _ := handle.(*uv.Stream)
+			return s
+		},
+		Got: func(t *Target, message *Object, handle *uv.Stream, emit func(any)) { emit(handle) },
+	},
+}
+
+// RegisterConversion adds the conversion for a handle type.
+func RegisterConversion(typ string, c *Conversion) { handleConversion[typ] = c }
+
+// MaxHandleRetransmissions is how often a NACKed net.Socket is resent.
+const MaxHandleRetransmissions = 3
+
+// ChildProcess is the primary's view of a child: its pid, its exit, and
+// (through the embedded Target) its IPC channel.
+//
+// Mirrors lib/internal/child_process.js ChildProcess().
+type ChildProcess struct {
+	*Target
+
+	Pid        int
+	ExitCode   *int   // nil until the child exited normally (JS null)
+	SignalCode string // "" until the child died of a signal (JS null)
+	Killed     bool
+	SpawnFile  string
+	SpawnArgs  []string
+
+	proc        *os.Process
+	exited      bool
+	exitStatus  exitStatus
+	exitWaiting bool // exit seen, waiting for the channel's EOF first
+	handleRefd  bool
+	closesNeed  int
+	closesGot   int
+}
+
+type exitStatus struct {
+	code   int
+	signal string
+	err    error
+}
+
+// Kill sends a signal by name ("SIGTERM" when empty) and reports whether
+// it was delivered.
+//
+// Mirrors lib/internal/child_process.js ChildProcess.prototype.kill().
+func (c *ChildProcess) Kill(sig string) bool {
+	if sig == "" {
+		sig = "SIGTERM"
+	}
+	s, ok := signalByName(sig)
+	if !ok {
+		panic(&ErrnoError{Code: "ERR_UNKNOWN_SIGNAL", Message: fmt.Sprintf("Unknown signal: %s", sig)})
+	}
+	if c.proc == nil || c.exited {
+		return false
+	}
+	if err := c.proc.Signal(s); err != nil {
+		if errors.Is(err, os.ErrProcessDone) {
+			return false
+		}
+		c.Emit("error", &ErrnoError{Code: "EPERM", Syscall: "kill", Message: "kill EPERM"})
+		return false
+	}
+	c.Killed = true
+	return true
+}
+
+// Ref keeps the loop alive until the child exits (the default).
+//
+// Mirrors lib/internal/child_process.js ChildProcess.prototype.ref().
+func (c *ChildProcess) Ref() {
+	if !c.handleRefd && !c.exited {
+		c.handleRefd = true
+		c.loop().Ref()
+	}
+}
+
+// Unref lets the loop end while the child runs.
+//
+// Mirrors lib/internal/child_process.js ChildProcess.prototype.unref().
+func (c *ChildProcess) Unref() {
+	if c.handleRefd {
+		c.handleRefd = false
+		c.loop().Unref()
+	}
+}
+
+// Control is what target.channel holds: ref and unref for the channel,
+// counted for listeners and writes in flight unless set explicitly.
+//
+// Mirrors lib/internal/child_process.js Control().
+type Control struct {
+	stream      *uv.Stream
+	refs        int
+	explicit    bool
+	pendingMsgs [][3]any
+}
+
+// refCounted takes one counted reference.
+//
+// Mirrors lib/internal/child_process.js Control.refCounted().
+func (c *Control) refCounted() {
+	c.refs++
+	if c.refs == 1 && !c.explicit {
+		c.stream.Ref()
+	}
+}
+
+// unrefCounted drops one counted reference.
+//
+// Mirrors lib/internal/child_process.js Control.unrefCounted().
+func (c *Control) unrefCounted() {
+	c.refs--
+	if c.refs == 0 && !c.explicit {
+		c.stream.Unref()
+	}
+}
+
+// Ref keeps the process alive while the channel is open.
+//
+// Mirrors lib/internal/child_process.js Control.ref().
+func (c *Control) Ref() { c.explicit = true; c.stream.Ref() }
+
+// Unref lets the process end with the channel open.
+//
+// Mirrors lib/internal/child_process.js Control.unref().
+func (c *Control) Unref() { c.explicit = true; c.stream.Unref() }
+
+// Fd is the channel's descriptor.
+//
+// Mirrors lib/internal/child_process.js Control.fd().
+func (c *Control) Fd() int { return c.stream.Fd() }
+
+// SendOptions are target.send's options.
+type SendOptions struct {
+	SwallowErrors bool
+	KeepOpen      bool
+}
+
+type queued struct {
+	message any
+	handle  any
+	opts    SendOptions
+	cb      func(error)
+}
+
+type pendingMessage struct {
+	message    any
+	handle     *uv.Stream
+	opts       SendOptions
+	cb         func(error)
+	retransmit int
+}
+
+// Target is what setupChannel equips with a channel: the process object in
+// a worker, a ChildProcess in the primary. It emits "message",
+// "internalMessage", "disconnect" and "error".
+type Target struct {
+	events.EventEmitter
+
+	// Channel is target.channel: non-nil until the channel is really
+	// closed.
+	Channel *Control
+	// Connected is target.connected: false as soon as disconnect is asked.
+	Connected bool
+
+	lp             *uv.Loop
+	stream         *uv.Stream
+	handleQueue    []queued
+	queueActive    bool // _handleQueue !== null
+	pendingMessage *pendingMessage
+	jsonBuffer     []byte
+	buffering      bool
+	pendingHandle  *uv.Stream
+	wbuf           []byte
+
+	// OnChannelClosed runs once the channel's end has been handled
+	// (maybeClose's count, and the primary's wait before "exit").
+	onChannelClosed []func()
+	closed          bool
+}
+
+func (t *Target) loop() *uv.Loop { return t.lp }
+
+// Loop is the loop the channel runs on.
+func (t *Target) Loop() *uv.Loop { return t.lp }
+
+// ErrnoError is a Node error with a code (ERR_IPC_CHANNEL_CLOSED,
+// EPIPE...), the fields Node's errors carry.
+type ErrnoError struct {
+	Code    string
+	Errno   int
+	Syscall string
+	Message string
+}
+
+func (e *ErrnoError) Error() string {
+	if e.Message != "" {
+		return e.Message
+	}
+	return e.Syscall + " " + e.Code
+}
+
+var (
+	// ErrIPCChannelClosed is sending on a closed channel.
+	ErrIPCChannelClosed = &ErrnoError{Code: "ERR_IPC_CHANNEL_CLOSED", Message: "Channel closed"}
+	// ErrIPCDisconnected is disconnecting twice.
+	ErrIPCDisconnected = &ErrnoError{Code: "ERR_IPC_DISCONNECTED", Message: "IPC channel is already disconnected"}
+)
+
+// ChannelError reports a line on the channel that could not be parsed.
+//
+// DEVIATION(fix): Node v20 throws the SyntaxError from JSON.parse and the
+// process dies; the port reports it as this error and keeps reading.
+type ChannelError struct {
+	Err error
+}
+
+func (e *ChannelError) Error() string {
+	return "malformed message on the IPC channel: " + e.Err.Error()
+}
+func (e *ChannelError) Unwrap() error { return e.Err }
+
+// ReproduceNodeJSONCrash, when true, makes a malformed channel line throw
+// as in Node v20 (the process dies with exit code 1) instead of being
+// reported and dropped.
+var ReproduceNodeJSONCrash = os.Getenv("NODECLUSTER_REPRODUCE_V20") == "all" || containsWord(os.Getenv("NODECLUSTER_REPRODUCE_V20"), "malformed-line")
+
+func containsWord(list, w string) bool {
+	start := 0
+	for i := 0; i <= len(list); i++ {
+		if i == len(list) || list[i] == ',' {
+			if list[start:i] == w {
+				return true
+			}
+			start = i + 1
+		}
+	}
+	return false
+}
+
+// setupChannel equips target with the channel on fd: it starts reading
+// JSON lines, dispatches internal and user messages, and installs send,
+// disconnect and the NODE_HANDLE machinery.
+//
+// DEVIATION(shape): Node's setupChannel is one closure; its inner
+// functions are methods of Target here.
+//
+// Mirrors lib/internal/child_process.js setupChannel().
+func setupChannel(target *Target, l *uv.Loop, stream *uv.Stream) *Control {
+	control := &Control{stream: stream}
+	target.lp = l
+	target.stream = stream
+	target.Channel = control
+	target.handleQueue = nil
+	target.queueActive = false
+	target.pendingMessage = nil
+
+	stream.OnRead = target.onread
+	target.On("internalMessage", target.onInternalMessage)
+	target.On("newListener", target.onNewListener)
+	target.Connected = true
+	stream.ReadStart()
+	return control
+}
+
+// onread parses what arrived into messages and hands each on, giving a
+// received descriptor to the NODE_HANDLE message it came with; at the
+// channel's end it disconnects.
+//
+// Mirrors lib/internal/child_process.js setupChannel() inner channel.onread().
+func (t *Target) onread(data []byte, fd int, err error) {
+	if err != nil {
+		t.buffering = false
+		if t.Connected {
+			t.Disconnect()
+		}
+		// A disconnect still waiting for an ACK can no longer get one.
+		t.disconnect()
+		t.stream.OnRead = nil
+		t.stream.Close(nil)
+		t.Channel = nil
+		t.channelClosed()
+		return
+	}
+	if fd >= 0 {
+		s, serr := uv.StreamFromFd(t.lp, fd)
+		if serr == nil {
+			if t.pendingHandle != nil {
+				t.pendingHandle.Close(nil)
+			}
+			t.pendingHandle = s
+		}
+	}
+	parseChannelMessages(t, data, t.dispatch)
+}
+
+func (t *Target) dispatch(message any, perr error) {
+	if perr != nil {
+		if ReproduceNodeJSONCrash {
+			panic(perr)
+		}
+		cerr := &ChannelError{Err: perr}
+		t.lp.NextTick(func() { t.emitChannelError(cerr) })
+		return
+	}
+	if isInternal(message) {
+		m := message.(*Object)
+		if cmd, _ := m.String("cmd"); cmd == "NODE_HANDLE" {
+			h := t.pendingHandle
+			t.pendingHandle = nil
+			t.handleMessage(message, h, true)
+		} else {
+			t.handleMessage(message, nil, true)
+		}
+	} else {
+		t.handleMessage(message, nil, false)
+	}
+}
+
+// emitChannelError reports a malformed line as an "error" event when the
+// target has listeners, and on stderr otherwise; it never ends the
+// process.
+func (t *Target) emitChannelError(err *ChannelError) {
+	if t.ListenerCount("error") > 0 {
+		t.Emit("error", err)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "(nodecluster:%d) %v\n", os.Getpid(), err)
+}
+
+// channelClosed runs the waiters for the channel's end once.
+func (t *Target) channelClosed() {
+	if t.closed {
+		return
+	}
+	t.closed = true
+	for _, fn := range t.onChannelClosed {
+		fn()
+	}
+	t.onChannelClosed = nil
+}
+
+// onInternalMessage resumes sending after NODE_HANDLE_ACK or _NACK, and
+// for a NODE_HANDLE acknowledges it (or NACKs a missing descriptor),
+// converts the handle and passes the inner message on.
+//
+// Mirrors lib/internal/child_process.js:/target\.on\(.internalMessage., function/.
+func (t *Target) onInternalMessage(message any, handle any) {
+	m, _ := message.(*Object)
+	cmd, _ := m.String("cmd")
+	if cmd == "NODE_HANDLE_ACK" || cmd == "NODE_HANDLE_NACK" {
+		if t.pendingMessage != nil {
+			if cmd == "NODE_HANDLE_ACK" {
+				t.closePendingHandle()
+			} else {
+				n := t.pendingMessage.retransmit
+				t.pendingMessage.retransmit++
+				if n == MaxHandleRetransmissions {
+					t.closePendingHandle()
+					fmt.Fprintf(os.Stderr, "(node:%d) SentHandleNotReceivedWarning: Handle did not reach the receiving process correctly\n", os.Getpid())
+				}
+			}
+		}
+		queue := t.handleQueue
+		t.handleQueue = nil
+		t.queueActive = false
+		if p := t.pendingMessage; p != nil {
+			t.pendingMessage = nil
+			t.send(p.message, p.handle, p.opts, p.cb)
+		}
+		for _, q := range queue {
+			t.send(q.message, q.handle, q.opts, q.cb)
+		}
+		if !t.Connected && t.Channel != nil && !t.queueActive {
+			t.disconnect()
+		}
+		return
+	}
+	if cmd != "NODE_HANDLE" {
+		return
+	}
+	h, _ := handle.(*uv.Stream)
+	if h == nil {
+		t.send(NewObject("cmd", "NODE_HANDLE_NACK"), nil, SendOptions{SwallowErrors: true}, nil)
+		return
+	}
+	t.send(NewObject("cmd", "NODE_HANDLE_ACK"), nil, SendOptions{SwallowErrors: true}, nil)
+	typ, _ := m.String("type")
+	obj := handleConversion[typ]
+	if obj == nil {
+		h.Close(nil)
+		t.emitChannelError(&ChannelError{Err: fmt.Errorf("NODE_HANDLE of unknown type %q", typ)})
+		return
+	}
+	inner := m.Value("msg")
+	obj.Got(t, m, h, func(converted any) {
+		t.handleMessage(inner, converted, isInternal(inner))
+	})
+}
+
+// onNewListener delivers user messages that arrived before anyone
+// listened for "message".
+//
+// Mirrors lib/internal/child_process.js:/target\.on\(.newListener., function/.
+func (t *Target) onNewListener(name string) {
+	t.lp.NextTick(func() {
+		if t.Channel == nil || t.ListenerCount("message") == 0 {
+			return
+		}
+		msgs := t.Channel.pendingMsgs
+		if len(msgs) == 0 {
+			return
+		}
+		t.Channel.pendingMsgs = nil
+		for _, m := range msgs {
+			t.Emit(m[0].(string), m[1], m[2])
+		}
+	})
+}
+
+// Send sends a message (any JSON-able value), with an optional handle, and
+// calls cb once it is written. It returns false when the channel is
+// backed up or closed.
+//
+// Mirrors lib/internal/child_process.js setupChannel() inner target.send().
+func (t *Target) Send(message any, handle any, opts SendOptions, cb func(error)) bool {
+	if t.Connected {
+		return t.send(message, handle, opts, cb)
+	}
+	ex := ErrIPCChannelClosed
+	if cb != nil {
+		t.lp.NextTick(func() { cb(ex) })
+	} else {
+		t.lp.NextTick(func() { t.Emit("error", ex) })
+	}
+	return false
+}
+
+// send writes a message, wrapping it in a NODE_HANDLE envelope when a
+// handle goes with it, or queues it behind a handle still waiting for its
+// ACK.
+//
+// Mirrors lib/internal/child_process.js setupChannel() inner target._send().
+func (t *Target) send(message any, handle any, opts SendOptions, cb func(error)) bool {
+	var obj *Conversion
+	var stream *uv.Stream
+	if handle != nil {
+		typ := handleType(handle)
+		if typ == "" {
+			panic(&ErrnoError{Code: "ERR_INVALID_HANDLE_TYPE", Message: "This handle type cannot be sent"})
+		}
+		envelope := NewObject("cmd", "NODE_HANDLE", "type", typ, "msg", message)
+		if t.queueActive {
+			t.handleQueue = append(t.handleQueue, queued{message: message, handle: handle, opts: opts, cb: cb})
+			return len(t.handleQueue) == 1
+		}
+		obj = handleConversion[typ]
+		stream = obj.Send(t, envelope, handle, opts)
+		if stream == nil {
+			// Sent twice, or no descriptor behind it: the text alone.
+		} else {
+			message = envelope
+		}
+	} else if t.queueActive && !isAckOrNack(message) {
+		t.handleQueue = append(t.handleQueue, queued{message: message, opts: opts, cb: cb})
+		return len(t.handleQueue) == 1
+	}
+
+	fd := -1
+	if stream != nil {
+		fd = stream.Fd()
+	}
+	sync, err := t.writeChannelMessage(message, fd, cb)
+	if err == nil {
+		if stream != nil {
+			if !t.queueActive {
+				t.queueActive = true
+				t.handleQueue = t.handleQueue[:0]
+			}
+			if obj != nil && obj.PostSend != nil {
+				obj.PostSend(message.(*Object), stream, opts, cb, t)
+			}
+		}
+		if sync && cb != nil {
+			t.lp.NextTick(func() { cb(nil) })
+		}
+	} else {
+		if obj != nil && obj.PostSend != nil && stream != nil {
+			obj.PostSend(nil, stream, opts, cb, nil)
+		}
+		if !opts.SwallowErrors {
+			ex := &ErrnoError{Code: errnoName(err), Syscall: "write", Message: "write " + errnoName(err)}
+			if cb != nil {
+				t.lp.NextTick(func() { cb(ex) })
+			} else {
+				t.lp.NextTick(func() { t.Emit("error", ex) })
+			}
+		}
+	}
+	return t.stream.WriteQueueSize() < 65536*2
+}
+
+// SetPendingMessage records a sent net.Socket handle until its ACK, so a
+// NACK can resend it (handleConversion['net.Socket'].postSend).
+func (t *Target) SetPendingMessage(message any, handle *uv.Stream, opts SendOptions, cb func(error)) {
+	inner := message
+	if m, ok := message.(*Object); ok {
+		inner = m.Value("msg")
+	}
+	t.pendingMessage = &pendingMessage{message: inner, handle: handle, opts: opts, cb: cb}
+}
+
+func isAckOrNack(message any) bool {
+	m, ok := message.(*Object)
+	if !ok {
+		return false
+	}
+	cmd, _ := m.String("cmd")
+	return cmd == "NODE_HANDLE_ACK" || cmd == "NODE_HANDLE_NACK"
+}
+
+func handleType(handle any) string {
+	switch h := handle.(type) {
+	case *uv.Stream:
+		return "net.Native"
+	case HandleTyper:
+		return h.HandleType()
+	}
+	return ""
+}
+
+// Disconnect stops new messages at once and closes the channel once the
+// queue behind an unacknowledged handle has drained.
+//
+// Mirrors lib/internal/child_process.js setupChannel() inner target.disconnect().
+func (t *Target) Disconnect() {
+	if !t.Connected {
+		t.Emit("error", ErrIPCDisconnected)
+		return
+	}
+	t.Connected = false
+	if !t.queueActive {
+		t.disconnect()
+	}
+}
+
+// disconnect really closes the channel and emits "disconnect" on the next
+// tick, or after the message being read, when one is half read.
+//
+// Mirrors lib/internal/child_process.js setupChannel() inner target._disconnect().
+func (t *Target) disconnect() {
+	if t.Channel == nil {
+		return
+	}
+	t.Channel = nil
+	if t.pendingMessage != nil {
+		t.closePendingHandle()
+	}
+	fired := false
+	finish := func() {
+		if fired {
+			return
+		}
+		fired = true
+		t.stream.Close(nil)
+		t.Emit("disconnect")
+		t.channelClosed()
+	}
+	if t.buffering {
+		t.Once("message", finish)
+		t.Once("internalMessage", finish)
+		return
+	}
+	t.lp.NextTick(finish)
+}
+
+// emit delivers a message event now, or keeps a user message until
+// someone listens for "message".
+//
+// Mirrors lib/internal/child_process.js setupChannel() inner emit().
+func (t *Target) emit(event string, message any, handle any) {
+	if event == "internalMessage" || t.ListenerCount("message") > 0 {
+		t.Emit(event, message, handle)
+		return
+	}
+	if t.Channel != nil {
+		t.Channel.pendingMsgs = append(t.Channel.pendingMsgs, [3]any{event, message, handle})
+	}
+}
+
+// handleMessage schedules a message's event for the next tick, while the
+// channel is open.
+//
+// Mirrors lib/internal/child_process.js setupChannel() inner handleMessage().
+func (t *Target) handleMessage(message any, handle any, internal bool) {
+	if t.Channel == nil {
+		if h, ok := handle.(*uv.Stream); ok && h != nil {
+			h.Close(nil)
+		}
+		return
+	}
+	event := "message"
+	if internal {
+		event = "internalMessage"
+	}
+	t.lp.NextTick(func() { t.emit(event, message, handle) })
+}
+
+// closePendingHandle closes a sent handle once it is acknowledged.
+//
+// Mirrors lib/internal/child_process.js closePendingHandle().
+func (t *Target) closePendingHandle() {
+	if h := t.pendingMessage.handle; h != nil {
+		h.Close(nil)
+	}
+	t.pendingMessage = nil
+}
+
+// isInternal tells Node's own messages (cmd a string longer than "NODE_"
+// that starts with it) from user messages.
+//
+// Mirrors lib/internal/child_process.js isInternal().
+func isInternal(message any) bool {
+	m, ok := message.(*Object)
+	if !ok || m == nil {
+		return false
+	}
+	cmd, ok := m.String("cmd")
+	return ok && len(cmd) > len("NODE_") && cmd[:len("NODE_")] == "NODE_"
+}
+
+// IsInternal reports whether a message is one of Node's internal ones.
+func IsInternal(message any) bool { return isInternal(message) }
+
+// maybeClose emits "close" once the child has exited and its channel has
+// closed.
+//
+// Mirrors lib/internal/child_process.js maybeClose().
+func (c *ChildProcess) maybeClose() {
+	c.closesGot++
+	if c.closesGot == c.closesNeed {
+		c.Emit("close", exitCodeValue(c.ExitCode), signalValue(c.SignalCode))
+	}
+}
+
+func exitCodeValue(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func signalValue(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// Send sends a message and optional handle to the child, calling cb once
+// written (child.send(message, handle, cb)).
+func (c *ChildProcess) Send(message any, handle any, cb func(error)) bool {
+	return c.Target.Send(message, handle, SendOptions{}, cb)
+}
+
+// SendRaw is Send without a callback, as sendHelper calls it.
+func (c *ChildProcess) SendRaw(message *Object, handle any) bool {
+	return c.Target.Send(message, handle, SendOptions{}, nil)
+}
+
+// IsConnected is child.connected.
+func (c *ChildProcess) IsConnected() bool { return c.Connected }
+
+// Exited returns exitCode and signalCode (nil and "" while running).
+func (c *ChildProcess) Exited() (*int, string) { return c.ExitCode, c.SignalCode }
+
+// GetPid is child.pid.
+func (c *ChildProcess) GetPid() int { return c.Pid }

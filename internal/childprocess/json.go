@@ -1,0 +1,751 @@
+package childprocess
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// This file holds the JSON that Node's channel speaks: JSON.parse and
+// JSON.stringify semantics, not encoding/json's. Objects keep their key
+// order, a key can hold undefined (and is then left out when stringified,
+// as JS does), nothing is HTML-escaped, and numbers print as JS prints
+// them. It has no JS counterpart: V8 implements JSON in C++.
+
+type undefinedType struct{}
+
+// Undefined is JS undefined: a key set to it is present for Get but left
+// out by JSON.stringify, and prints as "undefined" in template strings.
+var Undefined any = undefinedType{}
+
+func (undefinedType) String() string { return "undefined" }
+
+// Object is a JS plain object with its keys in insertion order.
+type Object struct {
+	keys []string
+	vals []any
+}
+
+// NewObject builds an object from key, value pairs, in that order.
+func NewObject(kv ...any) *Object {
+	o := &Object{keys: make([]string, 0, len(kv)/2), vals: make([]any, 0, len(kv)/2)}
+	for i := 0; i+1 < len(kv); i += 2 {
+		o.Set(kv[i].(string), kv[i+1])
+	}
+	return o
+}
+
+// Len is the number of keys.
+func (o *Object) Len() int { return len(o.keys) }
+
+// Keys returns the keys in order.
+func (o *Object) Keys() []string { return o.keys }
+
+// Get returns a key's value, and whether the key exists (a key holding
+// Undefined exists).
+func (o *Object) Get(k string) (any, bool) {
+	if o == nil {
+		return Undefined, false
+	}
+	for i, key := range o.keys {
+		if key == k {
+			return o.vals[i], true
+		}
+	}
+	return Undefined, false
+}
+
+// Value returns a key's value, or Undefined, as JS property access does.
+func (o *Object) Value(k string) any {
+	v, _ := o.Get(k)
+	return v
+}
+
+// Set sets a key, keeping its place when it already exists, as JS
+// assignment and object spread do.
+func (o *Object) Set(k string, v any) *Object {
+	for i, key := range o.keys {
+		if key == k {
+			o.vals[i] = v
+			return o
+		}
+	}
+	o.keys = append(o.keys, k)
+	o.vals = append(o.vals, v)
+	return o
+}
+
+// Delete removes a key (the delete operator).
+func (o *Object) Delete(k string) {
+	for i, key := range o.keys {
+		if key == k {
+			o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
+			o.vals = append(o.vals[:i:i], o.vals[i+1:]...)
+			return
+		}
+	}
+}
+
+// Assign copies every key of src into o, in src's order (Object.assign and
+// object spread).
+func (o *Object) Assign(src *Object) *Object {
+	if src == nil {
+		return o
+	}
+	for i, k := range src.keys {
+		o.Set(k, src.vals[i])
+	}
+	return o
+}
+
+// Clone is a shallow copy.
+func (o *Object) Clone() *Object {
+	if o == nil {
+		return nil
+	}
+	return &Object{keys: append([]string(nil), o.keys...), vals: append([]any(nil), o.vals...)}
+}
+
+// String returns a key's value when it is a string.
+func (o *Object) String(k string) (string, bool) {
+	s, ok := o.Value(k).(string)
+	return s, ok
+}
+
+// Number returns a key's value when it is a number.
+func (o *Object) Number(k string) (float64, bool) {
+	return toFloat(o.Value(k))
+}
+
+// Int returns a key's numeric value as an int, or def when absent or not
+// a number.
+func (o *Object) Int(k string, def int) int {
+	if f, ok := toFloat(o.Value(k)); ok {
+		return int(f)
+	}
+	return def
+}
+
+// Bool returns a key's value when it is a boolean.
+func (o *Object) Bool(k string) (bool, bool) {
+	b, ok := o.Value(k).(bool)
+	return b, ok
+}
+
+// Object returns a key's value when it is an object.
+func (o *Object) Object(k string) *Object {
+	v, _ := o.Value(k).(*Object)
+	return v
+}
+
+// MarshalJSON lets encoding/json print an Object in order.
+func (o *Object) MarshalJSON() ([]byte, error) { return AppendJSON(nil, o) }
+
+// JSON is JSON.stringify(o).
+func (o *Object) JSONString() string {
+	b, _ := AppendJSON(nil, o)
+	return string(b)
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	case uint32:
+		return float64(n), true
+	case float32:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+// ToJSString converts a value as a JS template string does (`${v}`):
+// undefined, null, numbers without a trailing .0, booleans.
+func ToJSString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case undefinedType:
+		return "undefined"
+	case string:
+		return x
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	case *Object:
+		return "[object Object]"
+	}
+	if f, ok := toFloat(v); ok {
+		return string(appendNumber(nil, f))
+	}
+	return fmt.Sprint(v)
+}
+
+// AppendJSON appends JSON.stringify(v) to b. Keys holding Undefined are
+// left out; Undefined in an array prints null, as JS does. Values that are
+// not JS values are encoded with encoding/json without HTML escaping.
+func AppendJSON(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case undefinedType:
+		return append(b, "null"...), nil
+	case bool:
+		if x {
+			return append(b, "true"...), nil
+		}
+		return append(b, "false"...), nil
+	case string:
+		return appendString(b, x), nil
+	case *Object:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '{')
+		first := true
+		for i, k := range x.keys {
+			val := x.vals[i]
+			if _, ok := val.(undefinedType); ok {
+				continue
+			}
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = appendString(b, k)
+			b = append(b, ':')
+			var err error
+			if b, err = AppendJSON(b, val); err != nil {
+				return b, err
+			}
+		}
+		return append(b, '}'), nil
+	case []any:
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = AppendJSON(b, e); err != nil {
+				return b, err
+			}
+		}
+		return append(b, ']'), nil
+	case json.RawMessage:
+		return append(b, x...), nil
+	}
+	if f, ok := toFloat(v); ok {
+		return appendNumber(b, f), nil
+	}
+	// Any other Go value: encoding/json, without its HTML escaping.
+	raw, err := marshalNoEscape(v)
+	if err != nil {
+		return b, err
+	}
+	return append(b, raw...), nil
+}
+
+func marshalNoEscape(v any) ([]byte, error) {
+	var buf jsonBuf
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	out := buf.b
+	if n := len(out); n > 0 && out[n-1] == '\n' {
+		out = out[:n-1]
+	}
+	// encoding/json escapes U+2028 and U+2029 always; JSON.stringify does not.
+	return unescapeLineSeps(out), nil
+}
+
+type jsonBuf struct{ b []byte }
+
+func (j *jsonBuf) Write(p []byte) (int, error) { j.b = append(j.b, p...); return len(p), nil }
+
+func unescapeLineSeps(b []byte) []byte {
+	out := b[:0:0]
+	for i := 0; i < len(b); i++ {
+		if b[i] == '\\' && i+5 < len(b) && b[i+1] == 'u' && b[i+2] == '2' && b[i+3] == '0' && b[i+4] == '2' && (b[i+5] == '8' || b[i+5] == '9') {
+			// Only when this backslash is not itself escaped.
+			bs := 0
+			for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
+				bs++
+			}
+			if bs%2 == 0 {
+				if b[i+5] == '8' {
+					out = append(out, "\u2028"...)
+				} else {
+					out = append(out, "\u2029"...)
+				}
+				i += 5
+				continue
+			}
+		}
+		out = append(out, b[i])
+	}
+	return out
+}
+
+// appendNumber prints a number as JS's Number.prototype.toString does
+// (NaN and the infinities become null, as JSON.stringify makes them).
+func appendNumber(b []byte, f float64) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, "null"...)
+	}
+	if f == 0 {
+		return append(b, '0')
+	}
+	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
+		return strconv.AppendFloat(b, f, 'f', -1, 64)
+	}
+	a := math.Abs(f)
+	if a >= 1e-6 && a < 1e21 {
+		return strconv.AppendFloat(b, f, 'f', -1, 64)
+	}
+	s := strconv.FormatFloat(f, 'e', -1, 64) // 1.5e-07
+	mant, exp, _ := cut(s, 'e')
+	sign := exp[0]
+	exp = trimLeftZeros(exp[1:])
+	b = append(b, mant...)
+	b = append(b, 'e')
+	if sign == '-' {
+		b = append(b, '-')
+	} else {
+		b = append(b, '+')
+	}
+	return append(b, exp...)
+}
+
+func cut(s string, c byte) (string, string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+func trimLeftZeros(s string) string {
+	for len(s) > 1 && s[0] == '0' {
+		s = s[1:]
+	}
+	return s
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString quotes s as JSON.stringify does: only ", \ and control
+// characters are escaped. Bytes that are not UTF-8 become U+FFFD, as they
+// would have on the way into a JS string.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"':
+				b = append(b, '\\', '"')
+			case '\\':
+				b = append(b, '\\', '\\')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, "\ufffd"...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// ErrSyntax is the SyntaxError JSON.parse throws.
+var ErrSyntax = errors.New("SyntaxError")
+
+// SyntaxError describes a line JSON.parse rejected.
+type SyntaxError struct {
+	Msg  string
+	Line []byte
+}
+
+func (e *SyntaxError) Error() string {
+	line := e.Line
+	if len(line) > 80 {
+		line = append(line[:77:77], "..."...)
+	}
+	return fmt.Sprintf("SyntaxError: %s in JSON %q", e.Msg, line)
+}
+
+func (e *SyntaxError) Unwrap() error { return ErrSyntax }
+
+// ParseJSON is JSON.parse: objects become *Object (in key order), numbers
+// float64, arrays []any, null nil.
+func ParseJSON(data []byte) (any, error) {
+	p := parser{s: data}
+	p.ws()
+	v, err := p.value(0)
+	if err != nil {
+		return nil, &SyntaxError{Msg: err.Error(), Line: append([]byte(nil), data...)}
+	}
+	p.ws()
+	if p.i != len(p.s) {
+		return nil, &SyntaxError{Msg: fmt.Sprintf("Unexpected non-whitespace character after JSON at position %d", p.i), Line: append([]byte(nil), data...)}
+	}
+	return v, nil
+}
+
+type parser struct {
+	s []byte
+	i int
+}
+
+func (p *parser) ws() {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) errf(format string, a ...any) error {
+	return fmt.Errorf(format, a...)
+}
+
+func (p *parser) value(depth int) (any, error) {
+	if depth > 1000 {
+		return nil, p.errf("Maximum nesting depth exceeded")
+	}
+	if p.i >= len(p.s) {
+		return nil, p.errf("Unexpected end of JSON input")
+	}
+	switch c := p.s[p.i]; {
+	case c == '{':
+		p.i++
+		o := &Object{}
+		p.ws()
+		if p.i < len(p.s) && p.s[p.i] == '}' {
+			p.i++
+			return o, nil
+		}
+		for {
+			p.ws()
+			if p.i >= len(p.s) || p.s[p.i] != '"' {
+				return nil, p.unexpected()
+			}
+			k, err := p.str()
+			if err != nil {
+				return nil, err
+			}
+			p.ws()
+			if p.i >= len(p.s) || p.s[p.i] != ':' {
+				return nil, p.unexpected()
+			}
+			p.i++
+			p.ws()
+			v, err := p.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			o.Set(k, v) // a repeated key keeps its first place, as in JS
+			p.ws()
+			if p.i >= len(p.s) {
+				return nil, p.errf("Unexpected end of JSON input")
+			}
+			if p.s[p.i] == ',' {
+				p.i++
+				continue
+			}
+			if p.s[p.i] == '}' {
+				p.i++
+				return o, nil
+			}
+			return nil, p.unexpected()
+		}
+	case c == '[':
+		p.i++
+		arr := []any{}
+		p.ws()
+		if p.i < len(p.s) && p.s[p.i] == ']' {
+			p.i++
+			return arr, nil
+		}
+		for {
+			p.ws()
+			v, err := p.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			arr = append(arr, v)
+			p.ws()
+			if p.i >= len(p.s) {
+				return nil, p.errf("Unexpected end of JSON input")
+			}
+			if p.s[p.i] == ',' {
+				p.i++
+				continue
+			}
+			if p.s[p.i] == ']' {
+				p.i++
+				return arr, nil
+			}
+			return nil, p.unexpected()
+		}
+	case c == '"':
+		return p.str()
+	case c == 't':
+		return p.lit("true", true)
+	case c == 'f':
+		return p.lit("false", false)
+	case c == 'n':
+		return p.lit("null", nil)
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.num()
+	}
+	return nil, p.unexpected()
+}
+
+func (p *parser) unexpected() error {
+	if p.i >= len(p.s) {
+		return p.errf("Unexpected end of JSON input")
+	}
+	return p.errf("Unexpected token '%c' at position %d", p.s[p.i], p.i)
+}
+
+func (p *parser) lit(word string, v any) (any, error) {
+	if len(p.s)-p.i >= len(word) && string(p.s[p.i:p.i+len(word)]) == word {
+		p.i += len(word)
+		return v, nil
+	}
+	return nil, p.unexpected()
+}
+
+func (p *parser) num() (any, error) {
+	start := p.i
+	if p.s[p.i] == '-' {
+		p.i++
+	}
+	if p.i >= len(p.s) {
+		return nil, p.errf("Unexpected end of JSON input")
+	}
+	if p.s[p.i] == '0' {
+		p.i++
+	} else if p.s[p.i] >= '1' && p.s[p.i] <= '9' {
+		for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+			p.i++
+		}
+	} else {
+		return nil, p.unexpected()
+	}
+	if p.i < len(p.s) && p.s[p.i] == '.' {
+		p.i++
+		d := p.i
+		for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+			p.i++
+		}
+		if d == p.i {
+			return nil, p.unexpected()
+		}
+	}
+	if p.i < len(p.s) && (p.s[p.i] == 'e' || p.s[p.i] == 'E') {
+		p.i++
+		if p.i < len(p.s) && (p.s[p.i] == '+' || p.s[p.i] == '-') {
+			p.i++
+		}
+		d := p.i
+		for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+			p.i++
+		}
+		if d == p.i {
+			return nil, p.unexpected()
+		}
+	}
+	// Small non-negative integers: the common case on the wire (seq, ack).
+	if p.i-start <= 15 {
+		n, neg := 0, false
+		ok := true
+		for j := start; j < p.i; j++ {
+			c := p.s[j]
+			if c == '-' && j == start {
+				neg = true
+				continue
+			}
+			if c < '0' || c > '9' {
+				ok = false
+				break
+			}
+			n = n*10 + int(c-'0')
+		}
+		if ok {
+			if neg {
+				if n == 0 {
+					return math.Copysign(0, -1), nil
+				}
+				n = -n
+			}
+			return float64(n), nil
+		}
+	}
+	f, err := strconv.ParseFloat(string(p.s[start:p.i]), 64)
+	if err != nil {
+		// Out of range numbers are Infinity in JS.
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return f, nil
+		}
+		return nil, p.errf("bad number %q", p.s[start:p.i])
+	}
+	return f, nil
+}
+
+func (p *parser) str() (string, error) {
+	p.i++ // opening quote
+	start := p.i
+	// Fast path: no escapes.
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		if c == '"' {
+			s := string(p.s[start:p.i])
+			p.i++
+			if !utf8.ValidString(s) {
+				s = string([]rune(s))
+			}
+			return s, nil
+		}
+		if c == '\\' {
+			break
+		}
+		if c < 0x20 {
+			return "", p.errf("Bad control character in string literal at position %d", p.i)
+		}
+		p.i++
+	}
+	buf := append([]byte(nil), p.s[start:p.i]...)
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			s := string(buf)
+			if !utf8.ValidString(s) {
+				s = string([]rune(s))
+			}
+			return s, nil
+		case c < 0x20:
+			return "", p.errf("Bad control character in string literal at position %d", p.i)
+		case c != '\\':
+			buf = append(buf, c)
+			p.i++
+			continue
+		}
+		p.i++
+		if p.i >= len(p.s) {
+			break
+		}
+		e := p.s[p.i]
+		p.i++
+		switch e {
+		case '"', '\\', '/':
+			buf = append(buf, e)
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			r, ok := p.hex4()
+			if !ok {
+				return "", p.errf("Bad Unicode escape in JSON at position %d", p.i)
+			}
+			if utf16.IsSurrogate(r) {
+				if p.i+1 < len(p.s) && p.s[p.i] == '\\' && p.s[p.i+1] == 'u' {
+					save := p.i
+					p.i += 2
+					r2, ok2 := p.hex4()
+					if ok2 {
+						if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+							buf = utf8.AppendRune(buf, d)
+							continue
+						}
+					}
+					p.i = save
+				}
+				r = utf8.RuneError // a lone surrogate has no UTF-8 form
+			}
+			buf = utf8.AppendRune(buf, r)
+		default:
+			return "", p.errf("Bad escaped character in JSON at position %d", p.i-1)
+		}
+	}
+	return "", p.errf("Unterminated string in JSON at position %d", p.i)
+}
+
+func (p *parser) hex4() (rune, bool) {
+	if p.i+4 > len(p.s) {
+		return 0, false
+	}
+	var r rune
+	for j := 0; j < 4; j++ {
+		c := p.s[p.i+j]
+		var d byte
+		switch {
+		case c >= '0' && c <= '9':
+			d = c - '0'
+		case c >= 'a' && c <= 'f':
+			d = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(d)
+	}
+	p.i += 4
+	return r, true
+}

@@ -1,0 +1,231 @@
+package childprocess
+
+// This file mirrors lib/child_process.js (fork and _forkChild). Its JS
+// base name, child_process.js, is taken by lib/internal/child_process.js
+// in this package, hence "lib_".
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime/pprof"
+	"strconv"
+	"syscall"
+
+	"github.com/nodecluster/nodecluster/internal/uv"
+	"golang.org/x/sys/unix"
+)
+
+// ForkOptions are the options of child_process.fork that cluster passes.
+type ForkOptions struct {
+	// ExecPath is the program to run (Node: process.execPath).
+	ExecPath string
+	// ExecArgv go before the module path (Node: process.execArgv).
+	ExecArgv []string
+	Cwd      string
+	// Env is the whole environment, as "K=V" strings.
+	Env []string
+	// Silent sends the child's stdout and stderr to /dev/null instead of
+	// the parent's (Node pipes them to the parent; OMITTED(node): no pipes).
+	Silent bool
+	UID    *int
+	GID    *int
+	// Label names the child's waiter goroutine for pprof.
+	Label string
+}
+
+// Fork starts modulePath under ExecPath with an IPC channel on fd 3:
+// argv is [execPath, ...execArgv, modulePath, ...args] (modulePath left out
+// when empty, the Go case where the binary is the program), and the child
+// gets NODE_CHANNEL_FD=3 and NODE_CHANNEL_SERIALIZATION_MODE=json.
+//
+// Mirrors lib/child_process.js fork().
+func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*ChildProcess, error) {
+	argv := []string{opts.ExecPath}
+	argv = append(argv, opts.ExecArgv...)
+	if modulePath != "" {
+		argv = append(argv, modulePath)
+	}
+	argv = append(argv, args...)
+	env := append(append([]string(nil), opts.Env...), "NODE_CHANNEL_FD=3", "NODE_CHANNEL_SERIALIZATION_MODE=json")
+
+	parentFd, childFd, err := uv.Socketpair()
+	if err != nil {
+		return nil, err
+	}
+	childFile := os.NewFile(uintptr(childFd), "ipc")
+	defer childFile.Close()
+
+	files := []*os.File{os.Stdin, os.Stdout, os.Stderr, childFile}
+	if opts.Silent {
+		null, nerr := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+		if nerr == nil {
+			defer null.Close()
+			files[1], files[2] = null, null
+		}
+	}
+	attr := &os.ProcAttr{Dir: opts.Cwd, Env: env, Files: files}
+	if opts.UID != nil || opts.GID != nil {
+		cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: true}
+		if opts.UID != nil {
+			cred.Uid = uint32(*opts.UID)
+		}
+		if opts.GID != nil {
+			cred.Gid = uint32(*opts.GID)
+		}
+		attr.Sys = &syscall.SysProcAttr{Credential: cred}
+	}
+	proc, err := os.StartProcess(opts.ExecPath, argv, attr)
+	if err != nil {
+		unix.Close(parentFd)
+		return nil, err
+	}
+
+	c := &ChildProcess{Target: &Target{}, Pid: proc.Pid, proc: proc, SpawnFile: opts.ExecPath, SpawnArgs: argv, closesNeed: 1}
+	stream, err := uv.OpenIPC(l, parentFd)
+	if err != nil {
+		proc.Kill()
+		return nil, err
+	}
+	setupChannel(c.Target, l, stream)
+	c.closesNeed++
+	c.onChannelClosed = append(c.onChannelClosed, c.onChannelEnd)
+
+	// The Process handle: ref'd until the child exits.
+	c.handleRefd = true
+	l.Ref()
+	w := &exitWaiter{c: c, l: l, label: opts.Label}
+	go w.wait()
+	return c, nil
+}
+
+// exitWaiter waits for one child on its own goroutine and posts the exit
+// to the loop, as libuv's SIGCHLD handling does.
+type exitWaiter struct {
+	c     *ChildProcess
+	l     *uv.Loop
+	label string
+}
+
+// DEVIATION(goroutine): libuv learns of a child's exit from SIGCHLD on
+// the loop; the port waits on a goroutine and posts the result.
+func (w *exitWaiter) wait() {
+	pprof.Do(contextBackground(), pprof.Labels("node.process", w.label, "node.fn", "child_process:wait"), w.run)
+}
+
+func (w *exitWaiter) run(_ ctx) {
+	st, err := w.c.proc.Wait()
+	var es exitStatus
+	if err != nil {
+		es.err = err
+	} else if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		es.signal = unix.SignalName(ws.Signal())
+	} else {
+		es.code = st.ExitCode()
+	}
+	w.l.Post(func() { w.c.onExitPosted(es) })
+}
+
+// onExitPosted runs on the loop when the child has exited. Node always
+// shows the channel's "disconnect" before "exit"; when the channel's end
+// has not been read yet, the exit waits for it.
+func (c *ChildProcess) onExitPosted(es exitStatus) {
+	c.exited = true
+	c.exitStatus = es
+	if c.Channel != nil || !c.closed {
+		c.exitWaiting = true
+		return
+	}
+	c.onexit()
+}
+
+func (c *ChildProcess) onChannelEnd() {
+	if c.exitWaiting {
+		c.exitWaiting = false
+		c.lp.NextTick(c.onexit)
+	}
+	c.maybeClose()
+}
+
+// onexit records how the child ended, releases its handle and emits
+// "exit" (code, signal).
+//
+// Mirrors lib/internal/child_process.js ChildProcess() inner this._handle.onexit().
+func (c *ChildProcess) onexit() {
+	es := c.exitStatus
+	if es.signal != "" {
+		c.SignalCode = es.signal
+	} else {
+		code := es.code
+		c.ExitCode = &code
+	}
+	if c.handleRefd {
+		c.handleRefd = false
+		c.lp.Unref()
+	}
+	if es.err != nil {
+		c.Emit("error", es.err)
+	} else {
+		c.Emit("exit", exitCodeValue(c.ExitCode), signalValue(c.SignalCode))
+	}
+	c.maybeClose()
+}
+
+// ForkChild is the child's side: it opens the inherited channel fd as an
+// IPC pipe, unref'd, sets up the channel on target, and refs it while
+// anyone listens for "message" or "disconnect".
+//
+// Mirrors lib/child_process.js _forkChild().
+func ForkChild(l *uv.Loop, target *Target, fd int) (*Control, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, fmt.Errorf("NODE_CHANNEL_FD=%d is not an open descriptor: %w", fd, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFSOCK {
+		return nil, fmt.Errorf("NODE_CHANNEL_FD=%d is not a socket", fd)
+	}
+	p, err := uv.OpenIPC(l, fd)
+	if err != nil {
+		return nil, err
+	}
+	p.Unref()
+	control := setupChannel(target, l, p)
+	target.On("newListener", func(name string) {
+		if name == "message" || name == "disconnect" {
+			control.refCounted()
+		}
+	})
+	target.On("removeListener", func(name string) {
+		if name == "message" || name == "disconnect" {
+			control.unrefCounted()
+		}
+	})
+	return control, nil
+}
+
+// ChannelFdFromEnv parses NODE_CHANNEL_FD.
+func ChannelFdFromEnv(v string) (int, error) {
+	fd, err := strconv.Atoi(v)
+	if err != nil || fd < 0 {
+		return -1, fmt.Errorf("NODE_CHANNEL_FD=%q is not a descriptor number", v)
+	}
+	return fd, nil
+}
+
+func signalByName(name string) (syscall.Signal, bool) {
+	s := unix.SignalNum(name)
+	if s == 0 {
+		return 0, false
+	}
+	return s, true
+}
+
+func errnoName(err error) string {
+	var en unix.Errno
+	if errors.As(err, &en) {
+		if n := unix.ErrnoName(en); n != "" {
+			return n
+		}
+	}
+	return err.Error()
+}

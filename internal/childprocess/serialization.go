@@ -1,0 +1,71 @@
+package childprocess
+
+// parseChannelMessages splits what arrived into lines, keeps an
+// unfinished line for the next read, and parses each complete line as
+// JSON, calling fn for every message (or parse error) in order.
+//
+// Mirrors lib/internal/child_process/serialization.js json.parseChannelMessages().
+func parseChannelMessages(t *Target, data []byte, fn func(message any, err error)) {
+	start := 0
+	for i := 0; i < len(data); i++ {
+		if data[i] != '\n' {
+			continue
+		}
+		var line []byte
+		if len(t.jsonBuffer) > 0 {
+			t.jsonBuffer = append(t.jsonBuffer, data[start:i]...)
+			line = t.jsonBuffer
+		} else {
+			line = data[start:i]
+		}
+		start = i + 1
+		msg, err := parseMessage(line)
+		t.jsonBuffer = t.jsonBuffer[:0]
+		fn(msg, err)
+	}
+	if start < len(data) {
+		t.jsonBuffer = append(t.jsonBuffer, data[start:]...)
+	}
+	t.buffering = len(t.jsonBuffer) != 0
+}
+
+var ackLine = []byte(`{"cmd":"NODE_HANDLE_ACK"}`)
+
+func parseMessage(line []byte) (any, error) {
+	// The line every handed-off connection brings back: skip the parser.
+	if string(line) == string(ackLine) {
+		return NewObject("cmd", "NODE_HANDLE_ACK"), nil
+	}
+	return ParseJSON(line)
+}
+
+// writeChannelMessage writes JSON.stringify(message) and a newline, with
+// the descriptor fd when fd >= 0, and reports whether the write finished
+// at once.
+//
+// Mirrors lib/internal/child_process/serialization.js json.writeChannelMessage().
+func (t *Target) writeChannelMessage(message any, fd int, cb func(error)) (sync bool, err error) {
+	b, err := AppendJSON(t.wbuf[:0], message)
+	if err != nil {
+		return false, err
+	}
+	b = append(b, '\n')
+	t.wbuf = b[:0]
+	var done func(error)
+	if cb != nil || t.Channel != nil {
+		ctl := t.Channel
+		done = func(err error) {
+			if ctl != nil {
+				ctl.unrefCounted()
+			}
+			if cb != nil {
+				cb(err)
+			}
+		}
+	}
+	sync, err = t.stream.Write(b, fd, done)
+	if err == nil && !sync && t.Channel != nil {
+		t.Channel.refCounted()
+	}
+	return sync, err
+}

@@ -1,0 +1,196 @@
+package handle
+
+import (
+	"fmt"
+
+	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/netbridge"
+	"github.com/nodecluster/nodecluster/internal/trace"
+	"github.com/nodecluster/nodecluster/internal/utils"
+	"github.com/nodecluster/nodecluster/internal/uv"
+	"github.com/nodecluster/nodecluster/internal/worker"
+	"github.com/nodecluster/nodecluster/net"
+)
+
+// RoundRobinHandle is the primary's listening socket for one key under
+// SCHED_RR: it accepts connections and hands each to one free worker at a
+// time, waiting for that worker's {accepted} before giving it another.
+//
+// Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle().
+type RoundRobinHandle struct {
+	key     string
+	all     map[int]*worker.Worker
+	free    []*worker.Worker // insertion order, as the JS Map iterates
+	handles []*uv.Stream     // connections waiting for a worker, oldest first
+	handle  uv.ServerHandle
+	server  *net.Server
+	data    any
+}
+
+// NewRoundRobinHandle binds and listens for key through a net.Server
+// (port and host, or a path, or an fd), then takes the server's handle
+// and points its onconnection at distribute.
+//
+// Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle().
+func NewRoundRobinHandle(key string, address any, message *childprocess.Object) *RoundRobinHandle {
+	h := &RoundRobinHandle{key: key, all: make(map[int]*worker.Worker)}
+	h.server = net.CreateServer(func(*net.Socket) { panic("RoundRobinHandle: connection on the primary's own server") })
+	port := message.Int("port", 0)
+	fd := message.Int("fd", -1)
+	backlog := message.Int("backlog", 0)
+	flags := message.Int("flags", 0)
+	var err error
+	switch {
+	case fd >= 0:
+		err = h.server.Listen(net.ListenOptions{Fd: fd, Backlog: backlog})
+	case port >= 0:
+		host, _ := address.(string)
+		err = h.server.Listen(net.ListenOptions{Port: port, Host: host, IPv6Only: flags&uv.TCPIPv6Only != 0, Backlog: backlog})
+	default:
+		path, _ := address.(string)
+		ra, _ := message.Bool("readableAll")
+		wa, _ := message.Bool("writableAll")
+		err = h.server.Listen(net.ListenOptions{Path: path, Backlog: backlog, ReadableAll: ra, WritableAll: wa})
+	}
+	if err != nil {
+		srv := h.server
+		uv.Default().NextTick(func() { srv.Emit("error", err) })
+	}
+	trace.Step("handle.NewRoundRobinHandle", "round_robin_handle.js RoundRobinHandle", "key %s: the primary binds %s port %d", key, childprocess.ToJSString(address), port)
+	h.server.Once("listening", func() {
+		h.handle = netbridge.TakeHandle(h.server)
+		h.handle.SetOnConnection(h.distribute)
+		h.server = nil
+		sn, _ := h.handle.Getsockname()
+		trace.Step("handle.NewRoundRobinHandle", "round_robin_handle.js RoundRobinHandle inner once('listening')", "key %s: listening on %s port %d; onconnection = distribute", key, sn.Address, sn.Port)
+	})
+	return h
+}
+
+// Add takes a worker into the handle and, once the primary is listening,
+// replies with the address (sockname), then hands it any waiting
+// connection.
+//
+// Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle.prototype.add().
+func (h *RoundRobinHandle) Add(w *worker.Worker, send SendFunc) {
+	if _, ok := h.all[w.ID]; ok {
+		panic(fmt.Sprintf("RoundRobinHandle.add: worker %d added twice", w.ID))
+	}
+	h.all[w.ID] = w
+	done := func() {
+		if sn, err := h.handle.Getsockname(); err == nil {
+			out := childprocess.NewObject("address", sn.Address, "family", sn.Family, "port", sn.Port)
+			send(nil, childprocess.NewObject("sockname", out), nil)
+		} else {
+			send(nil, nil, nil) // a Unix socket: no sockname
+		}
+		h.handoff(w)
+	}
+	if h.server == nil {
+		done()
+		return
+	}
+	h.server.Once("listening", done)
+	h.server.Once("error", func(err error) {
+		errno := -22
+		if ne, ok := err.(*net.Error); ok {
+			errno = ne.Errno
+		}
+		send(errno, nil, nil)
+	})
+}
+
+// Remove drops a worker; when it was the last, it closes the waiting
+// connections and the listening socket and reports true.
+//
+// Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle.prototype.remove().
+func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
+	if _, ok := h.all[w.ID]; !ok {
+		return false
+	}
+	delete(h.all, w.ID)
+	h.deleteFree(w.ID)
+	if len(h.all) != 0 {
+		return false
+	}
+	for _, c := range h.handles {
+		c.Close(nil)
+	}
+	h.handles = nil
+	if h.handle != nil {
+		h.handle.Close(nil)
+		h.handle = nil
+	}
+	trace.Step("handle.RoundRobinHandle.Remove", "round_robin_handle.js RoundRobinHandle.prototype.remove", "key %s: last worker gone, closed", h.key)
+	return true
+}
+
+// distribute queues an accepted connection and, when a worker is free,
+// hands it over.
+//
+// Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle.prototype.distribute().
+func (h *RoundRobinHandle) distribute(err error, handle *uv.Stream) {
+	if err != nil {
+		return // accept failed: skip it
+	}
+	h.handles = append(h.handles, handle)
+	trace.Step("handle.RoundRobinHandle.distribute", "round_robin_handle.js RoundRobinHandle.prototype.distribute", "key %s: accepted fd %d, %d free worker(s)", h.key, handle.Fd(), len(h.free))
+	if len(h.free) > 0 {
+		w := h.free[0]
+		h.deleteFree(w.ID)
+		h.handoff(w)
+	}
+}
+
+// handoff sends the oldest waiting connection to worker with
+// {act:"newconn", key}; on the reply it closes its copy (accepted) or
+// distributes it again (refused), and then tries the worker again. With
+// nothing waiting the worker goes back on the free list.
+//
+// Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle.prototype.handoff().
+func (h *RoundRobinHandle) handoff(w *worker.Worker) {
+	if _, ok := h.all[w.ID]; !ok {
+		return // the worker is closing the server
+	}
+	if len(h.handles) == 0 {
+		h.setFree(w)
+		return
+	}
+	handle := h.handles[0]
+	h.handles[0] = nil
+	h.handles = h.handles[1:]
+	message := childprocess.NewObject("act", "newconn", "key", h.key)
+	trace.Step("handle.RoundRobinHandle.handoff", "round_robin_handle.js RoundRobinHandle.prototype.handoff", "key %s: send newconn with fd %d to worker %d", h.key, handle.Fd(), w.ID)
+	utils.SendHelper(w.Process, message, handle, func(reply *childprocess.Object, _ any) {
+		if accepted, _ := reply.Bool("accepted"); accepted {
+			handle.Close(nil)
+		} else {
+			h.distribute(nil, handle) // the worker is shutting down: another one
+		}
+		h.handoff(w)
+	})
+}
+
+func (h *RoundRobinHandle) setFree(w *worker.Worker) {
+	for _, x := range h.free {
+		if x.ID == w.ID {
+			return
+		}
+	}
+	h.free = append(h.free, w)
+}
+
+func (h *RoundRobinHandle) deleteFree(id int) {
+	for i, x := range h.free {
+		if x.ID == id {
+			h.free = append(h.free[:i:i], h.free[i+1:]...)
+			return
+		}
+	}
+}
+
+// Data is handle.data (custom server data, such as TLS ticket keys).
+func (h *RoundRobinHandle) Data() any { return h.data }
+
+// SetData sets handle.data.
+func (h *RoundRobinHandle) SetData(v any) { h.data = v }

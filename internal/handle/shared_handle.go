@@ -1,0 +1,79 @@
+package handle
+
+import (
+	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/netbridge"
+	"github.com/nodecluster/nodecluster/internal/trace"
+	"github.com/nodecluster/nodecluster/internal/uv"
+	"github.com/nodecluster/nodecluster/internal/worker"
+)
+
+// SharedHandle is the primary's listening socket for one key under
+// SCHED_NONE: it binds once and sends the socket itself to every worker,
+// which accept on it directly.
+//
+// Mirrors lib/internal/cluster/shared_handle.js SharedHandle().
+type SharedHandle struct {
+	key     string
+	workers map[int]*worker.Worker
+	handle  *uv.Stream
+	errno   int
+	data    any
+}
+
+// NewSharedHandle binds for key; a failure is kept as errno and reported
+// to every worker that asks.
+//
+// Mirrors lib/internal/cluster/shared_handle.js SharedHandle().
+func NewSharedHandle(key string, address any, message *childprocess.Object) *SharedHandle {
+	h := &SharedHandle{key: key, workers: make(map[int]*worker.Worker)}
+	addressType := message.Value("addressType")
+	if at, ok := message.Number("addressType"); ok {
+		addressType = int(at)
+	}
+	s, errno := netbridge.CreateServerHandle(address, message.Int("port", 0), addressType, message.Int("fd", -1), message.Int("flags", 0))
+	if errno != 0 {
+		h.errno = errno
+	} else {
+		h.handle = s
+	}
+	trace.Step("handle.NewSharedHandle", "shared_handle.js SharedHandle", "key %s errno %d", key, errno)
+	return h
+}
+
+// Add replies to the worker with the errno and the listening socket.
+//
+// Mirrors lib/internal/cluster/shared_handle.js SharedHandle.prototype.add().
+func (h *SharedHandle) Add(w *worker.Worker, send SendFunc) {
+	h.workers[w.ID] = w
+	var handle any
+	if h.handle != nil {
+		handle = h.handle
+	}
+	send(h.errno, nil, handle)
+}
+
+// Remove drops a worker; with none left it closes the socket and reports
+// true.
+//
+// Mirrors lib/internal/cluster/shared_handle.js SharedHandle.prototype.remove().
+func (h *SharedHandle) Remove(w *worker.Worker) bool {
+	if _, ok := h.workers[w.ID]; !ok {
+		return false
+	}
+	delete(h.workers, w.ID)
+	if len(h.workers) != 0 {
+		return false
+	}
+	if h.handle != nil {
+		h.handle.Close(nil)
+		h.handle = nil
+	}
+	return true
+}
+
+// Data is handle.data.
+func (h *SharedHandle) Data() any { return h.data }
+
+// SetData sets handle.data.
+func (h *SharedHandle) SetData(v any) { h.data = v }

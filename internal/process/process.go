@@ -1,0 +1,229 @@
+package process
+
+import (
+	"fmt"
+	"os"
+	"runtime/debug"
+	"sync"
+
+	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/events"
+	"github.com/nodecluster/nodecluster/internal/uv"
+	"golang.org/x/sys/unix"
+)
+
+// Process is this process, as Node's global `process` object: an event
+// emitter that, in a child started with an IPC channel, also sends and
+// receives messages.
+type Process struct {
+	*childprocess.Target
+
+	// ExitCode is process.exitCode: what the process exits with when its
+	// loop runs empty.
+	ExitCode int
+	// HasChannel is true when the process was started with an IPC channel
+	// (process.send exists).
+	HasChannel bool
+
+	mode   runMode
+	exited bool
+}
+
+type runMode int
+
+const (
+	modeNone runMode = iota
+	modeRun          // Run: the loop's end ends the process
+	modeMain         // RunMain: the loop's end returns to the caller
+)
+
+var (
+	p    *Process
+	once sync.Once
+)
+
+// Get returns this process's object.
+func Get() *Process {
+	once.Do(func() {
+		p = &Process{Target: &childprocess.Target{}}
+	})
+	return p
+}
+
+// Loop returns the process's event loop.
+func Loop() *uv.Loop { return uv.Default() }
+
+// Send sends a message to the parent over the channel.
+//
+// Mirrors lib/internal/child_process.js setupChannel() inner target.send().
+func (p *Process) Send(message any, handle any, cb func(error)) bool {
+	if !p.HasChannel {
+		if cb != nil {
+			uv.Default().NextTick(func() { cb(childprocess.ErrIPCChannelClosed) })
+		}
+		return false
+	}
+	return p.Target.Send(message, handle, childprocess.SendOptions{}, cb)
+}
+
+// Exit ends the process with code after emitting "exit", as
+// process.exit(code) does. Under RunMain (tests driving a primary in their
+// own process) it stops the loop instead.
+func (p *Process) Exit(code int) {
+	p.ExitCode = code
+	if p.mode == modeMain {
+		p.exited = true
+		uv.Default().Stop()
+		return
+	}
+	if !p.exited {
+		p.exited = true
+		p.Emit("exit", code)
+	}
+	os.Exit(code)
+}
+
+var startupHooks []func(p *Process)
+
+// OnStartup registers fn to run during start-up, after the IPC channel is
+// set up and before the program's main code. internal/child registers the
+// cluster worker's setup here, so that every program that links net or
+// cluster becomes a worker when NODE_UNIQUE_ID is set, as Node does
+// whether or not the script loads cluster.
+func OnStartup(fn func(p *Process)) { startupHooks = append(startupHooks, fn) }
+
+// setupChildProcessIpcChannel opens the channel named by NODE_CHANNEL_FD
+// and removes the channel variables from the environment so that this
+// process's own children do not inherit them.
+//
+// Mirrors lib/internal/process/pre_execution.js setupChildProcessIpcChannel().
+func (p *Process) setupChildProcessIpcChannel() error {
+	v, ok := os.LookupEnv("NODE_CHANNEL_FD")
+	if !ok {
+		return nil
+	}
+	fd, err := childprocess.ChannelFdFromEnv(v)
+	os.Unsetenv("NODE_CHANNEL_FD")
+	mode := os.Getenv("NODE_CHANNEL_SERIALIZATION_MODE")
+	os.Unsetenv("NODE_CHANNEL_SERIALIZATION_MODE")
+	if err != nil {
+		return err
+	}
+	if mode != "" && mode != "json" {
+		return fmt.Errorf("NODE_CHANNEL_SERIALIZATION_MODE=%q is not supported: only json is (OMITTED(node): advanced serialization)", mode)
+	}
+	if _, err := childprocess.ForkChild(uv.Default(), p.Target, fd); err != nil {
+		return err
+	}
+	p.HasChannel = true
+	return nil
+}
+
+// Run is the entry point of a program built on this port: it runs the
+// start-up Node runs before a script (the IPC channel, the cluster worker),
+// then main on the event loop, then the loop until nothing keeps it alive,
+// and exits with ExitCode, as a Node process does when its loop is empty.
+// Run does not return.
+func Run(main func()) {
+	p := Get()
+	p.mode = modeRun
+	l := uv.Default()
+	l.OnPanic = p.uncaught
+	l.Call(func() { p.start(main) })
+	p.runUntilEmpty(l)
+	if !p.exited {
+		p.exited = true
+		p.Emit("exit", p.ExitCode)
+	}
+	os.Exit(p.ExitCode)
+}
+
+// RunMain is Run for a caller that wants control back: it returns
+// ExitCode when the loop runs empty or Exit is called. Tests use it to run
+// a primary in the test process. Panics propagate.
+func RunMain(main func()) int {
+	p := Get()
+	p.mode = modeMain
+	p.exited = false
+	l := uv.Default()
+	l.OnPanic = nil
+	l.Call(func() { p.start(main) })
+	p.runUntilEmpty(l)
+	return p.ExitCode
+}
+
+func (p *Process) start(main func()) {
+	if err := p.setupChildProcessIpcChannel(); err != nil {
+		fmt.Fprintf(os.Stderr, "nodecluster: cannot open the IPC channel: %v\n", err)
+		p.Exit(1)
+		return
+	}
+	for _, h := range startupHooks {
+		h(p)
+	}
+	if main != nil {
+		main()
+	}
+}
+
+func (p *Process) runUntilEmpty(l *uv.Loop) {
+	for {
+		l.Run()
+		if p.exited {
+			return
+		}
+		p.Emit("beforeExit", p.ExitCode)
+		if !l.Alive() {
+			return
+		}
+	}
+}
+
+// uncaught handles a panic on the loop as Node handles an uncaught
+// exception: "uncaughtException" listeners get it, or the process prints
+// it and exits with 1 (a Go panic would exit 2).
+func (p *Process) uncaught(v any) {
+	if p.ListenerCount("uncaughtException") > 0 {
+		p.Emit("uncaughtException", v, "uncaughtException")
+		return
+	}
+	if u, ok := v.(events.UnhandledError); ok {
+		v = u.Err
+	}
+	fmt.Fprintf(os.Stderr, "Uncaught %v\n%s", v, debug.Stack())
+	p.ExitCode = 1
+	if !p.exited {
+		p.exited = true
+		p.Emit("exit", 1)
+	}
+	os.Exit(1)
+}
+
+// IsClusterWorker is true when this process started with NODE_UNIQUE_ID in
+// its environment: lib/cluster.js picks child.js or primary.js on that, at
+// load time, before start-up deletes the variable.
+var IsClusterWorker = func() bool { _, ok := os.LookupEnv("NODE_UNIQUE_ID"); return ok }()
+
+// SendRaw sends a message as sendHelper does (process.send(message,
+// handle) with no callback).
+func (p *Process) SendRaw(message *childprocess.Object, handle any) bool {
+	return p.Send(message, handle, nil)
+}
+
+// IsConnected is process.connected.
+func (p *Process) IsConnected() bool { return p.HasChannel && p.Connected }
+
+// Exited is always (nil, "") for the running process.
+func (p *Process) Exited() (*int, string) { return nil, "" }
+
+// GetPid is process.pid.
+func (p *Process) GetPid() int { return os.Getpid() }
+
+// Kill signals this process (process.kill(process.pid, signal)).
+func (p *Process) Kill(signal string) bool {
+	s := unix.SignalNum(signal)
+	if s == 0 {
+		return false
+	}
+	return unix.Kill(os.Getpid(), s) == nil
+}

@@ -1,0 +1,101 @@
+// Package trace lets the walkthrough watch the article's path as it runs.
+// Every mirrored function on the path calls [Step]; when tracing is off
+// that is one branch on a bool. When it is on, each step becomes one line
+// (process, Go function, JS function, what it did) written to the
+// descriptor named by NODECLUSTER_TRACE_FD, or handed to a hook in the
+// process that installed one. The IPC channel never carries trace lines:
+// it carries only what Node would send.
+//
+// It has no JS counterpart.
+package trace
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Event is one step on the path.
+type Event struct {
+	Pid     int
+	Process string // "primary" or "worker:<id>"
+	Go      string // the Go function, package-qualified: "child.rr"
+	JS      string // the JS function it mirrors: "child.js rr"
+	Detail  string // what it did: key, index, port, fd
+}
+
+// String is the event as one trace line: fields separated by tabs.
+func (e Event) String() string {
+	return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", e.Pid, e.Process, e.Go, e.JS, strings.ReplaceAll(e.Detail, "\n", " "))
+}
+
+// Parse reads a line written by String.
+func Parse(line string) (Event, error) {
+	f := strings.SplitN(line, "\t", 5)
+	if len(f) != 5 {
+		return Event{}, fmt.Errorf("trace: bad line %q", line)
+	}
+	pid, err := strconv.Atoi(f[0])
+	if err != nil {
+		return Event{}, fmt.Errorf("trace: bad pid in %q", line)
+	}
+	return Event{Pid: pid, Process: f[1], Go: f[2], JS: f[3], Detail: f[4]}, nil
+}
+
+// EnvFD names the variable that carries the trace descriptor to a worker.
+const EnvFD = "NODECLUSTER_TRACE_FD"
+
+var (
+	// On is true when steps are recorded.
+	On bool
+
+	mu      sync.Mutex
+	hook    func(Event)
+	out     *os.File
+	process = "primary"
+)
+
+func init() {
+	if v := os.Getenv(EnvFD); v != "" {
+		if fd, err := strconv.Atoi(v); err == nil {
+			out = os.NewFile(uintptr(fd), "trace")
+			On = true
+		}
+	}
+}
+
+// SetHook sends the steps of this process to fn (nil turns it off, unless
+// a trace descriptor is open).
+func SetHook(fn func(Event)) {
+	mu.Lock()
+	hook = fn
+	On = fn != nil || out != nil
+	mu.Unlock()
+}
+
+// SetProcess names this process in later events ("worker:1").
+func SetProcess(name string) {
+	mu.Lock()
+	process = name
+	mu.Unlock()
+}
+
+// Step records one step when tracing is on.
+func Step(goFn, jsFn, format string, args ...any) {
+	if !On {
+		return
+	}
+	e := Event{Pid: os.Getpid(), Go: goFn, JS: jsFn, Detail: fmt.Sprintf(format, args...)}
+	mu.Lock()
+	e.Process = process
+	h, o := hook, out
+	mu.Unlock()
+	if h != nil {
+		h(e)
+	}
+	if o != nil {
+		o.WriteString(e.String() + "\n")
+	}
+}

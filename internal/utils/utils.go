@@ -1,0 +1,91 @@
+package utils
+
+import (
+	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/trace"
+)
+
+// Callback gets the reply to a message sent with a callback, and the
+// handle that came with it (nil when none did).
+type Callback func(reply *childprocess.Object, handle any)
+
+// Sender is what messages go through: a worker's process object or the
+// primary's ChildProcess for a worker.
+type Sender interface {
+	IsConnected() bool
+	SendRaw(message *childprocess.Object, handle any) bool
+}
+
+var (
+	// callbacks and seq are module state in utils.js: one counter and one
+	// map for the whole process, shared by every worker in the primary.
+	callbacks = make(map[int]Callback)
+	seq       = 0
+)
+
+// SendHelper marks message as a cluster message (cmd NODE_CLUSTER first,
+// seq last), stores cb under its seq, and sends it with handle.
+//
+// Mirrors lib/internal/cluster/utils.js sendHelper().
+func SendHelper(proc Sender, message *childprocess.Object, handle any, cb Callback) bool {
+	if !proc.IsConnected() {
+		return false
+	}
+	m := childprocess.NewObject("cmd", "NODE_CLUSTER")
+	m.Assign(message)
+	m.Set("seq", seq)
+	if cb != nil {
+		callbacks[seq] = cb
+	}
+	if trace.On {
+		act, _ := m.String("act")
+		trace.Step("utils.SendHelper", "utils.js sendHelper", "seq %d act %s", seq, act)
+	}
+	seq++
+	return proc.SendRaw(m, handle)
+}
+
+// Internal returns an internalMessage listener that passes cluster
+// messages to cb, except replies whose ack matches a stored callback,
+// which go to that callback instead.
+//
+// Mirrors lib/internal/cluster/utils.js internal().
+func Internal(cb Callback) func(message any, handle any) {
+	return func(message any, handle any) {
+		onInternalMessage(cb, message, handle)
+	}
+}
+
+// onInternalMessage is the listener Internal returns.
+//
+// Mirrors lib/internal/cluster/utils.js internal() inner onInternalMessage().
+func onInternalMessage(cb Callback, message any, handle any) {
+	m, ok := message.(*childprocess.Object)
+	if !ok {
+		return
+	}
+	if cmd, _ := m.String("cmd"); cmd != "NODE_CLUSTER" {
+		return
+	}
+	fn := cb
+	if ack, present := m.Get("ack"); present && ack != childprocess.Undefined {
+		if n, isNum := m.Number("ack"); isNum && n == float64(int(n)) {
+			if c, found := callbacks[int(n)]; found {
+				fn = c
+				delete(callbacks, int(n))
+			}
+		}
+	}
+	fn(m, handle)
+}
+
+// PendingCallbacks is how many replies are still awaited (for tests and
+// leak checks).
+func PendingCallbacks() int { return len(callbacks) }
+
+// ResetForTest puts seq back to 0 and forgets callbacks, so a test that
+// runs several primaries in one process sees each start as Node's would.
+func ResetForTest() {
+	seq = 0
+	callbacks = make(map[int]Callback)
+}

@@ -1,0 +1,15 @@
+// Package uv ports the part of libuv (and of Node's tcp_wrap, pipe_wrap and
+// stream_wrap bindings) that net and cluster stand on: one event loop per
+// process that blocks in epoll_wait over its descriptors, timers, an eventfd
+// through which other goroutines post work, and TCP and Pipe handles over
+// non-blocking file descriptors.
+//
+// Source: libuv as bundled with Node.js v20.20.2 (src/unix/core.c uv_run,
+// src/unix/linux.c uv__io_poll, src/unix/stream.c, src/unix/tcp.c,
+// src/unix/pipe.c) and Node's src/tcp_wrap.cc, src/pipe_wrap.cc,
+// src/stream_wrap.cc. These are C and C++, not JS, so functions here carry
+// no Mirrors line; their doc comments name the libuv function instead.
+//
+// Everything in this package runs on the loop's goroutine, except
+// [Loop.Post], which any goroutine may call.
+package uv

@@ -1,0 +1,439 @@
+package uv
+
+import (
+	"container/heap"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Loop is one process's event loop, built like libuv's uv_loop_t: it runs
+// on one goroutine, waits in epoll_wait, and calls back into the code that
+// owns each descriptor. All JS-visible state lives on it.
+type Loop struct {
+	epfd int
+	evfd int
+
+	watchers map[int32]*IO
+	gen      int32
+	events   []unix.EpollEvent
+
+	mu      sync.Mutex
+	posted  []func()
+	spare   []func()
+	waiting atomic.Bool // the loop is (about to be) in epoll_wait
+
+	ticks      []func()
+	immediates []func()
+	timers     timerHeap
+	timerSeq   uint64
+	closing    []func()
+
+	refs    int // ref'd active handles and requests (uv__has_active_handles/reqs)
+	now     time.Time
+	stopped bool
+
+	// OnPanic is called (on the loop) with the value of a panic raised by a
+	// callback; the process decides what an uncaught exception does.
+	// Without it a panic propagates.
+	OnPanic func(v any)
+}
+
+// NewLoop creates a loop with its epoll instance and its wake-up eventfd.
+//
+// Like libuv's uv_loop_init.
+func NewLoop() (*Loop, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("uv: epoll_create1: %w", err)
+	}
+	evfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, fmt.Errorf("uv: eventfd: %w", err)
+	}
+	l := &Loop{epfd: epfd, evfd: evfd, watchers: make(map[int32]*IO), events: make([]unix.EpollEvent, 128), now: time.Now()}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd), Pad: -1}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
+		return nil, fmt.Errorf("uv: epoll_ctl eventfd: %w", err)
+	}
+	return l, nil
+}
+
+var (
+	defaultLoop     *Loop
+	defaultLoopOnce sync.Once
+)
+
+// Default returns the process's loop, creating it on first use (libuv's
+// uv_default_loop).
+func Default() *Loop {
+	defaultLoopOnce.Do(func() {
+		l, err := NewLoop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defaultLoop = l
+	})
+	return defaultLoop
+}
+
+// Now is the loop's cached time, updated once per iteration (uv_now).
+func (l *Loop) Now() time.Time { return l.now }
+
+// Ref counts an active request that keeps the loop alive, such as a
+// goroutine that will post its result (libuv's uv__req_register).
+func (l *Loop) Ref() { l.refs++ }
+
+// Unref releases what Ref took (uv__req_unregister).
+func (l *Loop) Unref() {
+	l.refs--
+	if l.refs < 0 {
+		panic("uv: loop reference count below zero")
+	}
+}
+
+// Post queues fn to run on the loop, from any goroutine, and wakes the loop
+// through its eventfd when it is waiting (uv_async_send). Posted work keeps
+// the loop alive until it runs; a goroutine that will post later should hold
+// a Ref taken on the loop beforehand.
+func (l *Loop) Post(fn func()) {
+	l.mu.Lock()
+	first := len(l.posted) == 0
+	l.posted = append(l.posted, fn)
+	l.mu.Unlock()
+	if first && l.waiting.Load() {
+		var one = [8]byte{1}
+		unix.Write(l.evfd, one[:])
+	}
+}
+
+// NextTick queues fn to run after the current callback, before any further
+// I/O or timers: process.nextTick's queue, drained after every callback.
+func (l *Loop) NextTick(fn func()) { l.ticks = append(l.ticks, fn) }
+
+// SetImmediate queues fn for the check phase of this iteration (setImmediate).
+func (l *Loop) SetImmediate(fn func()) { l.immediates = append(l.immediates, fn) }
+
+// Stop makes Run return after the current iteration (uv_stop).
+func (l *Loop) Stop() { l.stopped = true }
+
+// Call runs fn as a callback from the loop into "JS": it recovers a panic
+// for the process's uncaught-exception handling and then drains the
+// nextTick queue, as Node's MakeCallback does after every callback.
+func (l *Loop) Call(fn func()) {
+	l.invoke(fn)
+	l.runTicks()
+}
+
+func (l *Loop) invoke(fn func()) {
+	if l.OnPanic != nil {
+		defer l.recoverPanic()
+	}
+	fn()
+}
+
+func (l *Loop) recoverPanic() {
+	if v := recover(); v != nil {
+		l.OnPanic(v)
+	}
+}
+
+func (l *Loop) runTicks() {
+	for i := 0; i < len(l.ticks); i++ {
+		fn := l.ticks[i]
+		l.ticks[i] = nil
+		l.invoke(fn)
+	}
+	l.ticks = l.ticks[:0]
+}
+
+// alive mirrors uv__loop_alive, plus the queues Node itself keeps.
+func (l *Loop) alive() bool {
+	if l.refs > 0 || len(l.ticks) > 0 || len(l.immediates) > 0 || len(l.closing) > 0 {
+		return true
+	}
+	l.mu.Lock()
+	n := len(l.posted)
+	l.mu.Unlock()
+	return n > 0
+}
+
+// Alive reports whether Run would keep going.
+func (l *Loop) Alive() bool { return l.alive() }
+
+// Run runs the loop until nothing keeps it alive or Stop is called, as
+// uv_run(UV_RUN_DEFAULT) does: timers, posted work, poll for I/O, check
+// (immediates), close callbacks.
+func (l *Loop) Run() {
+	l.stopped = false
+	l.runTicks()
+	for !l.stopped && l.alive() {
+		l.now = time.Now()
+		l.runTimers()
+		l.runPosted()
+		timeout := l.pollTimeout()
+		l.poll(timeout)
+		l.runImmediates()
+		l.runClosing()
+	}
+}
+
+func (l *Loop) pollTimeout() int {
+	if l.stopped || len(l.immediates) > 0 || len(l.closing) > 0 || len(l.ticks) > 0 {
+		return 0
+	}
+	l.mu.Lock()
+	n := len(l.posted)
+	l.mu.Unlock()
+	if n > 0 {
+		return 0
+	}
+	if l.refs == 0 && !l.hasRefTimer() {
+		return 0
+	}
+	if len(l.timers) == 0 {
+		return -1
+	}
+	d := l.timers[0].due.Sub(time.Now())
+	if d <= 0 {
+		return 0
+	}
+	ms := int((d + time.Millisecond - 1) / time.Millisecond)
+	return ms
+}
+
+func (l *Loop) runPosted() {
+	l.mu.Lock()
+	work := l.posted
+	l.posted = l.spare[:0]
+	l.mu.Unlock()
+	for i, fn := range work {
+		work[i] = nil
+		l.Call(fn)
+	}
+	l.spare = work[:0]
+}
+
+func (l *Loop) runImmediates() {
+	if len(l.immediates) == 0 {
+		return
+	}
+	q := l.immediates
+	l.immediates = nil
+	for _, fn := range q {
+		l.Call(fn)
+	}
+}
+
+func (l *Loop) runClosing() {
+	for len(l.closing) > 0 {
+		q := l.closing
+		l.closing = nil
+		for _, fn := range q {
+			l.Call(fn)
+		}
+	}
+}
+
+// poll waits for I/O and calls the watchers back (uv__io_poll).
+func (l *Loop) poll(timeout int) {
+	if timeout != 0 {
+		l.waiting.Store(true)
+		// Re-check posted work now that Post will wake us.
+		l.mu.Lock()
+		if len(l.posted) > 0 {
+			timeout = 0
+		}
+		l.mu.Unlock()
+	}
+	n, err := unix.EpollWait(l.epfd, l.events, timeout)
+	l.waiting.Store(false)
+	if err != nil {
+		if err == unix.EINTR {
+			return
+		}
+		panic(fmt.Sprintf("uv: epoll_wait: %v", err))
+	}
+	l.now = time.Now()
+	for i := 0; i < n; i++ {
+		ev := l.events[i]
+		if ev.Pad == -1 {
+			var buf [8]byte
+			unix.Read(l.evfd, buf[:])
+			l.runPosted()
+			continue
+		}
+		w := l.watchers[ev.Fd]
+		if w == nil || w.gen != ev.Pad {
+			continue // closed by an earlier callback in this round
+		}
+		w.cb(ev.Events)
+	}
+}
+
+// IO watches one descriptor for the loop (uv__io_t).
+type IO struct {
+	fd     int
+	gen    int32
+	events uint32
+	added  bool
+	cb     func(events uint32)
+}
+
+// NewIO prepares a watcher for fd; cb runs on the loop with the epoll
+// events that fired.
+func (l *Loop) NewIO(fd int, cb func(events uint32)) *IO {
+	l.gen++
+	return &IO{fd: fd, gen: l.gen, cb: cb}
+}
+
+// IOStart adds events to what w waits for (uv__io_start).
+func (l *Loop) IOStart(w *IO, events uint32) error {
+	want := w.events | events
+	if want == w.events && w.added {
+		return nil
+	}
+	return l.ioUpdate(w, want)
+}
+
+// IOStop removes events from what w waits for (uv__io_stop).
+func (l *Loop) IOStop(w *IO, events uint32) error {
+	want := w.events &^ events
+	if want == w.events {
+		return nil
+	}
+	return l.ioUpdate(w, want)
+}
+
+func (l *Loop) ioUpdate(w *IO, want uint32) error {
+	ev := unix.EpollEvent{Events: want, Fd: int32(w.fd), Pad: w.gen}
+	var err error
+	switch {
+	case want == 0 && w.added:
+		err = unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, w.fd, nil)
+		w.added = false
+		delete(l.watchers, int32(w.fd))
+	case want == 0:
+	case w.added:
+		err = unix.EpollCtl(l.epfd, unix.EPOLL_CTL_MOD, w.fd, &ev)
+	default:
+		err = unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, w.fd, &ev)
+		if err == nil {
+			w.added = true
+			l.watchers[int32(w.fd)] = w
+		}
+	}
+	if err != nil {
+		return err
+	}
+	w.events = want
+	return nil
+}
+
+// IOClose forgets w before its descriptor is closed (uv__io_close).
+func (l *Loop) IOClose(w *IO) {
+	if w.added {
+		unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, w.fd, nil)
+		w.added = false
+	}
+	if l.watchers[int32(w.fd)] == w {
+		delete(l.watchers, int32(w.fd))
+	}
+	w.events = 0
+}
+
+// Timer is a libuv timer (uv_timer_t), the base of setTimeout and
+// setInterval.
+type Timer struct {
+	Handle
+	due    time.Time
+	repeat time.Duration
+	seq    uint64
+	index  int
+	cb     func()
+}
+
+// SetTimeout runs cb once after d.
+func (l *Loop) SetTimeout(d time.Duration, cb func()) *Timer {
+	return l.startTimer(d, 0, cb)
+}
+
+// SetInterval runs cb every d until the timer is cleared.
+func (l *Loop) SetInterval(d time.Duration, cb func()) *Timer {
+	if d <= 0 {
+		d = time.Millisecond
+	}
+	return l.startTimer(d, d, cb)
+}
+
+func (l *Loop) startTimer(d, repeat time.Duration, cb func()) *Timer {
+	t := &Timer{due: time.Now().Add(d), repeat: repeat, cb: cb, index: -1}
+	t.Handle.init(l)
+	l.timerSeq++
+	t.seq = l.timerSeq
+	heap.Push(&l.timers, t)
+	t.activate()
+	return t
+}
+
+// Stop clears the timer (clearTimeout, uv_timer_stop).
+func (t *Timer) Stop() {
+	if t.index >= 0 {
+		heap.Remove(&t.loop.timers, t.index)
+		t.index = -1
+	}
+	t.deactivate()
+}
+
+func (l *Loop) hasRefTimer() bool {
+	for _, t := range l.timers {
+		if t.refed {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *Loop) runTimers() {
+	for len(l.timers) > 0 {
+		t := l.timers[0]
+		if t.due.After(l.now) {
+			return
+		}
+		heap.Pop(&l.timers)
+		t.index = -1
+		if t.repeat > 0 {
+			t.due = l.now.Add(t.repeat)
+			l.timerSeq++
+			t.seq = l.timerSeq
+			heap.Push(&l.timers, t)
+		} else {
+			t.deactivate()
+		}
+		l.Call(t.cb)
+	}
+}
+
+type timerHeap []*Timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if h[i].due.Equal(h[j].due) {
+		return h[i].seq < h[j].seq
+	}
+	return h[i].due.Before(h[j].due)
+}
+func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i]; h[i].index = i; h[j].index = j }
+func (h *timerHeap) Push(x any)   { t := x.(*Timer); t.index = len(*h); *h = append(*h, t) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return t
+}

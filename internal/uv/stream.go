@@ -1,0 +1,400 @@
+package uv
+
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+)
+
+// Kind tells TCP from Pipe handles (Node's TCP and Pipe wraps).
+type Kind int
+
+const (
+	KindTCP Kind = iota + 1
+	KindPipe
+)
+
+func (k Kind) String() string {
+	if k == KindPipe {
+		return "Pipe"
+	}
+	return "TCP"
+}
+
+// Stream is a libuv stream handle over a non-blocking descriptor: a
+// listening server (onconnection) or a connected socket (read, write,
+// shutdown). TCP and Pipe handles are both Streams; Kind tells them apart.
+// An IPC pipe also reads and writes descriptors with SCM_RIGHTS.
+type Stream struct {
+	Handle
+	Kind Kind
+	fd   int
+	io   *IO
+	ipc  bool
+
+	listening bool
+	reading   bool
+
+	// OnConnection is called for every accepted connection, or with the
+	// error accept returned (tcp_wrap's onconnection).
+	OnConnection func(err error, client *Stream)
+	// OnRead gets each chunk read; data is only valid during the call. On
+	// EOF or error it gets err (io.EOF-like: ErrEOF) and nil data. For an
+	// IPC pipe, fd is a descriptor received with this chunk or -1.
+	OnRead func(data []byte, fd int, err error)
+
+	writeQ       []writeReq
+	shutdownReq  func(err error)
+	shutdownDone bool
+	readBuf      []byte
+	oob          []byte
+	owner        any
+}
+
+// ErrNoGetsockname is what Getsockname returns for a handle that has no
+// getsockname in Node (a Pipe).
+var ErrNoGetsockname = errors.New("handle has no getsockname")
+
+// SetOnConnection sets OnConnection (handle.onconnection = fn).
+func (s *Stream) SetOnConnection(fn func(err error, client *Stream)) { s.OnConnection = fn }
+
+// SetOwner records the object using the handle (handle[owner_symbol]).
+func (s *Stream) SetOwner(owner any) { s.owner = owner }
+
+// Owner returns what SetOwner recorded.
+func (s *Stream) Owner() any { return s.owner }
+
+type writeReq struct {
+	data []byte
+	fd   int
+	cb   func(err error)
+}
+
+// ErrEOF is what OnRead receives at end of stream (UV_EOF).
+var ErrEOF = errors.New("EOF")
+
+// NewStream wraps fd, which must be a socket, as a handle on loop l. The
+// descriptor is made non-blocking and close-on-exec; the Stream owns it.
+func NewStream(l *Loop, kind Kind, fd int, ipc bool) (*Stream, error) {
+	if err := unix.SetNonblock(fd, true); err != nil {
+		return nil, err
+	}
+	unix.CloseOnExec(fd)
+	s := &Stream{Kind: kind, fd: fd, ipc: ipc}
+	s.Handle.init(l)
+	s.io = l.NewIO(fd, s.onIO)
+	return s, nil
+}
+
+// Fd is the handle's descriptor (uv_fileno).
+func (s *Stream) Fd() int { return s.fd }
+
+// Listen starts accepting connections (uv_listen).
+func (s *Stream) Listen(backlog int) error {
+	if err := unix.Listen(s.fd, backlog); err != nil {
+		return err
+	}
+	s.listening = true
+	if err := s.loop.IOStart(s.io, unix.EPOLLIN); err != nil {
+		return err
+	}
+	s.activate()
+	return nil
+}
+
+// ReadStart starts delivering reads to OnRead (uv_read_start).
+func (s *Stream) ReadStart() error {
+	if s.closing {
+		return unix.EINVAL
+	}
+	s.reading = true
+	if err := s.loop.IOStart(s.io, unix.EPOLLIN|unix.EPOLLRDHUP); err != nil {
+		return err
+	}
+	s.activate()
+	return nil
+}
+
+// ReadStop stops reading (uv_read_stop).
+func (s *Stream) ReadStop() {
+	s.reading = false
+	s.loop.IOStop(s.io, unix.EPOLLIN|unix.EPOLLRDHUP)
+	s.updateActive()
+}
+
+func (s *Stream) updateActive() {
+	if s.reading || s.listening || len(s.writeQ) > 0 || s.shutdownReq != nil {
+		s.activate()
+	} else {
+		s.deactivate()
+	}
+}
+
+func (s *Stream) onIO(events uint32) {
+	if events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 && len(s.writeQ) > 0 {
+		s.flush()
+	}
+	if s.closing {
+		return
+	}
+	if events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP|unix.EPOLLRDHUP) != 0 {
+		if s.listening {
+			s.accept()
+		} else if s.reading {
+			s.read()
+		}
+	}
+}
+
+// accept takes every pending connection, as uv__server_io does, and hands
+// each to OnConnection. Accepted descriptors are non-blocking and
+// close-on-exec from the start (accept4).
+func (s *Stream) accept() {
+	for s.listening && !s.closing {
+		nfd, _, err := unix.Accept4(s.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		if err != nil {
+			if err == unix.EAGAIN || err == unix.EINTR {
+				return
+			}
+			if err == unix.ECONNABORTED {
+				continue
+			}
+			if s.OnConnection != nil {
+				s.loop.Call(func() { s.OnConnection(err, nil) })
+			}
+			return
+		}
+		c := &Stream{Kind: s.Kind, fd: nfd}
+		c.Handle.init(s.loop)
+		c.io = s.loop.NewIO(nfd, c.onIO)
+		if s.OnConnection == nil {
+			unix.Close(nfd)
+			continue
+		}
+		s.loop.Call(func() { s.OnConnection(nil, c) })
+	}
+}
+
+const readSize = 64 * 1024
+
+func (s *Stream) read() {
+	if s.readBuf == nil {
+		s.readBuf = make([]byte, readSize)
+	}
+	for i := 0; i < 32 && s.reading && !s.closing; i++ {
+		var n, fd int
+		var err error
+		fd = -1
+		if s.ipc {
+			n, fd, err = s.recvmsg()
+		} else {
+			n, err = unix.Read(s.fd, s.readBuf)
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.EAGAIN {
+			return
+		}
+		if err != nil {
+			s.deliver(nil, -1, err)
+			return
+		}
+		if n == 0 {
+			s.reading = false
+			s.loop.IOStop(s.io, unix.EPOLLIN|unix.EPOLLRDHUP)
+			s.updateActive()
+			s.deliver(nil, -1, ErrEOF)
+			return
+		}
+		s.deliver(s.readBuf[:n], fd, nil)
+		if n < len(s.readBuf) && !s.ipc {
+			return
+		}
+	}
+}
+
+func (s *Stream) deliver(data []byte, fd int, err error) {
+	if s.OnRead == nil {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		return
+	}
+	s.loop.Call(func() { s.OnRead(data, fd, err) })
+}
+
+// recvmsg reads one chunk and at most one descriptor, as libuv's
+// uv__read does for IPC pipes. A truncated control message (MSG_CTRUNC)
+// yields no descriptor, so the receiver answers NODE_HANDLE_NACK.
+func (s *Stream) recvmsg() (n, fd int, err error) {
+	if s.oob == nil {
+		s.oob = make([]byte, unix.CmsgSpace(4))
+	}
+	fd = -1
+	n, oobn, flags, _, err := unix.Recvmsg(s.fd, s.readBuf, s.oob, unix.MSG_CMSG_CLOEXEC)
+	if err != nil {
+		return 0, -1, err
+	}
+	if oobn > 0 {
+		msgs, perr := unix.ParseSocketControlMessage(s.oob[:oobn])
+		if perr == nil {
+			for _, m := range msgs {
+				fds, ferr := unix.ParseUnixRights(&m)
+				if ferr != nil {
+					continue
+				}
+				for _, f := range fds {
+					if fd < 0 && flags&unix.MSG_CTRUNC == 0 {
+						fd = f
+					} else {
+						unix.Close(f)
+					}
+				}
+			}
+		}
+	}
+	return n, fd, nil
+}
+
+// Write queues data (and, on an IPC pipe, the descriptor fd when fd >= 0)
+// and tries to write at once; cb runs when the data has left. It reports
+// whether the write completed synchronously, like Node's
+// kLastWriteWasAsync in reverse. The caller keeps ownership of fd.
+func (s *Stream) Write(data []byte, fd int, cb func(err error)) (sync bool, err error) {
+	if s.closing {
+		return false, unix.EBADF
+	}
+	if len(s.writeQ) == 0 {
+		n, werr := s.writeOnce(data, fd)
+		if werr != nil && werr != unix.EAGAIN {
+			return false, werr
+		}
+		if werr == nil {
+			if n == len(data) {
+				return true, nil
+			}
+			data = data[n:]
+			fd = -1 // the descriptor went with the first part
+		}
+	}
+	s.writeQ = append(s.writeQ, writeReq{data: append([]byte(nil), data...), fd: fd, cb: cb})
+	s.loop.IOStart(s.io, unix.EPOLLOUT)
+	s.updateActive()
+	return false, nil
+}
+
+// WriteQueueSize is the number of bytes waiting to be written.
+func (s *Stream) WriteQueueSize() int {
+	n := 0
+	for _, r := range s.writeQ {
+		n += len(r.data)
+	}
+	return n
+}
+
+func (s *Stream) writeOnce(data []byte, fd int) (int, error) {
+	for {
+		var n int
+		var err error
+		if fd >= 0 {
+			n, err = unix.SendmsgN(s.fd, data, unix.UnixRights(fd), nil, unix.MSG_NOSIGNAL)
+		} else {
+			n, err = unix.SendmsgN(s.fd, data, nil, nil, unix.MSG_NOSIGNAL)
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		return n, err
+	}
+}
+
+func (s *Stream) flush() {
+	for len(s.writeQ) > 0 {
+		r := &s.writeQ[0]
+		n, err := s.writeOnce(r.data, r.fd)
+		if err == unix.EAGAIN {
+			return
+		}
+		if err != nil {
+			q := s.writeQ
+			s.writeQ = nil
+			s.loop.IOStop(s.io, unix.EPOLLOUT)
+			for _, r := range q {
+				if r.cb != nil {
+					cb := r.cb
+					s.loop.Call(func() { cb(err) })
+				}
+			}
+			s.updateActive()
+			return
+		}
+		r.fd = -1
+		r.data = r.data[n:]
+		if len(r.data) > 0 {
+			continue
+		}
+		cb := r.cb
+		s.writeQ[0] = writeReq{}
+		s.writeQ = s.writeQ[1:]
+		if cb != nil {
+			s.loop.Call(func() { cb(nil) })
+		}
+	}
+	s.loop.IOStop(s.io, unix.EPOLLOUT)
+	if s.shutdownReq != nil && !s.shutdownDone {
+		s.doShutdown()
+	}
+	s.updateActive()
+}
+
+// Shutdown half-closes the write side once queued writes are out
+// (uv_shutdown).
+func (s *Stream) Shutdown(cb func(err error)) {
+	s.shutdownReq = cb
+	if cb == nil {
+		s.shutdownReq = func(error) {}
+	}
+	if len(s.writeQ) == 0 {
+		s.doShutdown()
+	}
+	s.updateActive()
+}
+
+func (s *Stream) doShutdown() {
+	s.shutdownDone = true
+	err := unix.Shutdown(s.fd, unix.SHUT_WR)
+	cb := s.shutdownReq
+	s.loop.NextTick(func() {
+		s.shutdownReq = nil
+		s.updateActive()
+		cb(err)
+	})
+}
+
+// Close stops the handle, closes its descriptor and calls cb in the
+// loop's close phase (uv_close).
+func (s *Stream) Close(cb func()) {
+	if s.closing {
+		return
+	}
+	s.listening = false
+	s.reading = false
+	s.writeQ = nil
+	s.loop.IOClose(s.io)
+	if s.fd >= 0 {
+		unix.Close(s.fd)
+		s.fd = -1
+	}
+	s.closeHandle(cb)
+}
+
+// Detach forgets the descriptor without closing it and closes the handle;
+// it returns the descriptor, now owned by the caller.
+func (s *Stream) Detach() int {
+	fd := s.fd
+	s.loop.IOClose(s.io)
+	s.fd = -1
+	s.Close(nil)
+	return fd
+}

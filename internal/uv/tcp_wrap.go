@@ -1,0 +1,123 @@
+package uv
+
+import (
+	"net/netip"
+
+	"golang.org/x/sys/unix"
+)
+
+// Sockname is what getsockname/getpeername fill in: Node's
+// {address, family, port} object.
+type Sockname struct {
+	Address string
+	Family  string
+	Port    int
+}
+
+// TCPIPv6Only is UV_TCP_IPV6ONLY, the one flag bind6 takes.
+const TCPIPv6Only = 1
+
+// NewTCP creates a TCP handle with a fresh socket of the given family
+// (unix.AF_INET or unix.AF_INET6), as uv_tcp_init_ex does lazily on bind.
+func NewTCP(l *Loop, family int) (*Stream, error) {
+	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	return NewStream(l, KindTCP, fd, false)
+}
+
+// Bind binds an IPv4 address (tcp_wrap Bind, uv_tcp_bind). Like libuv it
+// sets SO_REUSEADDR first.
+func (s *Stream) Bind(address string, port int) error {
+	ip, err := netip.ParseAddr(address)
+	if err != nil || !ip.Is4() {
+		return unix.EINVAL
+	}
+	unix.SetsockoptInt(s.fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	return unix.Bind(s.fd, &unix.SockaddrInet4{Port: port, Addr: ip.As4()})
+}
+
+// Bind6 binds an IPv6 address, IPv6-only when flags has TCPIPv6Only
+// (tcp_wrap Bind6).
+func (s *Stream) Bind6(address string, port int, flags int) error {
+	ip, err := netip.ParseAddr(address)
+	if err != nil || !ip.Is6() {
+		return unix.EINVAL
+	}
+	unix.SetsockoptInt(s.fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+	v6only := 0
+	if flags&TCPIPv6Only != 0 {
+		v6only = 1
+	}
+	unix.SetsockoptInt(s.fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only)
+	sa := &unix.SockaddrInet6{Port: port, Addr: ip.As16()}
+	if z := ip.Zone(); z != "" {
+		if ifi, err := interfaceIndex(z); err == nil {
+			sa.ZoneId = ifi
+		}
+	}
+	return unix.Bind(s.fd, sa)
+}
+
+// Getsockname reports the local address (tcp_wrap GetSockName).
+func (s *Stream) Getsockname() (Sockname, error) {
+	if s.Kind == KindPipe && s.listening {
+		return Sockname{}, ErrNoGetsockname
+	}
+	sa, err := unix.Getsockname(s.fd)
+	if err != nil {
+		return Sockname{}, err
+	}
+	return sockname(sa), nil
+}
+
+// Getpeername reports the remote address (tcp_wrap GetPeerName).
+func (s *Stream) Getpeername() (Sockname, error) {
+	sa, err := unix.Getpeername(s.fd)
+	if err != nil {
+		return Sockname{}, err
+	}
+	return sockname(sa), nil
+}
+
+// SetNoDelay sets TCP_NODELAY (uv_tcp_nodelay).
+func (s *Stream) SetNoDelay(on bool) error {
+	v := 0
+	if on {
+		v = 1
+	}
+	return unix.SetsockoptInt(s.fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, v)
+}
+
+func sockname(sa unix.Sockaddr) Sockname {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return Sockname{Address: netip.AddrFrom4(a.Addr).String(), Family: "IPv4", Port: a.Port}
+	case *unix.SockaddrInet6:
+		ip := netip.AddrFrom16(a.Addr)
+		return Sockname{Address: ip.String(), Family: "IPv6", Port: a.Port}
+	case *unix.SockaddrUnix:
+		return Sockname{Address: a.Name, Family: "", Port: -1}
+	}
+	return Sockname{}
+}
+
+// StreamFromFd wraps a descriptor received over IPC, choosing TCP or Pipe
+// from the socket's family, as Node's handle wrapping does when an IPC
+// message carries a descriptor.
+func StreamFromFd(l *Loop, fd int) (*Stream, error) {
+	kind := KindTCP
+	if sa, err := unix.Getsockname(fd); err == nil {
+		if _, ok := sa.(*unix.SockaddrUnix); ok {
+			kind = KindPipe
+		}
+	}
+	return NewStream(l, kind, fd, false)
+}
+
+// IsListening reports whether the socket behind fd accepts connections.
+func IsListening(fd int) bool {
+	v, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ACCEPTCONN)
+	return err == nil && v == 1
+}

@@ -1,0 +1,161 @@
+package worker
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/events"
+)
+
+// State names used by Node, in the order a worker goes through them.
+const (
+	StateNone          = "none"
+	StateOnline        = "online"
+	StateListening     = "listening"
+	StateDisconnecting = "disconnecting"
+	StateDisconnected  = "disconnected"
+	StateDestroying    = "destroying"
+	StateDead          = "dead"
+)
+
+// Process is what a Worker's process is: in the primary the
+// ChildProcess, in a worker the process object.
+type Process interface {
+	On(event string, fn any) *events.Listener
+	Once(event string, fn any) *events.Listener
+	Send(message any, handle any, cb func(error)) bool
+	// SendRaw sends without Send's argument handling (utils.sendHelper).
+	SendRaw(message *childprocess.Object, handle any) bool
+	IsConnected() bool
+	// ExitCode and SignalCode are nil/"" until the process ended.
+	Exited() (code *int, signal string)
+	GetPid() int
+	Kill(signal string) bool
+	Disconnect()
+}
+
+// Address is what the "listening" event carries: Node's
+// {addressType, address, port, fd}. Address is nil (JS null) for a listen
+// without a host; AddressType is 4, 6, -1 (a pipe) or "udp4"/"udp6".
+type Address struct {
+	AddressType any
+	Address     any
+	Port        int
+	Fd          any
+}
+
+// Methods is what a side installs on every Worker (primary.js and child.js
+// extend Worker.prototype with disconnect and destroy).
+type Methods struct {
+	Disconnect func(w *Worker)
+	Destroy    func(w *Worker, signal string)
+}
+
+// Side is set by the side this process runs as.
+var Side Methods
+
+// Worker is one cluster worker.
+//
+// Mirrors lib/internal/cluster/worker.js Worker().
+type Worker struct {
+	events.EventEmitter
+
+	// ID is worker.id (NODE_UNIQUE_ID in the worker).
+	ID int
+	// State is worker.state.
+	State string
+	// ExitedAfterDisconnect is nil (undefined) until it is known.
+	ExitedAfterDisconnect *bool
+	// Process is worker.process.
+	Process Process
+}
+
+// Options are new Worker's options.
+type Options struct {
+	ID      int
+	Process Process
+	State   string
+}
+
+// New builds a worker and forwards its process's "error" and "message"
+// events to it.
+//
+// Mirrors lib/internal/cluster/worker.js Worker().
+func New(opts Options) *Worker {
+	w := &Worker{ID: opts.ID, State: opts.State}
+	if w.State == "" {
+		w.State = StateNone
+	}
+	if opts.Process != nil {
+		w.Process = opts.Process
+		w.Process.On("error", w.onProcessError)
+		w.Process.On("message", func(message any, handle any) {
+			w.Emit("message", message, handle)
+		})
+	}
+	return w
+}
+
+// onProcessError forwards the process's "error" to the worker.
+//
+// DEVIATION(fix): a malformed line on the channel (which kills a Node v20
+// process) reaches an "error" listener on the worker when there is one, and
+// a warning on stderr otherwise, instead of throwing in the primary.
+func (w *Worker) onProcessError(err error) {
+	var ce *childprocess.ChannelError
+	if w.ListenerCount("error") == 0 && asChannelError(err, &ce) {
+		fmt.Fprintf(os.Stderr, "(nodecluster:%d) worker %d: %v\n", os.Getpid(), w.ID, err)
+		return
+	}
+	w.Emit("error", err)
+}
+
+func asChannelError(err error, target **childprocess.ChannelError) bool {
+	ce, ok := err.(*childprocess.ChannelError)
+	if ok {
+		*target = ce
+	}
+	return ok
+}
+
+// Kill is destroy under its older name.
+//
+// Mirrors lib/internal/cluster/worker.js Worker.prototype.kill().
+func (w *Worker) Kill(signal string) { w.Destroy(signal) }
+
+// Destroy ends the worker (the side decides how: a signal in the primary,
+// a disconnect and exit in the worker).
+func (w *Worker) Destroy(signal string) {
+	if Side.Destroy != nil {
+		Side.Destroy(w, signal)
+	}
+}
+
+// Disconnect closes the worker's servers and then its channel.
+func (w *Worker) Disconnect() *Worker {
+	if Side.Disconnect != nil {
+		Side.Disconnect(w)
+	}
+	return w
+}
+
+// Send sends a message (and optionally a handle) to the other side.
+//
+// Mirrors lib/internal/cluster/worker.js Worker.prototype.send().
+func (w *Worker) Send(message any, handle any, cb func(error)) bool {
+	return w.Process.Send(message, handle, cb)
+}
+
+// IsDead reports whether the process has exited.
+//
+// Mirrors lib/internal/cluster/worker.js Worker.prototype.isDead().
+func (w *Worker) IsDead() bool {
+	code, sig := w.Process.Exited()
+	return code != nil || sig != ""
+}
+
+// IsConnected reports whether the channel is connected.
+//
+// Mirrors lib/internal/cluster/worker.js Worker.prototype.isConnected().
+func (w *Worker) IsConnected() bool { return w.Process.IsConnected() }

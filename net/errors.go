@@ -1,0 +1,106 @@
+package net
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// Error is a Node error: Code is the name (EADDRINUSE,
+// ERR_SOCKET_BAD_PORT), Errno the negative libuv number when there is
+// one, Syscall, Address and Port what Node sets on it.
+//
+// DEVIATION(errno): Node throws or emits Error objects; the port returns
+// and emits *Error values carrying the same fields.
+type Error struct {
+	Code    string
+	Errno   int
+	Syscall string
+	Address any // string, or nil (JS null) for a listen without a host
+	Port    any // int, or nil when Node sets none
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Is matches errors by Code, so errors.Is(err, &net.Error{Code: "EADDRINUSE"}) works.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+func errname(errno int) string {
+	n := unix.ErrnoName(unix.Errno(-errno))
+	if n == "" {
+		return fmt.Sprintf("Unknown system error %d", errno)
+	}
+	return n
+}
+
+func uvErrno(err error) int {
+	if en, ok := err.(unix.Errno); ok {
+		return -int(en)
+	}
+	return -int(unix.EINVAL)
+}
+
+// uvExceptionWithHostPort is the error a failed bind or listen in this
+// process gets: "listen EADDRINUSE: address already in use 127.0.0.1:80".
+func uvExceptionWithHostPort(errno int, syscall string, address any, port any) *Error {
+	code := errname(errno)
+	msg := fmt.Sprintf("%s %s: %s", syscall, code, unix.Errno(-errno).Error())
+	details := ""
+	if p, ok := port.(int); ok && p > 0 {
+		details = fmt.Sprintf(" %s:%d", jsString(address), p)
+	} else if address != nil {
+		details = " " + jsString(address)
+	}
+	return &Error{Code: code, Errno: errno, Syscall: syscall, Address: address, Port: port, Message: msg + details}
+}
+
+// exceptionWithHostPort is the error a worker gets when the primary could
+// not bind for it: "bind EADDRINUSE null:8000".
+func exceptionWithHostPort(errno int, syscall string, address any, port any) *Error {
+	code := errname(errno)
+	details := ""
+	if p, ok := port.(int); ok && p > 0 {
+		details = fmt.Sprintf(" %s:%d", jsString(address), p)
+	} else if address != nil {
+		details = " " + jsString(address)
+	}
+	return &Error{Code: code, Errno: errno, Syscall: syscall, Address: address, Port: port, Message: syscall + " " + code + details}
+}
+
+func jsString(v any) string {
+	if v == nil {
+		return "null"
+	}
+	return fmt.Sprint(v)
+}
+
+func errSocketBadPort(port any) *Error {
+	return &Error{Code: "ERR_SOCKET_BAD_PORT", Message: "options.port should be >= 0 and < 65536. Received " + describeType(port) + "."}
+}
+
+func describeType(v any) string {
+	switch x := v.(type) {
+	case string:
+		return fmt.Sprintf("type string ('%s')", x)
+	case nil:
+		return "null"
+	}
+	if f, ok := toFloat(v); ok {
+		return "type number (" + formatNumber(f) + ")"
+	}
+	return fmt.Sprintf("type %T (%v)", v, v)
+}
+
+func errInvalidArgValue(reason string, options any) *Error {
+	return &Error{Code: "ERR_INVALID_ARG_VALUE", Message: fmt.Sprintf("The argument 'options' %s. Received %+v", reason, options)}
+}
+
+// ErrServerAlreadyListen is listen on a listening server.
+var ErrServerAlreadyListen = &Error{Code: "ERR_SERVER_ALREADY_LISTEN", Message: "Listen method has been called more than once without closing."}
+
+// ErrServerNotRunning is close on a server that is not listening.
+var ErrServerNotRunning = &Error{Code: "ERR_SERVER_NOT_RUNNING", Message: "Server is not running."}

@@ -1,0 +1,851 @@
+package net
+
+import (
+	"context"
+	"math"
+	stdnet "net"
+	"net/netip"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+
+	"github.com/nodecluster/nodecluster/internal/child"
+	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/events"
+	"github.com/nodecluster/nodecluster/internal/netbridge"
+	"github.com/nodecluster/nodecluster/internal/process"
+	"github.com/nodecluster/nodecluster/internal/trace"
+	"github.com/nodecluster/nodecluster/internal/uv"
+	"golang.org/x/sys/unix"
+)
+
+const (
+	defaultIPv4Addr = "0.0.0.0"
+	defaultIPv6Addr = "::"
+)
+
+// getFlags turns ipv6Only into bind6's flags.
+//
+// Mirrors lib/net.js getFlags().
+func getFlags(ipv6Only bool) int {
+	if ipv6Only {
+		return uv.TCPIPv6Only
+	}
+	return 0
+}
+
+// isPipeName reports whether a listen argument is a path: a string that
+// is not a number.
+//
+// Mirrors lib/net.js isPipeName().
+func isPipeName(s any) bool {
+	str, ok := s.(string)
+	if !ok {
+		return false
+	}
+	_, isNum := toNumber(str)
+	return !isNum
+}
+
+// CreateServer makes a server; connectionListener, when not nil, is added
+// as a "connection" listener (func(*Socket)).
+//
+// Mirrors lib/net.js createServer().
+func CreateServer(connectionListener any) *Server {
+	return NewServer(ServerOptions{}, connectionListener)
+}
+
+// ListenOptions is listen's options object. Port is any so that it can be
+// absent (nil), a number or a numeric string, as in Node.
+type ListenOptions struct {
+	Port        any
+	Host        string
+	Path        string
+	Backlog     int
+	Exclusive   bool
+	IPv6Only    bool
+	ReadableAll bool
+	WritableAll bool
+	// Fd listens on an existing descriptor when > 0 (Node: fd >= 0; 0 is
+	// stdin and unlikely to be a socket, so Go's zero value means unset).
+	Fd int
+}
+
+// normalizeArgs sorts listen's arguments into options and a callback:
+// (options[, cb]), (path[, ...][, cb]) or ([port][, host][, ...][, cb]).
+//
+// Mirrors lib/net.js normalizeArgs().
+func normalizeArgs(args []any) (*ListenOptions, func(), bool, error) {
+	if len(args) == 0 {
+		return &ListenOptions{}, nil, false, nil
+	}
+	options := &ListenOptions{}
+	portSet := false
+	switch a := args[0].(type) {
+	case ListenOptions:
+		*options = a
+		portSet = a.Port != nil
+	case *ListenOptions:
+		if a == nil {
+			return nil, nil, false, errInvalidArgValue("is invalid", nil)
+		}
+		*options = *a
+		portSet = a.Port != nil
+	default:
+		if isPipeName(args[0]) {
+			options.Path = args[0].(string)
+		} else {
+			options.Port = args[0]
+			portSet = true
+			if len(args) > 1 {
+				if h, ok := args[1].(string); ok {
+					options.Host = h
+				}
+			}
+		}
+	}
+	var cb func()
+	switch f := args[len(args)-1].(type) {
+	case func():
+		cb = f
+	case func(error):
+		cb = func() { f(nil) }
+	}
+	return options, cb, portSet, nil
+}
+
+// Server is a net.Server: it listens (itself, or through the cluster in a
+// worker) and emits "listening", "connection" (*Socket), "error" (error)
+// and "close".
+//
+// Mirrors lib/net.js Server().
+type Server struct {
+	events.EventEmitter
+
+	handle        uv.ServerHandle
+	connections   int
+	listeningID   int
+	unref         bool
+	pipeName      string
+	connectionKey string
+
+	// MaxConnections refuses connections beyond this many when > 0.
+	MaxConnections int
+	AllowHalfOpen  bool
+	PauseOnConnect bool
+	NoDelay        bool
+}
+
+// ServerOptions are net.createServer's options.
+type ServerOptions struct {
+	AllowHalfOpen  bool
+	PauseOnConnect bool
+	NoDelay        bool
+}
+
+// NewServer makes a server with options.
+//
+// Mirrors lib/net.js Server().
+func NewServer(opts ServerOptions, connectionListener any) *Server {
+	s := &Server{listeningID: 1, AllowHalfOpen: opts.AllowHalfOpen, PauseOnConnect: opts.PauseOnConnect, NoDelay: opts.NoDelay}
+	if connectionListener != nil {
+		s.On("connection", connectionListener)
+	}
+	return s
+}
+
+// toNumber is JS Number(x) when it is >= 0, else false (reported as
+// ok=false).
+//
+// Mirrors lib/net.js toNumber().
+func toNumber(x any) (float64, bool) {
+	var f float64
+	switch v := x.(type) {
+	case nil:
+		f = 0
+	case bool:
+		if v {
+			f = 1
+		}
+	case string:
+		t := strings.TrimSpace(v)
+		if t == "" {
+			f = 0
+		} else if n, err := strconv.ParseFloat(t, 64); err == nil && !strings.ContainsAny(t, "_") {
+			f = n
+		} else if n, err := strconv.ParseInt(t, 0, 64); err == nil && strings.HasPrefix(strings.ToLower(t), "0x") {
+			f = float64(n)
+		} else {
+			return 0, false
+		}
+	default:
+		n, ok := toFloat(x)
+		if !ok {
+			return 0, false
+		}
+		f = n
+	}
+	if f >= 0 {
+		return f, true
+	}
+	return 0, false
+}
+
+// backlogValue is a JS value for backlog: a number, or false.
+func backlogValue(f float64, ok bool) any {
+	if !ok {
+		return false
+	}
+	return numberValue(f)
+}
+
+func numberValue(f float64) any {
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return int(f)
+	}
+	return f
+}
+
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case int:
+		return x != 0
+	case float64:
+		return x != 0 && !math.IsNaN(x)
+	case string:
+		return x != ""
+	}
+	return true
+}
+
+func backlogInt(v any) int {
+	if f, ok := toFloat(v); ok {
+		return int(f)
+	}
+	return 0
+}
+
+// createServerHandle makes a listening handle: a TCP socket bound to
+// address and port (IPv6 first when there is no address, then IPv4), or a
+// Pipe for a path. It returns a negative errno on failure.
+//
+// Mirrors lib/net.js createServerHandle().
+func createServerHandle(address any, port int, addressType any, fd int, flags int) (*uv.Stream, int) {
+	l := uv.Default()
+	var handle *uv.Stream
+	var err error
+	isTCP := false
+	addr, _ := address.(string)
+	switch {
+	case fd > 0:
+		handle, err = uv.StreamFromFd(l, fd)
+		if err != nil {
+			return nil, uvErrno(err)
+		}
+	case port == -1 && addressType == -1:
+		handle, err = uv.NewPipe(l)
+		if err != nil {
+			return nil, uvErrno(err)
+		}
+	default:
+		family := unix.AF_INET
+		if addr == "" || addressType == 6 {
+			family = unix.AF_INET6
+		}
+		handle, err = uv.NewTCP(l, family)
+		if err != nil {
+			if addr == "" {
+				return createServerHandle(defaultIPv4Addr, port, 4, -1, 0)
+			}
+			return nil, uvErrno(err)
+		}
+		isTCP = true
+	}
+	if addr != "" || port != 0 || isTCP {
+		switch {
+		case handle.Kind == uv.KindPipe && fd <= 0:
+			err = handle.BindPipe(addr)
+		case addr == "":
+			err = handle.Bind6(defaultIPv6Addr, port, flags)
+			if err != nil {
+				handle.Close(nil)
+				return createServerHandle(defaultIPv4Addr, port, 4, -1, 0)
+			}
+		case addressType == 6:
+			err = handle.Bind6(addr, port, flags)
+		default:
+			err = handle.Bind(addr, port)
+		}
+	}
+	if err != nil {
+		handle.Close(nil)
+		return nil, uvErrno(err)
+	}
+	return handle, 0
+}
+
+// setupListenHandle makes the server's handle when it has none (binding
+// here), attaches onconnection to it and calls its listen; "listening"
+// follows on the next tick, or "error" when binding or listening failed.
+// In a worker the handle is the cluster's, whose listen does nothing.
+//
+// Mirrors lib/net.js setupListenHandle().
+func (s *Server) setupListenHandle(address any, port int, addressType any, backlog any, fd int, flags int) {
+	if s.handle != nil {
+		trace.Step("net.setupListenHandle", "net.js setupListenHandle", "have a handle already (%T): attach onconnection, listen(%d)", s.handle, orDefault(backlogInt(backlog), 511))
+	} else {
+		var rval *uv.Stream
+		errno := 0
+		if address == nil && fd <= 0 {
+			rval, errno = createServerHandle(defaultIPv6Addr, port, 6, fd, flags)
+			if errno != 0 {
+				rval = nil
+				address = defaultIPv4Addr
+				addressType = 4
+			} else {
+				address = defaultIPv6Addr
+				addressType = 6
+			}
+		}
+		if rval == nil {
+			rval, errno = createServerHandle(address, port, addressType, fd, flags)
+		}
+		if rval == nil {
+			err := uvExceptionWithHostPort(errno, "listen", address, port)
+			uv.Default().NextTick(func() { s.emitErrorNT(err) })
+			return
+		}
+		s.handle = rval
+		trace.Step("net.setupListenHandle", "net.js setupListenHandle", "bound %v port %d fd %d", address, port, rval.Fd())
+	}
+	s.handle.SetOnConnection(s.onconnectionFrom(s.handle))
+	s.handle.SetOwner(s)
+	if err := s.handle.Listen(orDefault(backlogInt(backlog), 511)); err != nil {
+		ex := uvExceptionWithHostPort(uvErrno(err), "listen", address, port)
+		s.handle.Close(nil)
+		s.handle = nil
+		uv.Default().NextTick(func() { s.emitErrorNT(ex) })
+		return
+	}
+	s.connectionKey = childprocess.ToJSString(addressType) + ":" + childprocess.ToJSString(address) + ":" + strconv.Itoa(port)
+	if s.unref {
+		s.Unref()
+	}
+	uv.Default().NextTick(s.emitListeningNT)
+}
+
+// listen2 is setupListenHandle under its legacy name, which
+// listenInCluster calls so that code wrapping it keeps working.
+//
+// Mirrors lib/net.js Server.prototype._listen2().
+func (s *Server) listen2(address any, port int, addressType any, backlog any, fd int, flags int) {
+	s.setupListenHandle(address, port, addressType, backlog, fd, flags)
+}
+
+func orDefault(n, def int) int {
+	if n == 0 {
+		return def
+	}
+	return n
+}
+
+// emitErrorNT emits a listen error on the next tick.
+//
+// Mirrors lib/net.js emitErrorNT().
+func (s *Server) emitErrorNT(err error) { s.Emit("error", err) }
+
+// emitListeningNT emits "listening" unless the server closed meanwhile.
+//
+// Mirrors lib/net.js emitListeningNT().
+func (s *Server) emitListeningNT() {
+	if s.handle != nil {
+		trace.Step("net.emitListeningNT", "net.js emitListeningNT", "emit listening")
+		s.Emit("listening")
+	}
+}
+
+// listenInCluster binds in the primary (or with exclusive) through
+// _listen2; in a worker it builds the serverQuery and asks the primary
+// through cluster._getServer, with listenOnPrimaryHandle as the callback.
+//
+// Mirrors lib/net.js listenInCluster().
+func listenInCluster(server *Server, address any, port int, addressType any, backlog any, fd int, exclusive bool, flags any, options *childprocess.Object) {
+	isPrimary := !process.IsClusterWorker
+	trace.Step("net.listenInCluster", "net.js listenInCluster", "address %v port %d addressType %v backlog %v exclusive %v isPrimary %v", jsString(address), port, childprocess.ToJSString(addressType), childprocess.ToJSString(backlog), exclusive, isPrimary)
+	if isPrimary || exclusive {
+		server.listen2(address, port, addressType, backlog, fd, flagsInt(flags))
+		return
+	}
+	var fdv any = childprocess.Undefined
+	if fd > 0 {
+		fdv = fd
+	}
+	serverQuery := childprocess.NewObject(
+		"address", address,
+		"port", port,
+		"addressType", addressType,
+		"fd", fdv,
+		"flags", flags,
+		"backlog", backlog,
+	)
+	serverQuery.Assign(options)
+	listeningID := server.listeningID
+	child.GetServer(server, serverQuery, func(errno int, handle uv.ServerHandle) {
+		listenOnPrimaryHandle(server, listeningID, address, port, addressType, backlog, fd, flags, errno, handle)
+	})
+}
+
+func flagsInt(v any) int {
+	if f, ok := toFloat(v); ok {
+		return int(f)
+	}
+	return 0
+}
+
+// listenOnPrimaryHandle installs the handle the primary's reply produced
+// as the server's own and calls _listen2 on it, or emits the bind error.
+//
+// Mirrors lib/net.js listenInCluster() inner listenOnPrimaryHandle().
+func listenOnPrimaryHandle(server *Server, listeningID int, address any, port int, addressType any, backlog any, fd int, flags any, errno int, handle uv.ServerHandle) {
+	if listeningID != server.listeningID {
+		if handle != nil {
+			handle.Close(nil)
+		}
+		return
+	}
+	errno = checkBindError(errno, port, handle)
+	trace.Step("net.listenOnPrimaryHandle", "net.js listenInCluster inner listenOnPrimaryHandle", "errno %d: server._handle = %T", errno, handle)
+	if errno != 0 {
+		server.Emit("error", exceptionWithHostPort(errno, "bind", address, port))
+		return
+	}
+	if server.handle != nil {
+		server.handle.Close(nil)
+	}
+	server.handle = handle
+	server.listen2(address, port, addressType, backlog, fd, flagsInt(flags))
+}
+
+// checkBindError turns a successful reply for a fixed port into
+// EADDRINUSE when the handle is bound to another port.
+//
+// Mirrors lib/net.js checkBindError().
+func checkBindError(errno int, port int, handle uv.ServerHandle) int {
+	if errno == 0 && port > 0 && handle != nil {
+		if sn, err := handle.Getsockname(); err == nil && sn.Port != port {
+			return -int(unix.EADDRINUSE)
+		}
+	}
+	return errno
+}
+
+// Listen starts listening, with Node's argument forms:
+//
+//	Listen()                                  any free port, all addresses
+//	Listen(port [, host] [, backlog] [, cb])  port an int or numeric string
+//	Listen(path [, backlog] [, cb])           a Unix socket path
+//	Listen(ListenOptions{...} [, cb])
+//
+// cb is a func() added as a "listening" listener. Errors Node throws
+// (ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE, ERR_SERVER_ALREADY_LISTEN)
+// are returned and nothing is bound; errors from binding arrive as the
+// "error" event.
+//
+// Mirrors lib/net.js Server.prototype.listen().
+func (s *Server) Listen(args ...any) error {
+	options, cb, portSet, err := normalizeArgs(args)
+	if err != nil {
+		return err
+	}
+	if s.handle != nil {
+		return ErrServerAlreadyListen
+	}
+	var b1, b2 any = false, false
+	if len(args) > 1 {
+		b1 = args[1]
+	}
+	if len(args) > 2 {
+		b2 = args[2]
+	}
+	bf, ok := toNumber(b1)
+	if !ok || bf == 0 {
+		bf, ok = toNumber(b2)
+	}
+	backlogFromArgs := backlogValue(bf, ok)
+
+	flags := getFlags(options.IPv6Only)
+	s.listeningID++
+
+	if options.Fd > 0 {
+		if cb != nil {
+			s.Once("listening", cb)
+		}
+		listenInCluster(s, nil, 0, nil, backlogFromArgs, options.Fd, false, childprocess.Undefined, nil)
+		return nil
+	}
+	if len(args) == 0 || isFunc(args[0]) || (!portSet && options.Path == "" && isOptionsArg(args[0]) && options.Port == nil && false) {
+		options.Port = 0
+		portSet = true
+	}
+	if portSet {
+		if err := validatePort(options.Port); err != nil {
+			return err
+		}
+		var backlog any = backlogFromArgs
+		if options.Backlog != 0 {
+			backlog = options.Backlog
+		}
+		if cb != nil {
+			s.Once("listening", cb)
+		}
+		pf, _ := toNumber(options.Port)
+		port := int(pf)
+		if options.Host != "" {
+			lookupAndListen(s, port, options.Host, backlog, options.Exclusive, flags)
+		} else {
+			listenInCluster(s, nil, port, 4, backlog, -1, options.Exclusive, childprocess.Undefined, nil)
+		}
+		return nil
+	}
+	if options.Path != "" && isPipeName(options.Path) {
+		s.pipeName = options.Path
+		var backlog any = backlogFromArgs
+		if options.Backlog != 0 {
+			backlog = options.Backlog
+		}
+		if cb != nil {
+			s.Once("listening", cb)
+		}
+		extra := childprocess.NewObject("readableAll", options.ReadableAll, "writableAll", options.WritableAll)
+		listenInCluster(s, options.Path, -1, -1, backlog, -1, options.Exclusive, childprocess.Undefined, extra)
+		return nil
+	}
+	if options.Port == nil && options.Path == "" {
+		return errInvalidArgValue(`must have the property "port" or "path"`, *options)
+	}
+	return errInvalidArgValue("is invalid", *options)
+}
+
+func isFunc(v any) bool {
+	switch v.(type) {
+	case func(), func(error):
+		return true
+	}
+	return false
+}
+
+func isOptionsArg(v any) bool {
+	switch v.(type) {
+	case ListenOptions, *ListenOptions:
+		return true
+	}
+	return false
+}
+
+// validatePort accepts an integer 0..65535, as a number or a non-blank
+// numeric string.
+//
+// Like lib/internal/validators.js validatePort (not among the mirrored files).
+func validatePort(port any) error {
+	switch p := port.(type) {
+	case string:
+		if strings.TrimSpace(p) == "" {
+			return errSocketBadPort(port)
+		}
+		f, ok := toNumber(p)
+		if !ok || f != math.Trunc(f) || f > 0xFFFF {
+			return errSocketBadPort(port)
+		}
+		return nil
+	case nil:
+		return nil
+	}
+	f, isNum := toFloat(port)
+	if !isNum {
+		if _, isBool := port.(bool); isBool {
+			return errInvalidArgValue("is invalid", ListenOptions{Port: port})
+		}
+		return errInvalidArgValue("is invalid", ListenOptions{Port: port})
+	}
+	if f < 0 || f != math.Trunc(f) || f > 0xFFFF || math.IsNaN(f) {
+		return errSocketBadPort(port)
+	}
+	return nil
+}
+
+// lookupAndListen resolves host, then listens in the cluster on the
+// address found (asynchronously, as dns.lookup calls back even for an IP).
+//
+// Mirrors lib/net.js lookupAndListen().
+func lookupAndListen(s *Server, port int, address string, backlog any, exclusive bool, flags int) {
+	listeningID := s.listeningID
+	done := func(ip string, family int, err error) {
+		if listeningID != s.listeningID {
+			return
+		}
+		if err != nil {
+			s.Emit("error", err)
+			return
+		}
+		listenInCluster(s, ip, port, family, backlog, -1, exclusive, flags, nil)
+	}
+	if ip, err := netip.ParseAddr(address); err == nil {
+		fam := 4
+		if ip.Is6() && !ip.Is4In6() {
+			fam = 6
+		}
+		uv.Default().NextTick(func() { done(ip.String(), fam, nil) })
+		return
+	}
+	l := uv.Default()
+	l.Ref()
+	r := &resolver{host: address, loop: l, done: done}
+	go r.lookup()
+}
+
+// resolver runs dns.lookup for one host on its own goroutine.
+type resolver struct {
+	host string
+	loop *uv.Loop
+	done func(ip string, family int, err error)
+}
+
+// DEVIATION(goroutine): dns.lookup runs getaddrinfo on libuv's thread
+// pool; the port resolves on a goroutine and posts the answer to the loop.
+func (r *resolver) lookup() {
+	pprof.Do(context.Background(), pprof.Labels("node.fn", "dns.lookup"), r.run)
+}
+
+func (r *resolver) run(context.Context) {
+	ips, err := stdnet.DefaultResolver.LookupNetIP(context.Background(), "ip", r.host)
+	r.loop.Post(func() {
+		r.loop.Unref()
+		if err != nil || len(ips) == 0 {
+			r.done("", 0, &Error{Code: "ENOTFOUND", Syscall: "getaddrinfo", Message: "getaddrinfo ENOTFOUND " + r.host})
+			return
+		}
+		ip := ips[0].Unmap()
+		fam := 4
+		if ip.Is6() {
+			fam = 6
+		}
+		r.done(ip.String(), fam, nil)
+	})
+}
+
+// AddressInfo is what Address returns: {address, family, port}.
+type AddressInfo struct {
+	Address string `json:"address"`
+	Family  string `json:"family"`
+	Port    int    `json:"port"`
+}
+
+// Address reports where the server listens: the bound address (for a
+// worker, the primary's), the path for a Unix socket (in Address, with
+// Port -1), or nil when not listening.
+//
+// DEVIATION(shape): Node returns a string for a pipe; Go returns an
+// *AddressInfo whose Address is the path.
+//
+// Mirrors lib/net.js Server.prototype.address().
+func (s *Server) Address() *AddressInfo {
+	if s.handle != nil {
+		sn, err := s.handle.Getsockname()
+		if err == nil {
+			return &AddressInfo{Address: sn.Address, Family: sn.Family, Port: sn.Port}
+		}
+	}
+	if s.pipeName != "" {
+		return &AddressInfo{Address: s.pipeName, Port: -1}
+	}
+	return nil
+}
+
+// AddressPort is the port Address reports, or 0 (what cluster reports in
+// its "listening" message).
+func (s *Server) AddressPort() int {
+	if a := s.Address(); a != nil && a.Port > 0 {
+		return a.Port
+	}
+	return 0
+}
+
+// Listening reports whether the server has a handle.
+func (s *Server) Listening() bool { return s.handle != nil }
+
+func (s *Server) onconnectionFrom(h uv.ServerHandle) func(err error, client *uv.Stream) {
+	return func(err error, client *uv.Stream) { s.onconnection(err, client) }
+}
+
+// onconnection takes an accepted (or, in a worker, handed-over)
+// connection: it drops it at maxConnections, else wraps it in a Socket and
+// emits "connection".
+//
+// Mirrors lib/net.js onconnection().
+func (s *Server) onconnection(err error, clientHandle *uv.Stream) {
+	if err != nil {
+		s.Emit("error", &Error{Code: errname(uvErrno(err)), Errno: uvErrno(err), Syscall: "accept", Message: "accept " + errname(uvErrno(err))})
+		return
+	}
+	if s.MaxConnections > 0 && s.connections >= s.MaxConnections {
+		s.Emit("drop")
+		clientHandle.Close(nil)
+		return
+	}
+	socket := newSocket(clientHandle, s.AllowHalfOpen)
+	if s.NoDelay {
+		clientHandle.SetNoDelay(true)
+	}
+	s.connections++
+	socket.server = s
+	trace.Step("net.onconnection", "net.js onconnection", "fd %d: new Socket, emit connection (%d open)", clientHandle.Fd(), s.connections)
+	s.Emit("connection", socket)
+	if !s.PauseOnConnect {
+		socket.Resume()
+	}
+}
+
+// GetConnections calls cb with the number of open connections.
+//
+// Mirrors lib/net.js Server.prototype.getConnections().
+func (s *Server) GetConnections(cb func(err error, n int)) *Server {
+	n := s.connections
+	uv.Default().NextTick(func() { cb(nil, n) })
+	return s
+}
+
+// Close stops listening; "close" follows once every connection has
+// closed. cb, when given, is a "close" listener, called with
+// ErrServerNotRunning when the server was not listening.
+//
+// Mirrors lib/net.js Server.prototype.close().
+func (s *Server) Close(cb func(error)) *Server {
+	s.listeningID++
+	if cb != nil {
+		if s.handle == nil {
+			s.Once("close", func() { cb(ErrServerNotRunning) })
+		} else {
+			s.Once("close", func() { cb(nil) })
+		}
+	}
+	if s.handle != nil {
+		trace.Step("net.Server.Close", "net.js Server.prototype.close", "close handle %T", s.handle)
+		s.handle.Close(nil)
+		s.handle = nil
+	}
+	s.emitCloseIfDrained()
+	return s
+}
+
+// emitCloseIfDrained emits "close" on the next tick once the server has
+// neither a handle nor connections.
+//
+// Mirrors lib/net.js Server.prototype._emitCloseIfDrained().
+func (s *Server) emitCloseIfDrained() {
+	if s.handle != nil || s.connections > 0 {
+		return
+	}
+	uv.Default().NextTick(s.emitCloseNT)
+}
+
+// emitCloseNT emits "close".
+//
+// Mirrors lib/net.js emitCloseNT().
+func (s *Server) emitCloseNT() { s.Emit("close") }
+
+// Ref makes the server keep the process alive (the default).
+//
+// Mirrors lib/net.js Server.prototype.ref().
+func (s *Server) Ref() *Server {
+	s.unref = false
+	if s.handle != nil {
+		s.handle.Ref()
+	}
+	return s
+}
+
+// Unref lets the process end while the server listens.
+//
+// Mirrors lib/net.js Server.prototype.unref().
+func (s *Server) Unref() *Server {
+	s.unref = true
+	if s.handle != nil {
+		s.handle.Unref()
+	}
+	return s
+}
+
+// Connections is server._connections.
+func (s *Server) Connections() int { return s.connections }
+
+func init() {
+	child.Hooks.Full = func(owner any) bool {
+		s, ok := owner.(*Server)
+		return ok && s.MaxConnections > 0 && s.connections >= s.MaxConnections
+	}
+	child.Hooks.Close = func(owner any, cb func()) {
+		if s, ok := owner.(*Server); ok {
+			s.Close(func(error) { cb() })
+			return
+		}
+		cb()
+	}
+	child.Hooks.OnConnection = func(h uv.ServerHandle, client *uv.Stream) {
+		if s, ok := h.Owner().(*Server); ok {
+			s.onconnection(nil, client)
+			return
+		}
+		client.Close(nil)
+	}
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int:
+		return float64(n), true
+	case int8:
+		return float64(n), true
+	case int16:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case uint:
+		return float64(n), true
+	case uint8:
+		return float64(n), true
+	case uint16:
+		return float64(n), true
+	case uint32:
+		return float64(n), true
+	case uint64:
+		return float64(n), true
+	case float32:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
+}
+
+func formatNumber(f float64) string {
+	if math.IsNaN(f) {
+		return "NaN"
+	}
+	return childprocess.ToJSString(f)
+}
+
+func init() {
+	netbridge.TakeHandle = func(server any) uv.ServerHandle {
+		s := server.(*Server)
+		h := s.handle
+		s.handle = nil
+		return h
+	}
+	netbridge.CreateServerHandle = createServerHandle
+}
