@@ -19,6 +19,9 @@ func parseChannelMessages(t *Target, data []byte, fn func(message any, err error
 			line = data[start:i]
 		}
 		start = i + 1
+		if WireHook != nil {
+			WireHook(t, 'r', line, t.pendingHandle != nil && len(line) > 21 && string(line[:21]) == `{"cmd":"NODE_HANDLE",`)
+		}
 		msg, err := parseMessage(line)
 		t.jsonBuffer = t.jsonBuffer[:0]
 		fn(msg, err)
@@ -28,6 +31,11 @@ func parseChannelMessages(t *Target, data []byte, fn func(message any, err error
 	}
 	t.buffering = len(t.jsonBuffer) != 0
 }
+
+// WireHook, when set, sees every line this process writes ('w') or reads
+// ('r') on any channel, without its newline, and whether a descriptor
+// went with it. Tests use it to compare the wire with Node's.
+var WireHook func(t *Target, dir byte, line []byte, withFd bool)
 
 var ackLine = []byte(`{"cmd":"NODE_HANDLE_ACK"}`)
 
@@ -48,6 +56,9 @@ func (t *Target) writeChannelMessage(message any, fd int, cb func(error)) (sync 
 	b, err := AppendJSON(t.wbuf[:0], message)
 	if err != nil {
 		return false, err
+	}
+	if WireHook != nil {
+		WireHook(t, 'w', b, fd >= 0)
 	}
 	b = append(b, '\n')
 	t.wbuf = b[:0]

@@ -354,6 +354,7 @@ func queryServer(w *worker.Worker, message *childprocess.Object) {
 		childprocess.ToJSString(message.Value("index"))
 	h := handles[key]
 	created := h == nil
+	trace.Step("master.queryServer", "primary.js queryServer", "worker %d key %s (new handle: %v)", w.ID, key, created)
 	if h == nil {
 		address := message.Value("address")
 		port, _ := message.Number("port")
@@ -372,7 +373,6 @@ func queryServer(w *worker.Worker, message *childprocess.Object) {
 		}
 		setHandle(key, h)
 	}
-	trace.Step("master.queryServer", "primary.js queryServer", "worker %d key %s (new handle: %v)", w.ID, key, created)
 	if h.Data() == nil {
 		h.SetData(message.Value("data"))
 	}

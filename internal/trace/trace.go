@@ -15,10 +15,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Event is one step on the path.
 type Event struct {
+	At      int64 // wall clock, ns: merges the processes' traces in order
 	Pid     int
 	Process string // "primary" or "worker:<id>"
 	Go      string // the Go function, package-qualified: "child.rr"
@@ -28,24 +30,32 @@ type Event struct {
 
 // String is the event as one trace line: fields separated by tabs.
 func (e Event) String() string {
-	return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", e.Pid, e.Process, e.Go, e.JS, strings.ReplaceAll(e.Detail, "\n", " "))
+	return fmt.Sprintf("%d\t%d\t%s\t%s\t%s\t%s", e.At, e.Pid, e.Process, e.Go, e.JS, strings.ReplaceAll(e.Detail, "\n", " "))
 }
 
 // Parse reads a line written by String.
 func Parse(line string) (Event, error) {
-	f := strings.SplitN(line, "\t", 5)
-	if len(f) != 5 {
+	f := strings.SplitN(line, "\t", 6)
+	if len(f) != 6 {
 		return Event{}, fmt.Errorf("trace: bad line %q", line)
 	}
-	pid, err := strconv.Atoi(f[0])
+	at, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil {
+		return Event{}, fmt.Errorf("trace: bad time in %q", line)
+	}
+	pid, err := strconv.Atoi(f[1])
 	if err != nil {
 		return Event{}, fmt.Errorf("trace: bad pid in %q", line)
 	}
-	return Event{Pid: pid, Process: f[1], Go: f[2], JS: f[3], Detail: f[4]}, nil
+	return Event{At: at, Pid: pid, Process: f[2], Go: f[3], JS: f[4], Detail: f[5]}, nil
 }
 
-// EnvFD names the variable that carries the trace descriptor to a worker.
-const EnvFD = "NODECLUSTER_TRACE_FD"
+// EnvFD names the variable that carries the trace descriptor to a worker;
+// EnvPath names a file (or FIFO) the worker opens for appending instead.
+const (
+	EnvFD   = "NODECLUSTER_TRACE_FD"
+	EnvPath = "NODECLUSTER_TRACE_PATH"
+)
 
 var (
 	// On is true when steps are recorded.
@@ -63,7 +73,14 @@ func init() {
 			out = os.NewFile(uintptr(fd), "trace")
 			On = true
 		}
+	} else if p := os.Getenv(EnvPath); p != "" {
+		if f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600); err == nil {
+			out = f
+			On = true
+		}
 	}
+	os.Unsetenv(EnvFD)
+	os.Unsetenv(EnvPath)
 }
 
 // SetHook sends the steps of this process to fn (nil turns it off, unless
@@ -87,7 +104,7 @@ func Step(goFn, jsFn, format string, args ...any) {
 	if !On {
 		return
 	}
-	e := Event{Pid: os.Getpid(), Go: goFn, JS: jsFn, Detail: fmt.Sprintf(format, args...)}
+	e := Event{At: time.Now().UnixNano(), Pid: os.Getpid(), Go: goFn, JS: jsFn, Detail: fmt.Sprintf(format, args...)}
 	mu.Lock()
 	e.Process = process
 	h, o := hook, out
