@@ -31,8 +31,11 @@ import (
 const envWorker = "NODECLUSTER_TEST_WORKER"
 
 func TestMain(m *testing.M) {
-	if form := os.Getenv(envWorker); form != "" {
-		runWorker(form) // does not return
+	if name := os.Getenv(envWorker); name != "" {
+		if sc, ok := workerScenarios[name]; ok {
+			cluster.Run(sc) // does not return
+		}
+		runWorker(name) // does not return
 	}
 	os.Exit(m.Run())
 }

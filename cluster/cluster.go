@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"github.com/nodecluster/nodecluster/internal/child"
+	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/master"
 	"github.com/nodecluster/nodecluster/internal/process"
@@ -99,3 +100,15 @@ func SetSchedulingPolicy(p int) { master.C.SchedulingPolicy = p }
 //
 // Mirrors lib/internal/cluster/primary.js cluster.disconnect().
 func Disconnect(cb func()) { master.Disconnect(cb) }
+
+// Object is a message as it arrives: a JS object with its keys in order.
+// Read it with String, Number, Int, Bool, Object or Value; build one with
+// NewObject to control the order of keys on the wire (any other value
+// that encoding/json can encode may be sent too).
+type Object = childprocess.Object
+
+// NewObject builds an Object from key, value pairs.
+func NewObject(kv ...any) *Object { return childprocess.NewObject(kv...) }
+
+// Undefined is JS undefined in an Object: the key is left out on the wire.
+var Undefined = childprocess.Undefined
