@@ -1,9 +1,11 @@
 package process
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"sync"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
@@ -152,7 +154,22 @@ func RunMain(main func()) int {
 	return p.ExitCode
 }
 
+// Role is "primary" or "worker:<id>", the node.process pprof label of
+// this process's goroutines.
+func Role() string {
+	if id, ok := os.LookupEnv("NODE_UNIQUE_ID"); ok && IsClusterWorker {
+		return "worker:" + id
+	}
+	if IsClusterWorker {
+		return "worker"
+	}
+	return "primary"
+}
+
 func (p *Process) start(main func()) {
+	// The loop goroutine carries its process's label, so that delve's
+	// "goroutines -with label node.process=worker:1" finds it.
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("node.process", Role(), "node.fn", "uv_run")))
 	if err := p.setupChildProcessIpcChannel(); err != nil {
 		fmt.Fprintf(os.Stderr, "nodecluster: cannot open the IPC channel: %v\n", err)
 		p.Exit(1)
