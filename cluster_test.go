@@ -25,8 +25,14 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// workerScenarios are worker programs chosen by NODECLUSTER_TEST_WORKER.
-var workerScenarios = map[string]func(){
+func init() {
+	for name, fn := range basicWorkerScenarios {
+		workerScenarios[name] = fn
+	}
+}
+
+// basicWorkerScenarios are worker programs chosen by NODECLUSTER_TEST_WORKER.
+var basicWorkerScenarios = map[string]func(){
 	// bad-port: every bad argument to Listen must come back as Node's
 	// error, with nothing sent to the primary; then it reports them.
 	"bad-port": func() {
@@ -97,6 +103,7 @@ var workerScenarios = map[string]func(){
 func primaryRun(t *testing.T, deadline time.Duration, main func(fail func(string, ...any))) {
 	t.Helper()
 	utils.ResetForTest()
+	before := listeningFds()
 	var failure string
 	fail := func(format string, a ...any) {
 		if failure == "" {
@@ -119,6 +126,7 @@ func primaryRun(t *testing.T, deadline time.Duration, main func(fail func(string
 	}
 	require.Empty(t, cluster.Workers(), "workers left behind")
 	require.Zero(t, master.HandleCount(), "handles left behind in the primary")
+	checkNoLeaks(t, before)
 }
 
 func forkScenario(t *testing.T, name string, env map[string]string) *cluster.Worker {

@@ -28,14 +28,39 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const envWorker = "NODECLUSTER_TEST_WORKER"
+const (
+	envWorker  = "NODECLUSTER_TEST_WORKER"
+	envPrimary = "NODECLUSTER_TEST_PRIMARY"
+)
+
+// workerScenarios are worker programs chosen by NODECLUSTER_TEST_WORKER;
+// primaryScenarios are primary programs chosen by NODECLUSTER_TEST_PRIMARY,
+// for tests that need a primary in a process of its own (SCHED_NONE, a
+// primary that dies). Test files add theirs in init.
+var (
+	workerScenarios  = map[string]func(){}
+	primaryScenarios = map[string]func(){}
+)
 
 func TestMain(m *testing.M) {
 	if name := os.Getenv(envWorker); name != "" {
 		if sc, ok := workerScenarios[name]; ok {
 			cluster.Run(sc) // does not return
 		}
-		runWorker(name) // does not return
+		if _, ok := listenForms[name]; ok {
+			runWorker(name) // does not return
+		}
+		fmt.Fprintf(os.Stderr, "no worker scenario %q\n", name)
+		os.Exit(2)
+	}
+	if name := os.Getenv(envPrimary); name != "" {
+		sc, ok := primaryScenarios[name]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "no primary scenario %q\n", name)
+			os.Exit(2)
+		}
+		os.Unsetenv(envPrimary)
+		cluster.Run(sc) // does not return
 	}
 	os.Exit(m.Run())
 }

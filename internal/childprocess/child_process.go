@@ -79,27 +79,49 @@ type exitStatus struct {
 // Kill sends a signal by name ("SIGTERM" when empty) and reports whether
 // it was delivered.
 //
+// DEVIATION(errno): Node throws ERR_UNKNOWN_SIGNAL for a name it does not
+// know; Kill returns false and [ChildProcess.KillErr] says why.
+//
 // Mirrors lib/internal/child_process.js ChildProcess.prototype.kill().
 func (c *ChildProcess) Kill(sig string) bool {
+	ok, _ := c.KillErr(sig)
+	return ok
+}
+
+// KillErr is Kill that also returns the error Node would throw
+// (ERR_UNKNOWN_SIGNAL) or emit (EPERM...).
+func (c *ChildProcess) KillErr(sig string) (bool, error) {
 	if sig == "" {
 		sig = "SIGTERM"
 	}
 	s, ok := signalByName(sig)
 	if !ok {
-		panic(&ErrnoError{Code: "ERR_UNKNOWN_SIGNAL", Message: fmt.Sprintf("Unknown signal: %s", sig)})
+		return false, UnknownSignal(sig)
 	}
 	if c.proc == nil || c.exited {
-		return false
+		return false, nil
 	}
 	if err := c.proc.Signal(s); err != nil {
 		if errors.Is(err, os.ErrProcessDone) {
-			return false
+			return false, nil
 		}
-		c.Emit("error", &ErrnoError{Code: "EPERM", Syscall: "kill", Message: "kill EPERM"})
-		return false
+		e := &ErrnoError{Code: "EPERM", Syscall: "kill", Message: "kill EPERM"}
+		c.Emit("error", e)
+		return false, e
 	}
 	c.Killed = true
-	return true
+	return true, nil
+}
+
+// UnknownSignal is the error for a signal name Node does not know.
+func UnknownSignal(sig string) error {
+	return &ErrnoError{Code: "ERR_UNKNOWN_SIGNAL", Message: fmt.Sprintf("Unknown signal: %s", sig)}
+}
+
+// ValidSignal reports whether name is a signal Node knows.
+func ValidSignal(name string) bool {
+	_, ok := signalByName(name)
+	return ok
 }
 
 // Ref keeps the loop alive until the child exits (the default).
@@ -261,7 +283,15 @@ func (e *ChannelError) Unwrap() error { return e.Err }
 // ReproduceNodeJSONCrash, when true, makes a malformed channel line throw
 // as in Node v20 (the process dies with exit code 1) instead of being
 // reported and dropped.
-var ReproduceNodeJSONCrash = os.Getenv("NODECLUSTER_REPRODUCE_V20") == "all" || containsWord(os.Getenv("NODECLUSTER_REPRODUCE_V20"), "malformed-line")
+var ReproduceNodeJSONCrash = Reproduce("malformed-line")
+
+// Reproduce reports whether NODECLUSTER_REPRODUCE_V20 (a comma-separated
+// list, or "all") asks for Node v20's behaviour in place of the port's fix
+// named what.
+func Reproduce(what string) bool {
+	v := os.Getenv("NODECLUSTER_REPRODUCE_V20")
+	return v == "all" || containsWord(v, what)
+}
 
 func containsWord(list, w string) bool {
 	start := 0

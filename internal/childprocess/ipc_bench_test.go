@@ -1,10 +1,15 @@
 package childprocess_test
 
-// IPC round trips between two processes, measured on two paths:
+// IPC round trips between two processes, measured on three paths:
 //
 //   - bare-socketpair: the limit. Two Go processes over a blocking
 //     socketpair, each side a plain read/write loop over JSON lines
 //     ({"cmd":"ping","n":123}), no event loop, no JSON library.
+//   - bare-epoll: the same, except that each side waits in epoll_wait on
+//     its non-blocking end before every read, as any reactor does. The gap
+//     between the two bare paths is the price of the design (waiting in
+//     epoll_wait rather than in read), the gap between bare-epoll and
+//     uv-loop the price of our loop and channel code.
 //   - uv-loop: our path. A Go primary and a Go child, both on a uv.Loop,
 //     over the channel childprocess.Fork and childprocess.ForkChild set up;
 //     each side sends from its "message" listener.
@@ -36,7 +41,7 @@ import (
 
 const (
 	// benchChildEnv tells a re-executed test binary to be a benchmark child
-	// ("bare" or "loop") instead of running tests.
+	// ("bare", "bare-epoll" or "loop") instead of running tests.
 	benchChildEnv = "NODECLUSTER_BENCH_CHILD"
 	// benchChildProfileEnv, when set, makes a benchmark child write a CPU
 	// profile of itself to that path.
@@ -73,11 +78,13 @@ func runBenchChild(kind string) int {
 	}
 	switch kind {
 	case "bare":
-		return bareChild()
+		return bareChild(false)
+	case "bare-epoll":
+		return bareChild(true)
 	case "loop":
 		return loopChild()
 	}
-	fmt.Fprintf(os.Stderr, "bench child: %s=%q: want bare or loop\n", benchChildEnv, kind)
+	fmt.Fprintf(os.Stderr, "bench child: %s=%q: want bare, bare-epoll or loop\n", benchChildEnv, kind)
 	return 2
 }
 
@@ -128,14 +135,68 @@ func childEnv(kind string) []string {
 
 // --- bare-socketpair ----------------------------------------------------
 
-// lineReader reads newline-terminated lines from a blocking descriptor.
+// lineReader reads newline-terminated lines from a descriptor: with
+// blocking reads, or, for bare-epoll, waiting in epoll_wait on the
+// non-blocking descriptor before each read.
 type lineReader struct {
 	fd         int
 	buf        []byte
 	start, end int
+
+	ep      int // epoll instance, or -1 for blocking reads
+	events  [1]unix.EpollEvent
+	timeout int // epoll_wait's timeout in ms, -1 for none
 }
 
-func newLineReader(fd int) *lineReader { return &lineReader{fd: fd, buf: make([]byte, 4096)} }
+func newLineReader(fd int) *lineReader {
+	return &lineReader{fd: fd, buf: make([]byte, 4096), ep: -1, timeout: -1}
+}
+
+// useEpoll makes the reader wait in epoll_wait before each read, with
+// timeout (0: none); the descriptor becomes non-blocking.
+func (r *lineReader) useEpoll(timeout time.Duration) error {
+	if err := unix.SetNonblock(r.fd, true); err != nil {
+		return err
+	}
+	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return err
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(r.fd)}
+	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, r.fd, &ev); err != nil {
+		unix.Close(ep)
+		return err
+	}
+	r.ep = ep
+	if timeout > 0 {
+		r.timeout = int(timeout / time.Millisecond)
+	}
+	return nil
+}
+
+func (r *lineReader) close() {
+	if r.ep >= 0 {
+		unix.Close(r.ep)
+		r.ep = -1
+	}
+}
+
+// wait blocks in epoll_wait until the descriptor is readable.
+func (r *lineReader) wait() error {
+	for {
+		n, err := unix.EpollWait(r.ep, r.events[:], r.timeout)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return unix.ETIMEDOUT
+		}
+		return nil
+	}
+}
 
 // readLine returns the next line without its newline; it is valid until
 // the next call. At the end of the stream it returns io.EOF.
@@ -153,8 +214,13 @@ func (r *lineReader) readLine() ([]byte, error) {
 		if r.end == len(r.buf) {
 			r.buf = append(r.buf, make([]byte, len(r.buf))...)
 		}
+		if r.ep >= 0 {
+			if err := r.wait(); err != nil {
+				return nil, err
+			}
+		}
 		n, err := unix.Read(r.fd, r.buf[r.end:])
-		if err == unix.EINTR {
+		if err == unix.EINTR || (err == unix.EAGAIN && r.ep >= 0) {
 			continue
 		}
 		if err != nil {
@@ -214,10 +280,17 @@ func parseBareLine(line []byte) (cmd string, n int, err error) {
 	return string(c), v, nil
 }
 
-// bareChild answers every ping on fd 3 with a pong until the stream ends.
-func bareChild() int {
+// bareChild answers every ping on fd 3 with a pong until the stream ends,
+// reading in epoll_wait's way when epoll is set.
+func bareChild(epoll bool) int {
 	const fd = 3
 	r := newLineReader(fd)
+	if epoll {
+		if err := r.useEpoll(0); err != nil {
+			fmt.Fprintf(os.Stderr, "bare child: %v\n", err)
+			return 2
+		}
+	}
 	out := make([]byte, 0, 64)
 	for {
 		line, err := r.readLine()
@@ -243,7 +316,17 @@ func bareChild() int {
 
 // runBare runs a ping-pong with a bare child over a blocking socketpair
 // and returns the time the timed round trips took.
-func runBare(cfg pingConfig) (elapsed time.Duration, err error) {
+func runBare(cfg pingConfig) (time.Duration, error) { return runBareKind(false, cfg) }
+
+// runBareEpoll is runBare with both sides waiting in epoll_wait before
+// each read.
+func runBareEpoll(cfg pingConfig) (time.Duration, error) { return runBareKind(true, cfg) }
+
+func runBareKind(epoll bool, cfg pingConfig) (elapsed time.Duration, err error) {
+	kind := "bare"
+	if epoll {
+		kind = "bare-epoll"
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return 0, err
@@ -255,7 +338,7 @@ func runBare(cfg pingConfig) (elapsed time.Duration, err error) {
 	fd := fds[0]
 	childEnd := os.NewFile(uintptr(fds[1]), "bench-socketpair")
 	cmd := exec.Command(exe) // no arguments: the child must not see -test.* flags
-	cmd.Env = childEnv("bare")
+	cmd.Env = childEnv(kind)
 	cmd.ExtraFiles = []*os.File{childEnd} // fd 3
 	cmd.Stdout = os.Stderr
 	cmd.Stderr = os.Stderr
@@ -269,19 +352,25 @@ func runBare(cfg pingConfig) (elapsed time.Duration, err error) {
 		// Closing our end is the child's signal to exit.
 		unix.Close(fd)
 		if werr := cmd.Wait(); werr != nil && err == nil {
-			err = fmt.Errorf("bare child: %w", werr)
+			err = fmt.Errorf("%s child: %w", kind, werr)
 		}
 	}()
 
-	// A hung child ends a blocking read with EAGAIN rather than never.
+	// A hung child ends a read (EAGAIN) or an epoll_wait (ETIMEDOUT)
+	// rather than never.
 	deadline := time.Now().Add(cfg.timeout)
-	tv := unix.NsecToTimeval(cfg.timeout.Nanoseconds())
-	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+	r := newLineReader(fd)
+	defer r.close()
+	if epoll {
+		err = r.useEpoll(cfg.timeout)
+	} else {
+		tv := unix.NsecToTimeval(cfg.timeout.Nanoseconds())
+		err = unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+	}
+	if err != nil {
 		cmd.Process.Kill()
 		return 0, err
 	}
-
-	r := newLineReader(fd)
 	out := make([]byte, 0, 64)
 	total := cfg.warmup + cfg.count
 	var start time.Time
@@ -471,14 +560,17 @@ func TestIPCPingPongLoop(t *testing.T) {
 func TestIPCPingPongBare(t *testing.T) {
 	_, err := runBare(pingConfig{warmup: 0, count: 200, timeout: 30 * time.Second})
 	require.NoError(t, err)
+	_, err = runBareEpoll(pingConfig{warmup: 0, count: 200, timeout: 30 * time.Second})
+	require.NoError(t, err)
 }
 
-// ipcPaths are the two Go paths, by their sub-benchmark names.
+// ipcPaths are the Go paths, by their sub-benchmark names.
 var ipcPaths = []struct {
 	name string
 	run  func(pingConfig) (time.Duration, error)
 }{
 	{"bare-socketpair", runBare},
+	{"bare-epoll", runBareEpoll},
 	{"uv-loop", runLoop},
 }
 
@@ -499,6 +591,55 @@ func BenchmarkIPCRoundTrip(b *testing.B) {
 			b.ReportMetric(float64(b.N)/d.Seconds(), "roundtrips/s")
 		})
 	}
+}
+
+// BenchmarkIPCLoopInProcess is the uv-loop path without the wake-ups: both
+// ends of a socketpair are channels (ForkChild) on one loop, so epoll_wait
+// never sleeps and an op is one round trip's CPU (two messages each
+// parsed, emitted and sent, plus the loop's turns), free of the
+// scheduler's noise. Profile it to see what the path itself costs.
+func BenchmarkIPCLoopInProcess(b *testing.B) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	require.NoError(b, err)
+	l, err := uv.NewLoop()
+	require.NoError(b, err)
+	primary, echo := &childprocess.Target{}, &childprocess.Target{}
+	_, err = childprocess.ForkChild(l, primary, fds[0])
+	require.NoError(b, err)
+	_, err = childprocess.ForkChild(l, echo, fds[1])
+	require.NoError(b, err)
+
+	echo.On("message", func(msg any, _ any) {
+		echo.Send(msg, nil, childprocess.SendOptions{}, nil)
+	})
+	var failure error
+	next := 0
+	send := func() {
+		if next == 1000 {
+			b.ResetTimer()
+		}
+		primary.Send(childprocess.NewObject("n", next), nil, childprocess.SendOptions{}, nil)
+	}
+	primary.On("message", func(msg any, _ any) {
+		m, ok := msg.(*childprocess.Object)
+		if !ok || m.Int("n", -1) != next {
+			failure = fmt.Errorf("round trip %d: got %#v", next, msg)
+			primary.Disconnect()
+			return
+		}
+		next++
+		if next < 1000+b.N {
+			send()
+			return
+		}
+		b.StopTimer()
+		primary.Disconnect()
+	})
+	b.ReportAllocs()
+	send()
+	l.Run()
+	require.NoError(b, failure)
+	require.Equal(b, 1000+b.N, next)
 }
 
 // TestIPCBenchReport prints "roundtrips/s: N" for each path (select one

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -24,7 +25,10 @@ var Undefined any = undefinedType{}
 
 func (undefinedType) String() string { return "undefined" }
 
-// Object is a JS plain object with its keys in insertion order.
+// Object is a JS plain object with its keys in JS property order: keys
+// that are array indices ("0", "1", ... "4294967294") first, ascending,
+// then the others in insertion order (OrdinaryOwnPropertyKeys, which
+// JSON.stringify follows).
 type Object struct {
 	keys []string
 	vals []any
@@ -66,7 +70,8 @@ func (o *Object) Value(k string) any {
 }
 
 // Set sets a key, keeping its place when it already exists, as JS
-// assignment and object spread do.
+// assignment and object spread do. A new array-index key goes among the
+// leading index keys in ascending order, as in JS.
 func (o *Object) Set(k string, v any) *Object {
 	for i, key := range o.keys {
 		if key == k {
@@ -74,9 +79,38 @@ func (o *Object) Set(k string, v any) *Object {
 			return o
 		}
 	}
+	if n, ok := arrayIndex(k); ok {
+		i := 0
+		for i < len(o.keys) {
+			if m, ok := arrayIndex(o.keys[i]); !ok || m > n {
+				break
+			}
+			i++
+		}
+		o.keys = slices.Insert(o.keys, i, k)
+		o.vals = slices.Insert(o.vals, i, v)
+		return o
+	}
 	o.keys = append(o.keys, k)
 	o.vals = append(o.vals, v)
 	return o
+}
+
+// arrayIndex reports whether k is an array index, the canonical decimal
+// form of an integer from 0 to 2^32-2, which JS orders before other keys.
+func arrayIndex(k string) (uint64, bool) {
+	if len(k) == 0 || len(k) > 10 || k[0] < '0' || k[0] > '9' || (k[0] == '0' && len(k) > 1) {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	return n, n <= math.MaxUint32-1
 }
 
 // Delete removes a key (the delete operator).
@@ -351,7 +385,8 @@ const hexDigits = "0123456789abcdef"
 
 // appendString quotes s as JSON.stringify does: only ", \ and control
 // characters are escaped. Bytes that are not UTF-8 become U+FFFD, as they
-// would have on the way into a JS string.
+// would have on the way into a JS string (one per maximal ill-formed
+// subpart, see invalidUTF8Len).
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
@@ -389,7 +424,7 @@ func appendString(b []byte, s string) []byte {
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
 			b = append(b, "\ufffd"...)
-			i++
+			i += invalidUTF8Len(s[i:])
 			start = i
 			continue
 		}
@@ -397,6 +432,59 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// toWellFormed replaces what is not UTF-8 in s with U+FFFD as Node's
+// UTF-8 decoding (Buffer#toString, the channel's StringDecoder) does: one
+// U+FFFD per maximal ill-formed subpart, so a sequence cut short
+// ("\xe2\x82") is one U+FFFD where Go's []rune conversion makes one per
+// byte.
+func toWellFormed(s string) string {
+	b := make([]byte, 0, len(s)+2)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, "\ufffd"...)
+			i += invalidUTF8Len(s[i:])
+			continue
+		}
+		b = append(b, s[i:i+size]...)
+		i += size
+	}
+	return string(b)
+}
+
+// invalidUTF8Len is the length of the maximal subpart (Unicode 15,
+// section 3.9, as the WHATWG decoder applies it) at the start of s, which
+// does not start with a well-formed sequence: a lead byte and the
+// continuation bytes that fit it, or a single byte.
+func invalidUTF8Len(s string) int {
+	lo, hi := byte(0x80), byte(0xbf)
+	var need int
+	switch c := s[0]; {
+	case c >= 0xc2 && c <= 0xdf:
+		need = 1
+	case c == 0xe0:
+		need, lo = 2, 0xa0
+	case c == 0xed:
+		need, hi = 2, 0x9f
+	case c >= 0xe1 && c <= 0xef:
+		need = 2
+	case c == 0xf0:
+		need, lo = 3, 0x90
+	case c == 0xf4:
+		need, hi = 3, 0x8f
+	case c >= 0xf1 && c <= 0xf3:
+		need = 3
+	default:
+		return 1
+	}
+	i := 1
+	for i <= need && i < len(s) && s[i] >= lo && s[i] <= hi {
+		lo, hi = 0x80, 0xbf
+		i++
+	}
+	return i
 }
 
 // ErrSyntax is the SyntaxError JSON.parse throws.
@@ -649,7 +737,7 @@ func (p *parser) str() (string, error) {
 			s := string(p.s[start:p.i])
 			p.i++
 			if !utf8.ValidString(s) {
-				s = string([]rune(s))
+				s = toWellFormed(s)
 			}
 			return s, nil
 		}
@@ -669,7 +757,7 @@ func (p *parser) str() (string, error) {
 			p.i++
 			s := string(buf)
 			if !utf8.ValidString(s) {
-				s = string([]rune(s))
+				s = toWellFormed(s)
 			}
 			return s, nil
 		case c < 0x20:

@@ -25,7 +25,21 @@ type RoundRobinHandle struct {
 	handle  uv.ServerHandle
 	server  *net.Server
 	data    any
+	// inflight is the connection handed to each worker and not yet
+	// answered, with the seq of its newconn (see Remove).
+	inflight map[int]inflightConn
 }
+
+type inflightConn struct {
+	conn *uv.Stream
+	seq  int
+}
+
+// ReproduceNodeLostConnection, when true, leaves a connection handed to a
+// worker that died before answering where Node v20 leaves it: open in the
+// primary, never served, never closed (node-v20-truth.md §5.1). The
+// default re-routes it.
+var ReproduceNodeLostConnection = childprocess.Reproduce("lost-connection")
 
 // NewRoundRobinHandle binds and listens for key through a net.Server
 // (port and host, or a path, or an fd), then takes the server's handle
@@ -33,7 +47,7 @@ type RoundRobinHandle struct {
 //
 // Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle().
 func NewRoundRobinHandle(key string, address any, message *childprocess.Object) *RoundRobinHandle {
-	h := &RoundRobinHandle{key: key, all: make(map[int]*worker.Worker)}
+	h := &RoundRobinHandle{key: key, all: make(map[int]*worker.Worker), inflight: make(map[int]inflightConn)}
 	h.server = net.CreateServer(func(*net.Socket) { panic("RoundRobinHandle: connection on the primary's own server") })
 	port := message.Int("port", 0)
 	fd := message.Int("fd", -1)
@@ -103,6 +117,13 @@ func (h *RoundRobinHandle) Add(w *worker.Worker, send SendFunc) {
 // Remove drops a worker; when it was the last, it closes the waiting
 // connections and the listening socket and reports true.
 //
+// DEVIATION(fix): in Node v20 a connection handed to a worker that goes
+// away before answering {accepted} stays open in the primary forever. Here
+// it goes back to the front of the queue, to the next free worker, or is
+// closed with the rest when no worker is left.
+// NODECLUSTER_REPRODUCE_V20=lost-connection (ReproduceNodeLostConnection)
+// brings v20's behaviour back.
+//
 // Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle.prototype.remove().
 func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 	if _, ok := h.all[w.ID]; !ok {
@@ -110,6 +131,17 @@ func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 	}
 	delete(h.all, w.ID)
 	h.deleteFree(w.ID)
+	if in, ok := h.inflight[w.ID]; ok && !ReproduceNodeLostConnection {
+		delete(h.inflight, w.ID)
+		utils.ForgetCallback(in.seq)
+		h.handles = append([]*uv.Stream{in.conn}, h.handles...)
+		trace.Step("handle.RoundRobinHandle.Remove", "round_robin_handle.js RoundRobinHandle.prototype.remove", "key %s: worker %d left with fd %d unanswered: re-queued", h.key, w.ID, in.conn.Fd())
+		if len(h.all) != 0 && len(h.free) > 0 {
+			next := h.free[0]
+			h.deleteFree(next.ID)
+			h.handoff(next)
+		}
+	}
 	if len(h.all) != 0 {
 		return false
 	}
@@ -120,6 +152,10 @@ func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 	if h.handle != nil {
 		h.handle.Close(nil)
 		h.handle = nil
+	}
+	if h.server != nil {
+		// Still binding: Node would fail on the null handle here.
+		h.server.Close(nil)
 	}
 	trace.Step("handle.RoundRobinHandle.Remove", "round_robin_handle.js RoundRobinHandle.prototype.remove", "key %s: last worker gone, closed", h.key)
 	return true
@@ -161,7 +197,9 @@ func (h *RoundRobinHandle) handoff(w *worker.Worker) {
 	h.handles = h.handles[1:]
 	message := childprocess.NewObject("act", "newconn", "key", h.key)
 	trace.Step("handle.RoundRobinHandle.handoff", "round_robin_handle.js RoundRobinHandle.prototype.handoff", "key %s: send newconn with fd %d to worker %d", h.key, handle.Fd(), w.ID)
-	utils.SendHelper(w.Process, message, handle, func(reply *childprocess.Object, _ any) {
+	h.inflight[w.ID] = inflightConn{conn: handle, seq: utils.NextSeq()}
+	sent := utils.SendHelper(w.Process, message, handle, func(reply *childprocess.Object, _ any) {
+		delete(h.inflight, w.ID)
 		if accepted, _ := reply.Bool("accepted"); accepted {
 			handle.Close(nil)
 		} else {
@@ -169,6 +207,12 @@ func (h *RoundRobinHandle) handoff(w *worker.Worker) {
 		}
 		h.handoff(w)
 	})
+	if !sent && !ReproduceNodeLostConnection {
+		// The channel is already closed: nothing went out, keep the
+		// connection for another worker (DEVIATION(fix), see Remove).
+		delete(h.inflight, w.ID)
+		h.handles = append([]*uv.Stream{handle}, h.handles...)
+	}
 }
 
 func (h *RoundRobinHandle) setFree(w *worker.Worker) {

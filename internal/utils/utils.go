@@ -89,3 +89,10 @@ func ResetForTest() {
 	seq = 0
 	callbacks = make(map[int]Callback)
 }
+
+// NextSeq is the seq the next SendHelper call will use.
+func NextSeq() int { return seq }
+
+// ForgetCallback drops the callback waiting for a reply to seq, when the
+// reply can no longer come (its worker died).
+func ForgetCallback(s int) { delete(callbacks, s) }

@@ -208,7 +208,7 @@ func (s *Stream) read() {
 			return
 		}
 		s.deliver(s.readBuf[:n], fd, nil)
-		if n < len(s.readBuf) && !s.ipc {
+		if n < len(s.readBuf) {
 			return
 		}
 	}

@@ -99,17 +99,30 @@ func New(opts Options) *Worker {
 
 // onProcessError forwards the process's "error" to the worker.
 //
-// DEVIATION(fix): a malformed line on the channel (which kills a Node v20
-// process) reaches an "error" listener on the worker when there is one, and
-// a warning on stderr otherwise, instead of throwing in the primary.
+// DEVIATION(fix): with no "error" listener on the worker, Node v20 throws
+// in the primary for two channel errors that are not the primary's fault:
+// a malformed line from the worker (JSON.parse's SyntaxError), and a
+// write that fails with EPIPE or ECONNRESET because the worker just died.
+// The port prints the first as a warning and drops the second (the
+// worker's "exit" follows). NODECLUSTER_REPRODUCE_V20=channel-error
+// brings the throw back.
 func (w *Worker) onProcessError(err error) {
-	var ce *childprocess.ChannelError
-	if w.ListenerCount("error") == 0 && asChannelError(err, &ce) {
-		fmt.Fprintf(os.Stderr, "(nodecluster:%d) worker %d: %v\n", os.Getpid(), w.ID, err)
-		return
+	if w.ListenerCount("error") == 0 && !ReproduceChannelErrorThrow {
+		var ce *childprocess.ChannelError
+		if asChannelError(err, &ce) {
+			fmt.Fprintf(os.Stderr, "(nodecluster:%d) worker %d: %v\n", os.Getpid(), w.ID, err)
+			return
+		}
+		if ee, ok := err.(*childprocess.ErrnoError); ok && ee.Syscall == "write" && (ee.Code == "EPIPE" || ee.Code == "ECONNRESET") {
+			return
+		}
 	}
 	w.Emit("error", err)
 }
+
+// ReproduceChannelErrorThrow, when true, lets channel errors with no
+// listener throw in the primary, as in Node v20.
+var ReproduceChannelErrorThrow = childprocess.Reproduce("channel-error")
 
 func asChannelError(err error, target **childprocess.ChannelError) bool {
 	ce, ok := err.(*childprocess.ChannelError)
@@ -122,14 +135,21 @@ func asChannelError(err error, target **childprocess.ChannelError) bool {
 // Kill is destroy under its older name.
 //
 // Mirrors lib/internal/cluster/worker.js Worker.prototype.kill().
-func (w *Worker) Kill(signal string) { w.Destroy(signal) }
+func (w *Worker) Kill(signal string) error { return w.Destroy(signal) }
 
 // Destroy ends the worker (the side decides how: a signal in the primary,
 // a disconnect and exit in the worker).
-func (w *Worker) Destroy(signal string) {
+//
+// DEVIATION(errno): Node throws ERR_UNKNOWN_SIGNAL for a bad signal name;
+// Destroy returns it and signals nothing.
+func (w *Worker) Destroy(signal string) error {
+	if signal != "" && !childprocess.ValidSignal(signal) {
+		return childprocess.UnknownSignal(signal)
+	}
 	if Side.Destroy != nil {
 		Side.Destroy(w, signal)
 	}
+	return nil
 }
 
 // Disconnect closes the worker's servers and then its channel.
