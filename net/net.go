@@ -69,6 +69,8 @@ type ListenOptions struct {
 	// Fd listens on an existing descriptor when > 0 (Node: fd >= 0; 0 is
 	// stdin and unlikely to be a socket, so Go's zero value means unset).
 	Fd int
+
+	handle *uv.Stream // listen(handle): a listening socket received over IPC
 }
 
 // normalizeArgs sorts listen's arguments into options and a callback:
@@ -82,6 +84,8 @@ func normalizeArgs(args []any) (*ListenOptions, func(), bool, error) {
 	options := &ListenOptions{}
 	portSet := false
 	switch a := args[0].(type) {
+	case *uv.Stream:
+		options.handle = a
 	case ListenOptions:
 		*options = a
 		portSet = a.Port != nil
@@ -480,6 +484,14 @@ func (s *Server) Listen(args ...any) error {
 	flags := getFlags(options.IPv6Only)
 	s.listeningID++
 
+	if options.handle != nil {
+		if cb != nil {
+			s.Once("listening", cb)
+		}
+		s.handle = options.handle
+		listenInCluster(s, nil, -1, -1, backlogFromArgs, -1, true, childprocess.Undefined, nil)
+		return nil
+	}
 	if options.Fd > 0 {
 		if cb != nil {
 			s.Once("listening", cb)

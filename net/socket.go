@@ -78,7 +78,7 @@ func (s *Socket) onReadableStreamEnd() {
 // Write writes data; cb, when not nil, runs once it has left. It returns
 // false when data had to be queued.
 func (s *Socket) Write(data []byte, cb func(error)) bool {
-	if s.destroyed || s.writableEnded {
+	if s.destroyed || s.writableEnded || s.handle == nil {
 		err := &Error{Code: "ERR_STREAM_WRITE_AFTER_END", Message: "write after end"}
 		uv.Default().NextTick(func() {
 			if cb != nil {
@@ -107,7 +107,7 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 // End writes data (when not nil), then shuts the write side down; the
 // socket closes once both sides are done.
 func (s *Socket) End(data []byte) *Socket {
-	if s.writableEnded || s.destroyed {
+	if s.writableEnded || s.destroyed || s.handle == nil {
 		return s
 	}
 	if len(data) > 0 {
@@ -127,7 +127,7 @@ func (s *Socket) End(data []byte) *Socket {
 // Destroy closes the socket at once; err, when not nil, is emitted as
 // "error" before "close".
 func (s *Socket) Destroy(err error) {
-	if s.destroyed {
+	if s.destroyed || s.handle == nil {
 		return
 	}
 	s.destroyed = true
@@ -148,6 +148,9 @@ func (s *Socket) Destroy(err error) {
 
 // Pause stops reading.
 func (s *Socket) Pause() *Socket {
+	if s.handle == nil {
+		return s
+	}
 	s.reading = false
 	s.handle.ReadStop()
 	return s
@@ -155,7 +158,7 @@ func (s *Socket) Pause() *Socket {
 
 // Resume starts reading.
 func (s *Socket) Resume() *Socket {
-	if s.destroyed || s.readableEnded {
+	if s.destroyed || s.readableEnded || s.handle == nil {
 		return s
 	}
 	s.reading = true
@@ -165,7 +168,9 @@ func (s *Socket) Resume() *Socket {
 
 // SetNoDelay turns Nagle's algorithm off (on=true) or on.
 func (s *Socket) SetNoDelay(on bool) *Socket {
-	s.handle.SetNoDelay(on)
+	if s.handle != nil {
+		s.handle.SetNoDelay(on)
+	}
 	return s
 }
 
@@ -174,6 +179,9 @@ func (s *Socket) Destroyed() bool { return s.destroyed }
 
 // Address is the local address.
 func (s *Socket) Address() *AddressInfo {
+	if s.handle == nil {
+		return nil
+	}
 	sn, err := s.handle.Getsockname()
 	if err != nil {
 		return nil
@@ -183,6 +191,9 @@ func (s *Socket) Address() *AddressInfo {
 
 // RemoteAddress is the peer's address ("" when unknown).
 func (s *Socket) RemoteAddress() string {
+	if s.handle == nil {
+		return ""
+	}
 	sn, err := s.handle.Getpeername()
 	if err != nil {
 		return ""
@@ -192,6 +203,9 @@ func (s *Socket) RemoteAddress() string {
 
 // RemotePort is the peer's port (0 when unknown).
 func (s *Socket) RemotePort() int {
+	if s.handle == nil {
+		return 0
+	}
 	sn, err := s.handle.Getpeername()
 	if err != nil {
 		return 0
@@ -201,6 +215,9 @@ func (s *Socket) RemotePort() int {
 
 // RemoteFamily is "IPv4" or "IPv6".
 func (s *Socket) RemoteFamily() string {
+	if s.handle == nil {
+		return ""
+	}
 	sn, err := s.handle.Getpeername()
 	if err != nil {
 		return ""

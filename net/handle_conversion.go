@@ -1,0 +1,92 @@
+package net
+
+// The two handle types net contributes to the IPC channel: a Socket or a
+// Server sent with a user message (worker.Send(msg, socket)). They live in
+// lib/internal/child_process.js handleConversion; net registers them here
+// because the channel package cannot import net.
+
+import (
+	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/uv"
+)
+
+// HandleType names the Socket's conversion on the IPC channel.
+func (s *Socket) HandleType() string { return "net.Socket" }
+
+// HandleType names the Server's conversion on the IPC channel.
+func (s *Server) HandleType() string { return "net.Server" }
+
+func init() {
+	childprocess.RegisterConversion("net.Socket", &childprocess.Conversion{
+		Send: socketSend, PostSend: socketPostSend, Got: socketGot,
+	})
+	childprocess.RegisterConversion("net.Server", &childprocess.Conversion{
+		Send: serverSend, Got: serverGot,
+	})
+}
+
+// socketSend takes the socket's handle to send it: the socket is detached
+// (unless keepOpen) and no longer counts on its server.
+//
+// Mirrors lib/internal/child_process.js:/^  'net.Socket': {/.
+func socketSend(t *childprocess.Target, message *childprocess.Object, handle any, opts childprocess.SendOptions) *uv.Stream {
+	s, _ := handle.(*Socket)
+	if s == nil || s.handle == nil {
+		return nil // sent twice, or closed: the message goes alone
+	}
+	if s.server != nil {
+		message.Set("key", s.server.connectionKey)
+		if !opts.KeepOpen {
+			s.server.connections--
+			s.server.emitCloseIfDrained()
+			s.server = nil
+		}
+	}
+	h := s.handle
+	if !opts.KeepOpen {
+		h.ReadStop()
+		h.OnRead = nil
+		s.handle = nil
+		s.destroyed = true
+	}
+	return h
+}
+
+// socketPostSend keeps a sent socket's handle until its ACK (a NACK
+// resends it), or closes it when the write failed.
+func socketPostSend(message *childprocess.Object, handle *uv.Stream, opts childprocess.SendOptions, cb func(error), t *childprocess.Target) {
+	if handle == nil || opts.KeepOpen {
+		return
+	}
+	if t != nil {
+		t.SetPendingMessage(message, handle, opts, cb)
+		return
+	}
+	handle.Close(nil)
+}
+
+// socketGot wraps a received socket handle in a Socket that reads.
+func socketGot(t *childprocess.Target, message *childprocess.Object, handle *uv.Stream, emit func(any)) {
+	s := NewSocketFromHandle(handle)
+	emit(s)
+	s.Resume()
+}
+
+// serverSend sends the server's listening handle.
+//
+// Mirrors lib/internal/child_process.js:/^  'net.Server': {/.
+func serverSend(t *childprocess.Target, message *childprocess.Object, handle any, opts childprocess.SendOptions) *uv.Stream {
+	s, _ := handle.(*Server)
+	if s == nil {
+		return nil
+	}
+	h, _ := s.handle.(*uv.Stream)
+	return h
+}
+
+// serverGot makes a Server listening on the received handle and emits it
+// once it listens.
+func serverGot(t *childprocess.Target, message *childprocess.Object, handle *uv.Stream, emit func(any)) {
+	s := CreateServer(nil)
+	s.Listen(handle, func() { emit(s) })
+}
