@@ -532,7 +532,9 @@ func (s *Server) Listen(args ...any) error {
 		if cb != nil {
 			s.Once("listening", cb)
 		}
-		extra := childprocess.NewObject("readableAll", options.ReadableAll, "writableAll", options.WritableAll)
+		// Node spreads {readableAll, writableAll} into the query: keys that
+		// were not given hold undefined and vanish from the JSON.
+		extra := childprocess.NewObject("readableAll", trueOrUndefined(options.ReadableAll), "writableAll", trueOrUndefined(options.WritableAll))
 		listenInCluster(s, options.Path, -1, -1, backlog, -1, options.Exclusive, childprocess.Undefined, extra)
 		return nil
 	}
@@ -860,4 +862,11 @@ func init() {
 		return h
 	}
 	netbridge.CreateServerHandle = createServerHandle
+}
+
+func trueOrUndefined(b bool) any {
+	if b {
+		return true
+	}
+	return childprocess.Undefined
 }
