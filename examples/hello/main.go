@@ -10,6 +10,14 @@
 // Flags fall back to $WORKERS and $PORT (a Node primary that forks this
 // binary passes its script path as the first argument, so workers take
 // their settings from the environment too).
+//
+// With -exec PROGRAM [args...] the primary forks that program instead of
+// itself, with argv [PROGRAM, args...] as Node builds it
+// ([execPath, ...execArgv, exec, ...args]), for instance Node workers:
+//
+//	go run ./examples/hello -port 8000 -exec node examples/hello/worker.js
+//
+// and examples/hello/primary.js is a Node primary that forks this binary.
 package main
 
 import (
@@ -40,6 +48,7 @@ func main() {
 	fs := flag.NewFlagSet("hello", flag.ContinueOnError)
 	workers := fs.Int("workers", envInt("WORKERS", 2), "number of workers")
 	port := fs.Int("port", envInt("PORT", 8000), "port to serve on")
+	execProg := fs.String("exec", "", "fork this `program` (followed by its arguments) instead of this binary")
 	if cluster.IsPrimary {
 		if err := fs.Parse(os.Args[1:]); err != nil {
 			os.Exit(2)
@@ -49,11 +58,28 @@ func main() {
 	}
 	cluster.Run(func() {
 		if cluster.IsPrimary {
+			if *execProg != "" {
+				setupExec(*execProg, fs.Args())
+			}
 			primary(*workers, *port)
 		} else {
 			serve(*port)
 		}
 	})
+}
+
+// setupExec points the cluster at another program: its first argument
+// becomes Node's exec (the script), the rest its args.
+func setupExec(program string, args []string) {
+	s := &cluster.Settings{ExecPath: program, Args: []string{}}
+	if len(args) > 0 {
+		s.Exec = args[0]
+		s.Args = args[1:]
+	}
+	if err := cluster.SetupPrimary(s); err != nil {
+		fmt.Fprintln(os.Stderr, "setup:", err)
+		os.Exit(1)
+	}
 }
 
 func primary(n, port int) {

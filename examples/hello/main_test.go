@@ -22,16 +22,49 @@ import (
 // workers, asks it twice over HTTP (round-robin: two different workers),
 // and stops it with SIGINT: the primary disconnects its workers and exits 0.
 func TestHello(t *testing.T) {
+	bin, port := buildHello(t)
+	runHello(t, exec.Command(bin, "-workers", "2", "-port", strconv.Itoa(port)), port)
+}
+
+// TestHelloNodeWorkers: the Go primary forks Node workers
+// (-exec node worker.js), which serve through it.
+func TestHelloNodeWorkers(t *testing.T) {
+	node := nodeOrSkip(t)
+	bin, port := buildHello(t)
+	runHello(t, exec.Command(bin, "-workers", "2", "-port", strconv.Itoa(port), "-exec", node, "worker.js"), port)
+}
+
+// TestHelloNodePrimary: a Node primary (primary.js) forks the Go binary
+// as its workers.
+func TestHelloNodePrimary(t *testing.T) {
+	node := nodeOrSkip(t)
+	bin, port := buildHello(t)
+	runHello(t, exec.Command(node, "primary.js", bin, strconv.Itoa(port), "2"), port)
+}
+
+func nodeOrSkip(t *testing.T) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed: this test runs the example with Node v20")
+	}
+	return node
+}
+
+func buildHello(t *testing.T) (string, int) {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "hello")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "%s", out)
-
 	l, err := stdnet.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	port := l.Addr().(*stdnet.TCPAddr).Port
 	l.Close()
+	return bin, port
+}
 
-	cmd := exec.Command(bin, "-workers", "2", "-port", strconv.Itoa(port))
+func runHello(t *testing.T, cmd *exec.Cmd, port int) {
+	t.Helper()
 	cmd.Env = append(os.Environ(), "WORKERS=", "PORT=")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)

@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/nodecluster/nodecluster/internal/uv"
@@ -41,6 +43,15 @@ type ForkOptions struct {
 //
 // Mirrors lib/child_process.js fork().
 func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*ChildProcess, error) {
+	file := opts.ExecPath
+	if !strings.Contains(file, "/") {
+		// Like libuv's uv_spawn (execvp), a bare name is looked up in PATH.
+		p, err := exec.LookPath(file)
+		if err != nil {
+			return nil, err
+		}
+		file = p
+	}
 	argv := []string{opts.ExecPath}
 	argv = append(argv, opts.ExecArgv...)
 	if modulePath != "" {
@@ -75,7 +86,7 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 		}
 		attr.Sys = &syscall.SysProcAttr{Credential: cred}
 	}
-	proc, err := os.StartProcess(opts.ExecPath, argv, attr)
+	proc, err := os.StartProcess(file, argv, attr)
 	if err != nil {
 		unix.Close(parentFd)
 		return nil, err
