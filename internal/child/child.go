@@ -1,6 +1,8 @@
 package child
 
 import (
+	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 
@@ -75,6 +77,13 @@ func init() {
 // Mirrors lib/internal/process/pre_execution.js initializeClusterIPC().
 func initializeClusterIPC(p *process.Process) {
 	if !process.IsClusterWorker {
+		return
+	}
+	if !p.HasChannel {
+		// Node would carry on as a worker that can never talk to its
+		// primary; say what is wrong instead.
+		fmt.Fprintln(os.Stderr, "nodecluster: NODE_UNIQUE_ID is set but there is no IPC channel (NODE_CHANNEL_FD): a worker must be started by a cluster primary")
+		p.Exit(1)
 		return
 	}
 	setupWorker(p)

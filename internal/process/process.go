@@ -100,9 +100,9 @@ func OnStartup(fn func(p *Process)) { startupHooks = append(startupHooks, fn) }
 //
 // Mirrors lib/internal/process/pre_execution.js setupChildProcessIpcChannel().
 func (p *Process) setupChildProcessIpcChannel() error {
-	v, ok := os.LookupEnv("NODE_CHANNEL_FD")
-	if !ok {
-		return nil
+	v := os.Getenv("NODE_CHANNEL_FD")
+	if v == "" {
+		return nil // unset or empty: no channel, as Node's truthiness check says
 	}
 	fd, err := childprocess.ChannelFdFromEnv(v)
 	os.Unsetenv("NODE_CHANNEL_FD")

@@ -1,0 +1,67 @@
+package nodecluster_test
+
+import (
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// runBrokenWorker starts this test binary as a worker with a broken
+// environment and returns its exit code and stderr.
+func runBrokenWorker(t *testing.T, env ...string) (int, string) {
+	t.Helper()
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), append([]string{envWorker + "=echo"}, env...)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	done := make(chan error, 1)
+	require.NoError(t, cmd.Start())
+	go waitProcess(cmd, done)
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the worker neither ran nor exited within 20s")
+	}
+	return cmd.ProcessState.ExitCode(), stderr.String()
+}
+
+func waitProcess(cmd *exec.Cmd, done chan<- error) { done <- cmd.Wait() }
+
+// TestWorkerWithoutChannel: NODE_UNIQUE_ID without NODE_CHANNEL_FD is a
+// clear message and exit code 1, not a panic.
+func TestWorkerWithoutChannel(t *testing.T) {
+	code, stderr := runBrokenWorker(t, "NODE_UNIQUE_ID=1", "NODE_CHANNEL_FD=")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, "there is no IPC channel")
+	require.NotContains(t, stderr, "panic")
+}
+
+// TestWorkerWithBrokenChannel: a channel descriptor that is not open, or
+// not a socket, or a serialization the port does not speak.
+func TestWorkerWithBrokenChannel(t *testing.T) {
+	for _, tc := range []struct{ env, want string }{
+		{"NODE_CHANNEL_FD=97", "not an open descriptor"},
+		{"NODE_CHANNEL_FD=banana", "not a descriptor number"},
+		{"NODE_CHANNEL_FD=0", "not a socket"},
+	} {
+		t.Run(tc.env, func(t *testing.T) {
+			code, stderr := runBrokenWorker(t, "NODE_UNIQUE_ID=1", tc.env)
+			require.Equal(t, 1, code)
+			require.Contains(t, stderr, "cannot open the IPC channel")
+			require.Contains(t, stderr, tc.want)
+			require.NotContains(t, stderr, "panic")
+		})
+	}
+	t.Run("advanced serialization", func(t *testing.T) {
+		code, stderr := runBrokenWorker(t, "NODE_UNIQUE_ID=1", "NODE_CHANNEL_FD=97", "NODE_CHANNEL_SERIALIZATION_MODE=advanced")
+		require.Equal(t, 1, code)
+		require.Contains(t, stderr, "advanced")
+	})
+}
