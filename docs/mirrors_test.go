@@ -37,6 +37,12 @@ var mirrorLineRE = regexp.MustCompile(`^Mirrors (lib/\S+\.js)(:/.*/|\s+(.+)\(\))
 // instead of silently ignored.
 var mirrorishRE = regexp.MustCompile(`^Mirrors\s+(lib/|\S+\.js\b)`)
 
+// nodeTestRefRE matches the other kind of Mirrors line: a Go test naming
+// the test of Node's own suite it ports ("Mirrors
+// test/parallel/test-cluster-worker-kill.js"). Those name no definition
+// in lib/ and are not checked here.
+var nodeTestRefRE = regexp.MustCompile(`^Mirrors\s+test/`)
+
 // jsPathRE is the grammar of one name in a Mirrors line: segments joined by
 // dots, each an identifier (optionally #private, optionally followed by
 // [computed] keys) or a quoted property key.
@@ -224,7 +230,7 @@ func scanGoSource(fset *token.FileSet, filename string, src []byte) ([]goMirror,
 		}
 		var hits []int
 		for i, l := range lines {
-			if mirrorishRE.MatchString(l.text) {
+			if mirrorishRE.MatchString(l.text) && !nodeTestRefRE.MatchString(l.text) {
 				hits = append(hits, i)
 			}
 		}

@@ -97,7 +97,9 @@ func New(opts Options) *Worker {
 	return w
 }
 
-// onProcessError forwards the process's "error" to the worker.
+// onProcessError forwards the process's "error" to the worker, with
+// whatever was emitted (process.emit('error', v) may emit any value, and
+// its second argument too).
 //
 // DEVIATION(fix): with no "error" listener on the worker, Node v20 throws
 // in the primary for two channel errors that are not the primary's fault:
@@ -106,8 +108,8 @@ func New(opts Options) *Worker {
 // The port prints the first as a warning and drops the second (the
 // worker's "exit" follows). NODECLUSTER_REPRODUCE_V20=channel-error
 // brings the throw back.
-func (w *Worker) onProcessError(err error) {
-	if w.ListenerCount("error") == 0 && !ReproduceChannelErrorThrow {
+func (w *Worker) onProcessError(code any, signal any) {
+	if err, ok := code.(error); ok && w.ListenerCount("error") == 0 && !ReproduceChannelErrorThrow {
 		var ce *childprocess.ChannelError
 		if asChannelError(err, &ce) {
 			fmt.Fprintf(os.Stderr, "(nodecluster:%d) worker %d: %v\n", os.Getpid(), w.ID, err)
@@ -117,7 +119,7 @@ func (w *Worker) onProcessError(err error) {
 			return
 		}
 	}
-	w.Emit("error", err)
+	w.Emit("error", code, signal)
 }
 
 // ReproduceChannelErrorThrow, when true, lets channel errors with no

@@ -1,0 +1,833 @@
+package childprocess
+
+// The IPC channel in process, over a real socketpair: one end is set up
+// with ForkChild on a fresh loop, as a worker's process object is; the
+// other end ("the peer") is driven raw by the test with read, write and
+// sendmsg, so what goes over the wire is checked byte for byte.
+//
+// Nothing here sleeps to wait for an event: every test runs the loop until
+// a listener stops it, bounded by an unref'd timer that fails the test.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/nodecluster/nodecluster/internal/uv"
+)
+
+const chanTestDeadline = 10 * time.Second
+
+type chanHarness struct {
+	t          *testing.T
+	loop       *uv.Loop
+	target     *Target
+	control    *Control
+	channelFd  int
+	peer       int
+	peerClosed bool
+}
+
+// newChanHarness makes a socketpair, sets up the channel on one end with
+// ForkChild on a new loop, and keeps the other (blocking, with 10 s send
+// and receive timeouts) as the peer.
+func newChanHarness(t *testing.T) *chanHarness {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	tv := unix.NsecToTimeval(chanTestDeadline.Nanoseconds())
+	require.NoError(t, unix.SetsockoptTimeval(fds[1], unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv))
+	require.NoError(t, unix.SetsockoptTimeval(fds[1], unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv))
+	l, err := uv.NewLoop()
+	require.NoError(t, err)
+	target := &Target{}
+	control, err := ForkChild(l, target, fds[0])
+	require.NoError(t, err)
+	h := &chanHarness{t: t, loop: l, target: target, control: control, channelFd: fds[0], peer: fds[1]}
+	t.Cleanup(func() {
+		if target.stream != nil && !target.stream.IsClosing() {
+			target.stream.Close(nil)
+		}
+		h.closePeer()
+	})
+	return h
+}
+
+func (h *chanHarness) closePeer() {
+	if !h.peerClosed {
+		h.peerClosed = true
+		unix.Close(h.peer)
+	}
+}
+
+// run runs the loop until something stops it or nothing keeps it alive,
+// failing the test when the deadline passes first.
+func (h *chanHarness) run() {
+	h.t.Helper()
+	timedOut := false
+	tm := h.loop.SetTimeout(chanTestDeadline, func() {
+		timedOut = true
+		h.loop.Stop()
+	})
+	tm.Unref()
+	h.loop.Run()
+	tm.Stop()
+	require.False(h.t, timedOut, "the loop ran past the %v deadline", chanTestDeadline)
+}
+
+// write writes all of s on the peer.
+func (h *chanHarness) write(s string) {
+	h.t.Helper()
+	require.NoError(h.t, chanWriteAll(h.peer, []byte(s)))
+}
+
+// sendFd writes s on the peer with fd attached (SCM_RIGHTS).
+func (h *chanHarness) sendFd(s string, fd int) {
+	h.t.Helper()
+	n, err := unix.SendmsgN(h.peer, []byte(s), unix.UnixRights(fd), nil, 0)
+	require.NoError(h.t, err)
+	require.Equal(h.t, len(s), n)
+}
+
+// readAvailable reads what the channel has written so far, without
+// waiting, and the descriptors that came with it.
+func (h *chanHarness) readAvailable() (string, []int) {
+	h.t.Helper()
+	var data []byte
+	var fds []int
+	buf := make([]byte, 64*1024)
+	oob := make([]byte, unix.CmsgSpace(4*4))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(h.peer, buf, oob, unix.MSG_DONTWAIT|unix.MSG_CMSG_CLOEXEC)
+		if err == unix.EAGAIN || err == unix.EINTR {
+			break
+		}
+		require.NoError(h.t, err)
+		if oobn > 0 {
+			msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+			require.NoError(h.t, err)
+			for _, m := range msgs {
+				got, err := unix.ParseUnixRights(&m)
+				require.NoError(h.t, err)
+				fds = append(fds, got...)
+			}
+		}
+		if n == 0 {
+			break
+		}
+		data = append(data, buf[:n]...)
+	}
+	h.t.Cleanup(func() {
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+	})
+	return string(data), fds
+}
+
+// feed writes chunks on the peer one read at a time: the first now, each
+// next one once the channel has read the one before. It returns a counter
+// of the reads the channel made.
+func (h *chanHarness) feed(chunks []chanChunk) *int {
+	h.t.Helper()
+	reads := 0
+	next := 1
+	orig := h.target.stream.OnRead
+	h.target.stream.OnRead = func(data []byte, fd int, err error) {
+		if err == nil {
+			reads++
+		}
+		orig(data, fd, err)
+		if err == nil && next < len(chunks) {
+			h.writeChunk(chunks[next])
+			next++
+		}
+	}
+	h.writeChunk(chunks[0])
+	return &reads
+}
+
+type chanChunk struct {
+	data string
+	fd   int // sent with the chunk when > 0
+}
+
+func (h *chanHarness) writeChunk(c chanChunk) {
+	if c.fd > 0 {
+		h.sendFd(c.data, c.fd)
+	} else {
+		h.write(c.data)
+	}
+}
+
+func chanWriteAll(fd int, b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}
+
+// chanSocketpair is a blocking pair of Unix sockets, not close-on-exec:
+// descriptors to pass as handles.
+func chanSocketpair(t *testing.T) [2]int {
+	t.Helper()
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+	})
+	return [2]int{fds[0], fds[1]}
+}
+
+// chanJSON is JSON.stringify(v).
+func chanJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := AppendJSON(nil, v)
+	require.NoError(t, err)
+	return string(b)
+}
+
+func chanDiff(t *testing.T, want, got any) {
+	t.Helper()
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("(-want +got):\n%s", d)
+	}
+}
+
+func TestChannelSetupUsesGivenLoop(t *testing.T) {
+	h := newChanHarness(t)
+	require.Same(t, h.loop, h.target.Loop())
+	require.NotSame(t, uv.Default(), h.target.Loop())
+	require.Same(t, h.loop, h.target.stream.Loop())
+	require.Same(t, h.control, h.target.Channel)
+	require.True(t, h.target.Connected)
+	require.Equal(t, h.channelFd, h.control.Fd())
+
+	fl, err := unix.FcntlInt(uintptr(h.channelFd), unix.F_GETFL, 0)
+	require.NoError(t, err)
+	require.NotZero(t, fl&unix.O_NONBLOCK, "the channel descriptor is non-blocking")
+
+	// Unref'd until someone listens: with no listener the loop ends.
+	h.run()
+	require.True(t, h.target.Connected)
+}
+
+func TestForkChildRejectsNonSocket(t *testing.T) {
+	l, err := uv.NewLoop()
+	require.NoError(t, err)
+	var p [2]int
+	require.NoError(t, unix.Pipe2(p[:], unix.O_CLOEXEC))
+	defer unix.Close(p[0])
+	defer unix.Close(p[1])
+	_, err = ForkChild(l, &Target{}, p[0])
+	require.ErrorContains(t, err, "is not a socket")
+	_, err = ForkChild(l, &Target{}, 1<<20)
+	require.ErrorContains(t, err, "not an open descriptor")
+}
+
+func TestChannelReceivesSeveralMessagesInOneRead(t *testing.T) {
+	h := newChanHarness(t)
+	var got []string
+	h.target.On("message", func(msg any, handle any) {
+		require.Nil(t, handle)
+		got = append(got, chanJSON(t, msg))
+		if len(got) == 6 {
+			h.loop.Stop()
+		}
+	})
+	reads := h.feed([]chanChunk{{data: "{\"a\":1}\n{\"b\":[1,{\"c\":null}]}\n\"str\"\n42\nnull\n{\"z\":1,\"a\":\"\u2028<>\"}\n"}})
+	h.run()
+	require.Equal(t, 1, *reads)
+	chanDiff(t, []string{`{"a":1}`, `{"b":[1,{"c":null}]}`, `"str"`, `42`, `null`, "{\"z\":1,\"a\":\"\u2028<>\"}"}, got)
+}
+
+func TestChannelReassemblesMessagesSplitAcrossReads(t *testing.T) {
+	h := newChanHarness(t)
+	wire := "{\"cmd\":\"NODE_CLUSTER\",\"act\":\"online\"}\n{\"user\":\"é😀\",\"a\":[1,2]}\n{\"n\":3}\n"
+	var chunks []chanChunk
+	for i := 0; i < len(wire); i++ { // one byte per read, cutting é and 😀
+		chunks = append(chunks, chanChunk{data: wire[i : i+1]})
+	}
+	var got []string
+	record := func(event string) func(msg any) {
+		return func(msg any) {
+			got = append(got, event+" "+chanJSON(t, msg))
+			if len(got) == 3 {
+				h.loop.Stop()
+			}
+		}
+	}
+	h.target.On("internalMessage", record("internalMessage"))
+	h.target.On("message", record("message"))
+	reads := h.feed(chunks)
+	h.run()
+	require.Equal(t, len(wire), *reads)
+	chanDiff(t, []string{
+		`internalMessage {"cmd":"NODE_CLUSTER","act":"online"}`,
+		`message {"user":"é😀","a":[1,2]}`,
+		`message {"n":3}`,
+	}, got)
+}
+
+func TestChannelLargeMessageBothWays(t *testing.T) {
+	h := newChanHarness(t)
+	big := make([]byte, 800*1024)
+	for i := range big {
+		big[i] = 'a' + byte(i%26)
+	}
+	msg := NewObject("cmd", "big", "data", string(big), "tail", "é")
+	line := chanJSON(t, msg) + "\n"
+
+	// The peer writes the message, then reads the echo back.
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		if err := chanWriteAll(h.peer, []byte(line)); err != nil {
+			done <- result{err: fmt.Errorf("write: %w", err)}
+			return
+		}
+		var got []byte
+		buf := make([]byte, 64*1024)
+		for !bytes.HasSuffix(got, []byte("\n")) {
+			n, err := unix.Read(h.peer, buf)
+			if err == unix.EINTR {
+				continue
+			}
+			if err != nil {
+				done <- result{data: got, err: fmt.Errorf("read: %w", err)}
+				return
+			}
+			if n == 0 {
+				done <- result{data: got, err: io.ErrUnexpectedEOF}
+				return
+			}
+			got = append(got, buf[:n]...)
+		}
+		done <- result{data: got}
+	}()
+
+	var received []string
+	var sendErr error
+	sendDone := false
+	h.target.On("message", func(m any) {
+		received = append(received, chanJSON(t, m))
+		h.target.Send(m, nil, SendOptions{}, func(err error) {
+			sendErr = err
+			sendDone = true
+			h.loop.Stop()
+		})
+	})
+	h.run()
+	require.True(t, sendDone, "the send callback ran")
+	require.NoError(t, sendErr)
+	require.Len(t, received, 1)
+	require.True(t, received[0]+"\n" == line, "inbound message intact (%d bytes, want %d)", len(received[0])+1, len(line))
+
+	var res result
+	select {
+	case res = <-done:
+	case <-time.After(chanTestDeadline):
+		t.Fatal("the peer did not get the echo")
+	}
+	require.NoError(t, res.err)
+	require.True(t, string(res.data) == line, "outbound message intact (%d bytes, want %d)", len(res.data), len(line))
+}
+
+func TestChannelInternalVersusUserMessages(t *testing.T) {
+	h := newChanHarness(t)
+	lines := []string{
+		`{"cmd":"NODE_"}`,
+		`{"cmd":"NODE_CLUSTER","act":"online"}`,
+		`{"cmd":"node_x"}`,
+		`{"cmd":5}`,
+		`["NODE_X"]`,
+		`{"cmd":"NODE_X"}`,
+		`"NODE_CLUSTER"`,
+		`{"act":"NODE_CLUSTER"}`,
+	}
+	var got []string
+	record := func(event string) func(msg any, handle any) {
+		return func(msg any, handle any) {
+			require.Nil(t, handle)
+			got = append(got, event+" "+chanJSON(t, msg))
+			if len(got) == len(lines) {
+				h.loop.Stop()
+			}
+		}
+	}
+	h.target.On("internalMessage", record("internalMessage"))
+	h.target.On("message", record("message"))
+	h.write(strings.Join(lines, "\n") + "\n")
+	h.run()
+	chanDiff(t, []string{
+		`message {"cmd":"NODE_"}`,
+		`internalMessage {"cmd":"NODE_CLUSTER","act":"online"}`,
+		`message {"cmd":"node_x"}`,
+		`message {"cmd":5}`,
+		`message ["NODE_X"]`,
+		`internalMessage {"cmd":"NODE_X"}`,
+		`message "NODE_CLUSTER"`,
+		`message {"act":"NODE_CLUSTER"}`,
+	}, got)
+
+	require.False(t, IsInternal(NewObject("cmd", "NODE_")))
+	require.True(t, IsInternal(NewObject("cmd", "NODE_A")))
+	require.False(t, IsInternal(NewObject("cmd", "node_a")))
+	require.False(t, IsInternal("NODE_A"))
+	require.False(t, IsInternal((*Object)(nil)))
+}
+
+func TestChannelKeepsUserMessagesUntilAListenerIsAdded(t *testing.T) {
+	h := newChanHarness(t)
+	h.target.On("disconnect", func() {}) // keeps the channel ref'd
+	h.target.On("internalMessage", func(msg any) {
+		if cmd, _ := msg.(*Object).String("cmd"); cmd == "NODE_TEST_SYNC" {
+			h.loop.Stop()
+		}
+	})
+	h.write("{\"n\":1}\n{\"n\":2}\n{\"cmd\":\"NODE_TEST_SYNC\"}\n")
+	h.run()
+	require.Len(t, h.target.Channel.pendingMsgs, 2, "both user messages are kept")
+
+	var got []string
+	h.target.On("message", func(msg any) {
+		got = append(got, chanJSON(t, msg))
+		if len(got) >= 3 {
+			h.loop.Stop()
+		}
+		if len(got) == 2 {
+			h.write("{\"n\":3}\n")
+		}
+	})
+	h.run()
+	chanDiff(t, []string{`{"n":1}`, `{"n":2}`, `{"n":3}`}, got)
+	require.Empty(t, h.target.Channel.pendingMsgs)
+
+	// Another listener later does not deliver them again.
+	second := 0
+	h.target.On("message", func() { second++ })
+	h.write("{\"n\":4}\n")
+	h.run()
+	chanDiff(t, []string{`{"n":1}`, `{"n":2}`, `{"n":3}`, `{"n":4}`}, got)
+	require.Equal(t, 1, second)
+}
+
+// requireHandleFd checks a received handle: a Stream whose descriptor is
+// non-blocking and close-on-exec, connected to the socket whose other end
+// is peerOfSent.
+func requireHandleFd(t *testing.T, handle any, peerOfSent int) *uv.Stream {
+	t.Helper()
+	s, ok := handle.(*uv.Stream)
+	require.True(t, ok, "handle is %T", handle)
+	require.NotNil(t, s)
+	t.Cleanup(func() { s.Close(nil) })
+	require.Equal(t, uv.KindPipe, s.Kind)
+	fd := s.Fd()
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	require.NoError(t, err)
+	require.NotZero(t, fl&unix.O_NONBLOCK, "received descriptor is non-blocking")
+	fdfl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	require.NoError(t, err)
+	require.NotZero(t, fdfl&unix.FD_CLOEXEC, "received descriptor is close-on-exec")
+
+	// It is the socket that was sent.
+	require.NoError(t, chanWriteAll(peerOfSent, []byte("ping")))
+	buf := make([]byte, 16)
+	n, err := unix.Read(fd, buf)
+	require.NoError(t, err)
+	require.Equal(t, "ping", string(buf[:n]))
+	return s
+}
+
+func TestChannelReceivesHandleAndAcks(t *testing.T) {
+	h := newChanHarness(t)
+	sp := chanSocketpair(t)
+
+	var internal []string
+	h.target.On("internalMessage", func(msg any, handle any) {
+		internal = append(internal, fmt.Sprintf("%s handle=%v", chanJSON(t, msg), handle != nil))
+	})
+	var gotMsg, gotHandle any
+	h.target.On("message", func(msg any, handle any) {
+		gotMsg, gotHandle = msg, handle
+		h.loop.Stop()
+	})
+	h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"hello":"world"}}`+"\n", sp[0])
+	h.run()
+
+	require.Equal(t, `{"hello":"world"}`, chanJSON(t, gotMsg))
+	s := requireHandleFd(t, gotHandle, sp[1])
+	require.NotEqual(t, sp[0], s.Fd(), "the handle has a descriptor of its own")
+	chanDiff(t, []string{`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"hello":"world"}} handle=true`}, internal)
+
+	wire, fds := h.readAvailable()
+	require.Equal(t, "{\"cmd\":\"NODE_HANDLE_ACK\"}\n", wire)
+	require.Empty(t, fds)
+}
+
+func TestChannelNacksHandleWithoutDescriptor(t *testing.T) {
+	h := newChanHarness(t)
+	var got []string
+	h.target.On("message", func(msg any, handle any) {
+		got = append(got, fmt.Sprintf("%s handle=%v", chanJSON(t, msg), handle != nil))
+		h.loop.Stop()
+	})
+	h.target.On("internalMessage", func(msg any, handle any) {
+		require.Nil(t, handle)
+		// onInternalMessage, added first, has answered by now.
+		wire, fds := h.readAvailable()
+		require.Equal(t, "{\"cmd\":\"NODE_HANDLE_NACK\"}\n", wire)
+		require.Empty(t, fds)
+		h.write("{\"after\":true}\n")
+	})
+	h.write(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"lost":1}}` + "\n")
+	h.run()
+	// The inner message of the NACKed envelope is never delivered.
+	chanDiff(t, []string{`{"after":true} handle=false`}, got)
+}
+
+func TestChannelHandleGoesWithItsMessageOnly(t *testing.T) {
+	h := newChanHarness(t)
+	sp := chanSocketpair(t)
+	type event struct {
+		Msg       string
+		HasHandle bool
+	}
+	var got []event
+	var handle any
+	h.target.On("message", func(msg any, hd any) {
+		got = append(got, event{chanJSON(t, msg), hd != nil})
+		if hd != nil {
+			handle = hd
+		}
+		if len(got) == 3 {
+			h.loop.Stop()
+		}
+	})
+	reads := h.feed([]chanChunk{{
+		data: `{"n":1}` + "\n" + `{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"n":2}}` + "\n" + `{"n":3}` + "\n",
+		fd:   sp[0],
+	}})
+	h.run()
+	require.Equal(t, 1, *reads, "all three lines came in one read")
+	// As in Node: the envelope's inner message is emitted from the
+	// internalMessage listener, a tick after the messages read with it.
+	chanDiff(t, []event{{`{"n":1}`, false}, {`{"n":3}`, false}, {`{"n":2}`, true}}, got)
+	requireHandleFd(t, handle, sp[1])
+	wire, _ := h.readAvailable()
+	require.Equal(t, "{\"cmd\":\"NODE_HANDLE_ACK\"}\n", wire)
+}
+
+func TestChannelHandleWhoseLineSpansReads(t *testing.T) {
+	// The descriptor comes with the envelope's first bytes; Node v20 keeps
+	// it (setupChannel's pendingHandle) until the envelope is complete.
+	h := newChanHarness(t)
+	sp := chanSocketpair(t)
+	line := `{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"n":1}}` + "\n"
+	var handle any
+	var msgs []string
+	h.target.On("message", func(msg any, hd any) {
+		msgs = append(msgs, chanJSON(t, msg))
+		handle = hd
+		h.loop.Stop()
+	})
+	reads := h.feed([]chanChunk{{data: line[:10], fd: sp[0]}, {data: line[10:30]}, {data: line[30:]}})
+	h.run()
+	require.Equal(t, 3, *reads)
+	chanDiff(t, []string{`{"n":1}`}, msgs)
+	requireHandleFd(t, handle, sp[1])
+	wire, _ := h.readAvailable()
+	require.Equal(t, "{\"cmd\":\"NODE_HANDLE_ACK\"}\n", wire)
+}
+
+// TestChannelQueuesBehindUnackedHandle: after a handle goes out, every
+// later message waits for the peer's NODE_HANDLE_ACK, then they go in
+// order; a second handle in the queue blocks what follows it again.
+func TestChannelQueuesBehindUnackedHandle(t *testing.T) {
+	h := newChanHarness(t)
+	h.target.On("message", func() {}) // keeps the channel ref'd
+	sp1, sp2 := chanSocketpair(t), chanSocketpair(t)
+	hs1, err := uv.NewStream(h.loop, uv.KindPipe, sp1[0], false)
+	require.NoError(t, err)
+	hs2, err := uv.NewStream(h.loop, uv.KindPipe, sp2[0], false)
+	require.NoError(t, err)
+
+	var called []string
+	var stopAt string
+	cb := func(name string) func(error) {
+		return func(err error) {
+			require.NoError(t, err)
+			called = append(called, name)
+			if name == stopAt {
+				h.loop.Stop()
+			}
+		}
+	}
+	var rets []bool
+	rets = append(rets, h.target.Send(NewObject("n", 1), hs1, SendOptions{}, cb("1")))
+	rets = append(rets, h.target.Send(NewObject("n", 2), nil, SendOptions{}, cb("2")))
+	rets = append(rets, h.target.Send("three", nil, SendOptions{}, cb("3")))
+	rets = append(rets, h.target.Send(NewObject("n", 4), hs2, SendOptions{}, cb("4")))
+	rets = append(rets, h.target.Send(NewObject("n", 5), nil, SendOptions{}, cb("5")))
+	// Node returns handleQueue.length === 1 for a queued message.
+	chanDiff(t, []bool{true, true, false, false, false}, rets)
+
+	stopAt = "1"
+	h.run()
+	chanDiff(t, []string{"1"}, called)
+	wire, fds := h.readAvailable()
+	require.Equal(t, `{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"n":1}}`+"\n", wire)
+	require.Len(t, fds, 1, "the descriptor went with the envelope")
+
+	// While waiting, the channel still answers the peer's own handles at
+	// once: ACKs are not queued.
+	sp3 := chanSocketpair(t)
+	var peerHandle any
+	h.target.Once("message", func(msg any, hd any) {
+		peerHandle = hd
+		h.loop.Stop()
+	})
+	h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":"from peer"}`+"\n", sp3[0])
+	h.run()
+	requireHandleFd(t, peerHandle, sp3[1])
+	wire, _ = h.readAvailable()
+	require.Equal(t, "{\"cmd\":\"NODE_HANDLE_ACK\"}\n", wire)
+	chanDiff(t, []string{"1"}, called)
+
+	stopAt = "4"
+	h.write("{\"cmd\":\"NODE_HANDLE_ACK\"}\n")
+	h.run()
+	chanDiff(t, []string{"1", "2", "3", "4"}, called)
+	wire, fds = h.readAvailable()
+	require.Equal(t, `{"n":2}`+"\n"+`"three"`+"\n"+`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"n":4}}`+"\n", wire)
+	require.Len(t, fds, 1)
+
+	stopAt = "5"
+	h.write("{\"cmd\":\"NODE_HANDLE_ACK\"}\n")
+	h.run()
+	chanDiff(t, []string{"1", "2", "3", "4", "5"}, called)
+	wire, fds = h.readAvailable()
+	require.Equal(t, `{"n":5}`+"\n", wire)
+	require.Empty(t, fds)
+
+	// A net.Native handle has no postSend: the sender keeps it open.
+	require.False(t, hs1.IsClosing())
+	require.False(t, hs2.IsClosing())
+	hs1.Close(nil)
+	hs2.Close(nil)
+}
+
+func TestChannelNackUnblocksQueueWithoutResendingNative(t *testing.T) {
+	h := newChanHarness(t)
+	h.target.On("message", func() {})
+	sp := chanSocketpair(t)
+	hs, err := uv.NewStream(h.loop, uv.KindPipe, sp[0], false)
+	require.NoError(t, err)
+	t.Cleanup(func() { hs.Close(nil) })
+
+	var called []string
+	stopAt := "1"
+	cb := func(name string) func(error) {
+		return func(err error) {
+			require.NoError(t, err)
+			called = append(called, name)
+			if name == stopAt {
+				h.loop.Stop()
+			}
+		}
+	}
+	h.target.Send(NewObject("n", 1), hs, SendOptions{}, cb("1"))
+	h.target.Send(NewObject("n", 2), nil, SendOptions{}, cb("2"))
+	h.target.Send(NewObject("n", 3), nil, SendOptions{}, cb("3"))
+	h.run()
+	wire, fds := h.readAvailable()
+	require.Equal(t, `{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"n":1}}`+"\n", wire)
+	require.Len(t, fds, 1)
+
+	stopAt = "3"
+	h.write("{\"cmd\":\"NODE_HANDLE_NACK\"}\n")
+	h.run()
+	chanDiff(t, []string{"1", "2", "3"}, called)
+	wire, fds = h.readAvailable()
+	require.Equal(t, `{"n":2}`+"\n"+`{"n":3}`+"\n", wire, "no resend of a net.Native handle")
+	require.Empty(t, fds)
+
+	// The queue is open again: the next message goes at once.
+	stopAt = "4"
+	h.target.Send(NewObject("n", 4), nil, SendOptions{}, cb("4"))
+	wire, _ = h.readAvailable()
+	require.Equal(t, `{"n":4}`+"\n", wire)
+	h.run()
+	chanDiff(t, []string{"1", "2", "3", "4"}, called)
+}
+
+func TestChannelMalformedLineIsReportedAndReadingGoesOn(t *testing.T) {
+	require.False(t, ReproduceNodeJSONCrash, "NODECLUSTER_REPRODUCE_V20 is set")
+	h := newChanHarness(t)
+	var got []string
+	var chErr *ChannelError
+	h.target.On("error", func(err error) {
+		require.ErrorAs(t, err, &chErr)
+		got = append(got, "error")
+	})
+	h.target.On("message", func(msg any) {
+		got = append(got, "message "+chanJSON(t, msg))
+		h.loop.Stop()
+	})
+	h.write("garbage\n{\"n\":1}\n")
+	h.run()
+	chanDiff(t, []string{"error", `message {"n":1}`}, got)
+	require.ErrorIs(t, chErr, ErrSyntax)
+	var se *SyntaxError
+	require.ErrorAs(t, chErr, &se)
+	require.Equal(t, "garbage", string(se.Line))
+	require.True(t, h.target.Connected)
+}
+
+func TestChannelMalformedLineWithoutErrorListener(t *testing.T) {
+	h := newChanHarness(t)
+	var got []string
+	h.target.On("message", func(msg any) {
+		got = append(got, chanJSON(t, msg))
+		h.loop.Stop()
+	})
+
+	// The report goes to stderr; capture it.
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	defer r.Close()
+	stderr := os.Stderr
+	os.Stderr = w
+	func() {
+		defer func() { os.Stderr = stderr }()
+		h.write("{\"a\":}\n{\"n\":1}\n")
+		h.run()
+	}()
+	w.Close()
+	out, err := io.ReadAll(r)
+	require.NoError(t, err)
+	require.Contains(t, string(out), "malformed message on the IPC channel")
+	chanDiff(t, []string{`{"n":1}`}, got)
+}
+
+func TestChannelPeerEOF(t *testing.T) {
+	h := newChanHarness(t)
+	var got []string
+	h.target.On("message", func(msg any) { got = append(got, "message "+chanJSON(t, msg)) })
+	h.target.On("disconnect", func() { got = append(got, "disconnect") })
+	var errs []error
+	h.target.On("error", func(err error) { errs = append(errs, err) })
+
+	// A whole message, half of another, then the end.
+	h.write("{\"n\":1}\n{\"n\":")
+	h.closePeer()
+	h.run() // ends by itself: the closed channel no longer keeps the loop
+	chanDiff(t, []string{`message {"n":1}`, "disconnect"}, got)
+	require.False(t, h.target.Connected)
+	require.Nil(t, h.target.Channel)
+	require.Empty(t, errs)
+
+	var sendErr error
+	ok := h.target.Send(NewObject("n", 2), nil, SendOptions{}, func(err error) { sendErr = err })
+	require.False(t, ok)
+	require.Nil(t, sendErr, "the callback runs on the next tick")
+	h.run()
+	require.ErrorIs(t, sendErr, ErrIPCChannelClosed)
+
+	// Without a callback the error is emitted.
+	require.False(t, h.target.Send(NewObject("n", 3), nil, SendOptions{}, nil))
+	h.run()
+	require.Len(t, errs, 1)
+	require.ErrorIs(t, errs[0], ErrIPCChannelClosed)
+
+	// Disconnecting again is an error, emitted at once.
+	h.target.Disconnect()
+	require.Len(t, errs, 2)
+	require.ErrorIs(t, errs[1], ErrIPCDisconnected)
+	chanDiff(t, []string{`message {"n":1}`, "disconnect"}, got)
+}
+
+func TestChannelDisconnectWaitsForAck(t *testing.T) {
+	h := newChanHarness(t)
+	sp := chanSocketpair(t)
+	hs, err := uv.NewStream(h.loop, uv.KindPipe, sp[0], false)
+	require.NoError(t, err)
+	t.Cleanup(func() { hs.Close(nil) })
+
+	disconnects := 0
+	h.target.On("disconnect", func() { disconnects++ })
+	var called []string
+	h.target.Send(NewObject("n", 1), hs, SendOptions{}, func(err error) {
+		require.NoError(t, err)
+		called = append(called, "1")
+	})
+	h.target.Send(NewObject("n", 2), nil, SendOptions{}, func(err error) {
+		require.NoError(t, err)
+		called = append(called, "2")
+	})
+	h.target.Disconnect()
+	require.False(t, h.target.Connected, "connected is false at once")
+	require.NotNil(t, h.target.Channel, "the channel stays until the queue drains")
+
+	var late error
+	h.target.Send(NewObject("n", 3), nil, SendOptions{}, func(err error) { late = err })
+
+	h.write("{\"cmd\":\"NODE_HANDLE_ACK\"}\n")
+	h.run() // ends by itself once the channel is closed
+	require.Equal(t, 1, disconnects)
+	require.Nil(t, h.target.Channel)
+	chanDiff(t, []string{"1", "2"}, called)
+	require.ErrorIs(t, late, ErrIPCChannelClosed)
+
+	// The peer got the envelope, the queued message, then the end.
+	var all []byte
+	buf := make([]byte, 4096)
+	for {
+		n, err := unix.Read(h.peer, buf)
+		require.NoError(t, err)
+		if n == 0 {
+			break
+		}
+		all = append(all, buf[:n]...)
+	}
+	require.Equal(t, `{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"n":1}}`+"\n"+`{"n":2}`+"\n", string(all))
+}
+
+func TestChannelDisconnectClosesForPeer(t *testing.T) {
+	h := newChanHarness(t)
+	var got []string
+	h.target.On("disconnect", func() { got = append(got, "disconnect") })
+	h.target.Disconnect()
+	require.False(t, h.target.Connected)
+	require.Empty(t, got, "disconnect is emitted on the next tick")
+	h.run()
+	chanDiff(t, []string{"disconnect"}, got)
+	n, err := unix.Read(h.peer, make([]byte, 16))
+	require.NoError(t, err)
+	require.Zero(t, n, "the peer reads EOF")
+
+	var sendErr error
+	h.target.Send("x", nil, SendOptions{}, func(err error) { sendErr = err })
+	h.run()
+	require.True(t, errors.Is(sendErr, ErrIPCChannelClosed))
+}

@@ -1,0 +1,77 @@
+package nodecluster_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/internal/process"
+	"github.com/nodecluster/nodecluster/net"
+	"github.com/stretchr/testify/require"
+)
+
+func init() {
+	workerScenarios["interop-handles"] = interopHandlesWorker
+}
+
+// interopHandlesWorker is handles.js's worker, in Go.
+func interopHandlesWorker() {
+	var kept []*net.Socket
+	p := process.Get()
+	p.On("message", func(m any, h any) {
+		report, n := "payload", 0
+		switch x := m.(type) {
+		case string:
+			report, n = x, len(x)
+		case *cluster.Object:
+			s, _ := x.String("payload")
+			n = len(s)
+		}
+		sock, isSock := h.(*net.Socket)
+		p.Send(cluster.NewObject("report", report, "len", n, "handle", isSock), nil, nil)
+		if isSock {
+			kept = append(kept, sock)
+		}
+		if m == "three" {
+			p.Send(cluster.NewObject("payload", strings.Repeat("y", 800004)), kept[0], nil)
+		}
+	})
+}
+
+// TestInteropHandles: a Node primary passes sockets with large and
+// back-to-back messages to a Go worker, which answers exactly as a Node
+// worker does (Node's own output for a Node worker is the reference).
+//
+// Mirrors test/sequential/test-send-handle-large-payload.js and
+// test/parallel/test-child-process-recv-handle.js, across runtimes.
+func TestInteropHandles(t *testing.T) {
+	node := nodeOrSkip(t)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	script, err := filepath.Abs("testdata/interop/handles.js")
+	require.NoError(t, err)
+	run := func(goExec string) []string {
+		cmd := exec.Command(node, script)
+		cmd.Env = os.Environ()
+		if goExec != "" {
+			cmd.Env = append(cmd.Env, "INTEROP_GO_EXEC="+goExec)
+		}
+		cmd.Stderr = os.Stderr
+		timer := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
+		defer timer.Stop()
+		out, err := cmd.Output()
+		require.NoError(t, err)
+		return strings.Split(strings.TrimSpace(string(out)), "\n")
+	}
+	want := run("")
+	require.Contains(t, want, "worker got two len 3 handle true", "the reference run itself")
+	got := run(self)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Go worker differs from a Node worker (-node +go):\n%s", d)
+	}
+}
