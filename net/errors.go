@@ -3,6 +3,7 @@ package net
 import (
 	"fmt"
 
+	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,9 +20,50 @@ type Error struct {
 	Address any // string, or nil (JS null) for a listen without a host
 	Port    any // int, or nil when Node sets none
 	Message string
+
+	shape errShape // which of Node's constructors made it
 }
 
+// errShape names the Node constructor an Error stands for: it decides
+// which properties are enumerable, and in what order.
+type errShape int
+
+const (
+	shapeDefault    errShape = iota // ErrnoException when Errno is set, else NodeError
+	shapeUVHostPort                 // UVExceptionWithHostPort
+	shapeHostPort                   // ExceptionWithHostPort
+)
+
 func (e *Error) Error() string { return e.Message }
+
+// MarshalJSON writes what JSON.stringify(err) writes in Node, e.g. when a
+// worker sends the error to the primary: the enumerable own properties in
+// the order Node's constructor sets them (message and stack are not
+// enumerable; port only when truthy):
+//
+//	ExceptionWithHostPort    {errno, code, syscall, address[, port]}
+//	UVExceptionWithHostPort  {code, errno, syscall, address[, port]}
+//	ErrnoException           {errno, code, syscall}
+//	NodeError (ERR_*)        {code}
+//
+// Like lib/internal/errors.js, whose constructors set these properties.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	o := childprocess.NewObject()
+	switch {
+	case e.shape == shapeHostPort:
+		o.Set("errno", e.Errno).Set("code", e.Code).Set("syscall", e.Syscall).Set("address", e.Address)
+	case e.shape == shapeUVHostPort:
+		o.Set("code", e.Code).Set("errno", e.Errno).Set("syscall", e.Syscall).Set("address", e.Address)
+	case e.Errno != 0:
+		o.Set("errno", e.Errno).Set("code", e.Code).Set("syscall", e.Syscall)
+	default:
+		o.Set("code", e.Code)
+	}
+	if e.shape != shapeDefault && truthy(e.Port) {
+		o.Set("port", e.Port)
+	}
+	return childprocess.AppendJSON(nil, o)
+}
 
 // Is matches errors by Code, so errors.Is(err, &net.Error{Code: "EADDRINUSE"}) works.
 func (e *Error) Is(target error) bool {
@@ -55,7 +97,7 @@ func uvExceptionWithHostPort(errno int, syscall string, address any, port any) *
 	} else if address != nil {
 		details = " " + jsString(address)
 	}
-	return &Error{Code: code, Errno: errno, Syscall: syscall, Address: address, Port: port, Message: msg + details}
+	return &Error{Code: code, Errno: errno, Syscall: syscall, Address: address, Port: port, Message: msg + details, shape: shapeUVHostPort}
 }
 
 // exceptionWithHostPort is the error a worker gets when the primary could
@@ -68,7 +110,7 @@ func exceptionWithHostPort(errno int, syscall string, address any, port any) *Er
 	} else if address != nil {
 		details = " " + jsString(address)
 	}
-	return &Error{Code: code, Errno: errno, Syscall: syscall, Address: address, Port: port, Message: syscall + " " + code + details}
+	return &Error{Code: code, Errno: errno, Syscall: syscall, Address: address, Port: port, Message: syscall + " " + code + details, shape: shapeHostPort}
 }
 
 func jsString(v any) string {

@@ -133,6 +133,10 @@ type Server struct {
 	pipeName      string
 	connectionKey string
 
+	// onStopListening runs when Close takes the handle away (Listener
+	// uses it to shut a net/http server down gracefully).
+	onStopListening []func()
+
 	// MaxConnections refuses connections beyond this many when > 0.
 	MaxConnections int
 	AllowHalfOpen  bool
@@ -750,6 +754,9 @@ func (s *Server) Close(cb func(error)) *Server {
 		trace.Step("net.Server.Close", "net.js Server.prototype.close", "close handle %T", s.handle)
 		s.handle.Close(nil)
 		s.handle = nil
+		for _, fn := range s.onStopListening {
+			fn()
+		}
 	}
 	s.emitCloseIfDrained()
 	return s

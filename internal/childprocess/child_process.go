@@ -7,6 +7,7 @@ import (
 
 	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/uv"
+	"golang.org/x/sys/unix"
 )
 
 // Conversion turns a handle into what goes over the channel and back, for
@@ -232,6 +233,8 @@ type Target struct {
 	buffering      bool
 	pendingHandle  *uv.Stream
 	wbuf           []byte
+	writeDone      func(error) // the no-callback write completion, per Control
+	writeDoneFor   *Control
 
 	// OnChannelClosed runs once the channel's end has been handled
 	// (maybeClose's count, and the primary's wait before "exit").
@@ -347,6 +350,11 @@ func (t *Target) onread(data []byte, fd int, err error) {
 		t.stream.OnRead = nil
 		t.stream.Close(nil)
 		t.Channel = nil
+		if t.pendingHandle != nil {
+			// A descriptor whose NODE_HANDLE line never completed.
+			t.pendingHandle.Close(nil)
+			t.pendingHandle = nil
+		}
 		t.channelClosed()
 		return
 	}
@@ -357,6 +365,8 @@ func (t *Target) onread(data []byte, fd int, err error) {
 				t.pendingHandle.Close(nil)
 			}
 			t.pendingHandle = s
+		} else {
+			unix.Close(fd)
 		}
 	}
 	parseChannelMessages(t, data, t.dispatch)

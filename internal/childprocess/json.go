@@ -32,11 +32,22 @@ func (undefinedType) String() string { return "undefined" }
 type Object struct {
 	keys []string
 	vals []any
+	// Small objects (every cluster message on the hot path) keep their
+	// keys and values here: one allocation per object.
+	kbuf [6]string
+	vbuf [6]any
+}
+
+func newObject() *Object {
+	o := &Object{}
+	o.keys = o.kbuf[:0]
+	o.vals = o.vbuf[:0]
+	return o
 }
 
 // NewObject builds an object from key, value pairs, in that order.
 func NewObject(kv ...any) *Object {
-	o := &Object{keys: make([]string, 0, len(kv)/2), vals: make([]any, 0, len(kv)/2)}
+	o := newObject()
 	for i := 0; i+1 < len(kv); i += 2 {
 		o.Set(kv[i].(string), kv[i+1])
 	}
@@ -344,6 +355,9 @@ func appendNumber(b []byte, f float64) []byte {
 	if f == 0 {
 		return append(b, '0')
 	}
+	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+		return strconv.AppendInt(b, int64(f), 10)
+	}
 	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
 		return strconv.AppendFloat(b, f, 'f', -1, 64)
 	}
@@ -552,7 +566,7 @@ func (p *parser) value(depth int) (any, error) {
 	switch c := p.s[p.i]; {
 	case c == '{':
 		p.i++
-		o := &Object{}
+		o := newObject()
 		p.ws()
 		if p.i < len(p.s) && p.s[p.i] == '}' {
 			p.i++
@@ -713,6 +727,9 @@ func (p *parser) num() (any, error) {
 				}
 				n = -n
 			}
+			if n >= 0 && n < len(smallNumbers) {
+				return smallNumbers[n], nil
+			}
 			return float64(n), nil
 		}
 	}
@@ -837,3 +854,12 @@ func (p *parser) hex4() (rune, bool) {
 	p.i += 4
 	return r, true
 }
+
+// smallNumbers are the numbers 0..1023 already boxed: seq, ack, index
+// and the like parse without an allocation.
+var smallNumbers = func() (a [1024]any) {
+	for i := range a {
+		a[i] = float64(i)
+	}
+	return a
+}()

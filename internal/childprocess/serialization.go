@@ -62,17 +62,24 @@ func (t *Target) writeChannelMessage(message any, fd int, cb func(error)) (sync 
 	}
 	b = append(b, '\n')
 	t.wbuf = b[:0]
+	// done runs only when the write had to wait; without a callback one
+	// closure per channel serves every message.
 	var done func(error)
-	if cb != nil || t.Channel != nil {
+	if cb != nil {
 		ctl := t.Channel
 		done = func(err error) {
 			if ctl != nil {
 				ctl.unrefCounted()
 			}
-			if cb != nil {
-				cb(err)
-			}
+			cb(err)
 		}
+	} else if t.Channel != nil {
+		if t.writeDoneFor != t.Channel {
+			ctl := t.Channel
+			t.writeDoneFor = ctl
+			t.writeDone = func(error) { ctl.unrefCounted() }
+		}
+		done = t.writeDone
 	}
 	sync, err = t.stream.Write(b, fd, done)
 	if err == nil && !sync && t.Channel != nil {

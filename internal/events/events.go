@@ -162,6 +162,18 @@ func call(fn any, args []any) {
 			f(nil)
 		}
 		return
+	case func(any, any):
+		// The channel's "message" and "internalMessage" listeners: the
+		// hot path, kept off reflect.
+		var a, b any
+		if len(args) > 0 {
+			a = args[0]
+		}
+		if len(args) > 1 {
+			b = args[1]
+		}
+		f(a, b)
+		return
 	case func(error):
 		var err error
 		if len(args) > 0 {

@@ -37,6 +37,11 @@ type Loop struct {
 	now     time.Time
 	stopped bool
 
+	// emfileFd is a descriptor kept in reserve so that a listening socket
+	// can shed connections when the process runs out of descriptors
+	// (loop->emfile_fd, see emfileTrick); -1 when none is held.
+	emfileFd int
+
 	// OnPanic is called (on the loop) with the value of a panic raised by a
 	// callback; the process decides what an uncaught exception does.
 	// Without it a panic propagates.
@@ -56,7 +61,7 @@ func NewLoop() (*Loop, error) {
 		unix.Close(epfd)
 		return nil, fmt.Errorf("uv: eventfd: %w", err)
 	}
-	l := &Loop{epfd: epfd, evfd: evfd, watchers: make(map[int32]*IO), events: make([]unix.EpollEvent, 128), now: time.Now()}
+	l := &Loop{epfd: epfd, evfd: evfd, watchers: make(map[int32]*IO), events: make([]unix.EpollEvent, 128), now: time.Now(), emfileFd: -1}
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd), Pad: -1}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
 		return nil, fmt.Errorf("uv: epoll_ctl eventfd: %w", err)
@@ -194,8 +199,8 @@ func (l *Loop) pollTimeout() int {
 	if n > 0 {
 		return 0
 	}
-	if l.refs == 0 && !l.hasRefTimer() {
-		return 0
+	if l.refs == 0 {
+		return 0 // nothing ref'd: Run is about to end
 	}
 	if len(l.timers) == 0 {
 		return -1
@@ -389,15 +394,6 @@ func (t *Timer) Stop() {
 		t.index = -1
 	}
 	t.deactivate()
-}
-
-func (l *Loop) hasRefTimer() bool {
-	for _, t := range l.timers {
-		if t.refed {
-			return true
-		}
-	}
-	return false
 }
 
 func (l *Loop) runTimers() {

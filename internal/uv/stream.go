@@ -2,6 +2,7 @@ package uv
 
 import (
 	"errors"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -80,6 +81,7 @@ func NewStream(l *Loop, kind Kind, fd int, ipc bool) (*Stream, error) {
 		return nil, err
 	}
 	unix.CloseOnExec(fd)
+	l.reserveEmfileFd()
 	s := &Stream{Kind: kind, fd: fd, ipc: ipc}
 	s.Handle.init(l)
 	s.io = l.NewIO(fd, s.onIO)
@@ -159,6 +161,12 @@ func (s *Stream) accept() {
 			if err == unix.ECONNABORTED {
 				continue
 			}
+			if err == unix.EMFILE || err == unix.ENFILE {
+				// Out of descriptors: shed the pending connections.
+				if err = s.loop.emfileTrick(s.fd); err == unix.EAGAIN {
+					return
+				}
+			}
 			if s.OnConnection != nil {
 				s.loop.Call(func() { s.OnConnection(err, nil) })
 			}
@@ -173,6 +181,55 @@ func (s *Stream) accept() {
 		}
 		s.loop.Call(func() { s.OnConnection(nil, c) })
 	}
+}
+
+// reserveEmfileFd opens the loop's reserve descriptor once, as
+// uv__stream_init does for the first stream of a loop.
+func (l *Loop) reserveEmfileFd() {
+	if l.emfileFd != -1 {
+		return
+	}
+	fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		// In the rare case that /dev/null is not there.
+		fd, err = unix.Open("/", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	}
+	if err == nil {
+		l.emfileFd = fd
+	}
+}
+
+// emfileTrick is what a listening socket does when accept fails with
+// EMFILE or ENFILE: it frees the reserved descriptor, accepts and closes
+// every pending connection (their clients see them closed instead of
+// waiting in the backlog while the loop spins on a socket that stays
+// readable), and reserves a descriptor again. It returns the error that
+// ended the accepts: EAGAIN when every pending connection was shed, in
+// which case onconnection hears nothing.
+//
+// Like libuv's uv__emfile_trick (src/unix/stream.c).
+func (l *Loop) emfileTrick(acceptFd int) error {
+	if l.emfileFd == -1 {
+		return unix.EMFILE
+	}
+	unix.Close(l.emfileFd)
+	l.emfileFd = -1
+	var err error
+	for {
+		var fd int
+		fd, _, err = unix.Accept4(acceptFd, unix.SOCK_CLOEXEC)
+		if err == nil {
+			unix.Close(fd)
+			continue
+		}
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if fd, oerr := unix.Open("/", unix.O_RDONLY|unix.O_CLOEXEC, 0); oerr == nil {
+		l.emfileFd = fd
+	}
+	return err
 }
 
 const readSize = 64 * 1024
@@ -232,10 +289,21 @@ func (s *Stream) recvmsg() (n, fd int, err error) {
 		s.oob = make([]byte, unix.CmsgSpace(4))
 	}
 	fd = -1
-	n, oobn, flags, _, err := unix.Recvmsg(s.fd, s.readBuf, s.oob, unix.MSG_CMSG_CLOEXEC)
-	if err != nil {
-		return 0, -1, err
+	// A raw recvmsg: unix.Recvmsg allocates a sockaddr on every call,
+	// and this runs once per wake-up of every channel.
+	iov := unix.Iovec{Base: &s.readBuf[0]}
+	iov.SetLen(len(s.readBuf))
+	var msg unix.Msghdr
+	msg.Iov = &iov
+	msg.Iovlen = 1
+	msg.Control = &s.oob[0]
+	msg.SetControllen(len(s.oob))
+	r, _, e := unix.Syscall(unix.SYS_RECVMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_CMSG_CLOEXEC)
+	if e != 0 {
+		return 0, -1, e
 	}
+	n = int(r)
+	oobn := int(msg.Controllen)
 	if oobn > 0 {
 		msgs, perr := unix.ParseSocketControlMessage(s.oob[:oobn])
 		if perr == nil {
@@ -245,7 +313,7 @@ func (s *Stream) recvmsg() (n, fd int, err error) {
 					continue
 				}
 				for _, f := range fds {
-					if fd < 0 && flags&unix.MSG_CTRUNC == 0 {
+					if fd < 0 && msg.Flags&unix.MSG_CTRUNC == 0 {
 						fd = f
 					} else {
 						unix.Close(f)
@@ -279,6 +347,9 @@ func (s *Stream) Write(data []byte, fd int, cb func(err error)) (sync bool, err 
 		}
 	}
 	s.writeQ = append(s.writeQ, writeReq{data: append([]byte(nil), data...), fd: fd, cb: cb})
+	// A write request keeps the loop alive until it is done, even on an
+	// unref'd handle (uv_write registers the request: uv__req_register).
+	s.loop.Ref()
 	s.loop.IOStart(s.io, unix.EPOLLOUT)
 	s.updateActive()
 	return false, nil
@@ -321,6 +392,7 @@ func (s *Stream) flush() {
 			s.writeQ = nil
 			s.loop.IOStop(s.io, unix.EPOLLOUT)
 			for _, r := range q {
+				s.loop.Unref()
 				if r.cb != nil {
 					cb := r.cb
 					s.loop.Call(func() { cb(err) })
@@ -337,6 +409,7 @@ func (s *Stream) flush() {
 		cb := r.cb
 		s.writeQ[0] = writeReq{}
 		s.writeQ = s.writeQ[1:]
+		s.loop.Unref()
 		if cb != nil {
 			s.loop.Call(func() { cb(nil) })
 		}
@@ -380,6 +453,9 @@ func (s *Stream) Close(cb func()) {
 	}
 	s.listening = false
 	s.reading = false
+	for range s.writeQ {
+		s.loop.Unref() // the dropped write requests
+	}
 	s.writeQ = nil
 	s.loop.IOClose(s.io)
 	if s.fd >= 0 {

@@ -60,9 +60,11 @@ func (s *Stream) Bind6(address string, port int, flags int) error {
 	return unix.Bind(s.fd, sa)
 }
 
-// Getsockname reports the local address (tcp_wrap GetSockName).
+// Getsockname reports the local address (tcp_wrap GetSockName). A Pipe
+// has none: pipe_wrap has no getsockname, listening or connected, so
+// socket.address() is {} and localAddress undefined in Node.
 func (s *Stream) Getsockname() (Sockname, error) {
-	if s.Kind == KindPipe && s.listening {
+	if s.Kind == KindPipe {
 		return Sockname{}, ErrNoGetsockname
 	}
 	sa, err := unix.Getsockname(s.fd)
@@ -72,8 +74,12 @@ func (s *Stream) Getsockname() (Sockname, error) {
 	return sockname(sa), nil
 }
 
-// Getpeername reports the remote address (tcp_wrap GetPeerName).
+// Getpeername reports the remote address (tcp_wrap GetPeerName). A Pipe
+// has none (pipe_wrap has no getpeername: remoteAddress is undefined).
 func (s *Stream) Getpeername() (Sockname, error) {
+	if s.Kind == KindPipe {
+		return Sockname{}, ErrNoGetsockname
+	}
 	sa, err := unix.Getpeername(s.fd)
 	if err != nil {
 		return Sockname{}, err

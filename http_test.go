@@ -1,0 +1,160 @@
+package nodecluster_test
+
+// net/http on cluster workers: a standard http.Server serves the
+// connections the primary hands over, and stops gracefully on a worker
+// disconnect.
+
+import (
+	"fmt"
+	"io"
+	stdnet "net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/internal/uv"
+	"github.com/nodecluster/nodecluster/net"
+	"github.com/stretchr/testify/require"
+)
+
+func init() {
+	workerScenarios["http"] = httpWorker
+}
+
+// httpWorker serves "/" (who answered, and both addresses as the handler
+// saw them) and "/slow" (tells the primary it started, answers 300ms
+// later) with net/http.
+func httpWorker() {
+	w := cluster.CurrentWorker()
+	loop := uv.Default()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) {
+		local := r.Context().Value(http.LocalAddrContextKey).(stdnet.Addr)
+		fmt.Fprintf(rw, "worker %d local %s remote %s", w.ID, local, r.RemoteAddr)
+	})
+	mux.HandleFunc("/slow", func(rw http.ResponseWriter, r *http.Request) {
+		loop.Post(func() { w.Send(cluster.NewObject("slow", "started"), nil, nil) })
+		time.Sleep(300 * time.Millisecond) // a request in flight when the disconnect comes
+		fmt.Fprint(rw, "slow done")
+	})
+	srv := net.CreateServer(nil)
+	net.ServeHTTP(srv, &http.Server{Handler: mux}, nil)
+	if err := srv.Listen(0, "127.0.0.1"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(3)
+	}
+}
+
+type httpClient struct {
+	c    *http.Client
+	url  string
+	loop *uv.Loop
+	done func(body string, err error)
+}
+
+func (h *httpClient) run() {
+	resp, err := h.c.Get(h.url)
+	var body string
+	if err == nil {
+		b, rerr := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body, err = string(b), rerr
+		if err == nil && resp.StatusCode != 200 {
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+	}
+	h.loop.Post(func() { h.loop.Unref(); h.done(body, err) })
+}
+
+// TestHTTPOnClusterWorkers: two workers serve net/http through the
+// round-robin primary with correct addresses; then a disconnect with a
+// request in flight lets it finish, closes the idle keep-alive
+// connection, and the worker exits 0.
+func TestHTTPOnClusterWorkers(t *testing.T) {
+	var bodies []string
+	var slow string
+	codes := map[int]any{}
+	// Fresh connections (no keep-alive) go round-robin; one keep-alive
+	// connection is left idle in a worker when the disconnect comes.
+	fresh := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 20 * time.Second}
+	keep := &http.Transport{MaxIdleConnsPerHost: 1}
+	defer keep.CloseIdleConnections()
+	kept := &http.Client{Transport: keep, Timeout: 20 * time.Second}
+	var idle string
+	primaryRun(t, 40*time.Second, func(fail func(string, ...any)) {
+		l := uv.Default()
+		get := func(c *http.Client, url string, done func(string, error)) {
+			l.Ref()
+			h := &httpClient{c: c, url: url, loop: l, done: done}
+			go h.run()
+		}
+		listening := 0
+		var ws []*cluster.Worker
+		for i := 0; i < 2; i++ {
+			w := forkScenario(t, "http", nil)
+			ws = append(ws, w)
+			w.On("exit", func(code, sig any) { codes[w.ID] = code })
+			w.On("message", func(m any) {
+				if s, _ := m.(*cluster.Object).String("slow"); s == "started" {
+					for _, x := range ws {
+						x.Disconnect()
+					}
+				}
+			})
+			w.On("listening", func(a cluster.Address) {
+				listening++
+				if listening < 2 {
+					return
+				}
+				base := "http://127.0.0.1:" + strconv.Itoa(a.Port)
+				var next func(int)
+				next = func(i int) {
+					if i == 4 {
+						get(kept, base+"/", func(b string, err error) {
+							if err != nil {
+								fail("keep-alive request: %v", err)
+							}
+							idle = b
+							get(fresh, base+"/slow", func(b string, err error) {
+								if err != nil {
+									fail("slow request: %v", err)
+								}
+								slow = b
+							})
+						})
+						return
+					}
+					get(fresh, base+"/", func(b string, err error) {
+						if err != nil {
+							fail("request %d: %v", i, err)
+							return
+						}
+						bodies = append(bodies, b)
+						next(i + 1)
+					})
+				}
+				next(0)
+			})
+		}
+	})
+	require.Len(t, bodies, 4)
+	who := map[string]bool{}
+	for _, b := range bodies {
+		f := strings.Fields(b) // worker N local A remote B
+		require.Len(t, f, 6, b)
+		who[f[1]] = true
+		require.True(t, strings.HasPrefix(f[3], "127.0.0.1:"), "local address %s", f[3])
+		require.True(t, strings.HasPrefix(f[5], "127.0.0.1:"), "remote address %s", f[5])
+		require.NotEqual(t, f[3], f[5])
+	}
+	require.Len(t, who, 2, "both workers served: %v", bodies)
+	require.Equal(t, "slow done", slow, "the request in flight finished before the worker left")
+	require.NotEmpty(t, idle)
+	for id, c := range codes {
+		require.Equal(t, 0, c, "worker %d exit code", id)
+	}
+}

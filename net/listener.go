@@ -1,0 +1,232 @@
+package net
+
+// A standard net.Listener over a cluster server, so that net/http (or
+// anything else that takes a net.Listener) serves a worker's connections.
+// It has no JS counterpart.
+
+import (
+	"context"
+	"errors"
+	stdnet "net"
+	"net/http"
+	"os"
+	"runtime/pprof"
+	"sync"
+
+	"github.com/nodecluster/nodecluster/internal/uv"
+)
+
+// Listener hands a Server's connections to Go code as ordinary net.Conns:
+// round-robin connections passed by the primary and connections accepted
+// from a shared handle alike. Each connection leaves the event loop (its
+// descriptor moves to Go's own poller), so local and remote addresses,
+// deadlines and half-close (CloseWrite) work as for any net.Conn; it still
+// counts as one of the server's connections until it is closed, so a
+// worker's Disconnect waits for it, as Node waits for open sockets.
+//
+// Create it with [NewListener] on the loop, before or after Listen.
+type Listener struct {
+	srv  *Server
+	loop *uv.Loop
+
+	mu      sync.Mutex
+	queue   []stdnet.Conn
+	ready   chan struct{} // signalled when queue gets a connection
+	stopped chan struct{} // closed when the server stops listening
+	addr    stdnet.Addr
+	stop    sync.Once
+}
+
+// ErrListenerClosed is what Accept returns once the server stopped
+// listening.
+var ErrListenerClosed = stdnet.ErrClosed
+
+// NewListener adapts srv. It must be called on the loop (in main or a
+// callback).
+func NewListener(srv *Server) *Listener {
+	l := &Listener{srv: srv, loop: uv.Default(), ready: make(chan struct{}, 1), stopped: make(chan struct{})}
+	srv.On("connection", l.take)
+	srv.On("listening", func() {
+		if a := srv.Address(); a != nil {
+			l.mu.Lock()
+			l.addr = toAddr(a)
+			l.mu.Unlock()
+		}
+	})
+	srv.onStopListening = append(srv.onStopListening, l.markStopped)
+	return l
+}
+
+func toAddr(a *AddressInfo) stdnet.Addr {
+	if a.Port == -1 {
+		return &stdnet.UnixAddr{Name: a.Address, Net: "unix"}
+	}
+	ip := stdnet.ParseIP(a.Address)
+	return &stdnet.TCPAddr{IP: ip, Port: a.Port}
+}
+
+func (l *Listener) markStopped() { l.stop.Do(func() { close(l.stopped) }) }
+
+// take moves a new connection off the loop and queues it for Accept.
+func (l *Listener) take(sock *Socket) {
+	h := sock.handle
+	if h == nil {
+		return
+	}
+	sock.handle = nil
+	sock.destroyed = true
+	sock.server = nil // the conn's Close does the bookkeeping
+	fd := h.Detach()
+	f := os.NewFile(uintptr(fd), "conn")
+	c, err := stdnet.FileConn(f)
+	f.Close()
+	if err != nil {
+		l.srv.connections--
+		l.srv.emitCloseIfDrained()
+		return
+	}
+	l.loop.Ref() // an open conn keeps the process alive, as a socket does
+	tc := &conn{Conn: c, l: l}
+	l.mu.Lock()
+	l.queue = append(l.queue, tc)
+	l.mu.Unlock()
+	select {
+	case l.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Accept waits for the next connection, or returns ErrListenerClosed once
+// the server stopped listening and nothing is queued.
+func (l *Listener) Accept() (stdnet.Conn, error) {
+	for {
+		l.mu.Lock()
+		if len(l.queue) > 0 {
+			c := l.queue[0]
+			l.queue[0] = nil
+			l.queue = l.queue[1:]
+			more := len(l.queue) > 0
+			l.mu.Unlock()
+			if more {
+				select {
+				case l.ready <- struct{}{}:
+				default:
+				}
+			}
+			return c, nil
+		}
+		l.mu.Unlock()
+		select {
+		case <-l.ready:
+		case <-l.stopped:
+			l.mu.Lock()
+			empty := len(l.queue) == 0
+			l.mu.Unlock()
+			if empty {
+				return nil, ErrListenerClosed
+			}
+		}
+	}
+}
+
+// Close closes the cluster server (on the loop) and makes Accept return.
+func (l *Listener) Close() error {
+	l.loop.Post(func() {
+		if l.srv.handle != nil {
+			l.srv.Close(nil)
+		}
+	})
+	l.markStopped()
+	return nil
+}
+
+// Addr is the server's address (the primary's, for round-robin).
+func (l *Listener) Addr() stdnet.Addr {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.addr == nil {
+		return &stdnet.TCPAddr{}
+	}
+	return l.addr
+}
+
+// Stopped is closed when the cluster server stops listening: Close, or a
+// worker's disconnect.
+func (l *Listener) Stopped() <-chan struct{} { return l.stopped }
+
+// conn is an accepted connection; closing it tells the server.
+type conn struct {
+	stdnet.Conn
+	l    *Listener
+	once sync.Once
+}
+
+func (c *conn) Close() error {
+	err := c.Conn.Close()
+	c.once.Do(c.release)
+	return err
+}
+
+func (c *conn) release() {
+	l := c.l
+	l.loop.Post(func() {
+		l.loop.Unref()
+		l.srv.connections--
+		l.srv.emitCloseIfDrained()
+	})
+}
+
+// CloseWrite half-closes a TCP or Unix connection.
+func (c *conn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
+
+// ServeHTTP serves hs on the cluster server srv the way both Go and Node
+// users expect a clustered HTTP server to stop: when srv stops listening
+// (srv.Close, or the worker's Disconnect, which closes its servers), hs is
+// shut down gracefully (idle keep-alive connections close, requests in
+// flight finish), and the worker's disconnect completes once the last
+// connection is closed. Call it on the loop; hs runs on its own
+// goroutines. done, when not nil, runs on the loop with Serve's result.
+func ServeHTTP(srv *Server, hs *http.Server, done func(error)) *Listener {
+	l := NewListener(srv)
+	r := &httpRunner{l: l, hs: hs, done: done, loop: uv.Default()}
+	r.loop.Ref()
+	go r.serve()
+	go r.watch()
+	return l
+}
+
+type httpRunner struct {
+	l    *Listener
+	hs   *http.Server
+	done func(error)
+	loop *uv.Loop
+}
+
+// DEVIATION(goroutine): net/http runs on its own goroutines; results come
+// back to the loop with Post.
+func (r *httpRunner) serve() {
+	pprof.Do(context.Background(), pprof.Labels("node.fn", "net/http.Serve"), func(context.Context) {
+		err := r.hs.Serve(r.l)
+		if errors.Is(err, http.ErrServerClosed) || errors.Is(err, ErrListenerClosed) {
+			err = nil
+		}
+		r.loop.Post(func() {
+			r.loop.Unref()
+			if r.done != nil {
+				r.done(err)
+			}
+		})
+	})
+}
+
+func (r *httpRunner) watch() {
+	pprof.Do(context.Background(), pprof.Labels("node.fn", "net/http.Shutdown"), func(context.Context) {
+		<-r.l.Stopped()
+		r.hs.Shutdown(context.Background())
+	})
+}
