@@ -102,12 +102,14 @@ func New(opts Options) *Worker {
 // its second argument too).
 //
 // DEVIATION(fix): with no "error" listener on the worker, Node v20 throws
-// in the primary for two channel errors that are not the primary's fault:
-// a malformed line from the worker (JSON.parse's SyntaxError), and a
-// write that fails with EPIPE or ECONNRESET because the worker just died.
-// The port prints the first as a warning and drops the second (the
-// worker's "exit" follows). NODECLUSTER_REPRODUCE_V20=channel-error
-// brings the throw back.
+// (ending the process) for channel errors that are not the program's
+// fault: a malformed line from the other side (JSON.parse's SyntaxError);
+// a write that fails with EPIPE or ECONNRESET because the worker just
+// died; worker.send on a worker that has exited (ERR_IPC_CHANNEL_CLOSED,
+// in the primary); and a second disconnect message reaching a worker
+// (ERR_IPC_DISCONNECTED, in the worker). The port drops the write errors
+// (the worker's "exit" follows) and prints the others as a one-line
+// warning. NODECLUSTER_REPRODUCE_V20=channel-error brings the throws back.
 func (w *Worker) onProcessError(code any, signal any) {
 	if err, ok := code.(error); ok && w.ListenerCount("error") == 0 && !ReproduceChannelErrorThrow {
 		var ce *childprocess.ChannelError
@@ -115,8 +117,14 @@ func (w *Worker) onProcessError(code any, signal any) {
 			fmt.Fprintf(os.Stderr, "(nodecluster:%d) worker %d: %v\n", os.Getpid(), w.ID, err)
 			return
 		}
-		if ee, ok := err.(*childprocess.ErrnoError); ok && ee.Syscall == "write" && (ee.Code == "EPIPE" || ee.Code == "ECONNRESET") {
-			return
+		if ee, ok := err.(*childprocess.ErrnoError); ok {
+			switch {
+			case ee.Syscall == "write" && (ee.Code == "EPIPE" || ee.Code == "ECONNRESET"):
+				return
+			case ee.Code == "ERR_IPC_CHANNEL_CLOSED" || ee.Code == "ERR_IPC_DISCONNECTED":
+				fmt.Fprintf(os.Stderr, "(nodecluster:%d) worker %d: %s: %v\n", os.Getpid(), w.ID, ee.Code, err)
+				return
+			}
 		}
 	}
 	w.Emit("error", code, signal)
