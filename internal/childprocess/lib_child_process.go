@@ -121,7 +121,7 @@ type exitWaiter struct {
 // DEVIATION(goroutine): libuv learns of a child's exit from SIGCHLD on
 // the loop; the port waits on a goroutine and posts the result.
 func (w *exitWaiter) wait() {
-	pprof.Do(contextBackground(), pprof.Labels("node.process", w.label, "node.fn", "child_process:wait"), w.run)
+	pprof.Do(contextBackground(), pprof.Labels("node.process", parentRole(), "node.fn", "child_process:wait", "node.child", w.label), w.run)
 }
 
 func (w *exitWaiter) run(_ ctx) {
@@ -239,4 +239,13 @@ func errnoName(err error) string {
 		}
 	}
 	return err.Error()
+}
+
+// parentRole is the node.process label of the process that forks: a
+// worker that forks is still a worker.
+func parentRole() string {
+	if id := os.Getenv("NODE_UNIQUE_ID"); id != "" {
+		return "worker:" + id
+	}
+	return "primary"
 }

@@ -97,7 +97,7 @@ func SetupPrimary(options *Settings) error {
 		if err != nil {
 			return fmt.Errorf("cluster: cannot find the running executable: %w", err)
 		}
-		s = Settings{ExecPath: exe, Args: append([]string(nil), os.Args[1:]...)}
+		s = Settings{ExecPath: exe, Args: append([]string{}, os.Args[1:]...)}
 	}
 	if options != nil {
 		mergeSettings(&s, options)
