@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/events"
@@ -272,7 +273,7 @@ func socknameString(o *childprocess.Object) string {
 // Mirrors lib/internal/cluster/child.js rr() inner ref().
 func (h *fauxHandle) Ref() {
 	if h.interval == nil {
-		h.interval = uv.Default().SetInterval(1<<31-1, func() {})
+		h.interval = uv.Default().SetInterval((1<<31-1)*time.Millisecond, func() {}) // TIMEOUT_MAX
 	}
 }
 
