@@ -99,6 +99,7 @@ type wireLine struct {
 	Dir  string // "W->P" or "P->W"
 	Line string
 	Fd   bool
+	At   int64 `cmp:"-"` // when the primary wrote or read it (narration only)
 }
 
 type result struct {
@@ -128,7 +129,7 @@ func runScenario(t *testing.T, form string) result {
 		if dir == 'r' {
 			d = "W->P"
 		}
-		res.wire = append(res.wire, wireLine{Dir: d, Line: string(line), Fd: fd})
+		res.wire = append(res.wire, wireLine{Dir: d, Line: string(line), Fd: fd, At: time.Now().UnixNano()})
 	}
 	defer func() { childprocess.WireHook = nil }()
 
@@ -245,10 +246,33 @@ func steps(evs []trace.Event, keep map[string]bool) []string {
 	return out
 }
 
-func narrate(t *testing.T, evs []trace.Event) {
+// narrate logs events (those in focus only, when focus is not nil) as
+// "process  Go function  ⇐ JS function  what it did", and, with wire,
+// the messages on the channel where they crossed it.
+func narrate(t *testing.T, evs []trace.Event, focus map[string]bool, wire []wireLine) {
+	t.Helper()
+	wi := 0
 	for _, e := range evs {
-		t.Logf("%-9s %-40s ⇐ %-60s %s", e.Process, e.Go, e.JS, e.Detail)
+		for wire != nil && wi < len(wire) && wire[wi].At <= e.At {
+			logWire(t, wire[wi])
+			wi++
+		}
+		if focus == nil || focus[e.Go] {
+			t.Logf("%-9s %-34s ⇐ %-58s %s", e.Process, e.Go, e.JS, e.Detail)
+		}
 	}
+	for ; wire != nil && wi < len(wire); wi++ {
+		logWire(t, wire[wi])
+	}
+}
+
+func logWire(t *testing.T, w wireLine) {
+	t.Helper()
+	fd := ""
+	if w.Fd {
+		fd = "  + fd (SCM_RIGHTS)"
+	}
+	t.Logf("          %s %s%s", w.Dir, w.Line, fd)
 }
 
 func set(names ...string) map[string]bool {

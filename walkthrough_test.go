@@ -23,12 +23,15 @@ func TestWalkthrough(t *testing.T) {
 	beats := []struct {
 		name string
 		say  string
+		// focus lists the Go functions the beat is about (narrated with -v).
+		focus []string
 		// check asserts the beat on one real run.
 		check func(t *testing.T, r result)
 	}{
 		{
 			"01_listen_with_only_a_port",
 			"Server.prototype.listen(port): no host, so listenInCluster(server, null, port, 4, backlog, undefined, exclusive)",
+			[]string{"net.listenInCluster"},
 			func(t *testing.T, r result) {
 				first := firstOf(t, r.worker, "net.listenInCluster")
 				require.Equal(t, "address null port 0 addressType 4 backlog 0 exclusive false isPrimary false", first.Detail)
@@ -37,6 +40,7 @@ func TestWalkthrough(t *testing.T) {
 		{
 			"02_listenInCluster_asks_the_cluster",
 			"listenInCluster: a worker does not bind; it builds the serverQuery and calls cluster._getServer (the primary binds itself through _listen2)",
+			[]string{"net.listenInCluster", "child.GetServer", "net.setupListenHandle"},
 			func(t *testing.T, r result) {
 				want := []string{"net.listenInCluster", "child.GetServer", "net.listenOnPrimaryHandle", "net.setupListenHandle"}
 				got := steps(r.worker, set(want...))
@@ -54,6 +58,7 @@ func TestWalkthrough(t *testing.T) {
 		{
 			"03_setupListenHandle_hangs_onconnection",
 			"server._listen2 is setupListenHandle: it sets handle.onconnection and calls handle.listen(backlog || 511)",
+			[]string{"net.setupListenHandle", "child.fauxHandle.Listen"},
 			func(t *testing.T, r result) {
 				want := []string{"net.setupListenHandle", "child.fauxHandle.Listen"}
 				if d := cmp.Diff(want, steps(r.worker, set(want...))); d != "" {
@@ -65,6 +70,7 @@ func TestWalkthrough(t *testing.T) {
 		{
 			"04_getServer_sends_queryServer",
 			"cluster._getServer sends {act:'queryServer', index, data:null, ...options}; the reply goes to rr",
+			[]string{"child.GetServer", "utils.SendHelper", "master.queryServer"},
 			func(t *testing.T, r result) {
 				want := []string{"child.GetServer", "utils.SendHelper", "child.rr"}
 				got := steps(between(r.worker, "child.GetServer", "child.rr"), set(want...))
@@ -78,6 +84,7 @@ func TestWalkthrough(t *testing.T) {
 		{
 			"05_rr_builds_the_faux_handle",
 			"rr builds {close, listen, ref, unref, getsockname}: listen returns 0, getsockname reports the primary's address",
+			[]string{"child.rr", "child.fauxHandle.Listen"},
 			func(t *testing.T, r result) {
 				require.Contains(t, firstOf(t, r.worker, "child.rr").Detail, `sockname {"address":"::","family":"IPv6"`)
 				reply := wireWith(t, r.wire, "P->W", `"errno":null`)
@@ -87,6 +94,7 @@ func TestWalkthrough(t *testing.T) {
 		{
 			"06_listenOnPrimaryHandle_swaps_the_handle",
 			"listenOnPrimaryHandle makes the faux handle server._handle and calls _listen2: onconnection hangs on a handle that never listens",
+			[]string{"child.rr", "net.listenOnPrimaryHandle", "net.setupListenHandle", "child.fauxHandle.Listen", "net.emitListeningNT"},
 			func(t *testing.T, r result) {
 				want := []string{"child.rr", "net.listenOnPrimaryHandle", "net.setupListenHandle", "child.fauxHandle.Listen", "net.emitListeningNT", "child.GetServer"}
 				got := steps(from(r.worker, "child.rr"), set(want...))
@@ -99,6 +107,7 @@ func TestWalkthrough(t *testing.T) {
 		{
 			"07_the_primary_side",
 			"primary.js: online, then queryServer makes a RoundRobinHandle that binds and replies with its sockname, then listening",
+			[]string{"master.Fork", "master.online", "master.queryServer", "handle.NewRoundRobinHandle", "master.listening"},
 			func(t *testing.T, r result) {
 				want := []string{"master.Fork", "master.online", "master.queryServer", "handle.NewRoundRobinHandle", "master.queryServer", "master.listening"}
 				got := dedupe(steps(r.primary, set(want...)))
@@ -113,6 +122,7 @@ func TestWalkthrough(t *testing.T) {
 		{
 			"08_a_connection_arrives",
 			"the primary accepts, distribute picks the free worker, handoff sends newconn with the fd; the worker acks {accepted:true} and net.js onconnection emits 'connection'",
+			[]string{"handle.RoundRobinHandle.distribute", "handle.RoundRobinHandle.handoff", "child.onconnection", "net.onconnection"},
 			func(t *testing.T, r result) {
 				all := merged(r)
 				want := []string{"handle.RoundRobinHandle.distribute", "handle.RoundRobinHandle.handoff", "child.onconnection", "net.onconnection"}
@@ -130,10 +140,39 @@ func TestWalkthrough(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			t.Log(b.say)
 			r := runScenario(t, "listen-port-only")
-			narrate(t, merged(r))
+			narrate(t, merged(r), set(b.focus...), nil)
 			b.check(t, r)
 		})
 	}
+	t.Run("09_the_whole_path", func(t *testing.T) {
+		t.Log("everything that ran, in both processes, with the messages as they crossed the channel")
+		r := runScenario(t, "listen-port-only")
+		all := merged(r)
+		narrate(t, all, nil, r.wire)
+		// The causal chain across the two processes (each step causes the
+		// next, so the order cannot vary): what docs/DELVE.md stops on.
+		type step struct{ Process, Go string }
+		want := []step{
+			{"worker", "net.listenInCluster"}, {"worker", "child.GetServer"}, {"primary", "master.queryServer"},
+			{"worker", "child.rr"}, {"worker", "net.setupListenHandle"}, {"primary", "handle.RoundRobinHandle.distribute"},
+			{"worker", "child.onconnection"},
+		}
+		var got []step
+		next := 0
+		for _, e := range all {
+			p := "primary"
+			if strings.HasPrefix(e.Process, "worker") {
+				p = "worker"
+			}
+			if next < len(want) && want[next] == (step{p, e.Go}) {
+				got = append(got, step{p, e.Go})
+				next++
+			}
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("causal order across the processes (-want +got):\n%s", d)
+		}
+	})
 }
 
 func firstOf(t *testing.T, evs []trace.Event, goFn string) trace.Event {

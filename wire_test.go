@@ -47,6 +47,7 @@ func byDir(lines []wireLine, dir string) []wireLine {
 	var out []wireLine
 	for _, l := range lines {
 		if l.Dir == dir {
+			l.At = 0
 			l.Line = portRE.ReplaceAllString(l.Line, `"port":<port>`)
 			out = append(out, l)
 		}

@@ -53,6 +53,7 @@ func NewRoundRobinHandle(key string, address any, message *childprocess.Object) 
 	fd := message.Int("fd", -1)
 	backlog := message.Int("backlog", 0)
 	flags := message.Int("flags", 0)
+	trace.Step("handle.NewRoundRobinHandle", "round_robin_handle.js RoundRobinHandle", "key %s: the primary binds %s port %d", key, childprocess.ToJSString(address), port)
 	var err error
 	switch {
 	case fd >= 0:
@@ -70,7 +71,6 @@ func NewRoundRobinHandle(key string, address any, message *childprocess.Object) 
 		srv := h.server
 		uv.Default().NextTick(func() { srv.Emit("error", err) })
 	}
-	trace.Step("handle.NewRoundRobinHandle", "round_robin_handle.js RoundRobinHandle", "key %s: the primary binds %s port %d", key, childprocess.ToJSString(address), port)
 	h.server.Once("listening", func() {
 		h.handle = netbridge.TakeHandle(h.server)
 		h.handle.SetOnConnection(h.distribute)

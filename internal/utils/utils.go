@@ -38,8 +38,11 @@ func SendHelper(proc Sender, message *childprocess.Object, handle any, cb Callba
 		callbacks[seq] = cb
 	}
 	if trace.On {
-		act, _ := m.String("act")
-		trace.Step("utils.SendHelper", "utils.js sendHelper", "seq %d act %s", seq, act)
+		if act, ok := m.String("act"); ok {
+			trace.Step("utils.SendHelper", "utils.js sendHelper", "seq %d: send act %s", seq, act)
+		} else {
+			trace.Step("utils.SendHelper", "utils.js sendHelper", "seq %d: send reply to ack %s", seq, childprocess.ToJSString(m.Value("ack")))
+		}
 	}
 	seq++
 	return proc.SendRaw(m, handle)
