@@ -16,9 +16,15 @@ func NewPipe(l *Loop) (*Stream, error) {
 	return NewStream(l, KindPipe, fd, false)
 }
 
-// BindPipe binds a Unix socket path (pipe_wrap Bind, uv_pipe_bind).
+// BindPipe binds a Unix socket path (pipe_wrap Bind, uv_pipe_bind). Once
+// bound, the path is the handle's: Close unlinks it, as libuv does, so a
+// server closed in Node leaves no socket file behind.
 func (s *Stream) BindPipe(path string) error {
-	return unix.Bind(s.fd, &unix.SockaddrUnix{Name: path})
+	if err := unix.Bind(s.fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		return err
+	}
+	s.pipeFname = path
+	return nil
 }
 
 // OpenIPC wraps an inherited channel descriptor as an IPC pipe

@@ -50,6 +50,10 @@ type Stream struct {
 	readBuf      []byte
 	oob          []byte
 	owner        any
+
+	// pipeFname is the path a Pipe was bound to; Close unlinks it
+	// (handle->pipe_fname in libuv).
+	pipeFname string
 }
 
 // ErrNoGetsockname is what Getsockname returns for a handle that has no
@@ -458,6 +462,12 @@ func (s *Stream) Close(cb func()) {
 	}
 	s.writeQ = nil
 	s.loop.IOClose(s.io)
+	if s.pipeFname != "" {
+		// Unlink before closing, as uv__pipe_close does, so as not to
+		// remove a socket another process just bound to the same path.
+		unix.Unlink(s.pipeFname)
+		s.pipeFname = ""
+	}
 	if s.fd >= 0 {
 		unix.Close(s.fd)
 		s.fd = -1
@@ -469,6 +479,7 @@ func (s *Stream) Close(cb func()) {
 // it returns the descriptor, now owned by the caller.
 func (s *Stream) Detach() int {
 	fd := s.fd
+	s.pipeFname = "" // the socket lives on: leave its path
 	s.loop.IOClose(s.io)
 	s.fd = -1
 	s.Close(nil)
