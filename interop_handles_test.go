@@ -47,7 +47,7 @@ func interopHandlesWorker() {
 // back-to-back messages to a Go worker, which answers exactly as a Node
 // worker does (Node's own output for a Node worker is the reference).
 //
-// Mirrors test/sequential/test-send-handle-large-payload.js and
+// Mirrors test/sequential/test-cluster-send-handle-large-payload.js and
 // test/parallel/test-child-process-recv-handle.js, across runtimes.
 func TestInteropHandles(t *testing.T) {
 	node := nodeOrSkip(t)
