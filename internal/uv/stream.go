@@ -45,6 +45,7 @@ type Stream struct {
 	OnRead func(data []byte, fd int, err error)
 
 	writeQ       []writeReq
+	writeQBytes  int // bytes in writeQ (stream->write_queue_size)
 	shutdownReq  func(err error)
 	shutdownDone bool
 	readBuf      []byte
@@ -351,6 +352,7 @@ func (s *Stream) Write(data []byte, fd int, cb func(err error)) (sync bool, err 
 		}
 	}
 	s.writeQ = append(s.writeQ, writeReq{data: append([]byte(nil), data...), fd: fd, cb: cb})
+	s.writeQBytes += len(data)
 	// A write request keeps the loop alive until it is done, even on an
 	// unref'd handle (uv_write registers the request: uv__req_register).
 	s.loop.Ref()
@@ -359,14 +361,11 @@ func (s *Stream) Write(data []byte, fd int, cb func(err error)) (sync bool, err 
 	return false, nil
 }
 
-// WriteQueueSize is the number of bytes waiting to be written.
-func (s *Stream) WriteQueueSize() int {
-	n := 0
-	for _, r := range s.writeQ {
-		n += len(r.data)
-	}
-	return n
-}
+// WriteQueueSize is the number of bytes waiting to be written. It is
+// kept as a count, as libuv keeps write_queue_size: summing the queue on
+// every call made a burst of sends quadratic (Target.send asks after each
+// message).
+func (s *Stream) WriteQueueSize() int { return s.writeQBytes }
 
 func (s *Stream) writeOnce(data []byte, fd int) (int, error) {
 	for {
@@ -394,6 +393,7 @@ func (s *Stream) flush() {
 		if err != nil {
 			q := s.writeQ
 			s.writeQ = nil
+			s.writeQBytes = 0
 			s.loop.IOStop(s.io, unix.EPOLLOUT)
 			for _, r := range q {
 				s.loop.Unref()
@@ -407,6 +407,7 @@ func (s *Stream) flush() {
 		}
 		r.fd = -1
 		r.data = r.data[n:]
+		s.writeQBytes -= n
 		if len(r.data) > 0 {
 			continue
 		}
@@ -457,10 +458,16 @@ func (s *Stream) Close(cb func()) {
 	}
 	s.listening = false
 	s.reading = false
-	for range s.writeQ {
-		s.loop.Unref() // the dropped write requests
-	}
+	// Writes still queued fail with ECANCELED, in the close phase, as
+	// uv__stream_destroy reports them; their loop references go with them.
+	dropped := s.writeQ
 	s.writeQ = nil
+	for _, r := range dropped {
+		s.loop.Unref()
+		if cb := r.cb; cb != nil {
+			s.loop.closing = append(s.loop.closing, func() { cb(unix.ECANCELED) })
+		}
+	}
 	s.loop.IOClose(s.io)
 	if s.pipeFname != "" {
 		// Unlink before closing, as uv__pipe_close does, so as not to
