@@ -23,6 +23,10 @@ const (
 )
 
 // Settings are cluster.settings.
+//
+// OMITTED(node): serialization "advanced" (V8's structured clone on the
+// channel) is not ported; SetupPrimary returns an error for it. So are
+// inspectPort, windowsHide and the stdio array (Silent is kept).
 type Settings struct {
 	// Exec is the script ExecPath runs (Node's exec); empty for a Go
 	// binary, which is its own program.
