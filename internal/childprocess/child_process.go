@@ -60,7 +60,12 @@ type ChildProcess struct {
 	SignalCode string // "" until the child died of a signal (JS null)
 	Killed     bool
 	SpawnFile  string
-	SpawnArgs  []string
+	// Stdin, Stdout and Stderr are the parent's ends of the child's stdio
+	// when it was forked silent, nil otherwise. DEVIATION(shape): Node
+	// gives streams; these are *os.File pipes, read and written from any
+	// goroutine (not from the loop, where a blocked read would stop it).
+	Stdin, Stdout, Stderr *os.File
+	SpawnArgs             []string
 
 	proc        *os.Process
 	exited      bool

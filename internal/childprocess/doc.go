@@ -14,4 +14,15 @@
 // Messages are JS values as [ParseJSON] makes them: [*Object] keeps its
 // keys in order and can hold [Undefined], so what goes on the wire is
 // byte for byte what JSON.stringify would write.
+//
+// # Not ported
+//
+// These parts of the channel have no Go counterpart (docs/PORTING.md
+// lists every function of it):
+//
+// OMITTED(node): lib/internal/child_process.js:/^  'dgram.Native': {/: UDP sockets (dgram) are not ported, so there are none to send over the channel.
+//
+// OMITTED(node): lib/internal/child_process.js:/^  'dgram.Socket': {/: UDP sockets (dgram) are not ported, so there are none to send over the channel.
+//
+// OMITTED(node): lib/internal/child_process.js getSocketList(): the socket lists of lib/internal/socket_list.js, through which a server counts and closes the connections it sent to other processes, are not ported.
 package childprocess

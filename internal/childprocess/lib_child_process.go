@@ -27,8 +27,9 @@ type ForkOptions struct {
 	Cwd      string
 	// Env is the whole environment, as "K=V" strings.
 	Env []string
-	// Silent sends the child's stdout and stderr to /dev/null instead of
-	// the parent's (Node pipes them to the parent; OMITTED(node): no pipes).
+	// Silent gives the child pipes for stdin, stdout and stderr instead of
+	// the parent's own (Node's 'pipe' stdio); the parent's ends are
+	// ChildProcess.Stdin, Stdout and Stderr.
 	Silent bool
 	UID    *int
 	GID    *int
@@ -68,12 +69,25 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 	defer childFile.Close()
 
 	files := []*os.File{os.Stdin, os.Stdout, os.Stderr, childFile}
+	var parentEnds [3]*os.File
 	if opts.Silent {
-		null, nerr := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-		if nerr == nil {
-			defer null.Close()
-			files[1], files[2] = null, null
+		for i := 0; i < 3; i++ {
+			r, w, perr := os.Pipe()
+			if perr != nil {
+				unix.Close(parentFd)
+				return nil, perr
+			}
+			if i == 0 {
+				files[0], parentEnds[0] = r, w
+			} else {
+				files[i], parentEnds[i] = w, r
+			}
 		}
+		defer func() {
+			for i := 0; i < 3; i++ {
+				files[i].Close() // the child's ends: the child has them now
+			}
+		}()
 	}
 	attr := &os.ProcAttr{Dir: opts.Cwd, Env: env, Files: files}
 	if opts.UID != nil || opts.GID != nil {
@@ -89,10 +103,16 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 	proc, err := os.StartProcess(file, argv, attr)
 	if err != nil {
 		unix.Close(parentFd)
+		for _, f := range parentEnds {
+			if f != nil {
+				f.Close()
+			}
+		}
 		return nil, err
 	}
 
-	c := &ChildProcess{Target: &Target{}, Pid: proc.Pid, proc: proc, SpawnFile: opts.ExecPath, SpawnArgs: argv, closesNeed: 1}
+	c := &ChildProcess{Target: &Target{}, Pid: proc.Pid, proc: proc, SpawnFile: opts.ExecPath, SpawnArgs: argv, closesNeed: 1,
+		Stdin: parentEnds[0], Stdout: parentEnds[1], Stderr: parentEnds[2]}
 	stream, err := uv.OpenIPC(l, parentFd)
 	if err != nil {
 		proc.Kill()

@@ -93,6 +93,10 @@ func Install() { worker.Side = primarySide }
 // override), freezes the scheduling policy the first time, and emits
 // "setup" on the next tick.
 //
+// DEVIATION(shape): Node merges the keys an options object has; a Go
+// struct has every field, so a zero field counts as absent (Args: a nil
+// slice). A bool set to true cannot be set back to false this way.
+//
 // Mirrors lib/internal/cluster/primary.js cluster.setupPrimary().
 func SetupPrimary(options *Settings) error {
 	s := C.Settings

@@ -1,0 +1,60 @@
+package nodecluster_test
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/master"
+	"github.com/nodecluster/nodecluster/internal/uv"
+	"github.com/stretchr/testify/require"
+)
+
+func init() {
+	workerScenarios["silent"] = func() {
+		fmt.Println("to stdout from worker")
+		fmt.Fprintln(os.Stderr, "to stderr from worker")
+		cluster.CurrentWorker().Disconnect()
+	}
+}
+
+type pipeReader struct {
+	r    io.Reader
+	loop *uv.Loop
+	done func(string)
+}
+
+func (p *pipeReader) run() {
+	b, _ := io.ReadAll(p.r)
+	p.loop.Post(func() { p.loop.Unref(); p.done(string(b)) })
+}
+
+// TestForkSilent: with Silent, the worker's stdio are pipes whose other
+// ends the primary reads (Node's silent: true), not the primary's own.
+func TestForkSilent(t *testing.T) {
+	var out, errOut string
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Silent: true}))
+		w := forkScenario(t, "silent", nil)
+		proc := w.Process.(*childprocess.ChildProcess)
+		require.NotNil(t, proc.Stdout)
+		proc.Stdin.Close()
+		l := uv.Default()
+		for _, p := range []*pipeReader{
+			{r: proc.Stdout, loop: l, done: func(s string) { out = s }},
+			{r: proc.Stderr, loop: l, done: func(s string) { errOut = s }},
+		} {
+			l.Ref()
+			go p.run()
+		}
+	})
+	// Later tests fork with the primary's own stdio again (a zero field
+	// in SetupPrimary's options means "not given", so reset it directly).
+	master.C.Settings.Silent = false
+	require.Equal(t, "to stdout from worker\n", out)
+	require.Equal(t, "to stderr from worker\n", errOut)
+}
