@@ -663,7 +663,7 @@ func (t *Target) disconnect() {
 // Mirrors lib/internal/child_process.js setupChannel() inner emit().
 func (t *Target) emit(event string, message any, handle any) {
 	if event == "internalMessage" || t.ListenerCount("message") > 0 {
-		t.Emit(event, message, handle)
+		t.Emit2(event, message, handle)
 		return
 	}
 	if t.Channel != nil {

@@ -217,3 +217,26 @@ func call(fn any, args []any) {
 	}
 	v.Call(in)
 }
+
+// Emit2 is Emit with exactly two arguments, without building an argument
+// slice when every listener takes (any, any): the IPC channel's
+// "message" and "internalMessage" events, once per message.
+func (e *EventEmitter) Emit2(event string, a, b any) bool {
+	ls := e.listeners[event]
+	fast := len(ls) > 0
+	for _, l := range ls {
+		if _, ok := l.fn.(func(any, any)); !ok || l.once {
+			fast = false
+			break
+		}
+	}
+	if !fast {
+		return e.Emit(event, a, b)
+	}
+	var buf [4]*Listener
+	snapshot := append(buf[:0], ls...)
+	for _, l := range snapshot {
+		l.fn.(func(any, any))(a, b)
+	}
+	return true
+}
