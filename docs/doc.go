@@ -8,4 +8,18 @@
 // release (PinnedNodeVersion), which it extracts from the installed node
 // binary with ExtractNodeLib. scripts/node-src writes the same files to
 // _node/lib for reading.
+//
+// PORTING.md and DEVIATIONS.md are generated (go generate ./docs runs
+// ./gen, which calls Generate): PORTING.md lists every named function of
+// the mirrored JS files with the Go declarations whose Mirrors lines name
+// it, or the OMITTED(node) note that says why it is not ported;
+// DEVIATIONS.md lists the DEVIATION(kind) notes of the port by kind.
+// TestGeneratedDocs regenerates both in memory and fails when the files
+// are stale or a JS function is unaccounted for.
+//
+// TestDelveWalkthrough runs delve/walkthrough.star under dlv against the
+// walkthrough and checks the breakpoints it hit, across the primary and
+// the forked worker, in causal order. DELVE.md explains the scripts.
 package docs
+
+//go:generate go run ./gen

@@ -10,4 +10,25 @@
 // stdnet, and in delve name functions by module path
 // (nodecluster/net.listenInCluster), since `break net.Listen` finds the
 // standard library's.
+//
+// # Not ported
+//
+// These functions of lib/net.js's server side have no Go counterpart
+// (docs/PORTING.md lists every function of it):
+//
+// OMITTED(node): lib/net.js addServerAbortSignalOption(): listen's signal option (an AbortSignal) is not ported; call Server.Close.
+//
+// OMITTED(node): lib/net.js Server.prototype[SymbolAsyncDispose](): Go has no await using; call Server.Close.
+//
+// OMITTED(node): lib/net.js Server.prototype[EventEmitter.captureRejectionSymbol](): listeners are Go functions, which return no promise whose rejection could be caught.
+//
+// OMITTED(node): lib/net.js Server.prototype._setupWorker(): the socket lists of lib/internal/socket_list.js, through which a server counts and closes the connections it sent to other processes, are not ported.
+//
+// OMITTED(node): lib/net.js Server.prototype.getConnections() inner oncount(): without socket lists a server counts only its own connections.
+//
+// OMITTED(node): lib/net.js Server.prototype.close() inner onWorkerClose(): without socket lists there are no other processes' connections to wait for.
+//
+// OMITTED(node): lib/net.js:/^  _setSimultaneousAccepts = function\(handle\)/: Windows only, and deprecated (DEP0121).
+//
+// OMITTED(node): lib/net.js:/^  _setSimultaneousAccepts = function\(\)/: does nothing but warn that it is deprecated (DEP0121).
 package net
