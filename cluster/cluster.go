@@ -75,6 +75,8 @@ func SetupPrimary(options *Settings) error { return master.SetupPrimary(options)
 // SetupMaster is SetupPrimary under its old name.
 //
 // Deprecated: use SetupPrimary.
+//
+// Mirrors lib/internal/cluster/primary.js cluster.setupMaster().
 func SetupMaster(options *Settings) error { return master.SetupPrimary(options) }
 
 // Workers is cluster.workers: the live workers by id (primary only; do

@@ -2,6 +2,7 @@ package net
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"golang.org/x/sys/unix"
@@ -138,7 +139,43 @@ func describeType(v any) string {
 }
 
 func errInvalidArgValue(reason string, options any) *Error {
-	return &Error{Code: "ERR_INVALID_ARG_VALUE", Message: fmt.Sprintf("The argument 'options' %s. Received %+v", reason, options)}
+	return &Error{Code: "ERR_INVALID_ARG_VALUE", Message: fmt.Sprintf("The argument 'options' %s. Received %s", reason, inspectOptions(options))}
+}
+
+// inspectOptions prints listen options as util.inspect prints the JS
+// object: only the keys that were given, `{ port: true, host: 'x' }`, or `{}`.
+func inspectOptions(options any) string {
+	o, ok := options.(ListenOptions)
+	if !ok {
+		return fmt.Sprint(options)
+	}
+	var parts []string
+	if o.Port != nil {
+		if s, isStr := o.Port.(string); isStr {
+			parts = append(parts, "port: '"+s+"'")
+		} else {
+			parts = append(parts, fmt.Sprintf("port: %v", o.Port))
+		}
+	}
+	if o.Host != "" {
+		parts = append(parts, "host: '"+o.Host+"'")
+	}
+	if o.Path != "" {
+		parts = append(parts, "path: '"+o.Path+"'")
+	}
+	if o.Backlog != 0 {
+		parts = append(parts, fmt.Sprintf("backlog: %d", o.Backlog))
+	}
+	if o.Exclusive {
+		parts = append(parts, "exclusive: true")
+	}
+	if o.IPv6Only {
+		parts = append(parts, "ipv6Only: true")
+	}
+	if len(parts) == 0 {
+		return "{}"
+	}
+	return "{ " + strings.Join(parts, ", ") + " }"
 }
 
 // ErrServerAlreadyListen is listen on a listening server.

@@ -28,7 +28,7 @@ func init() {
 // socketSend takes the socket's handle to send it: the socket is detached
 // (unless keepOpen) and no longer counts on its server.
 //
-// Mirrors lib/internal/child_process.js:/^  'net.Socket': {/.
+// Mirrors lib/internal/child_process.js handleConversion.'net.Socket'.send().
 func socketSend(t *childprocess.Target, message *childprocess.Object, handle any, opts childprocess.SendOptions) *uv.Stream {
 	s, _ := handle.(*Socket)
 	if s == nil || s.handle == nil {
@@ -54,6 +54,8 @@ func socketSend(t *childprocess.Target, message *childprocess.Object, handle any
 
 // socketPostSend keeps a sent socket's handle until its ACK (a NACK
 // resends it), or closes it when the write failed.
+//
+// Mirrors lib/internal/child_process.js handleConversion.'net.Socket'.postSend().
 func socketPostSend(message *childprocess.Object, handle *uv.Stream, opts childprocess.SendOptions, cb func(error), t *childprocess.Target) {
 	if handle == nil || opts.KeepOpen {
 		return
@@ -66,6 +68,8 @@ func socketPostSend(message *childprocess.Object, handle *uv.Stream, opts childp
 }
 
 // socketGot wraps a received socket handle in a Socket that reads.
+//
+// Mirrors lib/internal/child_process.js handleConversion.'net.Socket'.got().
 func socketGot(t *childprocess.Target, message *childprocess.Object, handle *uv.Stream, emit func(any)) {
 	s := NewSocketFromHandle(handle)
 	emit(s)
@@ -74,7 +78,7 @@ func socketGot(t *childprocess.Target, message *childprocess.Object, handle *uv.
 
 // serverSend sends the server's listening handle.
 //
-// Mirrors lib/internal/child_process.js:/^  'net.Server': {/.
+// Mirrors lib/internal/child_process.js handleConversion.'net.Server'.send().
 func serverSend(t *childprocess.Target, message *childprocess.Object, handle any, opts childprocess.SendOptions) *uv.Stream {
 	s, _ := handle.(*Server)
 	if s == nil {
@@ -86,6 +90,8 @@ func serverSend(t *childprocess.Target, message *childprocess.Object, handle any
 
 // serverGot makes a Server listening on the received handle and emits it
 // once it listens.
+//
+// Mirrors lib/internal/child_process.js handleConversion.'net.Server'.got().
 func serverGot(t *childprocess.Target, message *childprocess.Object, handle *uv.Stream, emit func(any)) {
 	s := CreateServer(nil)
 	s.Listen(handle, func() { emit(s) })

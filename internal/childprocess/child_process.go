@@ -33,14 +33,22 @@ type HandleTyper interface{ HandleType() string }
 // handleConversion holds the conversions by type; net registers
 // "net.Socket" and "net.Server" when it loads.
 var handleConversion = map[string]*Conversion{
-	"net.Native": {
-		Send: func(t *Target, message *Object, handle any, opts SendOptions) *uv.Stream {
-			s, _ := handle.(*uv.Stream)
-			return s
-		},
-		Got: func(t *Target, message *Object, handle *uv.Stream, emit func(any)) { emit(handle) },
-	},
+	"net.Native": {Send: nativeSend, Got: nativeGot},
 }
+
+// nativeSend sends a raw handle (every newconn, every shared-handle
+// reply) as it is.
+//
+// Mirrors lib/internal/child_process.js handleConversion.'net.Native'.send().
+func nativeSend(t *Target, message *Object, handle any, opts SendOptions) *uv.Stream {
+	s, _ := handle.(*uv.Stream)
+	return s
+}
+
+// nativeGot passes a received raw handle on as it is.
+//
+// Mirrors lib/internal/child_process.js handleConversion.'net.Native'.got().
+func nativeGot(t *Target, message *Object, handle *uv.Stream, emit func(any)) { emit(handle) }
 
 // RegisterConversion adds the conversion for a handle type.
 func RegisterConversion(typ string, c *Conversion) { handleConversion[typ] = c }
