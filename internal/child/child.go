@@ -160,28 +160,50 @@ func GetServer(obj Server, options *childprocess.Object, cb ListenCallback) {
 	message.Set("address", address)
 	trace.Step("child.GetServer", "child.js cluster._getServer", "indexesKey %s index %d: send queryServer", indexesKey, index)
 
-	send(message, func(reply *childprocess.Object, handle any) {
-		if h, ok := handle.(*uv.Stream); ok && h != nil {
-			shared(reply, h, indexesKey, index, cb)
-		} else {
-			rr(reply, indexesKey, index, cb)
-		}
-	})
+	q := &serverQuery{obj: obj, options: options, message: message, indexesKey: indexesKey, index: index, cb: cb}
+	send(message, q.onReply)
+	obj.Once("listening", q.onListening)
+}
 
-	obj.Once("listening", func() {
-		if _, ok := indexes[indexesKey]; !ok {
-			return // closed before it got here
-		}
-		C.Worker.State = worker.StateListening
-		message.Set("act", "listening")
-		if p := obj.AddressPort(); p != 0 {
-			message.Set("port", p)
-		} else {
-			message.Set("port", options.Value("port"))
-		}
-		trace.Step("child.GetServer", "child.js cluster._getServer inner obj.once('listening')", "send listening port %v", message.Value("port"))
-		send(message, nil)
-	})
+// serverQuery is one cluster._getServer call: what its two callbacks need.
+type serverQuery struct {
+	obj        Server
+	options    *childprocess.Object
+	message    *childprocess.Object
+	indexesKey string
+	index      int
+	cb         ListenCallback
+}
+
+// onReply takes the primary's answer to queryServer: a handle came with
+// it (shared) or not (round-robin).
+//
+// Mirrors lib/internal/cluster/child.js:/send\(message, \(reply, handle\) => \{/.
+func (q *serverQuery) onReply(reply *childprocess.Object, handle any) {
+	if h, ok := handle.(*uv.Stream); ok && h != nil {
+		shared(reply, h, q.indexesKey, q.index, q.cb)
+	} else {
+		rr(reply, q.indexesKey, q.index, q.cb)
+	}
+}
+
+// onListening reports to the primary that the server listens, reusing
+// the query message with act "listening" and the port it got.
+//
+// Mirrors lib/internal/cluster/child.js:/obj\.once\('listening', \(\) => \{/.
+func (q *serverQuery) onListening() {
+	if _, ok := indexes[q.indexesKey]; !ok {
+		return // closed before it got here
+	}
+	C.Worker.State = worker.StateListening
+	q.message.Set("act", "listening")
+	if p := q.obj.AddressPort(); p != 0 {
+		q.message.Set("port", p)
+	} else {
+		q.message.Set("port", q.options.Value("port"))
+	}
+	trace.Step("child.GetServer", "child.js cluster._getServer inner obj.once('listening')", "send listening port %v", q.message.Value("port"))
+	send(q.message, nil)
 }
 
 // removeIndexesKey frees an index once its server closed.

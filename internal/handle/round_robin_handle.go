@@ -198,21 +198,37 @@ func (h *RoundRobinHandle) handoff(w *worker.Worker) {
 	message := childprocess.NewObject("act", "newconn", "key", h.key)
 	trace.Step("handle.RoundRobinHandle.handoff", "round_robin_handle.js RoundRobinHandle.prototype.handoff", "key %s: send newconn with fd %d to worker %d", h.key, handle.Fd(), w.ID)
 	h.inflight[w.ID] = inflightConn{conn: handle, seq: utils.NextSeq()}
-	sent := utils.SendHelper(w.Process, message, handle, func(reply *childprocess.Object, _ any) {
-		delete(h.inflight, w.ID)
-		if accepted, _ := reply.Bool("accepted"); accepted {
-			handle.Close(nil)
-		} else {
-			h.distribute(nil, handle) // the worker is shutting down: another one
-		}
-		h.handoff(w)
-	})
+	r := &handoffReply{h: h, w: w, conn: handle}
+	sent := utils.SendHelper(w.Process, message, handle, r.onReply)
+
 	if !sent && !ReproduceNodeLostConnection {
 		// The channel is already closed: nothing went out, keep the
 		// connection for another worker (DEVIATION(fix), see Remove).
 		delete(h.inflight, w.ID)
 		h.handles = append([]*uv.Stream{handle}, h.handles...)
 	}
+}
+
+// handoffReply waits for one worker's answer to one newconn.
+type handoffReply struct {
+	h    *RoundRobinHandle
+	w    *worker.Worker
+	conn *uv.Stream
+}
+
+// onReply closes the primary's copy of an accepted connection, or
+// distributes a refused one again, then tries the worker again.
+//
+// Mirrors lib/internal/cluster/round_robin_handle.js:/sendHelper\(worker\.process, message, handle, \(reply\) => \{/.
+func (r *handoffReply) onReply(reply *childprocess.Object, _ any) {
+	h := r.h
+	delete(h.inflight, r.w.ID)
+	if accepted, _ := reply.Bool("accepted"); accepted {
+		r.conn.Close(nil)
+	} else {
+		h.distribute(nil, r.conn) // the worker is shutting down: another one
+	}
+	h.handoff(r.w)
 }
 
 func (h *RoundRobinHandle) setFree(w *worker.Worker) {

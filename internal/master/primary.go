@@ -388,19 +388,35 @@ func queryServer(w *worker.Worker, message *childprocess.Object) {
 	if h.Data() == nil {
 		h.SetData(message.Value("data"))
 	}
-	h.Add(w, func(errno any, reply *childprocess.Object, sendHandle any) {
-		var data any
-		if cur := handles[key]; cur != nil {
-			data = cur.Data()
-		}
-		if errno != nil && errno != 0 {
-			deleteHandle(key)
-		}
-		out := childprocess.NewObject("errno", errno, "key", key, "ack", message.Value("seq"), "data", data)
-		out.Assign(reply)
-		trace.Step("master.queryServer", "primary.js queryServer inner handle.add callback", "reply to worker %d: errno %s key %s", w.ID, childprocess.ToJSString(errno), key)
-		send(w, out, sendHandle, nil)
-	})
+	q := &queryReply{w: w, key: key, message: message}
+	h.Add(w, q.send)
+
+}
+
+// queryReply is the callback queryServer gives the handle: it sends the
+// worker {errno, key, ack, data, ...reply} with the handle, if any.
+type queryReply struct {
+	w       *worker.Worker
+	key     string
+	message *childprocess.Object
+}
+
+// send replies to the worker's queryServer; on an error the key is
+// dropped so that another worker may try again.
+//
+// Mirrors lib/internal/cluster/primary.js:/handle\.add\(worker, \(errno, reply, handle\) => \{/.
+func (q *queryReply) send(errno any, reply *childprocess.Object, sendHandle any) {
+	var data any
+	if cur := handles[q.key]; cur != nil {
+		data = cur.Data()
+	}
+	if errno != nil && errno != 0 {
+		deleteHandle(q.key)
+	}
+	out := childprocess.NewObject("errno", errno, "key", q.key, "ack", q.message.Value("seq"), "data", data)
+	out.Assign(reply)
+	trace.Step("master.queryServer", "primary.js queryServer inner handle.add callback", "reply to worker %d: errno %s key %s", q.w.ID, childprocess.ToJSString(errno), q.key)
+	send(q.w, out, sendHandle, nil)
 }
 
 // listening marks the worker listening and emits "listening" with the
