@@ -34,9 +34,7 @@ type indexSet struct {
 
 var (
 	// handles maps a key to the handle listening on it in this worker.
-	handles = make(map[string]uv.ServerHandle)
-	// handleOrder keeps handles' insertion order (a JS Map iterates in it).
-	handleOrder []string
+	handles utils.SafeMap[uv.ServerHandle]
 	// indexes keeps, per address:port:addressType:fd, which indexes are in
 	// use, so a second listen on the same address gets the next one.
 	indexes = make(map[string]*indexSet)
@@ -363,25 +361,9 @@ func (h *fauxHandle) SetOwner(owner any) { h.owner = owner }
 // Owner is the server using the handle.
 func (h *fauxHandle) Owner() any { return h.owner }
 
-func setHandle(key string, h uv.ServerHandle) {
-	if _, ok := handles[key]; !ok {
-		handleOrder = append(handleOrder, key)
-	}
-	handles[key] = h
-}
+func setHandle(key string, h uv.ServerHandle) { handles.Set(key, h) }
 
-func deleteHandle(key string) {
-	if _, ok := handles[key]; !ok {
-		return
-	}
-	delete(handles, key)
-	for i, k := range handleOrder {
-		if k == key {
-			handleOrder = append(handleOrder[:i:i], handleOrder[i+1:]...)
-			break
-		}
-	}
-}
+func deleteHandle(key string) { handles.Delete(key) }
 
 // onconnection takes a connection the primary passed: it accepts unless
 // no server has the key or the server is at maxConnections, answers
@@ -390,7 +372,7 @@ func deleteHandle(key string) {
 // Mirrors lib/internal/cluster/child.js onconnection().
 func onconnection(message *childprocess.Object, handle any) {
 	key, _ := message.String("key")
-	server, accepted := handles[key]
+	server, accepted := handles.Get(key)
 	if accepted && server.Owner() != nil && Hooks.Full != nil && Hooks.Full(server.Owner()) {
 		accepted = false
 	}
@@ -447,9 +429,8 @@ func disconnect(w *worker.Worker, primaryInitiated bool) {
 			}
 		}
 	}
-	keys := append([]string(nil), handleOrder...)
-	for _, k := range keys {
-		h := handles[k]
+	for _, k := range handles.Keys() {
+		h, _ := handles.Get(k)
 		waitingCount++
 		if owner := h.Owner(); owner != nil && Hooks.Close != nil {
 			Hooks.Close(owner, checkWaitingCount)
@@ -457,8 +438,7 @@ func disconnect(w *worker.Worker, primaryInitiated bool) {
 			h.Close(checkWaitingCount)
 		}
 	}
-	handles = make(map[string]uv.ServerHandle)
-	handleOrder = nil
+	handles.Clear()
 	checkWaitingCount()
 }
 

@@ -60,8 +60,7 @@ type Cluster struct {
 var C = &Cluster{Workers: make(map[int]*worker.Worker)}
 
 var (
-	handles     = make(map[string]handle.Handle)
-	handleOrder []string
+	handles     utils.SafeMap[handle.Handle]
 	intercom    = &events.EventEmitter{}
 	ids         = 0
 	initialized = false
@@ -215,8 +214,8 @@ func cut(kv string) (string, string, bool) {
 func removeWorker(w *worker.Worker) {
 	delete(C.Workers, w.ID)
 	if len(C.Workers) == 0 {
-		if len(handles) != 0 {
-			fmt.Fprintf(os.Stderr, "cluster: Resource leak detected: %d handle(s) left after the last worker\n", len(handles))
+		if handles.Len() != 0 {
+			fmt.Fprintf(os.Stderr, "cluster: Resource leak detected: %d handle(s) left after the last worker\n", handles.Len())
 		}
 		intercom.Emit("disconnect")
 	}
@@ -227,8 +226,8 @@ func removeWorker(w *worker.Worker) {
 //
 // Mirrors lib/internal/cluster/primary.js removeHandlesForWorker().
 func removeHandlesForWorker(w *worker.Worker) {
-	for _, key := range append([]string(nil), handleOrder...) {
-		if h := handles[key]; h != nil && h.Remove(w) {
+	for _, key := range handles.Keys() {
+		if h, _ := handles.Get(key); h != nil && h.Remove(w) {
 			deleteHandle(key)
 		}
 	}
@@ -364,7 +363,7 @@ func queryServer(w *worker.Worker, message *childprocess.Object) {
 		childprocess.ToJSString(message.Value("addressType")) + ":" +
 		childprocess.ToJSString(message.Value("fd")) + ":" +
 		childprocess.ToJSString(message.Value("index"))
-	h := handles[key]
+	h, _ := handles.Get(key)
 	created := h == nil
 	trace.Step("master.queryServer", "primary.js queryServer", "worker %d key %s (new handle: %v)", w.ID, key, created)
 	if h == nil {
@@ -407,7 +406,7 @@ type queryReply struct {
 // Mirrors lib/internal/cluster/primary.js:/handle\.add\(worker, \(errno, reply, handle\) => \{/.
 func (q *queryReply) send(errno any, reply *childprocess.Object, sendHandle any) {
 	var data any
-	if cur := handles[q.key]; cur != nil {
+	if cur, _ := handles.Get(q.key); cur != nil {
 		data = cur.Data()
 	}
 	if errno != nil && errno != 0 {
@@ -454,7 +453,7 @@ func jsValue(v any) any {
 // Mirrors lib/internal/cluster/primary.js close().
 func closeHandle(w *worker.Worker, message *childprocess.Object) {
 	key, _ := message.String("key")
-	if h := handles[key]; h != nil && h.Remove(w) {
+	if h, _ := handles.Get(key); h != nil && h.Remove(w) {
 		deleteHandle(key)
 	}
 }
@@ -489,25 +488,9 @@ func destroyMethod(w *worker.Worker, signal string) {
 	w.Process.Kill(signal)
 }
 
-func setHandle(key string, h handle.Handle) {
-	if _, ok := handles[key]; !ok {
-		handleOrder = append(handleOrder, key)
-	}
-	handles[key] = h
-}
+func setHandle(key string, h handle.Handle) { handles.Set(key, h) }
 
-func deleteHandle(key string) {
-	if _, ok := handles[key]; !ok {
-		return
-	}
-	delete(handles, key)
-	for i, k := range handleOrder {
-		if k == key {
-			handleOrder = append(handleOrder[:i:i], handleOrder[i+1:]...)
-			return
-		}
-	}
-}
+func deleteHandle(key string) { handles.Delete(key) }
 
 func sortedIDs() []int {
 	out := make([]int, 0, len(C.Workers))
@@ -523,4 +506,4 @@ func sortedIDs() []int {
 }
 
 // HandleCount is how many listen keys the primary holds (for tests).
-func HandleCount() int { return len(handles) }
+func HandleCount() int { return handles.Len() }
