@@ -45,7 +45,7 @@ var ErrListenerClosed = stdnet.ErrClosed
 // callback).
 func NewListener(srv *Server) *Listener {
 	l := &Listener{srv: srv, loop: uv.Default(), ready: make(chan struct{}, 1), stopped: make(chan struct{})}
-	srv.On("connection", l.take)
+	srv.On("connection", l.onConnection)
 	srv.On("listening", func() {
 		if a := srv.Address(); a != nil {
 			l.mu.Lock()
@@ -66,6 +66,14 @@ func toAddr(a *AddressInfo) stdnet.Addr {
 }
 
 func (l *Listener) markStopped() { l.stop.Do(func() { close(l.stopped) }) }
+
+// onConnection is the "connection" listener; as a func(any) it is called
+// without reflect (events.call), once per connection.
+func (l *Listener) onConnection(v any) {
+	if sock, ok := v.(*Socket); ok {
+		l.take(sock)
+	}
+}
 
 // take moves a new connection off the loop and queues it for Accept.
 func (l *Listener) take(sock *Socket) {

@@ -720,7 +720,9 @@ func (s *Server) onconnection(err error, clientHandle *uv.Stream) {
 	}
 	s.connections++
 	socket.server = s
-	trace.Step("net.onconnection", "net.js onconnection", "fd %d: new Socket, emit connection (%d open)", clientHandle.Fd(), s.connections)
+	if trace.On { // the arguments would be boxed on every connection
+		trace.Step("net.onconnection", "net.js onconnection", "fd %d: new Socket, emit connection (%d open)", clientHandle.Fd(), s.connections)
+	}
 	s.Emit("connection", socket)
 	if !s.PauseOnConnect {
 		socket.Resume()

@@ -377,7 +377,9 @@ func onconnection(message *childprocess.Object, handle any) {
 		accepted = false
 	}
 	client, _ := handle.(*uv.Stream)
-	trace.Step("child.onconnection", "child.js onconnection", "key %s fd %d accepted %v: send ack %v", key, fdOf(client), accepted, message.Value("seq"))
+	if trace.On { // the arguments would be boxed on every connection
+		trace.Step("child.onconnection", "child.js onconnection", "key %s fd %d accepted %v: send ack %v", key, fdOf(client), accepted, message.Value("seq"))
+	}
 	send(childprocess.NewObject("ack", message.Value("seq"), "accepted", accepted), nil)
 	if client == nil {
 		return

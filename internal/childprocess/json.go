@@ -751,7 +751,7 @@ func (p *parser) str() (string, error) {
 	for p.i < len(p.s) {
 		c := p.s[p.i]
 		if c == '"' {
-			s := string(p.s[start:p.i])
+			s := internString(p.s[start:p.i])
 			p.i++
 			if !utf8.ValidString(s) {
 				s = toWellFormed(s)
@@ -829,6 +829,41 @@ func (p *parser) str() (string, error) {
 		}
 	}
 	return "", p.errf("Unterminated string in JSON at position %d", p.i)
+}
+
+// internString returns the keys and values every cluster message repeats
+// without allocating a copy (a switch on string(b) does not allocate), and
+// a new string for anything else.
+func internString(b []byte) string {
+	switch string(b) {
+	case "cmd":
+		return "cmd"
+	case "act":
+		return "act"
+	case "seq":
+		return "seq"
+	case "ack":
+		return "ack"
+	case "key":
+		return "key"
+	case "msg":
+		return "msg"
+	case "type":
+		return "type"
+	case "accepted":
+		return "accepted"
+	case "NODE_CLUSTER":
+		return "NODE_CLUSTER"
+	case "NODE_HANDLE":
+		return "NODE_HANDLE"
+	case "NODE_HANDLE_ACK":
+		return "NODE_HANDLE_ACK"
+	case "net.Native":
+		return "net.Native"
+	case "newconn":
+		return "newconn"
+	}
+	return string(b)
 }
 
 func (p *parser) hex4() (rune, bool) {

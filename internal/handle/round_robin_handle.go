@@ -170,7 +170,9 @@ func (h *RoundRobinHandle) distribute(err error, handle *uv.Stream) {
 		return // accept failed: skip it
 	}
 	h.handles = append(h.handles, handle)
-	trace.Step("handle.RoundRobinHandle.distribute", "round_robin_handle.js RoundRobinHandle.prototype.distribute", "key %s: accepted fd %d, %d free worker(s)", h.key, handle.Fd(), len(h.free))
+	if trace.On { // the arguments would be boxed on every connection
+		trace.Step("handle.RoundRobinHandle.distribute", "round_robin_handle.js RoundRobinHandle.prototype.distribute", "key %s: accepted fd %d, %d free worker(s)", h.key, handle.Fd(), len(h.free))
+	}
 	if len(h.free) > 0 {
 		w := h.free[0]
 		h.deleteFree(w.ID)
@@ -196,7 +198,9 @@ func (h *RoundRobinHandle) handoff(w *worker.Worker) {
 	h.handles[0] = nil
 	h.handles = h.handles[1:]
 	message := childprocess.NewObject("act", "newconn", "key", h.key)
-	trace.Step("handle.RoundRobinHandle.handoff", "round_robin_handle.js RoundRobinHandle.prototype.handoff", "key %s: send newconn with fd %d to worker %d", h.key, handle.Fd(), w.ID)
+	if trace.On { // the arguments would be boxed on every connection
+		trace.Step("handle.RoundRobinHandle.handoff", "round_robin_handle.js RoundRobinHandle.prototype.handoff", "key %s: send newconn with fd %d to worker %d", h.key, handle.Fd(), w.ID)
+	}
 	h.inflight[w.ID] = inflightConn{conn: handle, seq: utils.NextSeq()}
 	r := &handoffReply{h: h, w: w, conn: handle}
 	sent := utils.SendHelper(w.Process, message, handle, r.onReply)
