@@ -58,3 +58,23 @@ func TestForkSilent(t *testing.T) {
 	require.Equal(t, "to stdout from worker\n", out)
 	require.Equal(t, "to stderr from worker\n", errOut)
 }
+
+// TestForkStdio: the stdio setting picks each of the worker's fds 0-2:
+// here stdout piped to the primary, stdin and stderr to /dev/null.
+func TestForkStdio(t *testing.T) {
+	var out string
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Stdio: []string{"ignore", "pipe", "ignore"}}))
+		w := forkScenario(t, "silent", nil)
+		proc := w.Process.(*childprocess.ChildProcess)
+		require.Nil(t, proc.Stdin)
+		require.Nil(t, proc.Stderr)
+		require.NotNil(t, proc.Stdout)
+		l := uv.Default()
+		l.Ref()
+		p := &pipeReader{r: proc.Stdout, loop: l, done: func(s string) { out = s }}
+		go p.run()
+	})
+	master.C.Settings.Stdio = nil
+	require.Equal(t, "to stdout from worker\n", out)
+}

@@ -31,8 +31,12 @@ type ForkOptions struct {
 	// the parent's own (Node's 'pipe' stdio); the parent's ends are
 	// ChildProcess.Stdin, Stdout and Stderr.
 	Silent bool
-	UID    *int
-	GID    *int
+	// Stdio chooses fd 0, 1 and 2 of the child, each "pipe", "inherit" or
+	// "ignore", as Node's stdio array (whose "ipc" entry is always fd 3
+	// here); it overrides Silent.
+	Stdio []string
+	UID   *int
+	GID   *int
 	// Label names the child's waiter goroutine for pprof.
 	Label string
 }
@@ -70,8 +74,23 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 
 	files := []*os.File{os.Stdin, os.Stdout, os.Stderr, childFile}
 	var parentEnds [3]*os.File
-	if opts.Silent {
-		for i := 0; i < 3; i++ {
+	var childEnds []*os.File
+	stdio := opts.Stdio
+	if stdio == nil && opts.Silent {
+		stdio = []string{"pipe", "pipe", "pipe"}
+	}
+	for i := 0; i < 3 && i < len(stdio); i++ {
+		switch stdio[i] {
+		case "", "inherit":
+		case "ignore":
+			null, nerr := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+			if nerr != nil {
+				unix.Close(parentFd)
+				return nil, nerr
+			}
+			files[i] = null
+			childEnds = append(childEnds, null)
+		case "pipe":
 			r, w, perr := os.Pipe()
 			if perr != nil {
 				unix.Close(parentFd)
@@ -82,13 +101,17 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 			} else {
 				files[i], parentEnds[i] = w, r
 			}
+			childEnds = append(childEnds, files[i])
+		default:
+			unix.Close(parentFd)
+			return nil, fmt.Errorf("stdio[%d] = %q: only \"pipe\", \"inherit\" and \"ignore\" are supported", i, stdio[i])
 		}
-		defer func() {
-			for i := 0; i < 3; i++ {
-				files[i].Close() // the child's ends: the child has them now
-			}
-		}()
 	}
+	defer func() {
+		for _, f := range childEnds {
+			f.Close() // the child's ends: the child has them now
+		}
+	}()
 	attr := &os.ProcAttr{Dir: opts.Cwd, Env: env, Files: files}
 	if opts.UID != nil || opts.GID != nil {
 		cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: true}

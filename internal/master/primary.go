@@ -26,7 +26,8 @@ const (
 //
 // OMITTED(node): serialization "advanced" (V8's structured clone on the
 // channel) is not ported; SetupPrimary returns an error for it. So are
-// inspectPort, windowsHide and the stdio array (Silent is kept).
+// inspectPort and windowsHide; in the stdio array only "pipe", "inherit"
+// and "ignore" for fds 0-2 (the channel is always fd 3, "ipc").
 type Settings struct {
 	// Exec is the script ExecPath runs (Node's exec); empty for a Go
 	// binary, which is its own program.
@@ -37,9 +38,12 @@ type Settings struct {
 	Args     []string
 	ExecArgv []string
 	Silent   bool
-	Cwd      string
-	UID      *int
-	GID      *int
+	// Stdio is Node's stdio setting for fds 0-2: "pipe", "inherit" or
+	// "ignore" each; it overrides Silent.
+	Stdio []string
+	Cwd   string
+	UID   *int
+	GID   *int
 	// Serialization is "json" (the default) or "advanced".
 	Serialization string
 }
@@ -143,6 +147,9 @@ func mergeSettings(s *Settings, o *Settings) {
 	if o.Silent {
 		s.Silent = true
 	}
+	if o.Stdio != nil {
+		s.Stdio = o.Stdio
+	}
 	if o.Cwd != "" {
 		s.Cwd = o.Cwd
 	}
@@ -190,7 +197,7 @@ func createWorkerProcess(id int, env map[string]string) (*childprocess.ChildProc
 	s := C.Settings
 	return childprocess.Fork(uv.Default(), s.Exec, s.Args, childprocess.ForkOptions{
 		ExecPath: s.ExecPath, ExecArgv: s.ExecArgv, Cwd: s.Cwd, Env: envList,
-		Silent: s.Silent, UID: s.UID, GID: s.GID, Label: "worker:" + strconv.Itoa(id),
+		Silent: s.Silent, Stdio: s.Stdio, UID: s.UID, GID: s.GID, Label: "worker:" + strconv.Itoa(id),
 	})
 }
 
