@@ -14,10 +14,12 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -211,14 +213,7 @@ func interopPrimary() {
 	}
 }
 
-func sortedWorkerIDs() []int {
-	var ids []int
-	for id := range cluster.Workers() {
-		ids = append(ids, id)
-	}
-	sort.Ints(ids)
-	return ids
-}
+func sortedWorkerIDs() []int { return slices.Sorted(maps.Keys(cluster.Workers())) }
 
 func nodeOrSkip(t *testing.T) string {
 	t.Helper()

@@ -330,7 +330,7 @@ func (s *Server) setupListenHandle(address any, port int, addressType any, backl
 		s.handle = rval
 		trace.Step("net.setupListenHandle", "net.js setupListenHandle", "bound %v port %d fd %d", address, port, rval.Fd())
 	}
-	s.handle.SetOnConnection(s.onconnectionFrom(s.handle))
+	s.handle.SetOnConnection(s.onconnection)
 	s.handle.SetOwner(s)
 	if err := s.handle.Listen(orDefault(backlogInt(backlog), 511)); err != nil {
 		ex := uvExceptionWithHostPort(uvErrno(err), "listen", address, port)
@@ -503,7 +503,7 @@ func (s *Server) Listen(args ...any) error {
 		listenInCluster(s, nil, 0, nil, backlogFromArgs, options.Fd, false, childprocess.Undefined, nil)
 		return nil
 	}
-	if len(args) == 0 || isFunc(args[0]) || (!portSet && options.Path == "" && isOptionsArg(args[0]) && options.Port == nil && false) {
+	if len(args) == 0 || isFunc(args[0]) {
 		options.Port = 0
 		portSet = true
 	}
@@ -556,14 +556,6 @@ func isFunc(v any) bool {
 	return false
 }
 
-func isOptionsArg(v any) bool {
-	switch v.(type) {
-	case ListenOptions, *ListenOptions:
-		return true
-	}
-	return false
-}
-
 // validatePort accepts an integer 0..65535, as a number or a non-blank
 // numeric string.
 //
@@ -584,9 +576,6 @@ func validatePort(port any) error {
 	}
 	f, isNum := toFloat(port)
 	if !isNum {
-		if _, isBool := port.(bool); isBool {
-			return errInvalidArgValue("is invalid", ListenOptions{Port: port})
-		}
 		return errInvalidArgValue("is invalid", ListenOptions{Port: port})
 	}
 	if f < 0 || f != math.Trunc(f) || f > 0xFFFF || math.IsNaN(f) {
@@ -694,10 +683,6 @@ func (s *Server) AddressPort() int {
 
 // Listening reports whether the server has a handle.
 func (s *Server) Listening() bool { return s.handle != nil }
-
-func (s *Server) onconnectionFrom(h uv.ServerHandle) func(err error, client *uv.Stream) {
-	return func(err error, client *uv.Stream) { s.onconnection(err, client) }
-}
 
 // onconnection takes an accepted (or, in a worker, handed-over)
 // connection: it drops it at maxConnections, else wraps it in a Socket and

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/uv"
@@ -306,20 +308,7 @@ var ReproduceNodeJSONCrash = Reproduce("malformed-line")
 // named what.
 func Reproduce(what string) bool {
 	v := os.Getenv("NODECLUSTER_REPRODUCE_V20")
-	return v == "all" || containsWord(v, what)
-}
-
-func containsWord(list, w string) bool {
-	start := 0
-	for i := 0; i <= len(list); i++ {
-		if i == len(list) || list[i] == ',' {
-			if list[start:i] == w {
-				return true
-			}
-			start = i + 1
-		}
-	}
-	return false
+	return v == "all" || slices.Contains(strings.Split(v, ","), what)
 }
 
 // setupChannel equips target with the channel on fd: it starts reading

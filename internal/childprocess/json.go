@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -366,7 +367,7 @@ func appendNumber(b []byte, f float64) []byte {
 		return strconv.AppendFloat(b, f, 'f', -1, 64)
 	}
 	s := strconv.FormatFloat(f, 'e', -1, 64) // 1.5e-07
-	mant, exp, _ := cut(s, 'e')
+	mant, exp, _ := strings.Cut(s, "e")
 	sign := exp[0]
 	exp = trimLeftZeros(exp[1:])
 	b = append(b, mant...)
@@ -377,15 +378,6 @@ func appendNumber(b []byte, f float64) []byte {
 		b = append(b, '+')
 	}
 	return append(b, exp...)
-}
-
-func cut(s string, c byte) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == c {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 func trimLeftZeros(s string) string {

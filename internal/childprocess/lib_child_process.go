@@ -5,6 +5,7 @@ package childprocess
 // in this package, hence "lib_".
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -164,10 +165,10 @@ type exitWaiter struct {
 // DEVIATION(goroutine): libuv learns of a child's exit from SIGCHLD on
 // the loop; the port waits on a goroutine and posts the result.
 func (w *exitWaiter) wait() {
-	pprof.Do(contextBackground(), pprof.Labels("node.process", parentRole(), "node.fn", "child_process:wait", "node.child", w.label), w.run)
+	pprof.Do(context.Background(), pprof.Labels("node.process", parentRole(), "node.fn", "child_process:wait", "node.child", w.label), w.run)
 }
 
-func (w *exitWaiter) run(_ ctx) {
+func (w *exitWaiter) run(context.Context) {
 	st, err := w.c.proc.Wait()
 	var es exitStatus
 	if err != nil {

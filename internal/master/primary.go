@@ -2,9 +2,12 @@ package master
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/events"
@@ -183,7 +186,7 @@ func createWorkerProcess(id int, env map[string]string) (*childprocess.ChildProc
 		merged[k] = v
 	}
 	for _, kv := range os.Environ() {
-		k, v, _ := cut(kv)
+		k, v, _ := strings.Cut(kv, "=")
 		add(k, v)
 	}
 	for k, v := range env {
@@ -199,15 +202,6 @@ func createWorkerProcess(id int, env map[string]string) (*childprocess.ChildProc
 		ExecPath: s.ExecPath, ExecArgv: s.ExecArgv, Cwd: s.Cwd, Env: envList,
 		Silent: s.Silent, Stdio: s.Stdio, UID: s.UID, GID: s.GID, Label: "worker:" + strconv.Itoa(id),
 	})
-}
-
-func cut(kv string) (string, string, bool) {
-	for i := 0; i < len(kv); i++ {
-		if kv[i] == '=' {
-			return kv[:i], kv[i+1:], true
-		}
-	}
-	return kv, "", false
 }
 
 // removeWorker forgets a worker; with none left, cluster's pending
@@ -499,18 +493,7 @@ func setHandle(key string, h handle.Handle) { handles.Set(key, h) }
 
 func deleteHandle(key string) { handles.Delete(key) }
 
-func sortedIDs() []int {
-	out := make([]int, 0, len(C.Workers))
-	for id := range C.Workers {
-		out = append(out, id)
-	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j] < out[j-1]; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out
-}
+func sortedIDs() []int { return slices.Sorted(maps.Keys(C.Workers)) }
 
 // HandleCount is how many listen keys the primary holds (for tests).
 func HandleCount() int { return handles.Len() }

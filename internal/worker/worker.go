@@ -112,8 +112,7 @@ func New(opts Options) *Worker {
 // warning. NODECLUSTER_REPRODUCE_V20=channel-error brings the throws back.
 func (w *Worker) onProcessError(code any, signal any) {
 	if err, ok := code.(error); ok && w.ListenerCount("error") == 0 && !ReproduceChannelErrorThrow {
-		var ce *childprocess.ChannelError
-		if asChannelError(err, &ce) {
+		if _, ok := err.(*childprocess.ChannelError); ok {
 			fmt.Fprintf(os.Stderr, "(nodecluster:%d) worker %d: %v\n", os.Getpid(), w.ID, err)
 			return
 		}
@@ -133,14 +132,6 @@ func (w *Worker) onProcessError(code any, signal any) {
 // ReproduceChannelErrorThrow, when true, lets channel errors with no
 // listener throw in the primary, as in Node v20.
 var ReproduceChannelErrorThrow = childprocess.Reproduce("channel-error")
-
-func asChannelError(err error, target **childprocess.ChannelError) bool {
-	ce, ok := err.(*childprocess.ChannelError)
-	if ok {
-		*target = ce
-	}
-	return ok
-}
 
 // Kill is destroy under its older name.
 //
