@@ -122,15 +122,21 @@ func mustGetwd(t *testing.T) string {
 	return wd
 }
 
-// v6client reads what an IPv6 server answers, on its own goroutine.
+// v6client reads what a server answers (IPv6 by default), on its own
+// goroutine.
 type v6client struct {
-	addr string
-	done func(string, error)
+	network string // "tcp6" when empty
+	addr    string
+	done    func(string, error)
 }
 
 func (c *v6client) run() {
 	var reply string
-	conn, err := stdnet.DialTimeout("tcp6", c.addr, 5*time.Second)
+	network := c.network
+	if network == "" {
+		network = "tcp6"
+	}
+	conn, err := stdnet.DialTimeout(network, c.addr, 5*time.Second)
 	if err == nil {
 		conn.SetDeadline(time.Now().Add(10 * time.Second))
 		var b []byte
@@ -139,4 +145,40 @@ func (c *v6client) run() {
 		conn.Close()
 	}
 	uv.Default().Post(func() { c.done(reply, err) })
+}
+
+// TestListenLongPipePath: a socket path longer than sun_path (108 bytes)
+// still works when it is short relative to the primary's working
+// directory: the primary binds the shorter relative form, as primary.js
+// queryServer does.
+func TestListenLongPipePath(t *testing.T) {
+	wd := mustGetwd(t)
+	name := strings.Repeat("p", 100-len("testdata/")-len("/s.sock"))
+	dir := filepath.Join(wd, "testdata", name)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	abs := filepath.Join(dir, "s.sock")
+	require.Greater(t, len(abs), 108, "the absolute path must not fit in sun_path")
+	var addr cluster.Address
+	var reply string
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		w := forkScenario(t, "lf-listen", map[string]string{"LF_FORM": "relative-pipe", "LF_PATH": abs})
+		w.On("listening", func(a cluster.Address) {
+			addr = a
+			l := uv.Default()
+			l.Ref()
+			rel, _ := filepath.Rel(wd, abs)
+			c := &v6client{network: "unix", addr: rel, done: func(r string, err error) {
+				l.Unref()
+				if err != nil {
+					fail("client: %v", err)
+				}
+				reply = r
+				w.Disconnect()
+			}}
+			go c.run()
+		})
+	})
+	require.Equal(t, abs, addr.Address)
+	require.Equal(t, "ok", reply)
 }
