@@ -45,6 +45,8 @@ var ErrListenerClosed = stdnet.ErrClosed
 // callback).
 func NewListener(srv *Server) *Listener {
 	l := &Listener{srv: srv, loop: uv.Default(), ready: make(chan struct{}, 1), stopped: make(chan struct{})}
+	// Go code (net/http) runs beside the loop from now on.
+	l.loop.WaitInNetpoller()
 	srv.On("connection", l.onConnection)
 	srv.On("listening", func() {
 		if a := srv.Address(); a != nil {

@@ -68,6 +68,7 @@ func main() {
 	port := fs.Int("port", envInt("BENCH_PORT", 0), "port on 127.0.0.1 (cluster, single)")
 	n := fs.Int("n", envInt("BENCH_N", 10), "forks (forkonline) or round trips (ipc)")
 	oneway := fs.Int("oneway", envInt("BENCH_ONEWAY", 100000), "one-way messages (ipc)")
+	procs := fs.Int("worker-gomaxprocs", envInt("BENCH_WORKER_GOMAXPROCS", 1), "GOMAXPROCS in each worker (cluster; 0: the Go default)")
 	fs.Parse(os.Args[1:])
 	if cluster.IsWorker {
 		// Workers take their settings from the environment the primary set.
@@ -82,7 +83,7 @@ func main() {
 	case "cluster":
 		cluster.Run(func() {
 			if cluster.IsPrimary {
-				primary(*workers, *port)
+				primary(*workers, *port, *procs)
 			} else {
 				serve(*port)
 			}
@@ -166,7 +167,7 @@ func (s *singleStopper) wait() {
 	close(s.done)
 }
 
-func primary(n, port int) {
+func primary(n, port, procs int) {
 	listening := 0
 	cluster.On("listening", func(w *cluster.Worker, addr cluster.Address) {
 		listening++
@@ -175,6 +176,11 @@ func primary(n, port int) {
 		}
 	})
 	env := map[string]string{"BENCH_MODE": "cluster", "BENCH_PORT": strconv.Itoa(port)}
+	if procs > 0 {
+		// One P per worker process: the cluster has one process per
+		// core, as a Node cluster does (docs/PERFORMANCE.md).
+		env["GOMAXPROCS"] = strconv.Itoa(procs)
+	}
 	for i := 0; i < n; i++ {
 		if _, err := cluster.Fork(env); err != nil {
 			fmt.Fprintln(os.Stderr, "goserver: fork:", err)

@@ -2,10 +2,12 @@ package uv
 
 import (
 	"container/heap"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -21,6 +23,18 @@ type Loop struct {
 	watchers map[int32]*IO
 	gen      int32
 	events   []unix.EpollEvent
+
+	// parker lets the loop's goroutine wait for its epoll descriptor in
+	// Go's own netpoller (see park); nil until the first wait, and
+	// parkOff when the runtime cannot poll it.
+	parker   *os.File
+	parkRaw  syscall.RawConn
+	parkOff  bool
+	parkOn   bool
+	parkDue  time.Time // the read deadline set on parker (zero: none)
+	parkN    int
+	parkErr  error
+	parkWait func(fd uintptr) bool
 
 	mu      sync.Mutex
 	posted  []func()
@@ -247,6 +261,9 @@ func (l *Loop) runClosing() {
 }
 
 // poll waits for I/O and calls the watchers back (uv__io_poll).
+//
+// It blocks in epoll_wait, as libuv does, unless WaitInNetpoller was
+// called: see there.
 func (l *Loop) poll(timeout int) {
 	if timeout != 0 {
 		l.waiting.Store(true)
@@ -257,7 +274,13 @@ func (l *Loop) poll(timeout int) {
 		}
 		l.mu.Unlock()
 	}
-	n, err := unix.EpollWait(l.epfd, l.events, timeout)
+	var n int
+	var err error
+	if timeout != 0 && l.parkOn {
+		n, err = l.park(timeout)
+	} else {
+		n, err = unix.EpollWait(l.epfd, l.events, timeout)
+	}
 	l.waiting.Store(false)
 	if err != nil {
 		if err == unix.EINTR {
@@ -280,6 +303,92 @@ func (l *Loop) poll(timeout int) {
 		}
 		w.cb(ev.Events)
 	}
+}
+
+// WaitInNetpoller makes the loop wait for I/O by parking its goroutine in
+// Go's netpoller (park) instead of blocking its thread in epoll_wait. Call
+// it on the loop when Go code runs beside the loop and talks to it, as
+// net/http does behind a net.Listener.
+//
+// DEVIATION(goroutine): libuv blocks its thread in epoll_wait, and so does
+// this loop by default: in a process where only the loop runs that is the
+// cheapest wait (measured in docs/PERFORMANCE.md). Where goroutines beside
+// the loop do work and post to it, a loop blocked in a system call holds a
+// thread and its P, which the runtime takes back and hands over while the
+// other goroutines run; every post then wakes another thread. Parked, the
+// loop is one more goroutine of the scheduler, and it is woken on the
+// thread that is already running.
+func (l *Loop) WaitInNetpoller() { l.parkOn = true }
+
+// park waits until the loop's epoll descriptor has events, or for timeout
+// milliseconds (-1: no limit), and returns what epoll_wait then gives. It
+// waits in Go's netpoller; where the runtime cannot poll the descriptor it
+// falls back to a blocking epoll_wait, as libuv does.
+//
+// An epoll descriptor nested in the runtime's own (edge-triggered) epoll
+// wakes it for every new event on any descriptor it watches, so an event
+// that arrives after the zero-timeout epoll_wait in poll, or while parked,
+// is never missed; events already pending were returned by that call.
+func (l *Loop) park(timeout int) (int, error) {
+	if l.parkRaw == nil && !l.parkOff {
+		l.initParker()
+	}
+	if l.parkOff {
+		return unix.EpollWait(l.epfd, l.events, timeout)
+	}
+	var due time.Time
+	if timeout > 0 {
+		due = time.Now().Add(time.Duration(timeout) * time.Millisecond)
+	}
+	if !due.Equal(l.parkDue) {
+		if err := l.parker.SetReadDeadline(due); err != nil {
+			return unix.EpollWait(l.epfd, l.events, timeout)
+		}
+		l.parkDue = due
+	}
+	l.parkN, l.parkErr = 0, nil
+	err := l.parkRaw.Read(l.parkWait)
+	if err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return 0, nil
+		}
+		// The poller refused (it should not): wait the way libuv does.
+		l.parkOff = true
+		return unix.EpollWait(l.epfd, l.events, timeout)
+	}
+	return l.parkN, l.parkErr
+}
+
+// initParker registers the loop's epoll descriptor with Go's netpoller
+// through an *os.File over it (non-blocking, so that os.NewFile asks the
+// poller to watch it).
+func (l *Loop) initParker() {
+	if err := unix.SetNonblock(l.epfd, true); err != nil {
+		l.parkOff = true
+		return
+	}
+	f := os.NewFile(uintptr(l.epfd), "uv-loop-epoll")
+	l.parker = f // kept, so that its finalizer never closes the descriptor
+	rc, err := f.SyscallConn()
+	if err != nil || f.SetReadDeadline(time.Time{}) != nil {
+		// Not pollable by the runtime: keep the descriptor, wait in the
+		// system call.
+		l.parkOff = true
+		return
+	}
+	l.parkRaw = rc
+	l.parkWait = l.parkPoll
+}
+
+// parkPoll is the RawConn.Read callback of park: one epoll_wait that does
+// not block; false sends the goroutine back to the netpoller.
+func (l *Loop) parkPoll(uintptr) bool {
+	n, err := unix.EpollWait(l.epfd, l.events, 0)
+	if err == unix.EINTR {
+		return false
+	}
+	l.parkN, l.parkErr = n, err
+	return err != nil || n > 0
 }
 
 // IO watches one descriptor for the loop (uv__io_t).
