@@ -494,11 +494,15 @@ func TestChannelNacksHandleWithoutDescriptor(t *testing.T) {
 	})
 	h.target.On("internalMessage", func(msg any, handle any) {
 		require.Nil(t, handle)
-		// onInternalMessage, added first, has answered by now.
-		wire, fds := h.readAvailable()
-		require.Equal(t, "{\"cmd\":\"NODE_HANDLE_NACK\"}\n", wire)
-		require.Empty(t, fds)
-		h.write("{\"after\":true}\n")
+		// onInternalMessage, added first, has answered by now; the answer
+		// leaves when the read callback ends (the IPC pipe is corked while
+		// it runs), before the loop's check phase.
+		h.loop.SetImmediate(func() {
+			wire, fds := h.readAvailable()
+			require.Equal(t, "{\"cmd\":\"NODE_HANDLE_NACK\"}\n", wire)
+			require.Empty(t, fds)
+			h.write("{\"after\":true}\n")
+		})
 	})
 	h.write(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"lost":1}}` + "\n")
 	h.run()
@@ -830,4 +834,69 @@ func TestChannelDisconnectClosesForPeer(t *testing.T) {
 	h.target.Send("x", nil, SendOptions{}, func(err error) { sendErr = err })
 	h.run()
 	require.True(t, errors.Is(sendErr, ErrIPCChannelClosed))
+}
+
+// A worker answers a handed-off connection twice in one read callback: the
+// channel's NODE_HANDLE_ACK and the message listener's reply. Neither is
+// written while the callback runs (the pipe is corked); both leave,
+// in that order, when it ends, before the loop's check phase.
+func TestChannelHoldsAnswersUntilTheReadCallbackEnds(t *testing.T) {
+	h := newChanHarness(t)
+	sp := chanSocketpair(t)
+	var during, after string
+	h.target.On("message", func(msg any, hd any) {
+		require.NotNil(t, hd)
+		during, _ = h.readAvailable()
+		h.target.Send(NewObject("ack", 7, "accepted", true), nil, SendOptions{}, nil)
+		h.loop.SetImmediate(func() {
+			after, _ = h.readAvailable()
+			h.loop.Stop()
+		})
+	})
+	h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"act":"newconn"}}`+"\n", sp[0])
+	h.run()
+	require.Empty(t, during, "nothing is written while the read callback runs")
+	require.Equal(t, `{"cmd":"NODE_HANDLE_ACK"}`+"\n"+`{"ack":7,"accepted":true}`+"\n", after)
+}
+
+// A send with a callback, or with a handle, is not held: what was held
+// goes first, then it, at once; the descriptor goes with its own message.
+func TestChannelWritesHeldAnswersBeforeAnUnheldSend(t *testing.T) {
+	for _, withHandle := range []bool{false, true} {
+		t.Run(fmt.Sprintf("handle=%v", withHandle), func(t *testing.T) {
+			h := newChanHarness(t)
+			sp, out := chanSocketpair(t), chanSocketpair(t)
+			hs, err := uv.NewStream(h.loop, uv.KindPipe, out[0], false)
+			require.NoError(t, err)
+			t.Cleanup(func() { hs.Close(nil) })
+			var during string
+			var duringFds []int
+			var order []string
+			h.target.On("message", func(msg any, hd any) {
+				h.target.Send(NewObject("n", 1), nil, SendOptions{}, nil) // held
+				if withHandle {
+					h.target.Send(NewObject("n", 2), hs, SendOptions{}, func(err error) {
+						require.NoError(t, err)
+						order = append(order, "2")
+					})
+				} else {
+					h.target.Send(NewObject("n", 2), nil, SendOptions{}, func(err error) {
+						require.NoError(t, err)
+						order = append(order, "2")
+					})
+				}
+				during, duringFds = h.readAvailable()
+				h.loop.SetImmediate(func() { h.loop.Stop() })
+			})
+			h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":"x"}`+"\n", sp[0])
+			h.run()
+			want := `{"cmd":"NODE_HANDLE_ACK"}` + "\n" + `{"n":1}` + "\n" + `{"n":2}` + "\n"
+			if withHandle {
+				want = `{"cmd":"NODE_HANDLE_ACK"}` + "\n" + `{"n":1}` + "\n" + `{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"n":2}}` + "\n"
+				require.Len(t, duringFds, 1, "the descriptor left with its message")
+			}
+			require.Equal(t, want, during, "an unheld send writes what was held, then itself, at once")
+			require.Equal(t, []string{"2"}, order)
+		})
+	}
 }

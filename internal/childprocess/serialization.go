@@ -81,6 +81,13 @@ func (t *Target) writeChannelMessage(message any, fd int, cb func(error)) (sync 
 		}
 		done = t.writeDone
 	}
+	if cb == nil && fd < 0 && done != nil && t.stream.Hold(b, done) {
+		// Held until the read callback that sent it ends (a worker's
+		// NODE_HANDLE_ACK and its {ack, accepted} leave together): an
+		// asynchronous write, as when the socket is full.
+		t.Channel.refCounted()
+		return false, nil
+	}
 	sync, err = t.stream.Write(b, fd, done)
 	if err == nil && !sync && t.Channel != nil {
 		t.Channel.refCounted()

@@ -82,6 +82,7 @@ func (p *Process) Exit(code int) {
 		p.exited = true
 		p.Emit("exit", code)
 	}
+	uv.Default().FlushCorked()
 	os.Exit(code)
 }
 
@@ -137,6 +138,7 @@ func Run(main func()) {
 		p.exited = true
 		p.Emit("exit", p.ExitCode)
 	}
+	l.FlushCorked()
 	os.Exit(p.ExitCode)
 }
 
@@ -213,6 +215,7 @@ func (p *Process) uncaught(v any) {
 		p.exited = true
 		p.Emit("exit", 1)
 	}
+	uv.Default().FlushCorked()
 	os.Exit(1)
 }
 

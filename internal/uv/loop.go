@@ -41,7 +41,10 @@ type Loop struct {
 	spare   []func()
 	waiting atomic.Bool // the loop is (about to be) in epoll_wait
 
+	corked *Stream // the stream whose writes are held back (Stream.cork)
+
 	ticks      []func()
+	pending    []func() // callbacks deferred to the next iteration (done)
 	immediates []func()
 	timers     timerHeap
 	timerSeq   uint64
@@ -174,7 +177,7 @@ func (l *Loop) runTicks() {
 
 // alive mirrors uv__loop_alive, plus the queues Node itself keeps.
 func (l *Loop) alive() bool {
-	if l.refs > 0 || len(l.ticks) > 0 || len(l.immediates) > 0 || len(l.closing) > 0 {
+	if l.refs > 0 || len(l.ticks) > 0 || len(l.pending) > 0 || len(l.immediates) > 0 || len(l.closing) > 0 {
 		return true
 	}
 	l.mu.Lock()
@@ -195,6 +198,7 @@ func (l *Loop) Run() {
 	for !l.stopped && l.alive() {
 		l.now = time.Now()
 		l.runTimers()
+		l.runPending()
 		l.runPosted()
 		timeout := l.pollTimeout()
 		l.poll(timeout)
@@ -204,7 +208,7 @@ func (l *Loop) Run() {
 }
 
 func (l *Loop) pollTimeout() int {
-	if l.stopped || len(l.immediates) > 0 || len(l.closing) > 0 || len(l.ticks) > 0 {
+	if l.stopped || len(l.pending) > 0 || len(l.immediates) > 0 || len(l.closing) > 0 || len(l.ticks) > 0 {
 		return 0
 	}
 	l.mu.Lock()
@@ -225,6 +229,26 @@ func (l *Loop) pollTimeout() int {
 	}
 	ms := int((d + time.Millisecond - 1) / time.Millisecond)
 	return ms
+}
+
+// done runs a finished request's callback: now, or in the next
+// iteration's pending phase when deferred (uv__io_feed).
+func (l *Loop) done(deferred bool, fn func()) {
+	if deferred {
+		l.pending = append(l.pending, fn)
+		return
+	}
+	l.Call(fn)
+}
+
+func (l *Loop) runPending() {
+	for len(l.pending) > 0 {
+		q := l.pending
+		l.pending = nil
+		for _, fn := range q {
+			l.Call(fn)
+		}
+	}
 }
 
 func (l *Loop) runPosted() {

@@ -44,7 +44,11 @@ type Stream struct {
 	// IPC pipe, fd is a descriptor received with this chunk or -1.
 	OnRead func(data []byte, fd int, err error)
 
-	writeQ       []writeReq
+	writeQ []writeReq
+	// corked holds writes back while an IPC pipe's read callback runs
+	// (see read); corkQueued says some were held.
+	corked       bool
+	corkQueued   bool
 	writeQBytes  int // bytes in writeQ (stream->write_queue_size)
 	shutdownReq  func(err error)
 	shutdownDone bool
@@ -139,7 +143,7 @@ func (s *Stream) updateActive() {
 
 func (s *Stream) onIO(events uint32) {
 	if events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 && len(s.writeQ) > 0 {
-		s.flush()
+		s.flush(false)
 	}
 	if s.closing {
 		return
@@ -243,6 +247,10 @@ func (s *Stream) read() {
 	if s.readBuf == nil {
 		s.readBuf = make([]byte, readSize)
 	}
+	if s.ipc {
+		s.cork()
+		defer s.uncork()
+	}
 	for i := 0; i < 32 && s.reading && !s.closing; i++ {
 		var n, fd int
 		var err error
@@ -338,6 +346,12 @@ func (s *Stream) Write(data []byte, fd int, cb func(err error)) (sync bool, err 
 	if s.closing {
 		return false, unix.EBADF
 	}
+	if s.corkQueued {
+		// What the read callback held goes first; this write is not
+		// held (see Hold).
+		s.corkQueued = false
+		s.flush(true)
+	}
 	if len(s.writeQ) == 0 {
 		n, werr := s.writeOnce(data, fd)
 		if werr != nil && werr != unix.EAGAIN {
@@ -359,6 +373,27 @@ func (s *Stream) Write(data []byte, fd int, cb func(err error)) (sync bool, err 
 	s.loop.IOStart(s.io, unix.EPOLLOUT)
 	s.updateActive()
 	return false, nil
+}
+
+// Hold queues data to be written when the read callback now running ends
+// (see cork), and reports false when the stream is not corked, in which
+// case the caller writes it with Write. The write is then asynchronous,
+// as a libuv write that found the socket full: cb runs when it is done,
+// in the loop's next pending phase.
+//
+// Only writes whose completion nobody waits for (no user callback) should
+// be held: a later Write goes out at once after what is held, and its
+// callback could otherwise run before a held one's.
+func (s *Stream) Hold(data []byte, cb func(err error)) bool {
+	if !s.corked || s.closing {
+		return false
+	}
+	s.corkQueued = true
+	s.writeQ = append(s.writeQ, writeReq{data: append([]byte(nil), data...), fd: -1, cb: cb})
+	s.writeQBytes += len(data)
+	s.loop.Ref()
+	s.updateActive()
+	return true
 }
 
 // WriteQueueSize is the number of bytes waiting to be written. It is
@@ -383,10 +418,21 @@ func (s *Stream) writeOnce(data []byte, fd int) (int, error) {
 	}
 }
 
-func (s *Stream) flush() {
+// flush writes what is queued. Each finished request's callback runs at
+// once (from the stream's I/O callback), or, when deferred is set because
+// flush was called from inside a callback (a write, a close), in the
+// loop's next pending phase, as libuv's uv__io_feed defers the callbacks
+// of writes that finished synchronously.
+func (s *Stream) flush(deferred bool) {
 	for len(s.writeQ) > 0 {
 		r := &s.writeQ[0]
-		n, err := s.writeOnce(r.data, r.fd)
+		var n int
+		var err error
+		if r.fd < 0 && len(s.writeQ) > 1 {
+			n, err = s.writeGathered()
+		} else {
+			n, err = s.writeOnce(r.data, r.fd)
+		}
 		if err == unix.EAGAIN {
 			return
 		}
@@ -399,24 +445,29 @@ func (s *Stream) flush() {
 				s.loop.Unref()
 				if r.cb != nil {
 					cb := r.cb
-					s.loop.Call(func() { cb(err) })
+					s.loop.done(deferred, func() { cb(err) })
 				}
 			}
 			s.updateActive()
 			return
 		}
-		r.fd = -1
-		r.data = r.data[n:]
 		s.writeQBytes -= n
-		if len(r.data) > 0 {
-			continue
-		}
-		cb := r.cb
-		s.writeQ[0] = writeReq{}
-		s.writeQ = s.writeQ[1:]
-		s.loop.Unref()
-		if cb != nil {
-			s.loop.Call(func() { cb(nil) })
+		r.fd = -1
+		for n > 0 || (len(s.writeQ) > 0 && len(s.writeQ[0].data) == 0) {
+			r := &s.writeQ[0]
+			k := min(n, len(r.data))
+			r.data = r.data[k:]
+			n -= k
+			if len(r.data) > 0 {
+				break
+			}
+			cb := r.cb
+			s.writeQ[0] = writeReq{}
+			s.writeQ = s.writeQ[1:]
+			s.loop.Unref()
+			if cb != nil {
+				s.loop.done(deferred, func() { cb(nil) })
+			}
 		}
 	}
 	s.loop.IOStop(s.io, unix.EPOLLOUT)
@@ -426,12 +477,105 @@ func (s *Stream) flush() {
 	s.updateActive()
 }
 
+// maxGather is how many queued writes one sendmsg takes at most.
+const maxGather = 16
+
+// writeGathered writes the queued requests from the head, up to the next
+// one that carries a descriptor, with one sendmsg (a gathered write, as
+// uv__write does with a request's several buffers). A descriptor always
+// goes alone with its own message, so that no other message shares its
+// SCM_RIGHTS segment.
+func (s *Stream) writeGathered() (int, error) {
+	var iov [maxGather]unix.Iovec
+	k := 0
+	for i := range s.writeQ {
+		r := &s.writeQ[i]
+		if k == maxGather || (i > 0 && r.fd >= 0) {
+			break
+		}
+		if len(r.data) == 0 {
+			continue
+		}
+		iov[k].Base = &r.data[0]
+		iov[k].SetLen(len(r.data))
+		k++
+	}
+	if k == 0 {
+		return 0, nil
+	}
+	var msg unix.Msghdr
+	msg.Iov = &iov[0]
+	msg.Iovlen = uint64(k)
+	for {
+		r, _, e := unix.Syscall(unix.SYS_SENDMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_NOSIGNAL)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return 0, e
+		}
+		return int(r), nil
+	}
+}
+
+// cork holds this stream's writes back until uncork, which writes them
+// together. An IPC pipe is corked while its read callback (and the ticks
+// it queued) runs: a worker answers a handed-off connection with
+// NODE_HANDLE_ACK from the channel and with the cluster's reply from the
+// message listener, and both then leave in one sendmsg, so the primary
+// reads them in one wake-up. The bytes, and their order, are those of
+// two writes.
+//
+// Only writes offered with Hold are held: the channel offers messages
+// without a callback or a descriptor. Any other write leaves at once, after
+// what was held, so a descriptor is never held after its sender may have
+// closed it, and callbacks keep their order.
+//
+// DEVIATION(fix): libuv tries every write at once; a held write waits for
+// the end of the read callback that made it, a few microseconds. Close,
+// Shutdown and the process's exit write what is held first, so nothing
+// that Node would have written is lost.
+func (s *Stream) cork() {
+	s.corked = true
+	s.loop.corked = s
+}
+
+// uncork writes what cork held back.
+func (s *Stream) uncork() {
+	s.corked = false
+	if s.loop.corked == s {
+		s.loop.corked = nil
+	}
+	if !s.corkQueued {
+		return
+	}
+	s.corkQueued = false
+	if s.closing || s.fd < 0 {
+		return
+	}
+	s.flush(true)
+	if len(s.writeQ) > 0 {
+		s.loop.IOStart(s.io, unix.EPOLLOUT)
+	}
+}
+
+// FlushCorked writes what a corked stream holds, at once: the process is
+// about to exit.
+func (l *Loop) FlushCorked() {
+	if s := l.corked; s != nil {
+		s.uncork()
+	}
+}
+
 // Shutdown half-closes the write side once queued writes are out
 // (uv_shutdown).
 func (s *Stream) Shutdown(cb func(err error)) {
 	s.shutdownReq = cb
 	if cb == nil {
 		s.shutdownReq = func(error) {}
+	}
+	if s.corked {
+		s.uncork()
 	}
 	if len(s.writeQ) == 0 {
 		s.doShutdown()
@@ -455,6 +599,9 @@ func (s *Stream) doShutdown() {
 func (s *Stream) Close(cb func()) {
 	if s.closing {
 		return
+	}
+	if s.corked {
+		s.uncork() // what the read callback wrote goes out first
 	}
 	s.listening = false
 	s.reading = false
