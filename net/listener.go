@@ -12,8 +12,10 @@ import (
 	"os"
 	"runtime/pprof"
 	"sync"
+	"sync/atomic"
 
 	"github.com/nodecluster/nodecluster/internal/uv"
+	"golang.org/x/sys/unix"
 )
 
 // Listener hands a Server's connections to Go code as ordinary net.Conns:
@@ -35,6 +37,7 @@ type Listener struct {
 	stopped chan struct{} // closed when the server stops listening
 	addr    stdnet.Addr
 	stop    sync.Once
+	closed  atomic.Int64 // connections closed, not yet counted on the loop
 }
 
 // ErrListenerClosed is what Accept returns once the server stopped
@@ -87,6 +90,11 @@ func (l *Listener) take(sock *Socket) {
 	sock.destroyed = true
 	sock.server = nil // the conn's Close does the bookkeeping
 	fd := h.Detach()
+	// Blocking for a moment, so that os.NewFile does not register the
+	// descriptor with Go's poller only to unregister it at f.Close:
+	// FileConn's dup shares the file description and makes it
+	// non-blocking again. (An accepted socket has no other status flag.)
+	unix.FcntlInt(uintptr(fd), unix.F_SETFL, 0)
 	f := os.NewFile(uintptr(fd), "conn")
 	c, err := stdnet.FileConn(f)
 	f.Close()
@@ -177,13 +185,24 @@ func (c *conn) Close() error {
 	return err
 }
 
+// release tells the loop a connection closed. Closes that come together
+// share one post: the first schedules drainClosed, the others only count.
 func (c *conn) release() {
 	l := c.l
-	l.loop.Post(func() {
+	if l.closed.Add(1) == 1 {
+		l.loop.Post(l.drainClosed)
+	}
+}
+
+// drainClosed does the bookkeeping of the connections closed since it was
+// posted, on the loop.
+func (l *Listener) drainClosed() {
+	n := int(l.closed.Swap(0))
+	for i := 0; i < n; i++ {
 		l.loop.Unref()
-		l.srv.connections--
-		l.srv.emitCloseIfDrained()
-	})
+	}
+	l.srv.connections -= n
+	l.srv.emitCloseIfDrained()
 }
 
 // CloseWrite half-closes a TCP or Unix connection.

@@ -162,7 +162,7 @@ func (s *Stream) onIO(events uint32) {
 // close-on-exec from the start (accept4).
 func (s *Stream) accept() {
 	for s.listening && !s.closing {
-		nfd, _, err := unix.Accept4(s.fd, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC)
+		nfd, err := accept4(s.fd)
 		if err != nil {
 			if err == unix.EAGAIN || err == unix.EINTR {
 				return
@@ -189,6 +189,23 @@ func (s *Stream) accept() {
 			continue
 		}
 		s.loop.Call(func() { s.OnConnection(nil, c) })
+	}
+}
+
+// accept4 accepts one connection, non-blocking and close-on-exec from the
+// start, without asking for the peer's address: x/sys/unix's Accept4
+// allocates and decodes it (with a getsockopt for an IPv4 peer), and
+// nothing here uses it.
+func accept4(fd int) (int, error) {
+	for {
+		r, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
+		if e == unix.EINTR {
+			continue
+		}
+		if e != 0 {
+			return -1, e
+		}
+		return int(r), nil
 	}
 }
 
