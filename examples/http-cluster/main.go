@@ -68,7 +68,14 @@ func main() {
 	// Workers get their settings from the environment the primary sets.
 	cluster.Run(func() {
 		if cluster.IsPrimary {
-			p := &primary{workers: *workers, env: map[string]string{"PORT": strconv.Itoa(*port), "HOST": *host}, grace: *grace}
+			env := map[string]string{"PORT": strconv.Itoa(*port), "HOST": *host}
+			if os.Getenv("GOMAXPROCS") == "" {
+				// One worker per core, each with one P, as a Node cluster
+				// has one JS thread per worker: fewer threads waking each
+				// other per connection (docs/PERFORMANCE.md).
+				env["GOMAXPROCS"] = "1"
+			}
+			p := &primary{workers: *workers, env: env, grace: *grace}
 			p.start()
 			return
 		}

@@ -130,8 +130,7 @@ func (l *Loop) Post(fn func()) {
 	l.posted = append(l.posted, fn)
 	l.mu.Unlock()
 	if first && l.waiting.Load() {
-		var one = [8]byte{1}
-		unix.Write(l.evfd, one[:])
+		eventfdWrite(l.evfd)
 	}
 }
 
@@ -302,6 +301,8 @@ func (l *Loop) poll(timeout int) {
 	var err error
 	if timeout != 0 && l.parkOn {
 		n, err = l.park(timeout)
+	} else if timeout == 0 {
+		n, err = epollWaitNow(l.epfd, l.events)
 	} else {
 		n, err = unix.EpollWait(l.epfd, l.events, timeout)
 	}
@@ -316,8 +317,7 @@ func (l *Loop) poll(timeout int) {
 	for i := 0; i < n; i++ {
 		ev := l.events[i]
 		if ev.Pad == -1 {
-			var buf [8]byte
-			unix.Read(l.evfd, buf[:])
+			eventfdRead(l.evfd)
 			l.runPosted()
 			continue
 		}
@@ -407,7 +407,7 @@ func (l *Loop) initParker() {
 // parkPoll is the RawConn.Read callback of park: one epoll_wait that does
 // not block; false sends the goroutine back to the netpoller.
 func (l *Loop) parkPoll(uintptr) bool {
-	n, err := unix.EpollWait(l.epfd, l.events, 0)
+	n, err := epollWaitNow(l.epfd, l.events)
 	if err == unix.EINTR {
 		return false
 	}

@@ -192,23 +192,6 @@ func (s *Stream) accept() {
 	}
 }
 
-// accept4 accepts one connection, non-blocking and close-on-exec from the
-// start, without asking for the peer's address: x/sys/unix's Accept4
-// allocates and decodes it (with a getsockopt for an IPv4 peer), and
-// nothing here uses it.
-func accept4(fd int) (int, error) {
-	for {
-		r, _, e := unix.Syscall6(unix.SYS_ACCEPT4, uintptr(fd), 0, 0, unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0, 0)
-		if e == unix.EINTR {
-			continue
-		}
-		if e != 0 {
-			return -1, e
-		}
-		return int(r), nil
-	}
-}
-
 // reserveEmfileFd opens the loop's reserve descriptor once, as
 // uv__stream_init does for the first stream of a loop.
 func (l *Loop) reserveEmfileFd() {
@@ -328,7 +311,7 @@ func (s *Stream) recvmsg() (n, fd int, err error) {
 	msg.Iovlen = 1
 	msg.Control = &s.oob[0]
 	msg.SetControllen(len(s.oob))
-	r, _, e := unix.Syscall(unix.SYS_RECVMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_CMSG_CLOEXEC)
+	r, _, e := unix.RawSyscall(unix.SYS_RECVMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_CMSG_CLOEXEC)
 	if e != 0 {
 		return 0, -1, e
 	}
@@ -420,19 +403,12 @@ func (s *Stream) Hold(data []byte, cb func(err error)) bool {
 func (s *Stream) WriteQueueSize() int { return s.writeQBytes }
 
 func (s *Stream) writeOnce(data []byte, fd int) (int, error) {
-	for {
-		var n int
-		var err error
-		if fd >= 0 {
-			n, err = unix.SendmsgN(s.fd, data, unix.UnixRights(fd), nil, unix.MSG_NOSIGNAL)
-		} else {
-			n, err = unix.SendmsgN(s.fd, data, nil, nil, unix.MSG_NOSIGNAL)
-		}
-		if err == unix.EINTR {
-			continue
-		}
-		return n, err
+	var iov [1]unix.Iovec
+	if len(data) > 0 {
+		iov[0].Base = &data[0]
+		iov[0].SetLen(len(data))
 	}
+	return sendmsg(s.fd, iov[:], fd)
 }
 
 // flush writes what is queued. Each finished request's callback runs at
@@ -520,19 +496,7 @@ func (s *Stream) writeGathered() (int, error) {
 	if k == 0 {
 		return 0, nil
 	}
-	var msg unix.Msghdr
-	msg.Iov = &iov[0]
-	msg.Iovlen = uint64(k)
-	for {
-		r, _, e := unix.Syscall(unix.SYS_SENDMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&msg)), unix.MSG_NOSIGNAL)
-		if e == unix.EINTR {
-			continue
-		}
-		if e != 0 {
-			return 0, e
-		}
-		return int(r), nil
-	}
+	return sendmsg(s.fd, iov[:k], -1)
 }
 
 // cork holds this stream's writes back until uncork, which writes them
@@ -640,7 +604,7 @@ func (s *Stream) Close(cb func()) {
 		s.pipeFname = ""
 	}
 	if s.fd >= 0 {
-		unix.Close(s.fd)
+		closeFd(s.fd)
 		s.fd = -1
 	}
 	s.closeHandle(cb)
