@@ -859,6 +859,27 @@ func TestChannelHoldsAnswersUntilTheReadCallbackEnds(t *testing.T) {
 	require.Equal(t, `{"cmd":"NODE_HANDLE_ACK"}`+"\n"+`{"ack":7,"accepted":true}`+"\n", after)
 }
 
+// NODECLUSTER_REPRODUCE_V20=write-at-once: each answer is written when it
+// is sent, as libuv writes, so the ACK is on the wire before the message
+// listener runs.
+func TestChannelWriteAtOnceReproducesNode(t *testing.T) {
+	ReproduceWriteAtOnce = true
+	t.Cleanup(func() { ReproduceWriteAtOnce = Reproduce("write-at-once") })
+	h := newChanHarness(t)
+	sp := chanSocketpair(t)
+	var during, after string
+	h.target.On("message", func(msg any, hd any) {
+		during, _ = h.readAvailable()
+		h.target.Send(NewObject("ack", 7, "accepted", true), nil, SendOptions{}, nil)
+		after, _ = h.readAvailable()
+		h.loop.Stop()
+	})
+	h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"act":"newconn"}}`+"\n", sp[0])
+	h.run()
+	require.Equal(t, `{"cmd":"NODE_HANDLE_ACK"}`+"\n", during)
+	require.Equal(t, `{"ack":7,"accepted":true}`+"\n", after)
+}
+
 // A send with a callback, or with a handle, is not held: what was held
 // goes first, then it, at once; the descriptor goes with its own message.
 func TestChannelWritesHeldAnswersBeforeAnUnheldSend(t *testing.T) {

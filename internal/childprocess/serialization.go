@@ -37,6 +37,11 @@ func parseChannelMessages(t *Target, data []byte, fn func(message any, err error
 // went with it. Tests use it to compare the wire with Node's.
 var WireHook func(t *Target, dir byte, line []byte, withFd bool)
 
+// ReproduceWriteAtOnce turns off the holding of a channel's writes while
+// its read callback runs (uv.Stream.Hold): every message is written at
+// once, as libuv does (NODECLUSTER_REPRODUCE_V20=write-at-once).
+var ReproduceWriteAtOnce = Reproduce("write-at-once")
+
 var ackLine = []byte(`{"cmd":"NODE_HANDLE_ACK"}`)
 
 func parseMessage(line []byte) (any, error) {
@@ -81,7 +86,7 @@ func (t *Target) writeChannelMessage(message any, fd int, cb func(error)) (sync 
 		}
 		done = t.writeDone
 	}
-	if cb == nil && fd < 0 && done != nil && t.stream.Hold(b, done) {
+	if cb == nil && fd < 0 && done != nil && !ReproduceWriteAtOnce && t.stream.Hold(b, done) {
 		// Held until the read callback that sent it ends (a worker's
 		// NODE_HANDLE_ACK and its {ack, accepted} leave together): an
 		// asynchronous write, as when the socket is full.

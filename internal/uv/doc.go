@@ -10,6 +10,12 @@
 // src/stream_wrap.cc. These are C and C++, not JS, so functions here carry
 // no Mirrors line; their doc comments name the libuv function instead.
 //
+// A loop with Go code running beside it (a net.Listener serving net/http)
+// waits in Go's netpoller instead ([Loop.WaitInNetpoller]). The system calls
+// made per connection or message go around the Go scheduler (rawsys.go),
+// and an IPC pipe's answers to one read leave in one write (Stream.Hold).
+// docs/PERFORMANCE.md measures each.
+//
 // Everything in this package runs on the loop's goroutine, except
 // [Loop.Post], which any goroutine may call.
 package uv
