@@ -105,17 +105,23 @@ func primaryRun(t *testing.T, deadline time.Duration, main func(fail func(string
 	utils.ResetForTest()
 	before := listeningFds()
 	var failure string
+	// Every worker forked, including those a disconnect already removed
+	// from cluster.Workers() but whose process still runs.
+	var forked []*cluster.Worker
 	fail := func(format string, a ...any) {
 		if failure == "" {
 			failure = fmt.Sprintf(format, a...)
 		}
-		for _, w := range cluster.Workers() {
-			w.Process.Kill("SIGKILL")
+		for _, w := range forked {
+			if code, sig := w.Process.Exited(); code == nil && sig == "" {
+				w.Process.Kill("SIGKILL")
+			}
 		}
 	}
 	var timer *uv.Timer
 	process.RunMain(func() {
 		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Args: []string{}}))
+		cluster.On("fork", func(w *cluster.Worker) { forked = append(forked, w) })
 		timer = uv.Default().SetTimeout(deadline, func() { fail("deadline: the primary's loop did not empty in %v", deadline) })
 		timer.Unref()
 		main(fail)

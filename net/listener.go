@@ -9,13 +9,11 @@ import (
 	"errors"
 	stdnet "net"
 	"net/http"
-	"os"
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 
 	"github.com/nodecluster/nodecluster/internal/uv"
-	"golang.org/x/sys/unix"
 )
 
 // Listener hands a Server's connections to Go code as ordinary net.Conns:
@@ -89,22 +87,15 @@ func (l *Listener) take(sock *Socket) {
 	sock.handle = nil
 	sock.destroyed = true
 	sock.server = nil // the conn's Close does the bookkeeping
-	fd := h.Detach()
-	// Blocking for a moment, so that os.NewFile does not register the
-	// descriptor with Go's poller only to unregister it at f.Close:
-	// FileConn's dup shares the file description and makes it
-	// non-blocking again. (An accepted socket has no other status flag.)
-	unix.FcntlInt(uintptr(fd), unix.F_SETFL, 0)
-	f := os.NewFile(uintptr(fd), "conn")
-	c, err := stdnet.FileConn(f)
-	f.Close()
+	tcp := h.Kind == uv.KindTCP
+	c, err := newConn(h.Detach(), tcp, l)
 	if err != nil {
 		l.srv.connections--
 		l.srv.emitCloseIfDrained()
 		return
 	}
 	l.loop.Ref() // an open conn keeps the process alive, as a socket does
-	tc := &conn{Conn: c, l: l}
+	var tc stdnet.Conn = c
 	l.mu.Lock()
 	l.queue = append(l.queue, tc)
 	l.mu.Unlock()
@@ -172,19 +163,6 @@ func (l *Listener) Addr() stdnet.Addr {
 // worker's disconnect.
 func (l *Listener) Stopped() <-chan struct{} { return l.stopped }
 
-// conn is an accepted connection; closing it tells the server.
-type conn struct {
-	stdnet.Conn
-	l    *Listener
-	once sync.Once
-}
-
-func (c *conn) Close() error {
-	err := c.Conn.Close()
-	c.once.Do(c.release)
-	return err
-}
-
 // release tells the loop a connection closed. Closes that come together
 // share one post: the first schedules drainClosed, the others only count.
 func (c *conn) release() {
@@ -203,14 +181,6 @@ func (l *Listener) drainClosed() {
 	}
 	l.srv.connections -= n
 	l.srv.emitCloseIfDrained()
-}
-
-// CloseWrite half-closes a TCP or Unix connection.
-func (c *conn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return errors.ErrUnsupported
 }
 
 // ServeHTTP serves hs on the cluster server srv the way both Go and Node

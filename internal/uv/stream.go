@@ -516,8 +516,9 @@ func (s *Stream) writeGathered() (int, error) {
 // the end of the read callback that made it, a few microseconds, so that
 // the primary wakes once per handed-off connection instead of twice. Close,
 // Shutdown and the process's exit write what is held first, so nothing
-// that Node would have written is lost. NODECLUSTER_REPRODUCE_V20=
-// write-at-once writes every message at once, as Node does.
+// that Node would have written is lost. With
+// NODECLUSTER_REPRODUCE_V20=write-at-once every message is written at
+// once, as Node does.
 func (s *Stream) cork() {
 	s.corked = true
 	s.loop.corked = s

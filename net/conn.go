@@ -1,0 +1,199 @@
+package net
+
+// The net.Conn a Listener hands to Go code. It has no JS counterpart.
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	stdnet "net"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// conn is a connection that left the loop for Go's poller: the socket's
+// descriptor, as the handle had it, wrapped in an *os.File (which puts a
+// non-blocking descriptor into Go's netpoller, so reads, writes and
+// deadlines park goroutines as net's own connections do). Errors look like
+// net's (*net.OpError, net.ErrClosed, os.ErrDeadlineExceeded).
+//
+// net.FileConn would give a *net.TCPConn, but at a price paid on every
+// connection: a dup of the descriptor, four fcntl, getsockopt, getsockname,
+// getpeername, and five setsockopt for keep-alive and TCP_NODELAY. Here a
+// TCP connection gets TCP_NODELAY (as Go's and Node's HTTP servers set
+// it), and the addresses are asked for when first wanted.
+type conn struct {
+	f       *os.File
+	rc      syscall.RawConn
+	l       *Listener
+	network string // "tcp" or "unix"
+
+	closeOnce sync.Once
+	addrOnce  sync.Once
+	laddr     stdnet.Addr
+	raddr     stdnet.Addr
+}
+
+// newConn takes ownership of fd, a connected non-blocking socket.
+func newConn(fd int, tcp bool, l *Listener) (*conn, error) {
+	c := &conn{l: l, network: "unix"}
+	if tcp {
+		c.network = "tcp"
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	}
+	c.f = os.NewFile(uintptr(fd), "conn")
+	rc, err := c.f.SyscallConn()
+	if err != nil {
+		c.f.Close()
+		return nil, err
+	}
+	c.rc = rc
+	return c, nil
+}
+
+func (c *conn) Read(b []byte) (int, error) {
+	n, err := c.f.Read(b)
+	if err != nil && err != io.EOF {
+		err = c.opError("read", err)
+	}
+	return n, err
+}
+
+func (c *conn) Write(b []byte) (int, error) {
+	n, err := c.f.Write(b)
+	if err != nil {
+		err = c.opError("write", err)
+	}
+	return n, err
+}
+
+// Close closes the connection and tells the server, once.
+func (c *conn) Close() error {
+	err := c.f.Close()
+	c.closeOnce.Do(c.release)
+	if err != nil {
+		return c.opError("close", err)
+	}
+	return nil
+}
+
+// CloseWrite shuts down the writing side (a half-close: the peer reads
+// EOF, and can still write).
+func (c *conn) CloseWrite() error { return c.shutdown(unix.SHUT_WR, "close") }
+
+// CloseRead shuts down the reading side.
+func (c *conn) CloseRead() error { return c.shutdown(unix.SHUT_RD, "close") }
+
+func (c *conn) shutdown(how int, op string) error {
+	var serr error
+	if err := c.rc.Control(func(fd uintptr) { serr = unix.Shutdown(int(fd), how) }); err != nil {
+		return c.opError(op, err)
+	}
+	if serr != nil {
+		return c.opError(op, os.NewSyscallError("shutdown", serr))
+	}
+	return nil
+}
+
+// SetNoDelay sets TCP_NODELAY (on by default), as net.TCPConn.SetNoDelay.
+func (c *conn) SetNoDelay(noDelay bool) error {
+	return c.setsockopt(unix.IPPROTO_TCP, unix.TCP_NODELAY, noDelay)
+}
+
+// SetKeepAlive turns TCP keep-alive probes on or off (off by default, as
+// on a Node server's sockets).
+func (c *conn) SetKeepAlive(keepalive bool) error {
+	return c.setsockopt(unix.SOL_SOCKET, unix.SO_KEEPALIVE, keepalive)
+}
+
+func (c *conn) setsockopt(level, opt int, on bool) error {
+	v := 0
+	if on {
+		v = 1
+	}
+	var serr error
+	if err := c.rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), level, opt, v) }); err != nil {
+		return c.opError("set", err)
+	}
+	if serr != nil {
+		return c.opError("set", os.NewSyscallError("setsockopt", serr))
+	}
+	return nil
+}
+
+// SyscallConn gives the raw descriptor, as net.TCPConn.SyscallConn.
+func (c *conn) SyscallConn() (syscall.RawConn, error) { return c.rc, nil }
+
+func (c *conn) LocalAddr() stdnet.Addr  { c.addrOnce.Do(c.addrs); return c.laddr }
+func (c *conn) RemoteAddr() stdnet.Addr { c.addrOnce.Do(c.addrs); return c.raddr }
+
+func (c *conn) SetDeadline(t time.Time) error {
+	return c.deadlineError(c.f.SetDeadline(t))
+}
+
+func (c *conn) SetReadDeadline(t time.Time) error {
+	return c.deadlineError(c.f.SetReadDeadline(t))
+}
+
+func (c *conn) SetWriteDeadline(t time.Time) error {
+	return c.deadlineError(c.f.SetWriteDeadline(t))
+}
+
+func (c *conn) deadlineError(err error) error {
+	if err != nil {
+		return c.opError("set", err)
+	}
+	return nil
+}
+
+// addrs asks the socket for both addresses (never nil: net/http formats
+// RemoteAddr of every connection).
+func (c *conn) addrs() {
+	var lsa, rsa unix.Sockaddr
+	c.rc.Control(func(fd uintptr) {
+		lsa, _ = unix.Getsockname(int(fd))
+		rsa, _ = unix.Getpeername(int(fd))
+	})
+	c.laddr, c.raddr = sockaddrToAddr(c.network, lsa), sockaddrToAddr(c.network, rsa)
+}
+
+func sockaddrToAddr(network string, sa unix.Sockaddr) stdnet.Addr {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &stdnet.TCPAddr{IP: stdnet.IP(a.Addr[:]).To16(), Port: a.Port}
+	case *unix.SockaddrInet6:
+		addr := &stdnet.TCPAddr{IP: stdnet.IP(a.Addr[:]), Port: a.Port}
+		if a.ZoneId != 0 {
+			if ifi, err := stdnet.InterfaceByIndex(int(a.ZoneId)); err == nil {
+				addr.Zone = ifi.Name
+			}
+		}
+		return addr
+	case *unix.SockaddrUnix:
+		return &stdnet.UnixAddr{Name: a.Name, Net: "unix"}
+	}
+	if network == "unix" {
+		return &stdnet.UnixAddr{Net: "unix"}
+	}
+	return &stdnet.TCPAddr{}
+}
+
+// opError shapes err as net's connections do: *net.OpError around the
+// system call's error; a closed connection's error is net.ErrClosed.
+func (c *conn) opError(op string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, os.ErrClosed) {
+		err = stdnet.ErrClosed
+	} else if errno, ok := err.(syscall.Errno); ok {
+		err = os.NewSyscallError(op, errno)
+	}
+	c.addrOnce.Do(c.addrs)
+	return &stdnet.OpError{Op: op, Net: c.network, Source: c.laddr, Addr: c.raddr, Err: err}
+}
