@@ -44,7 +44,8 @@ type Loop struct {
 	corked *Stream // the stream whose writes are held back (Stream.cork)
 
 	ticks      []func()
-	pending    []func() // callbacks deferred to the next iteration (done)
+	pending    []pendingCb // write completions deferred to the next iteration (done)
+	spareCbs   []pendingCb
 	immediates []func()
 	timers     timerHeap
 	timerSeq   uint64
@@ -230,24 +231,46 @@ func (l *Loop) pollTimeout() int {
 	return ms
 }
 
-// done runs a finished request's callback: now, or in the next
-// iteration's pending phase when deferred (uv__io_feed).
-func (l *Loop) done(deferred bool, fn func()) {
+// done runs a finished request's callback with its result: now, or in the
+// next iteration's pending phase when deferred (uv__io_feed). Neither
+// allocates: the callback and its error are queued as they are.
+func (l *Loop) done(deferred bool, cb func(error), err error) {
 	if deferred {
-		l.pending = append(l.pending, fn)
+		l.pending = append(l.pending, pendingCb{cb, err})
 		return
 	}
-	l.Call(fn)
+	l.callErr(cb, err)
+}
+
+// pendingCb is a write's completion waiting for the pending phase.
+type pendingCb struct {
+	cb  func(error)
+	err error
 }
 
 func (l *Loop) runPending() {
 	for len(l.pending) > 0 {
 		q := l.pending
-		l.pending = nil
-		for _, fn := range q {
-			l.Call(fn)
+		l.pending = l.spareCbs[:0]
+		for i, p := range q {
+			q[i] = pendingCb{}
+			l.callErr(p.cb, p.err)
 		}
+		l.spareCbs = q[:0]
 	}
+}
+
+// callErr is Call for a callback that takes an error, without a closure.
+func (l *Loop) callErr(cb func(error), err error) {
+	l.invokeErr(cb, err)
+	l.runTicks()
+}
+
+func (l *Loop) invokeErr(cb func(error), err error) {
+	if l.OnPanic != nil {
+		defer l.recoverPanic()
+	}
+	cb(err)
 }
 
 func (l *Loop) runPosted() {

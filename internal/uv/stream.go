@@ -49,7 +49,8 @@ type Stream struct {
 	// (see read); corkQueued says some were held.
 	corked       bool
 	corkQueued   bool
-	writeQBytes  int // bytes in writeQ (stream->write_queue_size)
+	holdBuf      []byte // the bytes of held writes (Hold)
+	writeQBytes  int    // bytes in writeQ (stream->write_queue_size)
 	shutdownReq  func(err error)
 	shutdownDone bool
 	readBuf      []byte
@@ -389,7 +390,11 @@ func (s *Stream) Hold(data []byte, cb func(err error)) bool {
 		return false
 	}
 	s.corkQueued = true
-	s.writeQ = append(s.writeQ, writeReq{data: append([]byte(nil), data...), fd: -1, cb: cb})
+	// The bytes go into one buffer per stream, reused once everything
+	// held has left (uncork).
+	start := len(s.holdBuf)
+	s.holdBuf = append(s.holdBuf, data...)
+	s.writeQ = append(s.writeQ, writeReq{data: s.holdBuf[start:len(s.holdBuf):len(s.holdBuf)], fd: -1, cb: cb})
 	s.writeQBytes += len(data)
 	s.loop.Ref()
 	s.updateActive()
@@ -438,7 +443,7 @@ func (s *Stream) flush(deferred bool) {
 				s.loop.Unref()
 				if r.cb != nil {
 					cb := r.cb
-					s.loop.done(deferred, func() { cb(err) })
+					s.loop.done(deferred, cb, err)
 				}
 			}
 			s.updateActive()
@@ -459,7 +464,7 @@ func (s *Stream) flush(deferred bool) {
 			s.writeQ = s.writeQ[1:]
 			s.loop.Unref()
 			if cb != nil {
-				s.loop.done(deferred, func() { cb(nil) })
+				s.loop.done(deferred, cb, nil)
 			}
 		}
 	}
@@ -540,7 +545,10 @@ func (s *Stream) uncork() {
 	s.flush(true)
 	if len(s.writeQ) > 0 {
 		s.loop.IOStart(s.io, unix.EPOLLOUT)
+		s.holdBuf = nil // still referenced by what waits: start a new one
+		return
 	}
+	s.holdBuf = s.holdBuf[:0]
 }
 
 // FlushCorked writes what a corked stream holds, at once: the process is
