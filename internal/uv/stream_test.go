@@ -1,0 +1,95 @@
+package uv
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+// Writes held during an IPC pipe's read callbacks keep their bytes and
+// their order when the socket is full and they must wait for it: a later
+// read callback's held writes do not overwrite the ones still queued.
+func TestHeldWritesSurviveAFullSocket(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	peer := fds[1]
+	defer unix.Close(peer)
+	require.NoError(t, unix.SetsockoptInt(fds[0], unix.SOL_SOCKET, unix.SO_SNDBUF, 4096))
+	s, err := NewStream(l, KindPipe, fds[0], true)
+	require.NoError(t, err)
+
+	// Fill the socket until a write has to wait.
+	var want bytes.Buffer
+	filler := bytes.Repeat([]byte("f"), 1024)
+	for i := 0; ; i++ {
+		require.Less(t, i, 10000, "the socket never filled")
+		sync, err := s.Write(filler, -1, nil)
+		require.NoError(t, err)
+		want.Write(filler)
+		if !sync {
+			break
+		}
+	}
+
+	reads := 0
+	completed := 0
+	var got []byte
+	s.OnRead = func(data []byte, fd int, err error) {
+		reads++
+		for i := 0; i < 3; i++ {
+			msg := []byte(fmt.Sprintf("read %d message %d\n", reads, i))
+			require.True(t, s.Hold(msg, func(err error) {
+				require.NoError(t, err)
+				completed++
+			}), "a read callback of an IPC pipe holds")
+			want.Write(msg)
+		}
+		if reads == 2 {
+			// Both callbacks' answers wait behind the filler; now let the
+			// peer read everything.
+			l.Ref()
+			d := &drainer{fd: peer, n: want.Len(), l: l, done: func(b []byte) {
+				l.Unref()
+				got = b
+				s.Close(nil)
+			}}
+			go d.run()
+		}
+	}
+	require.NoError(t, s.ReadStart())
+	unix.Write(peer, []byte("x"))
+	// A second read callback while the first one's answers still wait.
+	l.SetTimeout(20*time.Millisecond, func() { unix.Write(peer, []byte("y")) })
+	runWithin(t, l, 10*time.Second)
+	require.Equal(t, 6, completed)
+	require.Equal(t, want.String(), string(got))
+}
+
+type drainer struct {
+	fd   int
+	n    int
+	l    *Loop
+	done func([]byte)
+}
+
+func (d *drainer) run() {
+	var got []byte
+	buf := make([]byte, 64*1024)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(got) < d.n && time.Now().Before(deadline) {
+		k, err := unix.Read(d.fd, buf)
+		if k > 0 {
+			got = append(got, buf[:k]...)
+		}
+		if err == unix.EAGAIN {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	d.l.Post(func() { d.done(got) })
+}
