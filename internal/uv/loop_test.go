@@ -33,16 +33,20 @@ func runWithin(t *testing.T, l *Loop, d time.Duration) time.Duration {
 	t.Helper()
 	done := make(chan struct{})
 	defer close(done)
-	go func() {
-		select {
-		case <-done:
-		case <-time.After(d):
-			panic("uv test: the loop did not return within " + d.String())
-		}
-	}()
+	go watchdog(done, d)
 	start := time.Now()
 	l.Run()
 	return time.Since(start)
+}
+
+// watchdog stops the test binary when done is not closed within d: a
+// loop that never returns would otherwise hang until go test's timeout.
+func watchdog(done <-chan struct{}, d time.Duration) {
+	select {
+	case <-done:
+	case <-time.After(d):
+		panic("uv test: the loop did not return within " + d.String())
+	}
 }
 
 func TestLoopTimerWhileWaiting(t *testing.T) {
@@ -63,14 +67,11 @@ func TestLoopPostWakesWaitingLoop(t *testing.T) {
 		timer = l.SetTimeout(time.Hour, func() { t.Error("the hour timer fired") })
 		l.Ref()
 		ran := false
-		go func() {
-			time.Sleep(20 * time.Millisecond) // let the loop go to sleep
-			l.Post(func() {
-				ran = true
-				l.Unref()
-				timer.Stop()
-			})
-		}()
+		go postLater(l, 20*time.Millisecond, func() { // after the loop went to sleep
+			ran = true
+			l.Unref()
+			timer.Stop()
+		})
 		elapsed := runWithin(t, l, 5*time.Second)
 		require.True(t, ran)
 		require.Less(t, elapsed, 2*time.Second)
@@ -92,15 +93,10 @@ func TestLoopIOWakesWaitingLoop(t *testing.T) {
 			}
 		}
 		require.NoError(t, s.ReadStart())
-		go func() {
-			// Two writes apart: the second arrives while the loop waits
-			// again after handling the first (a level-triggered descriptor
-			// inside an epoll set the runtime watches edge-triggered).
-			time.Sleep(20 * time.Millisecond)
-			unix.Write(fds[1], []byte("abc"))
-			time.Sleep(20 * time.Millisecond)
-			unix.Write(fds[1], []byte("def"))
-		}()
+		// Two writes apart: the second arrives while the loop waits again
+		// after handling the first (a level-triggered descriptor inside an
+		// epoll set the runtime watches edge-triggered).
+		go writeLater(fds[1:], 20*time.Millisecond, "abc", "def")
 		runWithin(t, l, 5*time.Second)
 		require.Equal(t, "abcdef", string(got))
 	})
@@ -130,13 +126,24 @@ func TestLoopManyEventsInOneTurn(t *testing.T) {
 			}
 			require.NoError(t, s.ReadStart())
 		}
-		go func() {
-			time.Sleep(20 * time.Millisecond)
-			for _, fd := range peers {
-				unix.Write(fd, []byte("x"))
-			}
-		}()
+		go writeLater(peers, 20*time.Millisecond, "x")
 		runWithin(t, l, 10*time.Second)
 		require.Equal(t, 0, open)
 	})
+}
+
+// postLater posts fn to l after d.
+func postLater(l *Loop, d time.Duration, fn func()) {
+	time.Sleep(d)
+	l.Post(fn)
+}
+
+// writeLater writes each chunk to every descriptor of fds, d apart.
+func writeLater(fds []int, d time.Duration, chunks ...string) {
+	for _, c := range chunks {
+		time.Sleep(d)
+		for _, fd := range fds {
+			unix.Write(fd, []byte(c))
+		}
+	}
 }
