@@ -171,3 +171,36 @@ func (c *halfCloseClient) run() {
 	}
 	c.done(string(saw), err)
 }
+
+func init() {
+	workerScenarios["exclusive-stays"] = func() {
+		srv := net.CreateServer(nil)
+		srv.Listen(net.ListenOptions{Port: 0, Exclusive: true}, func() {
+			cluster.CurrentWorker().Send("ready", nil, nil)
+		})
+	}
+}
+
+// TestDisconnectLeavesExclusiveServer: a worker's exclusive server is its
+// own (the primary never heard of it: no "listening"), so disconnect does
+// not close it and the worker lives on, as in Node v20:
+// ["message","disconnect"] and no exit a second later (checked against
+// node with a primary that forks, waits for "ready", disconnects).
+func TestDisconnectLeavesExclusiveServer(t *testing.T) {
+	var events []string
+	alive := false
+	primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
+		w := forkScenario(t, "exclusive-stays", nil)
+		w.On("listening", func(cluster.Address) { events = append(events, "listening") })
+		w.On("message", func(any) { events = append(events, "message"); w.Disconnect() })
+		w.On("disconnect", func() { events = append(events, "disconnect") })
+		w.On("exit", func(code, sig any) { events = append(events, fmt.Sprintf("exit %v %v", code, sig)) })
+		uv.Default().SetTimeout(time.Second, func() {
+			code, sig := w.Process.Exited()
+			alive = code == nil && sig == "" && !w.IsDead()
+			w.Process.Kill("SIGTERM")
+		})
+	})
+	require.True(t, alive, "the worker was still running a second after its disconnect")
+	require.Equal(t, []string{"message", "disconnect", "exit <nil> SIGTERM"}, events)
+}
