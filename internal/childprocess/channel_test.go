@@ -847,7 +847,7 @@ func TestChannelHoldsAnswersUntilTheReadCallbackEnds(t *testing.T) {
 	h.target.On("message", func(msg any, hd any) {
 		require.NotNil(t, hd)
 		during, _ = h.readAvailable()
-		h.target.Send(NewObject("ack", 7, "accepted", true), nil, SendOptions{}, nil)
+		h.target.Send(NewObject("cmd", "NODE_CLUSTER", "ack", 7, "accepted", true), nil, SendOptions{}, nil)
 		h.loop.SetImmediate(func() {
 			after, _ = h.readAvailable()
 			h.loop.Stop()
@@ -856,7 +856,23 @@ func TestChannelHoldsAnswersUntilTheReadCallbackEnds(t *testing.T) {
 	h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"act":"newconn"}}`+"\n", sp[0])
 	h.run()
 	require.Empty(t, during, "nothing is written while the read callback runs")
-	require.Equal(t, `{"cmd":"NODE_HANDLE_ACK"}`+"\n"+`{"ack":7,"accepted":true}`+"\n", after)
+	require.Equal(t, `{"cmd":"NODE_HANDLE_ACK"}`+"\n"+`{"cmd":"NODE_CLUSTER","ack":7,"accepted":true}`+"\n", after)
+}
+
+// A user's message is never held: it leaves when it is sent, as in Node,
+// after the internal answers held before it.
+func TestChannelDoesNotHoldUserMessages(t *testing.T) {
+	h := newChanHarness(t)
+	sp := chanSocketpair(t)
+	var during string
+	h.target.On("message", func(msg any, hd any) {
+		h.target.Send(NewObject("user", 1), nil, SendOptions{}, nil)
+		during, _ = h.readAvailable()
+		h.loop.Stop()
+	})
+	h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"act":"newconn"}}`+"\n", sp[0])
+	h.run()
+	require.Equal(t, `{"cmd":"NODE_HANDLE_ACK"}`+"\n"+`{"user":1}`+"\n", during)
 }
 
 // NODECLUSTER_REPRODUCE_V20=write-at-once: each answer is written when it
@@ -894,7 +910,7 @@ func TestChannelWritesHeldAnswersBeforeAnUnheldSend(t *testing.T) {
 			var duringFds []int
 			var order []string
 			h.target.On("message", func(msg any, hd any) {
-				h.target.Send(NewObject("n", 1), nil, SendOptions{}, nil) // held
+				h.target.Send(NewObject("cmd", "NODE_CLUSTER", "n", 1), nil, SendOptions{}, nil) // held
 				if withHandle {
 					h.target.Send(NewObject("n", 2), hs, SendOptions{}, func(err error) {
 						require.NoError(t, err)
@@ -911,9 +927,9 @@ func TestChannelWritesHeldAnswersBeforeAnUnheldSend(t *testing.T) {
 			})
 			h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":"x"}`+"\n", sp[0])
 			h.run()
-			want := `{"cmd":"NODE_HANDLE_ACK"}` + "\n" + `{"n":1}` + "\n" + `{"n":2}` + "\n"
+			want := `{"cmd":"NODE_HANDLE_ACK"}` + "\n" + `{"cmd":"NODE_CLUSTER","n":1}` + "\n" + `{"n":2}` + "\n"
 			if withHandle {
-				want = `{"cmd":"NODE_HANDLE_ACK"}` + "\n" + `{"n":1}` + "\n" + `{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"n":2}}` + "\n"
+				want = `{"cmd":"NODE_HANDLE_ACK"}` + "\n" + `{"cmd":"NODE_CLUSTER","n":1}` + "\n" + `{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"n":2}}` + "\n"
 				require.Len(t, duringFds, 1, "the descriptor left with its message")
 			}
 			require.Equal(t, want, during, "an unheld send writes what was held, then itself, at once")

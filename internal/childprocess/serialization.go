@@ -86,10 +86,12 @@ func (t *Target) writeChannelMessage(message any, fd int, cb func(error)) (sync 
 		}
 		done = t.writeDone
 	}
-	if cb == nil && fd < 0 && done != nil && !ReproduceWriteAtOnce && t.stream.Hold(b, done) {
+	if cb == nil && fd < 0 && done != nil && !ReproduceWriteAtOnce && isInternal(message) && t.stream.Hold(b, done) {
 		// Held until the read callback that sent it ends (a worker's
 		// NODE_HANDLE_ACK and its {ack, accepted} leave together): an
-		// asynchronous write, as when the socket is full.
+		// asynchronous write, as when the socket is full. Only Node's
+		// own messages are held: a user's message leaves at once, as in
+		// Node, even if the process then blocks or calls os.Exit.
 		t.Channel.refCounted()
 		return false, nil
 	}

@@ -512,10 +512,11 @@ func (s *Stream) writeGathered() (int, error) {
 // reads them in one wake-up. The bytes, and their order, are those of
 // two writes.
 //
-// Only writes offered with Hold are held: the channel offers messages
-// without a callback or a descriptor. Any other write leaves at once, after
-// what was held, so a descriptor is never held after its sender may have
-// closed it, and callbacks keep their order.
+// Only writes offered with Hold are held: the channel offers Node's own
+// messages (cmd NODE_...) sent without a callback or a descriptor, never a
+// user's. Any other write leaves at once, after what was held, so a
+// descriptor is never held after its sender may have closed it, and
+// callbacks keep their order.
 //
 // DEVIATION(fix): libuv tries every write at once; a held write waits for
 // the end of the read callback that made it, a few microseconds, so that
