@@ -384,6 +384,9 @@ func onconnection(message *childprocess.Object, handle any) {
 	if client == nil {
 		return
 	}
+	// The ACK and this answer leave together now, before the server's
+	// onconnection runs user code (the channel held them: Stream.Hold).
+	process.Get().FlushHeld()
 	if accepted {
 		if fh, ok := server.(*fauxHandle); ok && fh.onconnection != nil {
 			fh.onconnection(nil, client)

@@ -837,14 +837,18 @@ func TestChannelDisconnectClosesForPeer(t *testing.T) {
 }
 
 // A worker answers a handed-off connection twice in one read callback: the
-// channel's NODE_HANDLE_ACK and the message listener's reply. Neither is
-// written while the callback runs (the pipe is corked); both leave,
-// in that order, when it ends, before the loop's check phase.
+// channel's NODE_HANDLE_ACK and cluster's reply from its internalMessage
+// listener. Neither is written while that internal code runs (the pipe is
+// corked); both leave, in that order, in one write when it ends (or when
+// user code is about to run: FlushHeld).
 func TestChannelHoldsAnswersUntilTheReadCallbackEnds(t *testing.T) {
 	h := newChanHarness(t)
 	sp := chanSocketpair(t)
 	var during, after string
-	h.target.On("message", func(msg any, hd any) {
+	h.target.On("internalMessage", func(msg any, hd any) {
+		if act, _ := msg.(*Object).String("act"); act != "newconn" {
+			return // the NODE_HANDLE envelope itself
+		}
 		require.NotNil(t, hd)
 		during, _ = h.readAvailable()
 		h.target.Send(NewObject("cmd", "NODE_CLUSTER", "ack", 7, "accepted", true), nil, SendOptions{}, nil)
@@ -853,26 +857,28 @@ func TestChannelHoldsAnswersUntilTheReadCallbackEnds(t *testing.T) {
 			h.loop.Stop()
 		})
 	})
-	h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"act":"newconn"}}`+"\n", sp[0])
+	h.target.On("message", func() {}) // keeps the channel ref'd
+	h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"cmd":"NODE_CLUSTER","act":"newconn"}}`+"\n", sp[0])
 	h.run()
-	require.Empty(t, during, "nothing is written while the read callback runs")
+	require.Empty(t, during, "nothing is written while the internal listener runs")
 	require.Equal(t, `{"cmd":"NODE_HANDLE_ACK"}`+"\n"+`{"cmd":"NODE_CLUSTER","ack":7,"accepted":true}`+"\n", after)
 }
 
-// A user's message is never held: it leaves when it is sent, as in Node,
-// after the internal answers held before it.
-func TestChannelDoesNotHoldUserMessages(t *testing.T) {
+// Before a user's message listener runs, what the channel holds is written:
+// the ACK of the handle that came with the message is on the wire, as in
+// Node, which writes it before emitting the message.
+func TestChannelWritesHeldAnswersBeforeUserCode(t *testing.T) {
 	h := newChanHarness(t)
 	sp := chanSocketpair(t)
 	var during string
 	h.target.On("message", func(msg any, hd any) {
-		h.target.Send(NewObject("user", 1), nil, SendOptions{}, nil)
+		require.NotNil(t, hd)
 		during, _ = h.readAvailable()
 		h.loop.Stop()
 	})
-	h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"act":"newconn"}}`+"\n", sp[0])
+	h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"user":1}}`+"\n", sp[0])
 	h.run()
-	require.Equal(t, `{"cmd":"NODE_HANDLE_ACK"}`+"\n"+`{"user":1}`+"\n", during)
+	require.Equal(t, `{"cmd":"NODE_HANDLE_ACK"}`+"\n", during)
 }
 
 // NODECLUSTER_REPRODUCE_V20=write-at-once: each answer is written when it

@@ -679,11 +679,23 @@ func (t *Target) handleMessage(message any, handle any, internal bool) {
 		}
 		return
 	}
-	event := "message"
 	if internal {
-		event = "internalMessage"
+		t.lp.NextTick(func() { t.emit("internalMessage", message, handle) })
+		return
 	}
-	t.lp.NextTick(func() { t.emit(event, message, handle) })
+	t.lp.NextTick(func() {
+		t.FlushHeld() // user code runs next: Node's answers are out by then
+		t.emit("message", message, handle)
+	})
+}
+
+// FlushHeld writes the internal answers the channel holds while its read
+// callback runs (uv.Stream.Hold) before user code runs, so that user code
+// never runs while an answer Node would already have written waits.
+func (t *Target) FlushHeld() {
+	if t.stream != nil {
+		t.stream.FlushHeld()
+	}
 }
 
 // closePendingHandle closes a sent handle once it is acknowledged.

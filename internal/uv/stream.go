@@ -519,7 +519,8 @@ func (s *Stream) writeGathered() (int, error) {
 // callbacks keep their order.
 //
 // DEVIATION(fix): libuv tries every write at once; a held write waits for
-// the end of the read callback that made it, a few microseconds, so that
+// the end of the read callback that made it, or for user code about to run
+// (FlushHeld), a few microseconds, so that
 // the primary wakes once per handed-off connection instead of twice. Close,
 // Shutdown and the process's exit write what is held first, so nothing
 // that Node would have written is lost. With
@@ -550,6 +551,20 @@ func (s *Stream) uncork() {
 		return
 	}
 	s.holdBuf = s.holdBuf[:0]
+}
+
+// FlushHeld writes what Hold has held so far, at once, and keeps holding
+// what comes after: the channel calls it before running user code, so that
+// what Node would already have written is on the wire by then.
+func (s *Stream) FlushHeld() {
+	if !s.corkQueued || s.closing || s.fd < 0 {
+		return
+	}
+	s.corkQueued = false
+	s.flush(true)
+	if len(s.writeQ) > 0 {
+		s.loop.IOStart(s.io, unix.EPOLLOUT)
+	}
 }
 
 // FlushCorked writes what a corked stream holds, at once: the process is
