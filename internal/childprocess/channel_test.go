@@ -943,3 +943,40 @@ func TestChannelWritesHeldAnswersBeforeAnUnheldSend(t *testing.T) {
 		})
 	}
 }
+
+// NativeInFlight (the opt-in behind cluster's HandoffsInFlight): up to
+// that many net.Native handles go out before an ACK; the next waits, and
+// so does anything queued behind, until every one in flight is answered.
+func TestChannelNativeHandlesInFlight(t *testing.T) {
+	h := newChanHarness(t)
+	h.target.On("message", func() {}) // keeps the channel ref'd
+	h.target.NativeInFlight = 3
+	var streams []*uv.Stream
+	for i := 0; i < 4; i++ {
+		sp := chanSocketpair(t)
+		s, err := uv.NewStream(h.loop, uv.KindPipe, sp[0], false)
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close(nil) })
+		streams = append(streams, s)
+	}
+	for i, s := range streams {
+		h.target.Send(NewObject("n", i), s, SendOptions{}, nil)
+	}
+	envelope := func(i int) string {
+		return fmt.Sprintf(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"n":%d}}`+"\n", i)
+	}
+	wire, fds := h.readAvailable()
+	require.Equal(t, envelope(0)+envelope(1)+envelope(2), wire, "three in flight at once")
+	require.Len(t, fds, 3)
+
+	ack := func() string {
+		h.write("{\"cmd\":\"NODE_HANDLE_ACK\"}\n")
+		h.loop.SetTimeout(20*time.Millisecond, func() { h.loop.Stop() })
+		h.run()
+		w, _ := h.readAvailable()
+		return w
+	}
+	require.Empty(t, ack(), "two still in flight: the fourth waits")
+	require.Empty(t, ack(), "one still in flight: the fourth waits")
+	require.Equal(t, envelope(3), ack(), "all answered: the queue goes on")
+}

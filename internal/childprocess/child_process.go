@@ -239,10 +239,15 @@ type Target struct {
 	// Connected is target.connected: false as soon as disconnect is asked.
 	Connected bool
 
-	lp             *uv.Loop
-	stream         *uv.Stream
-	handleQueue    []queued
-	queueActive    bool // _handleQueue !== null
+	lp          *uv.Loop
+	stream      *uv.Stream
+	handleQueue []queued
+	queueActive bool // _handleQueue !== null
+	// NativeInFlight, when above 1, lets up to that many net.Native
+	// handles go out before the first NODE_HANDLE_ACK comes back (see
+	// canPipeline); nativeInFlight counts those not yet answered.
+	NativeInFlight int
+	nativeInFlight int
 	pendingMessage *pendingMessage
 	jsonBuffer     []byte
 	buffering      bool
@@ -429,6 +434,14 @@ func (t *Target) onInternalMessage(message any, handle any) {
 	m, _ := message.(*Object)
 	cmd, _ := m.String("cmd")
 	if cmd == "NODE_HANDLE_ACK" || cmd == "NODE_HANDLE_NACK" {
+		if t.nativeInFlight > 0 {
+			// One of several native handles answered (canPipeline): the
+			// queue waits for the last of them.
+			t.nativeInFlight--
+			if t.nativeInFlight > 0 {
+				return
+			}
+		}
 		if t.pendingMessage != nil {
 			if cmd == "NODE_HANDLE_ACK" {
 				t.closePendingHandle()
@@ -530,7 +543,7 @@ func (t *Target) send(message any, handle any, opts SendOptions, cb func(error))
 			panic(&ErrnoError{Code: "ERR_INVALID_HANDLE_TYPE", Message: "This handle type cannot be sent"})
 		}
 		envelope := NewObject("cmd", "NODE_HANDLE", "type", typ, "msg", message)
-		if t.queueActive {
+		if t.queueActive && !t.canPipeline(typ) {
 			t.handleQueue = append(t.handleQueue, queued{message: message, handle: handle, opts: opts, cb: cb})
 			return len(t.handleQueue) == 1
 		}
@@ -557,6 +570,9 @@ func (t *Target) send(message any, handle any, opts SendOptions, cb func(error))
 				t.queueActive = true
 				t.handleQueue = t.handleQueue[:0]
 			}
+			if t.NativeInFlight > 1 && obj == handleConversion["net.Native"] {
+				t.nativeInFlight++
+			}
 			if obj != nil && obj.PostSend != nil {
 				obj.PostSend(message.(*Object), stream, opts, cb, t)
 			}
@@ -578,6 +594,22 @@ func (t *Target) send(message any, handle any, opts SendOptions, cb func(error))
 		}
 	}
 	return t.stream.WriteQueueSize() < 65536*2
+}
+
+// canPipeline reports whether a handle of type typ may go out while
+// another one waits for its NODE_HANDLE_ACK: only with NativeInFlight above
+// 1, only net.Native handles (which are never resent, so no
+// pendingMessage is involved), only behind other native ones and with
+// nothing queued.
+//
+// DEVIATION(fix): Node sends one handle at a time per channel and queues
+// the next until the ACK. With cluster's HandoffsInFlight setting above 1
+// (opt-in, NODECLUSTER_HANDOFFS_IN_FLIGHT), a worker's channel lets that
+// many handed-off connections be in flight, so that a busy worker finds
+// the next descriptors waiting when it reads. The default is Node's one.
+func (t *Target) canPipeline(typ string) bool {
+	return t.NativeInFlight > 1 && typ == "net.Native" && t.nativeInFlight > 0 &&
+		t.nativeInFlight < t.NativeInFlight && t.pendingMessage == nil && len(t.handleQueue) == 0
 }
 
 // SetPendingMessage records a sent net.Socket handle until its ACK, so a

@@ -54,7 +54,7 @@ func benchHandoff(b *testing.B, workers int) {
 	defer unix.Close(spare[0])
 	defer unix.Close(spare[1])
 
-	h := &RoundRobinHandle{key: "127.0.0.1:8000:4:undefined:0", all: make(map[int]*worker.Worker), inflight: make(map[int]inflightConn)}
+	h := &RoundRobinHandle{key: "127.0.0.1:8000:4:undefined:0", all: make(map[int]*worker.Worker), inflight: make(map[int][]inflightConn)}
 	var primaries, ends []*childprocess.Target
 	created, done := 0, 0
 	total := 0

@@ -2,6 +2,8 @@ package handle
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/netbridge"
@@ -25,9 +27,24 @@ type RoundRobinHandle struct {
 	handle  uv.ServerHandle
 	server  *net.Server
 	data    any
-	// inflight is the connection handed to each worker and not yet
-	// answered, with the seq of its newconn (see Remove).
-	inflight map[int]inflightConn
+	// inflight is what was handed to each worker and not yet answered,
+	// oldest first, with the seq of each newconn (see Remove): one
+	// connection at most, as in Node, unless HandoffsInFlight says more.
+	inflight map[int][]inflightConn
+}
+
+// HandoffsInFlight is how many connections the primary may hand to one
+// worker before the first is answered: 1, as in Node, unless
+// NODECLUSTER_HANDOFFS_IN_FLIGHT says more (an opt-in beyond Node, see
+// childprocess.Target.canPipeline, which lets the worker's channel carry
+// them).
+var HandoffsInFlight = handoffsInFlight()
+
+func handoffsInFlight() int {
+	if n, err := strconv.Atoi(os.Getenv("NODECLUSTER_HANDOFFS_IN_FLIGHT")); err == nil && n > 1 {
+		return n
+	}
+	return 1
 }
 
 type inflightConn struct {
@@ -47,7 +64,7 @@ var ReproduceNodeLostConnection = childprocess.Reproduce("lost-connection")
 //
 // Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle().
 func NewRoundRobinHandle(key string, address any, message *childprocess.Object) *RoundRobinHandle {
-	h := &RoundRobinHandle{key: key, all: make(map[int]*worker.Worker), inflight: make(map[int]inflightConn)}
+	h := &RoundRobinHandle{key: key, all: make(map[int]*worker.Worker), inflight: make(map[int][]inflightConn)}
 	h.server = net.CreateServer(func(*net.Socket) { panic("RoundRobinHandle: connection on the primary's own server") })
 	port := message.Int("port", 0)
 	fd := message.Int("fd", -1)
@@ -131,12 +148,16 @@ func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 	}
 	delete(h.all, w.ID)
 	h.deleteFree(w.ID)
-	if in, ok := h.inflight[w.ID]; ok && !ReproduceNodeLostConnection {
+	if ins, ok := h.inflight[w.ID]; ok && len(ins) > 0 && !ReproduceNodeLostConnection {
 		delete(h.inflight, w.ID)
-		utils.ForgetCallback(in.seq)
-		h.handles = append([]*uv.Stream{in.conn}, h.handles...)
-		trace.Step("handle.RoundRobinHandle.Remove", "round_robin_handle.js RoundRobinHandle.prototype.remove", "key %s: worker %d left with fd %d unanswered: re-queued", h.key, w.ID, in.conn.Fd())
-		if len(h.all) != 0 && len(h.free) > 0 {
+		requeued := make([]*uv.Stream, 0, len(ins)+len(h.handles))
+		for _, in := range ins {
+			utils.ForgetCallback(in.seq)
+			requeued = append(requeued, in.conn)
+			trace.Step("handle.RoundRobinHandle.Remove", "round_robin_handle.js RoundRobinHandle.prototype.remove", "key %s: worker %d left with fd %d unanswered: re-queued", h.key, w.ID, in.conn.Fd())
+		}
+		h.handles = append(requeued, h.handles...)
+		for len(h.all) != 0 && len(h.free) > 0 && len(h.handles) > 0 {
 			next := h.free[0]
 			h.deleteFree(next.ID)
 			h.handoff(next)
@@ -201,16 +222,41 @@ func (h *RoundRobinHandle) handoff(w *worker.Worker) {
 	if trace.On { // the arguments would be boxed on every connection
 		trace.Step("handle.RoundRobinHandle.handoff", "round_robin_handle.js RoundRobinHandle.prototype.handoff", "key %s: send newconn with fd %d to worker %d", h.key, handle.Fd(), w.ID)
 	}
-	h.inflight[w.ID] = inflightConn{conn: handle, seq: utils.NextSeq()}
+	h.inflight[w.ID] = append(h.inflight[w.ID], inflightConn{conn: handle, seq: utils.NextSeq()})
 	r := &handoffReply{h: h, w: w, conn: handle}
 	sent := utils.SendHelper(w.Process, message, handle, r.onReply)
 
 	if !sent && !ReproduceNodeLostConnection {
 		// The channel is already closed: nothing went out, keep the
 		// connection for another worker (DEVIATION(fix), see Remove).
-		delete(h.inflight, w.ID)
+		h.dropInflight(w.ID, handle)
 		h.handles = append([]*uv.Stream{handle}, h.handles...)
+		return
 	}
+	if HandoffsInFlight > 1 {
+		// Room for more: back to the end of the free list, so that the
+		// next connection goes to the next worker.
+		h.deleteFree(w.ID)
+		if len(h.inflight[w.ID]) < HandoffsInFlight {
+			h.free = append(h.free, w)
+		}
+	}
+}
+
+// dropInflight forgets conn among what worker id has not answered.
+func (h *RoundRobinHandle) dropInflight(id int, conn *uv.Stream) {
+	ins := h.inflight[id]
+	for i, in := range ins {
+		if in.conn == conn {
+			ins = append(ins[:i:i], ins[i+1:]...)
+			break
+		}
+	}
+	if len(ins) == 0 {
+		delete(h.inflight, id)
+		return
+	}
+	h.inflight[id] = ins
 }
 
 // handoffReply waits for one worker's answer to one newconn.
@@ -226,7 +272,7 @@ type handoffReply struct {
 // Mirrors lib/internal/cluster/round_robin_handle.js:/sendHelper\(worker\.process, message, handle, \(reply\) => \{/.
 func (r *handoffReply) onReply(reply *childprocess.Object, _ any) {
 	h := r.h
-	delete(h.inflight, r.w.ID)
+	h.dropInflight(r.w.ID, r.conn)
 	if accepted, _ := reply.Bool("accepted"); accepted {
 		r.conn.Close(nil)
 	} else {

@@ -198,10 +198,15 @@ func createWorkerProcess(id int, env map[string]string) (*childprocess.ChildProc
 		envList = append(envList, k+"="+merged[k])
 	}
 	s := C.Settings
-	return childprocess.Fork(uv.Default(), s.Exec, s.Args, childprocess.ForkOptions{
+	cp, err := childprocess.Fork(uv.Default(), s.Exec, s.Args, childprocess.ForkOptions{
 		ExecPath: s.ExecPath, ExecArgv: s.ExecArgv, Cwd: s.Cwd, Env: envList,
 		Silent: s.Silent, Stdio: s.Stdio, UID: s.UID, GID: s.GID, Label: "worker:" + strconv.Itoa(id),
 	})
+	if err == nil && cp != nil && cp.Target != nil {
+		// 1 (Node's one handle at a time) unless the opt-in says more.
+		cp.Target.NativeInFlight = handle.HandoffsInFlight
+	}
+	return cp, err
 }
 
 // removeWorker forgets a worker; with none left, cluster's pending
