@@ -24,6 +24,7 @@ type contestant struct {
 	name  string // as in the tables
 	node  bool   // needs node
 	aa    bool   // the A/A control's second copy
+	optIn bool   // beyond Node: only with -inflight >= 2
 	start func(port int) *exec.Cmd
 }
 

@@ -65,6 +65,7 @@ type config struct {
 	noHTTP   bool
 	json     string
 	replay   string
+	inflight int
 }
 
 func main() {
@@ -80,6 +81,7 @@ func main() {
 	flag.IntVar(&c.oneway, "oneway", 100000, "one-way messages per run")
 	flag.StringVar(&c.svg, "svg", "docs/bench.svg", "where to write the chart of the ratios (empty: nowhere)")
 	flag.StringVar(&c.aa, "aa", "node-rr", "contestant run twice for the A/A control (empty: none)")
+	flag.IntVar(&c.inflight, "inflight", 4, "handoffs in flight per worker for the opt-in round-robin contestant (NODECLUSTER_HANDOFFS_IN_FLIGHT); below 2: no such contestant")
 	flag.BoolVar(&c.smoke, "smoke", false, "one round of 1s runs, no A/A copy, small counts, no chart written: checks that it all still runs")
 	flag.BoolVar(&c.noHTTP, "no-http", false, "skip the HTTP runs")
 	flag.StringVar(&c.json, "json", "", "also write the results as JSON to this file")
@@ -328,10 +330,10 @@ func contestants(goserver, node string, c *config) []contestant {
 			return cmd
 		}
 	}
-	portCluster := func(policy string) func(int) *exec.Cmd {
+	portCluster := func(policy string, extra ...string) func(int) *exec.Cmd {
 		return func(port int) *exec.Cmd {
 			cmd := exec.Command(goserver, "-mode", "cluster", "-workers", strconv.Itoa(c.workers), "-port", strconv.Itoa(port))
-			cmd.Env = benchEnv("NODE_CLUSTER_SCHED_POLICY=" + policy)
+			cmd.Env = benchEnv(append([]string{"NODE_CLUSTER_SCHED_POLICY=" + policy}, extra...)...)
 			return cmd
 		}
 	}
@@ -340,6 +342,8 @@ func contestants(goserver, node string, c *config) []contestant {
 		{key: "node-none", name: "Node shared", node: true, start: nodeCluster("none")},
 		{key: "port-rr", name: "port RR", start: portCluster("rr")},
 		{key: "port-none", name: "port shared", start: portCluster("none")},
+		// The opt-in beyond Node (its own row, never the default).
+		{key: "port-rr-inflight", name: fmt.Sprintf("port RR, %d handoffs in flight (opt-in, beyond Node)", c.inflight), start: portCluster("rr", fmt.Sprintf("NODECLUSTER_HANDOFFS_IN_FLIGHT=%d", c.inflight)), optIn: true},
 		{key: "ceiling", name: "Go net/http, 1 process (ceiling)", start: func(port int) *exec.Cmd {
 			cmd := exec.Command(goserver, "-mode", "single", "-port", strconv.Itoa(port))
 			cmd.Env = benchEnv()
@@ -359,7 +363,7 @@ func contestants(goserver, node string, c *config) []contestant {
 	}
 	var out []contestant
 	for _, x := range list {
-		if x.node && node == "" {
+		if x.node && node == "" || x.optIn && c.inflight < 2 {
 			continue
 		}
 		out = append(out, x)

@@ -341,6 +341,12 @@ func (r *results) targets() []target {
 		cpu := func(ct string) float64 {
 			return median(field(r.http[ct]["newconn"], func(s sample) float64 { return s.cpuPrimary }))
 		}
+		if r.http["port-rr-inflight"] != nil {
+			a, b = pr("port-rr-inflight", "node-rr", "newconn"), pr("port-rr-inflight", "ceiling", "newconn")
+			c := r.paired("port-rr-inflight", "node-rr", "newconn", cpuPrimaryOf)
+			add("new-connection rate and primary CPU, round-robin, opt-in handoffs in flight (beyond Node: its own row)", "≥ 1.5× Node RR, ≥ 0.7× ceiling; ≤ 0.5× Node's primary CPU", !math.IsNaN(a+b+c), a >= 1.5 && b >= 0.7 && c <= 0.5,
+				fmt.Sprintf("%s× Node RR, %s× ceiling; primary %s× (%s µs)", fratio(a), fratio(b), fratio(c), fnum(cpu("port-rr-inflight"))))
+		}
 		a = r.paired("port-rr", "node-rr", "newconn", cpuPrimaryOf)
 		add("primary CPU per handed-off connection", "≤ 0.5× Node's", !math.IsNaN(a), a <= 0.5, fmt.Sprintf("%s× (%s µs vs %s µs)", fratio(a), fnum(cpu("port-rr")), fnum(cpu("node-rr"))))
 	}
@@ -390,12 +396,13 @@ func reportTargets(w io.Writer, r *results) {
 // --- the chart ----------------------------------------------------------------
 
 var colors = map[string]string{
-	"node-rr":    "#8c8c8c",
-	"node-rr-aa": "#c8c8c8",
-	"node-none":  "#555555",
-	"port-rr":    "#1f77b4",
-	"port-none":  "#2ca02c",
-	"ceiling":    "#ff7f0e",
+	"node-rr":          "#8c8c8c",
+	"node-rr-aa":       "#c8c8c8",
+	"node-none":        "#555555",
+	"port-rr":          "#1f77b4",
+	"port-none":        "#2ca02c",
+	"port-rr-inflight": "#17becf",
+	"ceiling":          "#ff7f0e",
 }
 
 func colorOf(key string) string {
