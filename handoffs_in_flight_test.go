@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	stdnet "net"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -39,7 +41,7 @@ func init() {
 // inFlightRun serves n simultaneous connections with one slow-first worker
 // and returns the most NODE_HANDLE messages the primary had written to it
 // before reading an ACK, and what each client read.
-func inFlightRun(t *testing.T, n int) (maxOut int, got []string) {
+func inFlightRun(t *testing.T, n int, fork func() *cluster.Worker) (maxOut int, got []string) {
 	out := 0
 	childprocess.WireHook = func(_ *childprocess.Target, dir byte, line []byte, _ bool) {
 		switch {
@@ -52,7 +54,7 @@ func inFlightRun(t *testing.T, n int) (maxOut int, got []string) {
 	}
 	defer func() { childprocess.WireHook = nil }()
 	primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
-		w := forkScenario(t, "slow-first", nil)
+		w := fork()
 		w.On("listening", func(a cluster.Address) {
 			l := uv.Default()
 			remaining := n
@@ -103,7 +105,7 @@ func TestHandoffsInFlight(t *testing.T) {
 			saved := handle.HandoffsInFlight
 			handle.HandoffsInFlight = k
 			defer func() { handle.HandoffsInFlight = saved }()
-			maxOut, got := inFlightRun(t, 6)
+			maxOut, got := inFlightRun(t, 6, func() *cluster.Worker { return forkScenario(t, "slow-first", nil) })
 			require.Len(t, got, 6)
 			for _, s := range got {
 				require.Equal(t, "served\n", s)
@@ -116,4 +118,30 @@ func TestHandoffsInFlight(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHandoffsInFlightNodeWorker: the opt-in with a real Node v20 worker.
+// Node's channel reads each descriptor in its own SCM_RIGHTS segment and
+// pairs it with its NODE_HANDLE line, so several in flight are served too.
+func TestHandoffsInFlightNodeWorker(t *testing.T) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed: the Node worker cannot run")
+	}
+	script, err := filepath.Abs("testdata/interop/slow-first.js")
+	require.NoError(t, err)
+	saved := handle.HandoffsInFlight
+	handle.HandoffsInFlight = 4
+	defer func() { handle.HandoffsInFlight = saved }()
+	maxOut, got := inFlightRun(t, 6, func() *cluster.Worker {
+		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{ExecPath: node, Exec: script, Args: []string{}}))
+		w, err := cluster.Fork(nil)
+		require.NoError(t, err)
+		return w
+	})
+	require.Len(t, got, 6)
+	for _, s := range got {
+		require.Equal(t, "served\n", s)
+	}
+	require.Greater(t, maxOut, 1, "no second connection went out while the Node worker was busy")
 }
