@@ -17,6 +17,7 @@ import (
 	"github.com/nodecluster/nodecluster/cluster"
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/handle"
+	"github.com/nodecluster/nodecluster/internal/master"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
@@ -133,6 +134,10 @@ func TestHandoffsInFlightNodeWorker(t *testing.T) {
 	saved := handle.HandoffsInFlight
 	handle.HandoffsInFlight = 4
 	defer func() { handle.HandoffsInFlight = saved }()
+	// Settings persist in this process, and a zero field means "not
+	// given": put back what the other tests fork with.
+	settings := master.C.Settings
+	defer func() { master.C.Settings = settings }()
 	maxOut, got := inFlightRun(t, 6, func() *cluster.Worker {
 		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{ExecPath: node, Exec: script, Args: []string{}}))
 		w, err := cluster.Fork(nil)
