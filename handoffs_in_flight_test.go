@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	stdnet "net"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -86,13 +85,12 @@ type lineClient struct {
 }
 
 func (c *lineClient) run() {
-	conn, err := stdnet.DialTimeout("tcp", c.addr, 10*time.Second)
+	conn, err := dialClient(c.addr)
 	if err != nil {
 		c.done("", err)
 		return
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(20 * time.Second))
 	b, err := io.ReadAll(conn)
 	c.done(string(b), err)
 }

@@ -152,13 +152,12 @@ type halfCloseClient struct {
 }
 
 func (c *halfCloseClient) run() {
-	conn, err := stdnet.DialTimeout("tcp", c.addr, 10*time.Second)
+	conn, err := dialClient(c.addr)
 	if err != nil {
 		c.done("", err)
 		return
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(20 * time.Second))
 	fmt.Fprintf(conn, "%s\n", conn.LocalAddr())
 	saw, err := io.ReadAll(conn) // until the worker's CloseWrite
 	if err != nil {
@@ -203,4 +202,16 @@ func TestDisconnectLeavesExclusiveServer(t *testing.T) {
 	})
 	require.True(t, alive, "the worker was still running a second after its disconnect")
 	require.Equal(t, []string{"message", "disconnect", "exit <nil> SIGTERM"}, events)
+}
+
+// dialClient connects a test client to addr, with a deadline on the whole
+// exchange so that a server that never answers fails the test instead of
+// hanging it.
+func dialClient(addr string) (stdnet.Conn, error) {
+	conn, err := stdnet.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	return conn, nil
 }
