@@ -347,12 +347,9 @@ func (s *Stream) Write(data []byte, fd int, cb func(err error)) (sync bool, err 
 	if s.closing {
 		return false, unix.EBADF
 	}
-	if s.corkQueued {
-		// What the read callback held goes first; this write is not
-		// held (see Hold).
-		s.corkQueued = false
-		s.flush(true)
-	}
+	// What the read callback held goes first; this write is not held
+	// (see Hold).
+	s.FlushHeld()
 	if len(s.writeQ) == 0 {
 		n, werr := s.writeOnce(data, fd)
 		if werr != nil && werr != unix.EAGAIN {
@@ -390,8 +387,9 @@ func (s *Stream) Hold(data []byte, cb func(err error)) bool {
 		return false
 	}
 	s.corkQueued = true
-	// The bytes go into one buffer per stream, reused once everything
-	// held has left (uncork).
+	// The bytes go into one buffer per stream, reused once the write
+	// queue is empty (flush). Until then appends only add after what
+	// queued requests refer to.
 	start := len(s.holdBuf)
 	s.holdBuf = append(s.holdBuf, data...)
 	s.writeQ = append(s.writeQ, writeReq{data: s.holdBuf[start:len(s.holdBuf):len(s.holdBuf)], fd: -1, cb: cb})
@@ -468,6 +466,8 @@ func (s *Stream) flush(deferred bool) {
 			}
 		}
 	}
+	// Nothing queued refers to the hold buffer any more: reuse it.
+	s.holdBuf = s.holdBuf[:0]
 	s.loop.IOStop(s.io, unix.EPOLLOUT)
 	if s.shutdownReq != nil && !s.shutdownDone {
 		s.doShutdown()
@@ -537,20 +537,7 @@ func (s *Stream) uncork() {
 	if s.loop.corked == s {
 		s.loop.corked = nil
 	}
-	if !s.corkQueued {
-		return
-	}
-	s.corkQueued = false
-	if s.closing || s.fd < 0 {
-		return
-	}
-	s.flush(true)
-	if len(s.writeQ) > 0 {
-		s.loop.IOStart(s.io, unix.EPOLLOUT)
-		s.holdBuf = nil // still referenced by what waits: start a new one
-		return
-	}
-	s.holdBuf = s.holdBuf[:0]
+	s.FlushHeld()
 }
 
 // FlushHeld writes what Hold has held so far, at once, and keeps holding

@@ -93,3 +93,33 @@ func (d *drainer) run() {
 	}
 	d.l.Post(func() { d.done(got) })
 }
+
+// The buffer held writes share is reused once they have left, however they
+// left: at the end of the read callback (uncork) or before user code
+// (FlushHeld, which a worker calls for every handed-off connection). It
+// must not grow with the number of read callbacks.
+func TestHoldBufferDoesNotGrow(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	defer unix.Close(fds[1])
+	s, err := NewStream(l, KindPipe, fds[0], true)
+	require.NoError(t, err)
+	defer s.Close(nil)
+	msg := []byte(`{"cmd":"NODE_HANDLE_ACK"}` + "\n")
+	buf := make([]byte, 4096)
+	for i := 0; i < 2000; i++ {
+		s.cork()
+		require.True(t, s.Hold(msg, func(error) {}))
+		if i < 1000 { // the worker's way first, then the end of the callback only
+			s.FlushHeld()
+		}
+		s.uncork()
+		require.LessOrEqual(t, cap(s.holdBuf), 4*len(msg), "the hold buffer grew with the read callbacks (%d)", i)
+		n, err := unix.Read(fds[1], buf)
+		require.NoError(t, err)
+		require.Equal(t, string(msg), string(buf[:n]))
+	}
+	require.Empty(t, s.writeQ)
+}
