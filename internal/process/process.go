@@ -82,6 +82,13 @@ func (p *Process) Exit(code int) {
 		p.exited = true
 		p.Emit("exit", code)
 	}
+	reallyExit(code)
+}
+
+// reallyExit ends the process at once, after writing what the channel
+// held back (uv.Stream.Hold) so that no answer Node would have written is
+// lost (process.reallyExit).
+func reallyExit(code int) {
 	uv.Default().FlushCorked()
 	os.Exit(code)
 }
@@ -138,8 +145,7 @@ func Run(main func()) {
 		p.exited = true
 		p.Emit("exit", p.ExitCode)
 	}
-	l.FlushCorked()
-	os.Exit(p.ExitCode)
+	reallyExit(p.ExitCode)
 }
 
 // RunMain is Run for a caller that wants control back: it returns
@@ -215,8 +221,7 @@ func (p *Process) uncaught(v any) {
 		p.exited = true
 		p.Emit("exit", 1)
 	}
-	uv.Default().FlushCorked()
-	os.Exit(1)
+	reallyExit(1)
 }
 
 // IsClusterWorker is true when this process started with NODE_UNIQUE_ID in

@@ -374,8 +374,9 @@ func (l *Loop) WaitInNetpoller() { l.parkOn = true }
 //
 // An epoll descriptor nested in the runtime's own (edge-triggered) epoll
 // wakes it for every new event on any descriptor it watches, so an event
-// that arrives after the zero-timeout epoll_wait in poll, or while parked,
-// is never missed; events already pending were returned by that call.
+// that arrives after parkPoll's zero-timeout epoll_wait, or while parked,
+// is never missed; events already pending were returned by that call
+// (RawConn.Read calls parkPoll before it first parks).
 func (l *Loop) park(timeout int) (int, error) {
 	if l.parkRaw == nil && !l.parkOff {
 		l.initParker()
@@ -430,10 +431,7 @@ func (l *Loop) initParker() {
 // parkPoll is the RawConn.Read callback of park: one epoll_wait that does
 // not block; false sends the goroutine back to the netpoller.
 func (l *Loop) parkPoll(uintptr) bool {
-	n, err := epollWaitNow(l.epfd, l.events)
-	if err == unix.EINTR {
-		return false
-	}
+	n, err := epollWaitNow(l.epfd, l.events) // retries EINTR itself
 	l.parkN, l.parkErr = n, err
 	return err != nil || n > 0
 }
