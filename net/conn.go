@@ -83,18 +83,18 @@ func (c *conn) Close() error {
 
 // CloseWrite shuts down the writing side (a half-close: the peer reads
 // EOF, and can still write).
-func (c *conn) CloseWrite() error { return c.shutdown(unix.SHUT_WR, "close") }
+func (c *conn) CloseWrite() error { return c.shutdown(unix.SHUT_WR) }
 
 // CloseRead shuts down the reading side.
-func (c *conn) CloseRead() error { return c.shutdown(unix.SHUT_RD, "close") }
+func (c *conn) CloseRead() error { return c.shutdown(unix.SHUT_RD) }
 
-func (c *conn) shutdown(how int, op string) error {
+func (c *conn) shutdown(how int) error {
 	var serr error
 	if err := c.rc.Control(func(fd uintptr) { serr = unix.Shutdown(int(fd), how) }); err != nil {
-		return c.opError(op, err)
+		return c.opError("close", err)
 	}
 	if serr != nil {
-		return c.opError(op, os.NewSyscallError("shutdown", serr))
+		return c.opError("close", os.NewSyscallError("shutdown", serr))
 	}
 	return nil
 }

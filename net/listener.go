@@ -95,9 +95,8 @@ func (l *Listener) take(sock *Socket) {
 		return
 	}
 	l.loop.Ref() // an open conn keeps the process alive, as a socket does
-	var tc stdnet.Conn = c
 	l.mu.Lock()
-	l.queue = append(l.queue, tc)
+	l.queue = append(l.queue, c)
 	l.mu.Unlock()
 	select {
 	case l.ready <- struct{}{}:

@@ -130,8 +130,12 @@ func benchHandoff(b *testing.B, workers int) {
 	b.ResetTimer()
 	run(b.N)
 	b.StopTimer()
-	if len(h.inflight) != 0 || utils.PendingCallbacks() != 0 {
-		b.Fatalf("left over: %d in flight, %d callbacks", len(h.inflight), utils.PendingCallbacks())
+	inflight := 0
+	for _, ins := range h.inflight {
+		inflight += len(ins)
+	}
+	if inflight != 0 || utils.PendingCallbacks() != 0 {
+		b.Fatalf("left over: %d in flight, %d callbacks", inflight, utils.PendingCallbacks())
 	}
 	for _, p := range primaries {
 		p.Disconnect()

@@ -148,7 +148,10 @@ func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 	}
 	delete(h.all, w.ID)
 	h.deleteFree(w.ID)
-	if ins, ok := h.inflight[w.ID]; ok && len(ins) > 0 && !ReproduceNodeLostConnection {
+	if ins, ok := h.inflight[w.ID]; ok && len(ins) == 0 {
+		delete(h.inflight, w.ID) // an emptied list kept for reuse
+	}
+	if ins, ok := h.inflight[w.ID]; ok && !ReproduceNodeLostConnection {
 		delete(h.inflight, w.ID)
 		requeued := make([]*uv.Stream, 0, len(ins)+len(h.handles))
 		for _, in := range ins {
@@ -243,20 +246,19 @@ func (h *RoundRobinHandle) handoff(w *worker.Worker) {
 	}
 }
 
-// dropInflight forgets conn among what worker id has not answered.
+// dropInflight forgets conn among what worker id has not answered. The
+// list keeps its array (emptied in place), so that handing a worker one
+// connection after another allocates nothing; Remove deletes it.
 func (h *RoundRobinHandle) dropInflight(id int, conn *uv.Stream) {
 	ins := h.inflight[id]
 	for i, in := range ins {
 		if in.conn == conn {
-			ins = append(ins[:i:i], ins[i+1:]...)
-			break
+			copy(ins[i:], ins[i+1:])
+			ins[len(ins)-1] = inflightConn{}
+			h.inflight[id] = ins[:len(ins)-1]
+			return
 		}
 	}
-	if len(ins) == 0 {
-		delete(h.inflight, id)
-		return
-	}
-	h.inflight[id] = ins
 }
 
 // handoffReply waits for one worker's answer to one newconn.
@@ -293,7 +295,11 @@ func (h *RoundRobinHandle) setFree(w *worker.Worker) {
 func (h *RoundRobinHandle) deleteFree(id int) {
 	for i, x := range h.free {
 		if x.ID == id {
-			h.free = append(h.free[:i:i], h.free[i+1:]...)
+			// In place: the list keeps its array, and a connection's
+			// handoff allocates nothing here.
+			copy(h.free[i:], h.free[i+1:])
+			h.free[len(h.free)-1] = nil
+			h.free = h.free[:len(h.free)-1]
 			return
 		}
 	}
