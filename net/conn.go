@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/nodecluster/nodecluster/internal/uv"
 )
 
 // conn is a connection that left the loop for Go's poller: the socket's
@@ -43,7 +45,6 @@ func newConn(fd int, tcp bool, l *Listener) (*conn, error) {
 	c := &conn{l: l, network: "unix"}
 	if tcp {
 		c.network = "tcp"
-		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
 	}
 	c.f = os.NewFile(uintptr(fd), "conn")
 	rc, err := c.f.SyscallConn()
@@ -155,8 +156,8 @@ func (c *conn) deadlineError(err error) error {
 func (c *conn) addrs() {
 	var lsa, rsa unix.Sockaddr
 	c.rc.Control(func(fd uintptr) {
-		lsa, _ = unix.Getsockname(int(fd))
-		rsa, _ = unix.Getpeername(int(fd))
+		lsa, _ = uv.Getsockname(int(fd))
+		rsa, _ = uv.Getpeername(int(fd))
 	})
 	c.laddr, c.raddr = sockaddrToAddr(c.network, lsa), sockaddrToAddr(c.network, rsa)
 }

@@ -36,6 +36,7 @@ type Listener struct {
 	addr    stdnet.Addr
 	stop    sync.Once
 	closed  atomic.Int64 // connections closed, not yet counted on the loop
+	lazy    atomic.Bool  // closes are counted without waking the loop (release)
 }
 
 // ErrListenerClosed is what Accept returns once the server stopped
@@ -55,9 +56,25 @@ func NewListener(srv *Server) *Listener {
 			l.addr = toAddr(a)
 			l.mu.Unlock()
 		}
+		l.chooseCounting()
 	})
 	srv.onStopListening = append(srv.onStopListening, l.markStopped)
+	srv.onRefChange = append(srv.onRefChange, l.chooseCounting)
+	srv.settlers = append(srv.settlers, func() { l.syncClosed() })
 	return l
+}
+
+// chooseCounting decides, on the loop, how the connections' closes reach
+// it. While the server listens and keeps the process alive, nothing on the
+// loop waits for a close: each only counts (release), and the server reads
+// the count when it next needs it (settle), so a connection's close costs
+// no wake-up of the loop. Otherwise (not listening yet, closed, or
+// unref'd) the loop may be waiting for the last connection, to emit the
+// server's "close" or to end, so every close is posted to it. Closes
+// counted before the switch are taken in here.
+func (l *Listener) chooseCounting() {
+	l.lazy.Store(l.srv.handle != nil && !l.srv.unref)
+	l.syncClosed()
 }
 
 func toAddr(a *AddressInfo) stdnet.Addr {
@@ -88,6 +105,9 @@ func (l *Listener) take(sock *Socket) {
 	sock.destroyed = true
 	sock.server = nil // the conn's Close does the bookkeeping
 	tcp := h.Kind == uv.KindTCP
+	if tcp {
+		h.SetNoDelay(true) // as Go's and Node's HTTP servers do
+	}
 	c, err := newConn(h.Detach(), tcp, l)
 	if err != nil {
 		l.srv.connections--
@@ -162,24 +182,39 @@ func (l *Listener) Addr() stdnet.Addr {
 // worker's disconnect.
 func (l *Listener) Stopped() <-chan struct{} { return l.stopped }
 
-// release tells the loop a connection closed. Closes that come together
-// share one post: the first schedules drainClosed, the others only count.
+// release tells the loop a connection closed: it counts the close, and
+// unless the count is read lazily (chooseCounting) posts drainClosed, once
+// for the closes that come together.
+//
+// If chooseCounting turns lazy counting off between this Add and the
+// Load, either this close is posted or chooseCounting's syncClosed, which
+// follows the switch, counts it; a close counted twice cannot happen, since
+// the count is swapped to zero.
 func (c *conn) release() {
 	l := c.l
-	if l.closed.Add(1) == 1 {
+	if l.closed.Add(1) == 1 && !l.lazy.Load() {
 		l.loop.Post(l.drainClosed)
 	}
 }
 
-// drainClosed does the bookkeeping of the connections closed since it was
-// posted, on the loop.
-func (l *Listener) drainClosed() {
+// syncClosed does the bookkeeping of the connections closed since it last
+// ran, on the loop: each gives back the reference that kept the loop
+// alive and leaves the server's count.
+func (l *Listener) syncClosed() int {
 	n := int(l.closed.Swap(0))
 	for i := 0; i < n; i++ {
 		l.loop.Unref()
 	}
 	l.srv.connections -= n
-	l.srv.emitCloseIfDrained()
+	return n
+}
+
+// drainClosed is syncClosed posted by release; the server may now be
+// drained.
+func (l *Listener) drainClosed() {
+	if l.syncClosed() > 0 {
+		l.srv.emitCloseIfDrained()
+	}
 }
 
 // ServeHTTP serves hs on the cluster server srv the way both Go and Node

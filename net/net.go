@@ -136,6 +136,13 @@ type Server struct {
 	// onStopListening runs when Close takes the handle away (Listener
 	// uses it to shut a net/http server down gracefully).
 	onStopListening []func()
+	// onRefChange runs after Ref, Unref and Close (Listener uses it to
+	// choose how closes off the loop are counted).
+	onRefChange []func()
+	// settlers bring connections up to date with the closes counted off
+	// the loop (a Listener's connections); settle runs them before
+	// connections is read.
+	settlers []func()
 
 	// MaxConnections refuses connections beyond this many when > 0.
 	MaxConnections int
@@ -694,6 +701,7 @@ func (s *Server) onconnection(err error, clientHandle *uv.Stream) {
 		s.Emit("error", &Error{Code: errname(uvErrno(err)), Errno: uvErrno(err), Syscall: "accept", Message: "accept " + errname(uvErrno(err))})
 		return
 	}
+	s.settle()
 	if s.MaxConnections > 0 && s.connections >= s.MaxConnections {
 		s.Emit("drop")
 		clientHandle.Close(nil)
@@ -718,6 +726,7 @@ func (s *Server) onconnection(err error, clientHandle *uv.Stream) {
 //
 // Mirrors lib/net.js Server.prototype.getConnections().
 func (s *Server) GetConnections(cb func(err error, n int)) *Server {
+	s.settle()
 	n := s.connections
 	uv.Default().NextTick(func() { cb(nil, n) })
 	return s
@@ -744,6 +753,7 @@ func (s *Server) Close(cb func(error)) *Server {
 		for _, fn := range s.onStopListening {
 			fn()
 		}
+		s.refChanged()
 	}
 	s.emitCloseIfDrained()
 	return s
@@ -754,6 +764,7 @@ func (s *Server) Close(cb func(error)) *Server {
 //
 // Mirrors lib/net.js Server.prototype._emitCloseIfDrained().
 func (s *Server) emitCloseIfDrained() {
+	s.settle()
 	if s.handle != nil || s.connections > 0 {
 		return
 	}
@@ -773,6 +784,7 @@ func (s *Server) Ref() *Server {
 	if s.handle != nil {
 		s.handle.Ref()
 	}
+	s.refChanged()
 	return s
 }
 
@@ -784,16 +796,34 @@ func (s *Server) Unref() *Server {
 	if s.handle != nil {
 		s.handle.Unref()
 	}
+	s.refChanged()
 	return s
 }
 
 // Connections is server._connections.
-func (s *Server) Connections() int { return s.connections }
+func (s *Server) Connections() int { s.settle(); return s.connections }
+
+// settle counts the connections closed off the loop (see settlers).
+func (s *Server) settle() {
+	for _, fn := range s.settlers {
+		fn()
+	}
+}
+
+func (s *Server) refChanged() {
+	for _, fn := range s.onRefChange {
+		fn()
+	}
+}
 
 func init() {
 	child.Hooks.Full = func(owner any) bool {
 		s, ok := owner.(*Server)
-		return ok && s.MaxConnections > 0 && s.connections >= s.MaxConnections
+		if !ok || s.MaxConnections <= 0 {
+			return false
+		}
+		s.settle()
+		return s.connections >= s.MaxConnections
 	}
 	child.Hooks.Close = func(owner any, cb func()) {
 		if s, ok := owner.(*Server); ok {

@@ -22,7 +22,8 @@ func run(t *testing.T, main func()) {
 	process.RunMain(func() {
 		timer := uv.Default().SetTimeout(20*time.Second, func() {
 			timedOut = true
-			uv.Default().Stop()
+			// Exit, not Stop: a loop kept alive would only run again.
+			process.Get().Exit(process.Get().ExitCode)
 		})
 		timer.Unref()
 		main()

@@ -366,7 +366,7 @@ func (t *Target) onread(data []byte, fd int, err error) {
 		return
 	}
 	if fd >= 0 {
-		s, serr := uv.StreamFromFd(t.lp, fd)
+		s, serr := uv.ReceivedStream(t.lp, fd)
 		if serr == nil {
 			if t.pendingHandle != nil {
 				t.pendingHandle.Close(nil)

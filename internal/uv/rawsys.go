@@ -103,3 +103,83 @@ func eventfdRead(fd int) {
 	var v uint64
 	unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&v)), 8)
 }
+
+// Getsockname is getsockname(2) as a raw system call. x/sys/unix's
+// Getsockname goes through the scheduler and, for every IPv4 socket, asks
+// SO_PROTOCOL with a second system call; a handle is only ever TCP or a
+// Unix socket, so neither is needed.
+func Getsockname(fd int) (unix.Sockaddr, error) { return getName(unix.SYS_GETSOCKNAME, fd) }
+
+// Getpeername is getpeername(2), as Getsockname.
+func Getpeername(fd int) (unix.Sockaddr, error) { return getName(unix.SYS_GETPEERNAME, fd) }
+
+func getName(trap uintptr, fd int) (unix.Sockaddr, error) {
+	var rsa unix.RawSockaddrAny
+	n := uint32(unix.SizeofSockaddrAny)
+	_, _, e := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&n)))
+	if e != 0 {
+		return nil, e
+	}
+	return decodeSockaddr(&rsa)
+}
+
+// decodeSockaddr turns what the kernel filled in into the x/sys/unix type
+// for IPv4, IPv6 and Unix addresses.
+func decodeSockaddr(rsa *unix.RawSockaddrAny) (unix.Sockaddr, error) {
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		raw := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		return &unix.SockaddrInet4{Port: netPort(raw.Port), Addr: raw.Addr}, nil
+	case unix.AF_INET6:
+		raw := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		return &unix.SockaddrInet6{Port: netPort(raw.Port), ZoneId: raw.Scope_id, Addr: raw.Addr}, nil
+	case unix.AF_UNIX:
+		raw := (*unix.RawSockaddrUnix)(unsafe.Pointer(rsa))
+		// As x/sys/unix and Go's net read it: a leading NUL (an abstract
+		// name, or no name at all) shows as '@', and the name ends at the
+		// first NUL.
+		if raw.Path[0] == 0 {
+			raw.Path[0] = '@'
+		}
+		end := 0
+		for end < len(raw.Path) && raw.Path[end] != 0 {
+			end++
+		}
+		path := unsafe.Slice((*byte)(unsafe.Pointer(&raw.Path[0])), end)
+		return &unix.SockaddrUnix{Name: string(path)}, nil
+	}
+	return nil, unix.EAFNOSUPPORT
+}
+
+// netPort reads a port kept in network byte order.
+func netPort(p uint16) int {
+	b := (*[2]byte)(unsafe.Pointer(&p))
+	return int(b[0])<<8 | int(b[1])
+}
+
+// setNonblock makes fd non-blocking unless it already is: one fcntl for a
+// descriptor that is (a received one shares the sender's open file, which
+// libuv and this loop accept non-blocking).
+func setNonblock(fd int) error {
+	fl, _, e := unix.RawSyscall(unix.SYS_FCNTL, uintptr(fd), unix.F_GETFL, 0)
+	if e != 0 {
+		return e
+	}
+	if fl&unix.O_NONBLOCK != 0 {
+		return nil
+	}
+	if _, _, e = unix.RawSyscall(unix.SYS_FCNTL, uintptr(fd), unix.F_SETFL, fl|unix.O_NONBLOCK); e != 0 {
+		return e
+	}
+	return nil
+}
+
+// setsockoptInt sets an integer socket option.
+func setsockoptInt(fd, level, opt, value int) error {
+	v := int32(value)
+	_, _, e := unix.RawSyscall6(unix.SYS_SETSOCKOPT, uintptr(fd), uintptr(level), uintptr(opt), uintptr(unsafe.Pointer(&v)), 4, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}

@@ -87,10 +87,18 @@ var ErrEOF = errors.New("EOF")
 // NewStream wraps fd, which must be a socket, as a handle on loop l. The
 // descriptor is made non-blocking and close-on-exec; the Stream owns it.
 func NewStream(l *Loop, kind Kind, fd int, ipc bool) (*Stream, error) {
-	if err := unix.SetNonblock(fd, true); err != nil {
+	return newStream(l, kind, fd, ipc, true)
+}
+
+// newStream is NewStream; cloexec false skips setting close-on-exec on a
+// descriptor that has it already.
+func newStream(l *Loop, kind Kind, fd int, ipc, cloexec bool) (*Stream, error) {
+	if err := setNonblock(fd); err != nil {
 		return nil, err
 	}
-	unix.CloseOnExec(fd)
+	if cloexec {
+		unix.CloseOnExec(fd)
+	}
 	l.reserveEmfileFd()
 	s := &Stream{Kind: kind, fd: fd, ipc: ipc}
 	s.Handle.init(l)

@@ -2,6 +2,7 @@ package uv
 
 import (
 	"net/netip"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -67,7 +68,7 @@ func (s *Stream) Getsockname() (Sockname, error) {
 	if s.Kind == KindPipe {
 		return Sockname{}, ErrNoGetsockname
 	}
-	sa, err := unix.Getsockname(s.fd)
+	sa, err := Getsockname(s.fd)
 	if err != nil {
 		return Sockname{}, err
 	}
@@ -80,7 +81,7 @@ func (s *Stream) Getpeername() (Sockname, error) {
 	if s.Kind == KindPipe {
 		return Sockname{}, ErrNoGetsockname
 	}
-	sa, err := unix.Getpeername(s.fd)
+	sa, err := Getpeername(s.fd)
 	if err != nil {
 		return Sockname{}, err
 	}
@@ -93,7 +94,7 @@ func (s *Stream) SetNoDelay(on bool) error {
 	if on {
 		v = 1
 	}
-	return unix.SetsockoptInt(s.fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, v)
+	return setsockoptInt(s.fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, v)
 }
 
 func sockname(sa unix.Sockaddr) Sockname {
@@ -109,17 +110,31 @@ func sockname(sa unix.Sockaddr) Sockname {
 	return Sockname{}
 }
 
-// StreamFromFd wraps a descriptor received over IPC, choosing TCP or Pipe
-// from the socket's family, as Node's handle wrapping does when an IPC
-// message carries a descriptor.
+// StreamFromFd wraps a descriptor the program was given (listen({fd})),
+// choosing TCP or Pipe from the socket's family.
 func StreamFromFd(l *Loop, fd int) (*Stream, error) {
-	kind := KindTCP
-	if sa, err := unix.Getsockname(fd); err == nil {
-		if _, ok := sa.(*unix.SockaddrUnix); ok {
-			kind = KindPipe
-		}
+	return NewStream(l, streamKind(fd), fd, false)
+}
+
+// ReceivedStream wraps a descriptor that came with an IPC message,
+// choosing TCP or Pipe from the socket's family, as Node's handle wrapping
+// does when a message carries a descriptor. The channel receives
+// descriptors close-on-exec already (MSG_CMSG_CLOEXEC), and one the primary
+// accepted is non-blocking already, so on a round-robin handoff this costs
+// two system calls (getsockname, fcntl), neither through the scheduler.
+func ReceivedStream(l *Loop, fd int) (*Stream, error) {
+	return newStream(l, streamKind(fd), fd, false, false)
+}
+
+// streamKind is KindPipe for a Unix socket, else KindTCP.
+func streamKind(fd int) Kind {
+	var rsa unix.RawSockaddrAny
+	n := uint32(unix.SizeofSockaddrAny)
+	_, _, e := unix.RawSyscall(unix.SYS_GETSOCKNAME, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&n)))
+	if e == 0 && rsa.Addr.Family == unix.AF_UNIX {
+		return KindPipe
 	}
-	return NewStream(l, kind, fd, false)
+	return KindTCP
 }
 
 // IsListening reports whether the socket behind fd accepts connections.
