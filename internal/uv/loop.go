@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -54,6 +55,9 @@ type Loop struct {
 	refs    int // ref'd active handles and requests (uv__has_active_handles/reqs)
 	now     time.Time
 	stopped bool
+
+	lastYield time.Time // see yieldNow
+	yields    int       // how many times yieldNow yielded (tests)
 
 	// emfileFd is a descriptor kept in reserve so that a listening socket
 	// can shed connections when the process runs out of descriptors
@@ -204,7 +208,33 @@ func (l *Loop) Run() {
 		l.poll(timeout)
 		l.runImmediates()
 		l.runClosing()
+		l.yieldNow()
 	}
+}
+
+// yieldEvery is how long the loop's goroutine runs (waits in epoll_wait
+// included) before it lets the Go scheduler switch it out once.
+const yieldEvery = 5 * time.Millisecond
+
+// yieldNow calls runtime.Gosched once yieldEvery has passed since the
+// last time.
+//
+// DEVIATION(goroutine): libuv's thread never yields, and neither did
+// this loop; but the Go runtime counts a goroutine that has not been
+// switched out for 10 ms, even one that spent the time blocked in
+// epoll_wait, as running too long: its sysmon thread sends the thread a
+// signal to preempt it (which interrupts the wait with EINTR), takes its P
+// away, and goes back to polling every 20 µs. Under load the primary's
+// loop met that every 10 ms, and sysmon's wake-ups were 12% of the
+// primary's CPU. A Gosched every few milliseconds costs about a
+// microsecond and resets the count.
+func (l *Loop) yieldNow() {
+	if l.now.Sub(l.lastYield) < yieldEvery {
+		return
+	}
+	l.lastYield = l.now
+	l.yields++
+	runtime.Gosched()
 }
 
 func (l *Loop) pollTimeout() int {

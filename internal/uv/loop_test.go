@@ -147,3 +147,24 @@ func writeLater(fds []int, d time.Duration, chunks ...string) {
 		}
 	}
 }
+
+// The loop lets the scheduler switch its goroutine out every few
+// milliseconds (yieldNow), not on every iteration: often enough that the
+// runtime never finds it running for 10 ms, rarely enough to cost nothing.
+func TestLoopYieldsEveryFewMilliseconds(t *testing.T) {
+	waitModes(t, func(t *testing.T, l *Loop) {
+		iterations := 0
+		var timer *Timer
+		timer = l.SetInterval(time.Millisecond, func() {
+			iterations++
+			if iterations == 60 {
+				timer.Stop()
+			}
+		})
+		elapsed := runWithin(t, l, 10*time.Second)
+		require.Equal(t, 60, iterations)
+		require.GreaterOrEqual(t, elapsed, 60*time.Millisecond)
+		require.GreaterOrEqual(t, l.yields, int(elapsed/(4*yieldEvery)), "the loop ran %v and yielded %d times", elapsed, l.yields)
+		require.Less(t, l.yields, iterations/2, "the loop yielded on most iterations")
+	})
+}
