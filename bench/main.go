@@ -376,6 +376,7 @@ type sample struct {
 	rps, p50, p99          float64
 	cpuPrimary, cpuWorkers float64 // µs per request; NaN when there is no such process
 	errors                 float64
+	steal                  float64 // % of the machine's CPU time stolen by the hypervisor during the run; NaN when unknown
 }
 
 type rssSamples struct{ primary, worker []float64 }
@@ -445,12 +446,14 @@ func runContestant(r *results, round, i, total int, ct contestant, srv *server, 
 		// Workers are looked up again: a crashed one would show here.
 		primary, workers = srv.pids()
 		p0, w0 := cpuSeconds(primary), sumCPU(workers)
+		st0 := readCPUStat()
 		res, out, err := runWrk(pin, port, w, r.cfg.duration)
+		st1 := readCPUStat()
 		p1, w1 := cpuSeconds(primary), sumCPU(workers)
 		if err != nil {
 			return fmt.Errorf("%s: %v\n%s", w.key, err, out)
 		}
-		s := sample{rps: res.rps, p50: res.p50, p99: res.p99, errors: res.errors, cpuPrimary: math.NaN(), cpuWorkers: math.NaN()}
+		s := sample{rps: res.rps, p50: res.p50, p99: res.p99, errors: res.errors, cpuPrimary: math.NaN(), cpuWorkers: math.NaN(), steal: stealPercent(st0, st1)}
 		if res.requests > 0 {
 			if ct.key == "ceiling" {
 				s.cpuWorkers = (p1 - p0) * 1e6 / res.requests
@@ -464,8 +467,8 @@ func runContestant(r *results, round, i, total int, ct contestant, srv *server, 
 		}
 		r.http[ct.key][w.key] = append(r.http[ct.key][w.key], s)
 		done := round*len(r.contestants)*len(workloads) + i*len(workloads) + wi + 1
-		progress(fmt.Sprintf("%d/%d round %d: %s, %s: %.0f req/s, p99 %.2f ms, errors %.0f (load %s)",
-			done, total, round+1, ct.name, w.key, res.rps, res.p99, res.errors, loadAverage()))
+		progress(fmt.Sprintf("%d/%d round %d: %s, %s: %.0f req/s, p99 %.2f ms, errors %.0f (load %s, steal %.0f%%)",
+			done, total, round+1, ct.name, w.key, res.rps, res.p99, res.errors, loadAverage(), s.steal))
 	}
 	return nil
 }

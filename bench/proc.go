@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"os"
 	"os/exec"
 	"strconv"
@@ -93,4 +94,47 @@ func loadAverage() string {
 		return "?"
 	}
 	return strings.Join(f[:3], " ")
+}
+
+// cpuStat is the machine's CPU time so far, from the "cpu" line of
+// /proc/stat, in ticks: all of it, and what the hypervisor stole (time
+// this VM's CPUs were runnable but the host ran something else); ok is
+// false when it could not be read.
+type cpuStat struct {
+	total, steal uint64
+	ok           bool
+}
+
+func readCPUStat() cpuStat {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return cpuStat{}
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	// cpu user nice system idle iowait irq softirq steal [guest guest_nice]
+	if len(f) < 9 || f[0] != "cpu" {
+		return cpuStat{}
+	}
+	var st cpuStat
+	for i := 1; i <= 8; i++ {
+		v, err := strconv.ParseUint(f[i], 10, 64)
+		if err != nil {
+			return cpuStat{}
+		}
+		st.total += v
+	}
+	st.steal, _ = strconv.ParseUint(f[8], 10, 64)
+	st.ok = true
+	return st
+}
+
+// stealPercent is the share of the CPU time between two readings that
+// was stolen, in percent; NaN when either reading failed or no time
+// passed.
+func stealPercent(a, b cpuStat) float64 {
+	if !a.ok || !b.ok || b.total <= a.total || b.steal < a.steal {
+		return math.NaN()
+	}
+	return 100 * float64(b.steal-a.steal) / float64(b.total-a.total)
 }

@@ -132,7 +132,7 @@ func report(w io.Writer, r *results) {
 	if r.wrkPinned != "" {
 		pinned = "wrk pinned to CPU " + r.wrkPinned + " (taskset -c " + r.wrkPinned + ", one thread); the servers are not pinned"
 	}
-	fmt.Fprintf(w, "%s. Load average: %s at the start, %s after each round, %s at the end (other work on the machine shows here).\n",
+	fmt.Fprintf(w, "%s. Load average: %s at the start, %s after each round, %s at the end (while wrk runs the benchmark itself keeps 2 to 3 tasks runnable; other work in this VM shows above that, other guests of the host only as steal, below).\n",
 		pinned, r.loadStart, strings.Join(r.loadRounds, " / "), r.loadEnd)
 	fmt.Fprintf(w, "Run took %v.\n\n", r.end.Sub(r.start).Round(time.Second))
 	for _, n := range r.notes {
@@ -188,8 +188,8 @@ func reportHTTP(w io.Writer, r *results) {
 	fmt.Fprintln(w)
 	for _, wl := range r.workloads {
 		fmt.Fprintf(w, "### %s\n\n", wl.name)
-		fmt.Fprintln(w, "| contestant | req/s min | req/s median | req/s max | median ÷ Node RR's | ÷ Node RR, paired | ÷ ceiling, paired | p50 ms | p99 ms | primary CPU µs/req | workers CPU µs/req | errors |")
-		fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+		fmt.Fprintln(w, "| contestant | req/s min | req/s median | req/s max | median ÷ Node RR's | ÷ Node RR, paired | ÷ ceiling, paired | p50 ms | p99 ms | primary CPU µs/req | workers CPU µs/req | errors | steal % |")
+		fmt.Fprintln(w, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 		nodeRR := r.rps("node-rr", wl.key).med
 		for _, ct := range r.contestants {
 			ss := r.http[ct.key][wl.key]
@@ -201,13 +201,13 @@ func reportHTTP(w io.Writer, r *results) {
 			for _, s := range ss {
 				errs += s.errors
 			}
-			fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %s | %.0f |\n", ct.name, st.min, st.med, st.max,
+			fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %s | %.0f | %s |\n", ct.name, st.min, st.med, st.max,
 				fratio(ratio(st.med, nodeRR)), fratio(r.paired(ct.key, "node-rr", wl.key, rpsOf)), fratio(r.paired(ct.key, "ceiling", wl.key, rpsOf)),
 				fnum(median(field(ss, func(s sample) float64 { return s.p50 }))),
 				fnum(median(field(ss, func(s sample) float64 { return s.p99 }))),
 				fnum(median(field(ss, func(s sample) float64 { return s.cpuPrimary }))),
 				fnum(median(field(ss, func(s sample) float64 { return s.cpuWorkers }))),
-				errs)
+				errs, fsteal(field(ss, func(s sample) float64 { return s.steal })))
 		}
 		fmt.Fprintln(w)
 		if aa := r.aaRatios(wl.key); len(aa) > 0 {
@@ -216,6 +216,8 @@ func reportHTTP(w io.Writer, r *results) {
 		}
 	}
 	fmt.Fprintln(w, "Paired: the median over the rounds of the ratio between two contestants' figures in the same round (they ran within minutes of each other), which cancels slow drifts of the machine's load better than the ratio of the medians.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Steal %: the share of the machine's CPU time the hypervisor gave to other guests during the measured runs (the steal column of /proc/stat), min–max over the rounds. On a shared host it changes from minute to minute, and a contestant measured while it was high is slowed by it: it is the main reason the A/A control is not within a few percent when it is not.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "CPU µs/req: utime+stime deltas from /proc/PID/stat over the measured run (10 ms ticks) divided by the requests wrk completed; the ceiling's one process is counted as workers. p50/p99 and CPU are medians over the rounds; errors are wrk's socket errors and non-2xx responses, summed over the rounds.")
 	fmt.Fprintln(w)
@@ -579,4 +581,22 @@ func checkSVG(s string) error {
 			return err
 		}
 	}
+}
+
+// fsteal formats the range of steal percentages ("–" when unknown).
+func fsteal(xs []float64) string {
+	var known []float64
+	for _, x := range xs {
+		if !math.IsNaN(x) {
+			known = append(known, x)
+		}
+	}
+	if len(known) == 0 {
+		return "–"
+	}
+	st := stats(known)
+	if fmt.Sprintf("%.0f", st.min) == fmt.Sprintf("%.0f", st.max) {
+		return fmt.Sprintf("%.0f", st.min)
+	}
+	return fmt.Sprintf("%.0f–%.0f", st.min, st.max)
 }

@@ -53,6 +53,7 @@ type savedSample struct {
 	CPUPrimary *float64 `json:"cpu_primary_us"`
 	CPUWorkers *float64 `json:"cpu_workers_us"`
 	Errors     float64  `json:"errors"`
+	Steal      *float64 `json:"steal_pct,omitempty"` // absent in files written before it was measured
 }
 
 func ptr(x float64) *float64 {
@@ -82,7 +83,7 @@ func saveResults(path string, r *results) error {
 		s.HTTP[k] = map[string][]savedSample{}
 		for wl, ss := range m {
 			for _, x := range ss {
-				s.HTTP[k][wl] = append(s.HTTP[k][wl], savedSample{x.rps, x.p50, x.p99, ptr(x.cpuPrimary), ptr(x.cpuWorkers), x.errors})
+				s.HTTP[k][wl] = append(s.HTTP[k][wl], savedSample{x.rps, x.p50, x.p99, ptr(x.cpuPrimary), ptr(x.cpuWorkers), x.errors, ptr(x.steal)})
 			}
 		}
 	}
@@ -119,7 +120,7 @@ func loadResults(path string) (*results, error) {
 		r.http[k] = map[string][]sample{}
 		for wl, ss := range m {
 			for _, x := range ss {
-				r.http[k][wl] = append(r.http[k][wl], sample{rps: x.RPS, p50: x.P50, p99: x.P99, cpuPrimary: unptr(x.CPUPrimary), cpuWorkers: unptr(x.CPUWorkers), errors: x.Errors})
+				r.http[k][wl] = append(r.http[k][wl], sample{rps: x.RPS, p50: x.P50, p99: x.P99, cpuPrimary: unptr(x.CPUPrimary), cpuWorkers: unptr(x.CPUWorkers), errors: x.Errors, steal: unptr(x.Steal)})
 			}
 		}
 	}
