@@ -585,16 +585,10 @@ func checkSVG(s string) error {
 
 // fsteal formats the range of steal percentages ("–" when unknown).
 func fsteal(xs []float64) string {
-	var known []float64
-	for _, x := range xs {
-		if !math.IsNaN(x) {
-			known = append(known, x)
-		}
-	}
-	if len(known) == 0 {
+	st := stats(xs) // without the NaNs
+	if math.IsNaN(st.min) {
 		return "–"
 	}
-	st := stats(known)
 	if fmt.Sprintf("%.0f", st.min) == fmt.Sprintf("%.0f", st.max) {
 		return fmt.Sprintf("%.0f", st.min)
 	}
