@@ -67,12 +67,15 @@ func (h *Handle) IsClosing() bool { return h.closing }
 func (h *Handle) closeHandle(cb func()) {
 	h.closing = true
 	h.deactivate()
-	h.loop.closing = append(h.loop.closing, func() {
-		if cb != nil {
-			cb()
-		}
-	})
+	if cb == nil {
+		cb = noCloseCallback
+	}
+	h.loop.closing = append(h.loop.closing, cb)
 }
+
+// noCloseCallback holds a handle's place in the close phase when it was
+// closed without a callback.
+func noCloseCallback() {}
 
 // ServerHandle is what a net server holds as server._handle: a listening
 // TCP or Pipe Stream in the process that binds, or the cluster's faux

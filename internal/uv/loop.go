@@ -44,13 +44,14 @@ type Loop struct {
 
 	corked *Stream // the stream whose writes are held back (Stream.cork)
 
-	ticks      []func()
-	pending    []pendingCb // write completions deferred to the next iteration (done)
-	spareCbs   []pendingCb
-	immediates []func()
-	timers     timerHeap
-	timerSeq   uint64
-	closing    []func()
+	ticks        []func()
+	pending      []pendingCb // write completions deferred to the next iteration (done)
+	spareCbs     []pendingCb
+	immediates   []func()
+	timers       timerHeap
+	timerSeq     uint64
+	closing      []func()
+	spareClosing []func() // the array of the closing queue last run, reused
 
 	refs    int // ref'd active handles and requests (uv__has_active_handles/reqs)
 	now     time.Time
@@ -329,10 +330,12 @@ func (l *Loop) runImmediates() {
 func (l *Loop) runClosing() {
 	for len(l.closing) > 0 {
 		q := l.closing
-		l.closing = nil
-		for _, fn := range q {
+		l.closing = l.spareClosing[:0]
+		for i, fn := range q {
+			q[i] = nil
 			l.Call(fn)
 		}
+		l.spareClosing = q[:0]
 	}
 }
 
@@ -378,7 +381,7 @@ func (l *Loop) poll(timeout int) {
 		if w == nil || w.gen != ev.Pad {
 			continue // closed by an earlier callback in this round
 		}
-		w.cb(ev.Events)
+		w.h.onIO(ev.Events)
 	}
 }
 
@@ -466,20 +469,25 @@ func (l *Loop) parkPoll(uintptr) bool {
 	return err != nil || n > 0
 }
 
-// IO watches one descriptor for the loop (uv__io_t).
+// IO watches one descriptor for the loop (uv__io_t). It lives inside
+// what owns the descriptor (a Stream), as uv__io_t lives in a handle, so
+// that watching a new connection allocates nothing of its own.
 type IO struct {
 	fd     int
 	gen    int32
 	events uint32
 	added  bool
-	cb     func(events uint32)
+	h      ioHandler
 }
 
-// NewIO prepares a watcher for fd; cb runs on the loop with the epoll
-// events that fired.
-func (l *Loop) NewIO(fd int, cb func(events uint32)) *IO {
+// ioHandler is what a watcher calls back on the loop with the epoll
+// events that fired (a Stream's onIO).
+type ioHandler interface{ onIO(events uint32) }
+
+// initIO prepares w to watch fd for h.
+func (l *Loop) initIO(w *IO, fd int, h ioHandler) {
 	l.gen++
-	return &IO{fd: fd, gen: l.gen, cb: cb}
+	*w = IO{fd: fd, gen: l.gen, h: h}
 }
 
 // IOStart adds events to what w waits for (uv__io_start).

@@ -30,7 +30,7 @@ type Stream struct {
 	Handle
 	Kind Kind
 	fd   int
-	io   *IO
+	io   IO
 	ipc  bool
 
 	listening bool
@@ -45,6 +45,7 @@ type Stream struct {
 	OnRead func(data []byte, fd int, err error)
 
 	writeQ []writeReq
+	wqArr  []writeReq // the start of writeQ's array (see queue)
 	// corked holds writes back while an IPC pipe's read callback runs
 	// (see read); corkQueued says some were held.
 	corked       bool
@@ -102,7 +103,7 @@ func newStream(l *Loop, kind Kind, fd int, ipc, cloexec bool) (*Stream, error) {
 	l.reserveEmfileFd()
 	s := &Stream{Kind: kind, fd: fd, ipc: ipc}
 	s.Handle.init(l)
-	s.io = l.NewIO(fd, s.onIO)
+	l.initIO(&s.io, fd, s)
 	return s, nil
 }
 
@@ -115,7 +116,7 @@ func (s *Stream) Listen(backlog int) error {
 		return err
 	}
 	s.listening = true
-	if err := s.loop.IOStart(s.io, unix.EPOLLIN); err != nil {
+	if err := s.loop.IOStart(&s.io, unix.EPOLLIN); err != nil {
 		return err
 	}
 	s.activate()
@@ -128,7 +129,7 @@ func (s *Stream) ReadStart() error {
 		return unix.EINVAL
 	}
 	s.reading = true
-	if err := s.loop.IOStart(s.io, unix.EPOLLIN|unix.EPOLLRDHUP); err != nil {
+	if err := s.loop.IOStart(&s.io, unix.EPOLLIN|unix.EPOLLRDHUP); err != nil {
 		return err
 	}
 	s.activate()
@@ -138,7 +139,7 @@ func (s *Stream) ReadStart() error {
 // ReadStop stops reading (uv_read_stop).
 func (s *Stream) ReadStop() {
 	s.reading = false
-	s.loop.IOStop(s.io, unix.EPOLLIN|unix.EPOLLRDHUP)
+	s.loop.IOStop(&s.io, unix.EPOLLIN|unix.EPOLLRDHUP)
 	s.updateActive()
 }
 
@@ -192,7 +193,7 @@ func (s *Stream) accept() {
 		}
 		c := &Stream{Kind: s.Kind, fd: nfd}
 		c.Handle.init(s.loop)
-		c.io = s.loop.NewIO(nfd, c.onIO)
+		s.loop.initIO(&c.io, nfd, c)
 		if s.OnConnection == nil {
 			unix.Close(nfd)
 			continue
@@ -281,7 +282,7 @@ func (s *Stream) read() {
 		}
 		if n == 0 {
 			s.reading = false
-			s.loop.IOStop(s.io, unix.EPOLLIN|unix.EPOLLRDHUP)
+			s.loop.IOStop(&s.io, unix.EPOLLIN|unix.EPOLLRDHUP)
 			s.updateActive()
 			s.deliver(nil, -1, ErrEOF)
 			return
@@ -371,12 +372,12 @@ func (s *Stream) Write(data []byte, fd int, cb func(err error)) (sync bool, err 
 			fd = -1 // the descriptor went with the first part
 		}
 	}
-	s.writeQ = append(s.writeQ, writeReq{data: append([]byte(nil), data...), fd: fd, cb: cb})
+	s.queue(writeReq{data: append([]byte(nil), data...), fd: fd, cb: cb})
 	s.writeQBytes += len(data)
 	// A write request keeps the loop alive until it is done, even on an
 	// unref'd handle (uv_write registers the request: uv__req_register).
 	s.loop.Ref()
-	s.loop.IOStart(s.io, unix.EPOLLOUT)
+	s.loop.IOStart(&s.io, unix.EPOLLOUT)
 	s.updateActive()
 	return false, nil
 }
@@ -400,11 +401,27 @@ func (s *Stream) Hold(data []byte, cb func(err error)) bool {
 	// queued requests refer to.
 	start := len(s.holdBuf)
 	s.holdBuf = append(s.holdBuf, data...)
-	s.writeQ = append(s.writeQ, writeReq{data: s.holdBuf[start:len(s.holdBuf):len(s.holdBuf)], fd: -1, cb: cb})
+	s.queue(writeReq{data: s.holdBuf[start:len(s.holdBuf):len(s.holdBuf)], fd: -1, cb: cb})
 	s.writeQBytes += len(data)
 	s.loop.Ref()
 	s.updateActive()
 	return true
+}
+
+// queue appends r to the write queue. The queue is consumed from its
+// front (flush), so an emptied queue starts again at the front of its
+// array (wqArr) instead of growing a new one: steady traffic allocates
+// nothing here.
+func (s *Stream) queue(r writeReq) {
+	if len(s.writeQ) == 0 && cap(s.wqArr) > 0 {
+		s.writeQ = s.wqArr[:0]
+	}
+	before := cap(s.writeQ)
+	s.writeQ = append(s.writeQ, r)
+	if cap(s.writeQ) != before || len(s.writeQ) == 1 {
+		// A new array, or the front of the old one: remember its start.
+		s.wqArr = s.writeQ[:0:cap(s.writeQ)]
+	}
 }
 
 // WriteQueueSize is the number of bytes waiting to be written. It is
@@ -444,8 +461,9 @@ func (s *Stream) flush(deferred bool) {
 			q := s.writeQ
 			s.writeQ = nil
 			s.writeQBytes = 0
-			s.loop.IOStop(s.io, unix.EPOLLOUT)
-			for _, r := range q {
+			s.loop.IOStop(&s.io, unix.EPOLLOUT)
+			for i, r := range q {
+				q[i] = writeReq{} // wqArr keeps the array
 				s.loop.Unref()
 				if r.cb != nil {
 					cb := r.cb
@@ -476,7 +494,7 @@ func (s *Stream) flush(deferred bool) {
 	}
 	// Nothing queued refers to the hold buffer any more: reuse it.
 	s.holdBuf = s.holdBuf[:0]
-	s.loop.IOStop(s.io, unix.EPOLLOUT)
+	s.loop.IOStop(&s.io, unix.EPOLLOUT)
 	if s.shutdownReq != nil && !s.shutdownDone {
 		s.doShutdown()
 	}
@@ -558,7 +576,7 @@ func (s *Stream) FlushHeld() {
 	s.corkQueued = false
 	s.flush(true)
 	if len(s.writeQ) > 0 {
-		s.loop.IOStart(s.io, unix.EPOLLOUT)
+		s.loop.IOStart(&s.io, unix.EPOLLOUT)
 	}
 }
 
@@ -612,13 +630,14 @@ func (s *Stream) Close(cb func()) {
 	// uv__stream_destroy reports them; their loop references go with them.
 	dropped := s.writeQ
 	s.writeQ = nil
+	s.wqArr = nil
 	for _, r := range dropped {
 		s.loop.Unref()
 		if cb := r.cb; cb != nil {
 			s.loop.closing = append(s.loop.closing, func() { cb(unix.ECANCELED) })
 		}
 	}
-	s.loop.IOClose(s.io)
+	s.loop.IOClose(&s.io)
 	if s.pipeFname != "" {
 		// Unlink before closing, as uv__pipe_close does, so as not to
 		// remove a socket another process just bound to the same path.
@@ -637,7 +656,7 @@ func (s *Stream) Close(cb func()) {
 func (s *Stream) Detach() int {
 	fd := s.fd
 	s.pipeFname = "" // the socket lives on: leave its path
-	s.loop.IOClose(s.io)
+	s.loop.IOClose(&s.io)
 	s.fd = -1
 	s.Close(nil)
 	return fd

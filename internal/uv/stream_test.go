@@ -123,3 +123,33 @@ func TestHoldBufferDoesNotGrow(t *testing.T) {
 	}
 	require.Empty(t, s.writeQ)
 }
+
+// Held answers, flushed and written once per read callback, as a worker
+// answers every handoff, allocate nothing once the stream is warm: the
+// hold buffer, the write queue's array and the pending callbacks' array
+// are reused.
+func TestHeldWritesAllocateNothing(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	defer unix.Close(fds[1])
+	s, err := NewStream(l, KindPipe, fds[0], true)
+	require.NoError(t, err)
+	defer s.Close(nil)
+	ack := []byte(`{"cmd":"NODE_HANDLE_ACK"}` + "\n")
+	reply := []byte(`{"cmd":"NODE_CLUSTER","ack":4,"accepted":true,"seq":2}` + "\n")
+	buf := make([]byte, 4096)
+	done := func(error) {}
+	cycle := func() {
+		s.cork()
+		s.Hold(ack, done)
+		s.Hold(reply, done)
+		s.uncork()
+		l.runPending()
+		unix.Read(fds[1], buf)
+	}
+	cycle()
+	require.Zero(t, testing.AllocsPerRun(100, cycle))
+	require.Empty(t, s.writeQ)
+}
