@@ -255,6 +255,12 @@ type Target struct {
 	wbuf           []byte
 	writeDone      func(error) // the no-callback write completion, per Control
 	writeDoneFor   *Control
+	// ticked are the messages handleMessage scheduled, oldest first from
+	// tickedHead: each of its nextTick callbacks is emitTicked, which
+	// takes the oldest, so that a message costs no closure.
+	ticked     []tickedMessage
+	tickedHead int
+	emitTick   func()
 
 	// OnChannelClosed runs once the channel's end has been handled
 	// (maybeClose's count, and the primary's wait before "exit").
@@ -711,14 +717,11 @@ func (t *Target) handleMessage(message any, handle any, internal bool) {
 		}
 		return
 	}
-	if internal {
-		t.lp.NextTick(func() { t.emit("internalMessage", message, handle) })
-		return
+	if t.emitTick == nil {
+		t.emitTick = t.emitTicked
 	}
-	t.lp.NextTick(func() {
-		t.FlushHeld() // user code runs next: Node's answers are out by then
-		t.emit("message", message, handle)
-	})
+	t.ticked = append(t.ticked, tickedMessage{message, handle, internal})
+	t.lp.NextTick(t.emitTick)
 }
 
 // FlushHeld writes the internal answers the channel holds while its read
