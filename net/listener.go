@@ -225,28 +225,54 @@ func (l *Listener) drainClosed() {
 // connection is closed. Call it on the loop; hs runs on its own
 // goroutines. done, when not nil, runs on the loop with Serve's result.
 func ServeHTTP(srv *Server, hs *http.Server, done func(error)) *Listener {
-	l := NewListener(srv)
-	r := &httpRunner{l: l, hs: hs, done: done, loop: uv.Default()}
+	return serveHTTP(&httpRunner{srv: srv, hs: hs, done: done})
+}
+
+// ServeHTTPTLS is ServeHTTP over TLS, as http.Server.ServeTLS: the
+// certificate and key come from certFile and keyFile, or, when those are
+// empty, from hs.TLSConfig (Certificates or GetCertificate). HTTP/2 is
+// offered as ServeTLS offers it.
+func ServeHTTPTLS(srv *Server, hs *http.Server, certFile, keyFile string, done func(error)) *Listener {
+	return serveHTTP(&httpRunner{srv: srv, hs: hs, done: done, tls: true, certFile: certFile, keyFile: keyFile})
+}
+
+func serveHTTP(r *httpRunner) *Listener {
+	r.loop = uv.Default()
+	r.l = NewListener(r.srv)
 	r.loop.Ref()
 	go r.serve()
 	go r.watch()
-	return l
+	return r.l
 }
 
 type httpRunner struct {
-	l    *Listener
-	hs   *http.Server
-	done func(error)
-	loop *uv.Loop
+	srv               *Server
+	l                 *Listener
+	hs                *http.Server
+	done              func(error)
+	loop              *uv.Loop
+	tls               bool
+	certFile, keyFile string
 }
 
 // DEVIATION(goroutine): net/http runs on its own goroutines; results come
 // back to the loop with Post.
 func (r *httpRunner) serve() {
 	pprof.Do(context.Background(), pprof.Labels("node.fn", "net/http.Serve"), func(context.Context) {
-		err := r.hs.Serve(r.l)
+		var err error
+		if r.tls {
+			err = r.hs.ServeTLS(r.l, r.certFile, r.keyFile)
+		} else {
+			err = r.hs.Serve(r.l)
+		}
 		if errors.Is(err, http.ErrServerClosed) || errors.Is(err, ErrListenerClosed) {
 			err = nil
+		}
+		if err != nil {
+			// Nothing accepts any more (a certificate that would not
+			// load, say): stop listening, so that no connection waits for
+			// this server, and a worker's primary sends them elsewhere.
+			r.l.Close()
 		}
 		r.loop.Post(func() {
 			r.loop.Unref()

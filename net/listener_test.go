@@ -2,6 +2,8 @@ package net
 
 import (
 	stdnet "net"
+	"net/http"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -136,4 +138,29 @@ func TestListenerUnrefServerEndsWithLastClose(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	})
+}
+
+// A TLS server whose certificate does not load stops listening and
+// reports the error, instead of leaving connections queued for an Accept
+// that never comes.
+func TestServeHTTPTLSBadCertificate(t *testing.T) {
+	var got error
+	var events []string
+	timedOut := false
+	process.RunMain(func() {
+		l := uv.Default()
+		timer := l.SetTimeout(20*time.Second, func() { timedOut = true; process.Get().Exit(process.Get().ExitCode) })
+		timer.Unref()
+		srv := CreateServer(nil)
+		srv.On("close", func() { events = append(events, "close") })
+		ServeHTTPTLS(srv, &http.Server{}, "/nonexistent/cert.pem", "/nonexistent/key.pem", func(err error) {
+			got = err
+			events = append(events, "done")
+		})
+		require.NoError(t, srv.Listen(0, "127.0.0.1"))
+	})
+	require.False(t, timedOut, "the loop did not empty in 20s: the server kept listening")
+	require.Error(t, got)
+	require.ErrorIs(t, got, os.ErrNotExist)
+	require.ElementsMatch(t, []string{"done", "close"}, events)
 }
