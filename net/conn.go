@@ -27,7 +27,10 @@ import (
 // connection: a dup of the descriptor, four fcntl, getsockopt, getsockname,
 // getpeername, and five setsockopt for keep-alive and TCP_NODELAY. Here a
 // TCP connection gets TCP_NODELAY (as Go's and Node's HTTP servers set
-// it), and the addresses are asked for when first wanted.
+// it), and the addresses are asked for when first wanted. What Go code
+// asks of a *net.TCPConn beyond net.Conn is here too: CloseWrite,
+// CloseRead, SetNoDelay, SetKeepAlive, SyscallConn, and ReadFrom with
+// sendfile(2).
 type conn struct {
 	f       *os.File
 	rc      syscall.RawConn
@@ -70,6 +73,92 @@ func (c *conn) Write(b []byte) (int, error) {
 		err = c.opError("write", err)
 	}
 	return n, err
+}
+
+// ReadFrom copies r to the connection, as net.TCPConn.ReadFrom: from a
+// file (net/http's ServeContent hands one over, as *os.File or wrapped in
+// an *io.LimitedReader) with sendfile(2), the bytes going from the page
+// cache to the socket without passing through the process; from anything
+// else, or where sendfile refuses, with an ordinary copy. net/http's
+// response writer uses it when the connection has it.
+func (c *conn) ReadFrom(r io.Reader) (int64, error) {
+	if n, handled, err := c.sendFile(r); handled {
+		if err != nil {
+			err = c.opError("sendfile", err)
+		}
+		return n, err
+	}
+	n, err := io.Copy(writerOnly{c}, r)
+	var oe *stdnet.OpError
+	if err != nil && !errors.As(err, &oe) {
+		err = c.opError("readfrom", err) // r's error; c's are OpErrors already
+	}
+	return n, err
+}
+
+// writerOnly hides conn's ReadFrom from io.Copy, which would call it
+// again.
+type writerOnly struct{ io.Writer }
+
+// sendFile sends what r has left (up to a LimitedReader's N) with
+// sendfile(2) when r is a file; handled is false when nothing was sent and
+// the caller should copy instead (r is not a file, or not one sendfile
+// takes).
+func (c *conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
+	remain := int64(1) << 62
+	lr, limited := r.(*io.LimitedReader)
+	if limited {
+		remain, r = lr.N, lr.R
+		if remain <= 0 {
+			return 0, true, nil
+		}
+	}
+	f, ok := r.(*os.File)
+	if !ok {
+		return 0, false, nil
+	}
+	src, err := f.SyscallConn()
+	if err != nil {
+		return 0, false, nil
+	}
+	var serr error
+	cerr := src.Control(func(sfd uintptr) {
+		werr := c.rc.Write(func(dfd uintptr) bool {
+			for remain > 0 {
+				n, e := unix.Sendfile(int(dfd), int(sfd), nil, int(min(remain, 1<<30)))
+				if n > 0 {
+					written += int64(n)
+					remain -= int64(n)
+				}
+				switch {
+				case e == unix.EINTR:
+					continue
+				case e == unix.EAGAIN:
+					return false // wait until the socket takes more
+				case e != nil:
+					serr = os.NewSyscallError("sendfile", e)
+					return true
+				case n == 0:
+					return true // the end of the file
+				}
+			}
+			return true
+		})
+		if serr == nil {
+			serr = werr
+		}
+	})
+	if cerr != nil {
+		serr = cerr
+	}
+	if limited {
+		lr.N = remain
+	}
+	if written == 0 && serr != nil && (errors.Is(serr, unix.EINVAL) || errors.Is(serr, unix.ENOSYS)) {
+		// Not a file sendfile reads (a pipe, a directory): copy instead.
+		return 0, false, nil
+	}
+	return written, true, serr
 }
 
 // Close closes the connection and tells the server, once.
