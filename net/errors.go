@@ -132,7 +132,7 @@ func describeType(v any) string {
 	case nil:
 		return "null"
 	}
-	if f, ok := toFloat(v); ok {
+	if f, ok := childprocess.ToFloat(v); ok {
 		return "type number (" + formatNumber(f) + ")"
 	}
 	return fmt.Sprintf("type %T (%v)", v, v)

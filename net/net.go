@@ -194,7 +194,7 @@ func toNumber(x any) (float64, bool) {
 			return 0, false
 		}
 	default:
-		n, ok := toFloat(x)
+		n, ok := childprocess.ToFloat(x)
 		if !ok {
 			return 0, false
 		}
@@ -238,7 +238,7 @@ func truthy(v any) bool {
 }
 
 func backlogInt(v any) int {
-	if f, ok := toFloat(v); ok {
+	if f, ok := childprocess.ToFloat(v); ok {
 		return int(f)
 	}
 	return 0
@@ -415,7 +415,7 @@ func listenInCluster(server *Server, address any, port int, addressType any, bac
 }
 
 func flagsInt(v any) int {
-	if f, ok := toFloat(v); ok {
+	if f, ok := childprocess.ToFloat(v); ok {
 		return int(f)
 	}
 	return 0
@@ -581,7 +581,7 @@ func validatePort(port any) error {
 	case nil:
 		return nil
 	}
-	f, isNum := toFloat(port)
+	f, isNum := childprocess.ToFloat(port)
 	if !isNum {
 		return errInvalidArgValue("is invalid", ListenOptions{Port: port})
 	}
@@ -839,36 +839,6 @@ func init() {
 		}
 		client.Close(nil)
 	}
-}
-
-func toFloat(v any) (float64, bool) {
-	switch n := v.(type) {
-	case int:
-		return float64(n), true
-	case int8:
-		return float64(n), true
-	case int16:
-		return float64(n), true
-	case int32:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	case uint:
-		return float64(n), true
-	case uint8:
-		return float64(n), true
-	case uint16:
-		return float64(n), true
-	case uint32:
-		return float64(n), true
-	case uint64:
-		return float64(n), true
-	case float32:
-		return float64(n), true
-	case float64:
-		return n, true
-	}
-	return 0, false
 }
 
 func formatNumber(f float64) string {

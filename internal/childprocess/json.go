@@ -164,13 +164,13 @@ func (o *Object) String(k string) (string, bool) {
 
 // Number returns a key's value when it is a number.
 func (o *Object) Number(k string) (float64, bool) {
-	return toFloat(o.Value(k))
+	return ToFloat(o.Value(k))
 }
 
 // Int returns a key's numeric value as an int, or def when absent or not
 // a number.
 func (o *Object) Int(k string, def int) int {
-	if f, ok := toFloat(o.Value(k)); ok {
+	if f, ok := ToFloat(o.Value(k)); ok {
 		return int(f)
 	}
 	return def
@@ -197,17 +197,31 @@ func (o *Object) JSONString() string {
 	return string(b)
 }
 
-func toFloat(v any) (float64, bool) {
+// ToFloat is the number a Go value holds, as a JS number (float64), for
+// every Go integer and float type; false for anything else.
+func ToFloat(v any) (float64, bool) {
 	switch n := v.(type) {
 	case float64:
 		return n, true
 	case int:
 		return float64(n), true
-	case int64:
+	case int8:
+		return float64(n), true
+	case int16:
 		return float64(n), true
 	case int32:
 		return float64(n), true
+	case int64:
+		return float64(n), true
+	case uint:
+		return float64(n), true
+	case uint8:
+		return float64(n), true
+	case uint16:
+		return float64(n), true
 	case uint32:
+		return float64(n), true
+	case uint64:
 		return float64(n), true
 	case float32:
 		return float64(n), true
@@ -233,7 +247,7 @@ func ToJSString(v any) string {
 	case *Object:
 		return "[object Object]"
 	}
-	if f, ok := toFloat(v); ok {
+	if f, ok := ToFloat(v); ok {
 		return string(appendNumber(nil, f))
 	}
 	return fmt.Sprint(v)
@@ -293,7 +307,7 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 	case json.RawMessage:
 		return append(b, x...), nil
 	}
-	if f, ok := toFloat(v); ok {
+	if f, ok := ToFloat(v); ok {
 		return appendNumber(b, f), nil
 	}
 	// Any other Go value: encoding/json, without its HTML escaping.
