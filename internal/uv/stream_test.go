@@ -99,14 +99,7 @@ func (d *drainer) run() {
 // (FlushHeld, which a worker calls for every handed-off connection). It
 // must not grow with the number of read callbacks.
 func TestHoldBufferDoesNotGrow(t *testing.T) {
-	l, err := NewLoop()
-	require.NoError(t, err)
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	require.NoError(t, err)
-	defer unix.Close(fds[1])
-	s, err := NewStream(l, KindPipe, fds[0], true)
-	require.NoError(t, err)
-	defer s.Close(nil)
+	_, s, peer := ipcPair(t)
 	msg := []byte(`{"cmd":"NODE_HANDLE_ACK"}` + "\n")
 	buf := make([]byte, 4096)
 	for i := 0; i < 2000; i++ {
@@ -117,7 +110,7 @@ func TestHoldBufferDoesNotGrow(t *testing.T) {
 		}
 		s.uncork()
 		require.LessOrEqual(t, cap(s.holdBuf), 4*len(msg), "the hold buffer grew with the read callbacks (%d)", i)
-		n, err := unix.Read(fds[1], buf)
+		n, err := unix.Read(peer, buf)
 		require.NoError(t, err)
 		require.Equal(t, string(msg), string(buf[:n]))
 	}
@@ -129,14 +122,7 @@ func TestHoldBufferDoesNotGrow(t *testing.T) {
 // hold buffer, the write queue's array and the pending callbacks' array
 // are reused.
 func TestHeldWritesAllocateNothing(t *testing.T) {
-	l, err := NewLoop()
-	require.NoError(t, err)
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	require.NoError(t, err)
-	defer unix.Close(fds[1])
-	s, err := NewStream(l, KindPipe, fds[0], true)
-	require.NoError(t, err)
-	defer s.Close(nil)
+	l, s, peer := ipcPair(t)
 	ack := []byte(`{"cmd":"NODE_HANDLE_ACK"}` + "\n")
 	reply := []byte(`{"cmd":"NODE_CLUSTER","ack":4,"accepted":true,"seq":2}` + "\n")
 	buf := make([]byte, 4096)
@@ -147,9 +133,23 @@ func TestHeldWritesAllocateNothing(t *testing.T) {
 		s.Hold(reply, done)
 		s.uncork()
 		l.runPending()
-		unix.Read(fds[1], buf)
+		unix.Read(peer, buf)
 	}
 	cycle()
 	require.Zero(t, testing.AllocsPerRun(100, cycle))
 	require.Empty(t, s.writeQ)
+}
+
+// ipcPair is an IPC pipe stream on a loop of its own, over one end of a
+// socketpair, and the other end; both close when the test ends.
+func ipcPair(t *testing.T) (*Loop, *Stream, int) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	t.Cleanup(func() { unix.Close(fds[1]) })
+	s, err := NewStream(l, KindPipe, fds[0], true)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close(nil) })
+	return l, s, fds[1]
 }
