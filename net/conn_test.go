@@ -45,16 +45,16 @@ func connPair(t *testing.T) (*conn, stdnet.Conn) {
 	return c, client
 }
 
-// readAll reads n bytes from c on a goroutine of its own.
+// readAll reads n bytes from c on a goroutine of its own, into a buffer
+// allocated here, before it starts.
 func readAll(c stdnet.Conn, n int) chan []byte {
 	out := make(chan []byte, 1)
-	go readN(c, n, out)
+	go readN(c, make([]byte, n), out)
 	return out
 }
 
-func readN(c stdnet.Conn, n int, out chan []byte) {
+func readN(c stdnet.Conn, b []byte, out chan []byte) {
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	b := make([]byte, n)
 	k, _ := io.ReadFull(c, b)
 	out <- b[:k]
 }
