@@ -92,6 +92,31 @@ func NewLoop() (*Loop, error) {
 	return l, nil
 }
 
+// Close releases what NewLoop took: the epoll instance, the eventfd and
+// the descriptor kept for EMFILE (uv_loop_close). Like uv_loop_close it
+// fails with EBUSY while the loop still has work: descriptors watched,
+// ref'd handles or requests, queued callbacks. The process's default loop
+// is never closed; Close is for loops made with NewLoop.
+func (l *Loop) Close() error {
+	if l.epfd < 0 {
+		return nil
+	}
+	if len(l.watchers) > 0 || l.alive() {
+		return unix.EBUSY
+	}
+	if l.parker != nil {
+		l.parker.Close() // the *os.File owns the epoll descriptor now
+	} else {
+		unix.Close(l.epfd)
+	}
+	unix.Close(l.evfd)
+	if l.emfileFd >= 0 {
+		unix.Close(l.emfileFd)
+	}
+	l.epfd, l.evfd, l.emfileFd = -1, -1, -1
+	return nil
+}
+
 var (
 	defaultLoop     *Loop
 	defaultLoopOnce sync.Once

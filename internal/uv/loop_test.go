@@ -168,3 +168,28 @@ func TestLoopYieldsEveryFewMilliseconds(t *testing.T) {
 		require.Less(t, l.yields, iterations/2, "the loop yielded on most iterations")
 	})
 }
+
+// Close gives back the loop's descriptors once nothing is left on it, and
+// refuses (EBUSY) while a descriptor is still watched, as uv_loop_close.
+func TestLoopClose(t *testing.T) {
+	waitModes(t, func(t *testing.T, l *Loop) {
+		l.SetTimeout(time.Millisecond, func() {})
+		runWithin(t, l, 10*time.Second) // parks once in netpoller mode
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		require.NoError(t, err)
+		defer unix.Close(fds[1])
+		w, err := NewStream(l, KindPipe, fds[0], true)
+		require.NoError(t, err)
+		require.NoError(t, w.ReadStart())
+		require.ErrorIs(t, l.Close(), unix.EBUSY)
+		w.Close(nil)
+		l.Run() // the close callback
+		epfd, evfd := l.epfd, l.evfd
+		require.NoError(t, l.Close())
+		for _, fd := range []int{epfd, evfd} {
+			_, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+			require.ErrorIs(t, err, unix.EBADF, "descriptor %d is still open", fd)
+		}
+		require.NoError(t, l.Close(), "a second Close")
+	})
+}
