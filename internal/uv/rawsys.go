@@ -115,12 +115,21 @@ func Getpeername(fd int) (unix.Sockaddr, error) { return getName(unix.SYS_GETPEE
 
 func getName(trap uintptr, fd int) (unix.Sockaddr, error) {
 	var rsa unix.RawSockaddrAny
-	n := uint32(unix.SizeofSockaddrAny)
-	_, _, e := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&n)))
-	if e != 0 {
-		return nil, e
+	if err := rawName(trap, fd, &rsa); err != nil {
+		return nil, err
 	}
 	return decodeSockaddr(&rsa)
+}
+
+// rawName fills rsa with getsockname(2) or getpeername(2) (trap) of fd,
+// undecoded.
+func rawName(trap uintptr, fd int, rsa *unix.RawSockaddrAny) error {
+	n := uint32(unix.SizeofSockaddrAny)
+	_, _, e := unix.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(rsa)), uintptr(unsafe.Pointer(&n)))
+	if e != 0 {
+		return e
+	}
+	return nil
 }
 
 // decodeSockaddr turns what the kernel filled in into the x/sys/unix type

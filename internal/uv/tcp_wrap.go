@@ -2,7 +2,6 @@ package uv
 
 import (
 	"net/netip"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -128,10 +127,8 @@ func ReceivedStream(l *Loop, fd int) (*Stream, error) {
 
 // streamKind is KindPipe for a Unix socket, else KindTCP.
 func streamKind(fd int) Kind {
-	var rsa unix.RawSockaddrAny
-	n := uint32(unix.SizeofSockaddrAny)
-	_, _, e := unix.RawSyscall(unix.SYS_GETSOCKNAME, uintptr(fd), uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&n)))
-	if e == 0 && rsa.Addr.Family == unix.AF_UNIX {
+	var rsa unix.RawSockaddrAny // only its family is read: nothing to decode
+	if rawName(unix.SYS_GETSOCKNAME, fd, &rsa) == nil && rsa.Addr.Family == unix.AF_UNIX {
 		return KindPipe
 	}
 	return KindTCP
