@@ -148,11 +148,13 @@ func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 	}
 	delete(h.all, w.ID)
 	h.deleteFree(w.ID)
-	if ins, ok := h.inflight[w.ID]; ok && len(ins) == 0 {
-		delete(h.inflight, w.ID) // an emptied list kept for reuse
-	}
-	if ins, ok := h.inflight[w.ID]; ok && !ReproduceNodeLostConnection {
+	// What the worker had not answered is re-queued (unless v20's loss is
+	// reproduced, which leaves it where it is); its list goes with it.
+	ins := h.inflight[w.ID]
+	if len(ins) == 0 || !ReproduceNodeLostConnection {
 		delete(h.inflight, w.ID)
+	}
+	if len(ins) > 0 && !ReproduceNodeLostConnection {
 		requeued := make([]*uv.Stream, 0, len(ins)+len(h.handles))
 		for _, in := range ins {
 			utils.ForgetCallback(in.seq)
