@@ -17,11 +17,12 @@ import (
 	"github.com/nodecluster/nodecluster/internal/uv"
 )
 
-// conn is a connection that left the loop for Go's poller: the socket's
-// descriptor, as the handle had it, wrapped in an *os.File (which puts a
-// non-blocking descriptor into Go's netpoller, so reads, writes and
-// deadlines park goroutines as net's own connections do). Errors look like
-// net's (*net.OpError, net.ErrClosed, os.ErrDeadlineExceeded).
+// conn is a connection that left the loop's callbacks for Go code: the
+// socket's descriptor, as the handle had it, in a uv.FD, which the
+// goroutines of net/http read and write while the loop only tells them
+// when the socket is ready (see uv.FD for why not Go's own netpoller).
+// Errors look like net's (*net.OpError, net.ErrClosed,
+// os.ErrDeadlineExceeded).
 //
 // net.FileConn would give a *net.TCPConn, but at a price paid on every
 // connection: a dup of the descriptor, four fcntl, getsockopt, getsockname,
@@ -32,8 +33,8 @@ import (
 // CloseRead, SetNoDelay, SetKeepAlive, SyscallConn, and ReadFrom with
 // sendfile(2).
 type conn struct {
-	f       *os.File
-	rc      syscall.RawConn
+	fd      *uv.FD
+	rc      rawConn
 	l       *Listener
 	network string // "tcp" or "unix"
 
@@ -43,24 +44,24 @@ type conn struct {
 	raddr     stdnet.Addr
 }
 
-// newConn takes ownership of fd, a connected non-blocking socket.
-func newConn(fd int, tcp bool, l *Listener) (*conn, error) {
+// newConn takes ownership of fd, a connected non-blocking socket. It runs
+// on the loop, which watches fd from now on.
+func newConn(loop *uv.Loop, fd int, tcp bool, l *Listener) (*conn, error) {
 	c := &conn{l: l, network: "unix"}
 	if tcp {
 		c.network = "tcp"
 	}
-	c.f = os.NewFile(uintptr(fd), "conn")
-	rc, err := c.f.SyscallConn()
+	p, err := loop.NewFD(fd)
 	if err != nil {
-		c.f.Close()
+		unix.Close(fd)
 		return nil, err
 	}
-	c.rc = rc
+	c.fd, c.rc = p, rawConn{p}
 	return c, nil
 }
 
 func (c *conn) Read(b []byte) (int, error) {
-	n, err := c.f.Read(b)
+	n, err := c.fd.Read(b)
 	if err != nil && err != io.EOF {
 		err = c.opError("read", err)
 	}
@@ -68,12 +69,19 @@ func (c *conn) Read(b []byte) (int, error) {
 }
 
 func (c *conn) Write(b []byte) (int, error) {
-	n, err := c.f.Write(b)
+	n, err := c.fd.Write(b)
 	if err != nil {
 		err = c.opError("write", err)
 	}
 	return n, err
 }
+
+// rawConn is the syscall.RawConn of a conn (SyscallConn).
+type rawConn struct{ fd *uv.FD }
+
+func (r rawConn) Control(f func(fd uintptr)) error           { return r.fd.Control(f) }
+func (r rawConn) Read(f func(fd uintptr) (done bool)) error  { return r.fd.RawRead(f) }
+func (r rawConn) Write(f func(fd uintptr) (done bool)) error { return r.fd.RawWrite(f) }
 
 // ReadFrom copies r to the connection, as net.TCPConn.ReadFrom: from a
 // file (net/http's ServeContent hands one over, as *os.File or wrapped in
@@ -163,7 +171,7 @@ func (c *conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 
 // Close closes the connection and tells the server, once.
 func (c *conn) Close() error {
-	err := c.f.Close()
+	err := c.fd.Close()
 	c.closeOnce.Do(c.release)
 	if err != nil {
 		return c.opError("close", err)
@@ -179,12 +187,11 @@ func (c *conn) CloseWrite() error { return c.shutdown(unix.SHUT_WR) }
 func (c *conn) CloseRead() error { return c.shutdown(unix.SHUT_RD) }
 
 func (c *conn) shutdown(how int) error {
-	var serr error
-	if err := c.rc.Control(func(fd uintptr) { serr = unix.Shutdown(int(fd), how) }); err != nil {
+	if err := c.fd.Shutdown(how); err != nil {
+		if errno, ok := err.(syscall.Errno); ok {
+			err = os.NewSyscallError("shutdown", errno)
+		}
 		return c.opError("close", err)
-	}
-	if serr != nil {
-		return c.opError("close", os.NewSyscallError("shutdown", serr))
 	}
 	return nil
 }
@@ -205,12 +212,11 @@ func (c *conn) setsockopt(level, opt int, on bool) error {
 	if on {
 		v = 1
 	}
-	var serr error
-	if err := c.rc.Control(func(fd uintptr) { serr = unix.SetsockoptInt(int(fd), level, opt, v) }); err != nil {
+	if err := c.fd.SetsockoptInt(level, opt, v); err != nil {
+		if errno, ok := err.(syscall.Errno); ok {
+			err = os.NewSyscallError("setsockopt", errno)
+		}
 		return c.opError("set", err)
-	}
-	if serr != nil {
-		return c.opError("set", os.NewSyscallError("setsockopt", serr))
 	}
 	return nil
 }
@@ -222,15 +228,18 @@ func (c *conn) LocalAddr() stdnet.Addr  { c.addrOnce.Do(c.addrs); return c.laddr
 func (c *conn) RemoteAddr() stdnet.Addr { c.addrOnce.Do(c.addrs); return c.raddr }
 
 func (c *conn) SetDeadline(t time.Time) error {
-	return c.deadlineError(c.f.SetDeadline(t))
+	if err := c.fd.SetReadDeadline(t); err != nil {
+		return c.deadlineError(err)
+	}
+	return c.deadlineError(c.fd.SetWriteDeadline(t))
 }
 
 func (c *conn) SetReadDeadline(t time.Time) error {
-	return c.deadlineError(c.f.SetReadDeadline(t))
+	return c.deadlineError(c.fd.SetReadDeadline(t))
 }
 
 func (c *conn) SetWriteDeadline(t time.Time) error {
-	return c.deadlineError(c.f.SetWriteDeadline(t))
+	return c.deadlineError(c.fd.SetWriteDeadline(t))
 }
 
 func (c *conn) deadlineError(err error) error {

@@ -37,12 +37,40 @@ func connPair(t *testing.T) (*conn, stdnet.Conn) {
 	require.NoError(t, err)
 	f.Close()
 	require.NoError(t, syscall.SetNonblock(fd, true))
-	loop, err := uv.NewLoop()
-	require.NoError(t, err)
-	c, err := newConn(fd, true, &Listener{loop: loop})
-	require.NoError(t, err)
+	loop := runningLoop(t)
+	made := make(chan error, 1)
+	var c *conn
+	loop.Post(func() {
+		l := &Listener{loop: loop}
+		l.lazy.Store(true) // no server to tell of the close
+		var err error
+		c, err = newConn(loop, fd, true, l)
+		made <- err
+	})
+	require.NoError(t, <-made)
 	t.Cleanup(func() { c.Close() })
 	return c, client
+}
+
+// runningLoop runs a new loop on a goroutine of its own until the test
+// ends: a conn waits for its socket through it.
+func runningLoop(t *testing.T) *uv.Loop {
+	loop, err := uv.NewLoop()
+	require.NoError(t, err)
+	loop.WaitInNetpoller()
+	loop.Ref()
+	done := make(chan struct{})
+	go runLoop(loop, done)
+	t.Cleanup(func() {
+		loop.Post(loop.Unref)
+		<-done
+	})
+	return loop
+}
+
+func runLoop(loop *uv.Loop, done chan struct{}) {
+	loop.Run()
+	close(done)
 }
 
 // readAll reads n bytes from c on a goroutine of its own, into a buffer

@@ -18,9 +18,10 @@ import (
 
 // Listener hands a Server's connections to Go code as ordinary net.Conns:
 // round-robin connections passed by the primary and connections accepted
-// from a shared handle alike. Each connection leaves the event loop (its
-// descriptor moves to Go's own poller), so local and remote addresses,
-// deadlines and half-close (CloseWrite) work as for any net.Conn; it still
+// from a shared handle alike. Each connection leaves the loop's callbacks
+// for Go code (a uv.FD: goroutines read and write it, the loop tells them
+// when it is ready), so local and remote addresses, deadlines and
+// half-close (CloseWrite) work as for any net.Conn; it still
 // counts as one of the server's connections until it is closed, so a
 // worker's Disconnect waits for it, as Node waits for open sockets.
 //
@@ -108,7 +109,7 @@ func (l *Listener) take(sock *Socket) {
 	if tcp {
 		h.SetNoDelay(true) // as Go's and Node's HTTP servers do
 	}
-	c, err := newConn(h.Detach(), tcp, l)
+	c, err := newConn(l.loop, h.Detach(), tcp, l)
 	if err != nil {
 		l.srv.connections--
 		l.srv.emitCloseIfDrained()

@@ -14,8 +14,11 @@
 // waits in Go's netpoller instead ([Loop.WaitInNetpoller]). The system calls
 // made per connection or message go around the Go scheduler (rawsys.go),
 // and an IPC pipe's answers to one read leave in one write (Stream.Hold).
+// The connections such a Listener hands to Go code are [FD]s: goroutines
+// read and write them with the loop as their poller, so that serving a
+// connection makes no system call through the scheduler either.
 // docs/PERFORMANCE.md measures each.
 //
 // Everything in this package runs on the loop's goroutine, except
-// [Loop.Post], which any goroutine may call.
+// [Loop.Post] and an FD's methods, which any goroutine may call.
 package uv

@@ -37,10 +37,11 @@ type Loop struct {
 	parkErr  error
 	parkWait func(fd uintptr) bool
 
-	mu      sync.Mutex
-	posted  []func()
-	spare   []func()
-	waiting atomic.Bool // the loop is (about to be) in epoll_wait
+	mu       sync.Mutex
+	posted   []func()
+	spare    []func()
+	detached []*IO       // watchers of FDs closed by other goroutines (detach)
+	waiting  atomic.Bool // the loop is (about to be) in epoll_wait
 
 	corked *Stream // the stream whose writes are held back (Stream.cork)
 
@@ -101,6 +102,9 @@ func (l *Loop) Close() error {
 	if l.epfd < 0 {
 		return nil
 	}
+	l.mu.Lock()
+	l.dropDetached()
+	l.mu.Unlock()
 	if len(l.watchers) > 0 || l.alive() {
 		return unix.EBUSY
 	}
@@ -333,6 +337,9 @@ func (l *Loop) runPosted() {
 	l.mu.Lock()
 	work := l.posted
 	l.posted = l.spare[:0]
+	if len(l.detached) > 0 {
+		l.dropDetached()
+	}
 	l.mu.Unlock()
 	for i, fn := range work {
 		work[i] = nil
@@ -538,14 +545,14 @@ func (l *Loop) ioUpdate(w *IO, want uint32) error {
 	var err error
 	switch {
 	case want == 0 && w.added:
-		err = unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, w.fd, nil)
+		err = epollCtl(l.epfd, unix.EPOLL_CTL_DEL, w.fd, nil)
 		w.added = false
 		delete(l.watchers, int32(w.fd))
 	case want == 0:
 	case w.added:
-		err = unix.EpollCtl(l.epfd, unix.EPOLL_CTL_MOD, w.fd, &ev)
+		err = epollCtl(l.epfd, unix.EPOLL_CTL_MOD, w.fd, &ev)
 	default:
-		err = unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, w.fd, &ev)
+		err = epollCtl(l.epfd, unix.EPOLL_CTL_ADD, w.fd, &ev)
 		if err == nil {
 			w.added = true
 			l.watchers[int32(w.fd)] = w
@@ -561,7 +568,7 @@ func (l *Loop) ioUpdate(w *IO, want uint32) error {
 // IOClose forgets w before its descriptor is closed (uv__io_close).
 func (l *Loop) IOClose(w *IO) {
 	if w.added {
-		unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, w.fd, nil)
+		epollCtl(l.epfd, unix.EPOLL_CTL_DEL, w.fd, nil)
 		w.added = false
 	}
 	if l.watchers[int32(w.fd)] == w {

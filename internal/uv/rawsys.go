@@ -192,3 +192,51 @@ func setsockoptInt(fd, level, opt, value int) error {
 	}
 	return nil
 }
+
+// epollCtl is epoll_ctl(2): it never blocks.
+func epollCtl(epfd, op, fd int, ev *unix.EpollEvent) error {
+	_, _, e := unix.RawSyscall6(unix.SYS_EPOLL_CTL, uintptr(epfd), uintptr(op), uintptr(fd), uintptr(unsafe.Pointer(ev)), 0, 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// readFd is read(2) on a non-blocking descriptor, retrying EINTR.
+func readFd(fd int, b []byte) (int, unix.Errno) {
+	var p unsafe.Pointer
+	if len(b) > 0 {
+		p = unsafe.Pointer(&b[0])
+	}
+	for {
+		r, _, e := unix.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(p), uintptr(len(b)))
+		if e != unix.EINTR {
+			return int(r), e
+		}
+	}
+}
+
+// writeFd is write(2) on a non-blocking descriptor, retrying EINTR. A
+// socket whose peer is gone answers EPIPE; the runtime ignores the
+// SIGPIPE that comes with it for every descriptor but 1 and 2, as it does
+// for net's connections.
+func writeFd(fd int, b []byte) (int, unix.Errno) {
+	var p unsafe.Pointer
+	if len(b) > 0 {
+		p = unsafe.Pointer(&b[0])
+	}
+	for {
+		r, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(p), uintptr(len(b)))
+		if e != unix.EINTR {
+			return int(r), e
+		}
+	}
+}
+
+// shutdownFd is shutdown(2).
+func shutdownFd(fd, how int) error {
+	if _, _, e := unix.RawSyscall(unix.SYS_SHUTDOWN, uintptr(fd), uintptr(how), 0); e != 0 {
+		return e
+	}
+	return nil
+}

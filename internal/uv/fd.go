@@ -1,0 +1,382 @@
+package uv
+
+// A descriptor that goroutines outside the loop read and write, with the
+// loop as its poller. It has no libuv counterpart: it does for Go code
+// what internal/poll.FD does for Go's net, with this loop's epoll instance
+// in the place of the runtime's netpoller.
+
+import (
+	"io"
+	"math"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrFDClosed is what an FD's methods return once it is closed
+// (os.ErrClosed, which net turns into net.ErrClosed).
+var ErrFDClosed = os.ErrClosed
+
+// FD is a connected, non-blocking socket that goroutines use as Go code
+// uses a net.Conn, while the loop watches it: a read or write that would
+// block parks the goroutine until the loop sees the socket ready (epoll,
+// edge-triggered), a deadline passes, or the FD is closed.
+//
+// Every system call an FD makes returns at once and is made without
+// telling the Go scheduler (see rawsys.go), and waiting parks a goroutine
+// on a channel rather than a thread: a worker that serves its connections
+// through FDs makes no system call through syscall.Syscall on a
+// connection's path, so the runtime's sysmon thread, which every such call
+// wakes when the process was idle a moment before, stays asleep. Through
+// an *os.File, as before, a connection cost four such calls (fcntl in
+// os.NewFile, read, write, close) and sysmon a fifth of a worker's CPU
+// time.
+//
+// Reads are serialized with each other, and so are writes; a read, a
+// write and Close may run at once from different goroutines. The
+// descriptor is closed only while no system call is using it, so its
+// number cannot be reused under a read still in progress.
+//
+// DEVIATION(goroutine): in Node a socket is read and written by the loop
+// that watches it; here Go code reads and writes it on its own
+// goroutines, and the loop only tells them when to try again. Readiness
+// therefore reaches them only while the loop runs: a callback that keeps
+// the loop busy delays them, as it delays Node's sockets.
+type FD struct {
+	io   IO // owned by the loop
+	loop *Loop
+
+	// rd and wr hold at most one token each: the loop (an event), a
+	// deadline's timer, a deadline change or Close put one there, and the
+	// goroutine waiting to read or write takes it and tries again.
+	rd chan struct{}
+	wr chan struct{}
+
+	fdmu    sync.RWMutex // read-held around each system call, held by Close
+	fd      int          // -1 once closed
+	closing atomic.Bool
+
+	rmu sync.Mutex // one reader at a time
+	wmu sync.Mutex // one writer at a time
+
+	rdl, wdl deadline
+}
+
+// deadline is a read or write deadline: the time (UnixNano, 0: none), and
+// the timer that wakes a waiting goroutine when it passes.
+type deadline struct {
+	at    atomic.Int64
+	mu    sync.Mutex
+	timer *time.Timer
+}
+
+// NewFD starts watching fd, a connected non-blocking socket, for
+// goroutines; the FD owns it from now on. Call it on the loop.
+func (l *Loop) NewFD(fd int) (*FD, error) {
+	p := &FD{loop: l, fd: fd, rd: make(chan struct{}, 1), wr: make(chan struct{}, 1)}
+	l.initIO(&p.io, fd, p)
+	if err := l.IOStart(&p.io, unix.EPOLLIN|unix.EPOLLOUT|unix.EPOLLRDHUP|unix.EPOLLET); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// onIO runs on the loop when the socket became readable or writable (or
+// hung up, or failed: both then find out with their next system call).
+func (p *FD) onIO(events uint32) {
+	if events&(unix.EPOLLIN|unix.EPOLLRDHUP|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		wake(p.rd)
+	}
+	if events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+		wake(p.wr)
+	}
+}
+
+// wake leaves a token in ch unless one is there already.
+func wake(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// wakeRead and wakeWrite are the deadline timers' callbacks.
+func (p *FD) wakeRead()  { wake(p.rd) }
+func (p *FD) wakeWrite() { wake(p.wr) }
+
+// Read reads into b what the socket has, waiting until it has something;
+// io.EOF once the peer finished writing. Errors: ErrFDClosed,
+// os.ErrDeadlineExceeded, or the system call's unix.Errno.
+func (p *FD) Read(b []byte) (int, error) {
+	p.rmu.Lock()
+	defer p.rmu.Unlock()
+	for {
+		if err := p.check(&p.rdl); err != nil {
+			return 0, err
+		}
+		if len(b) == 0 {
+			return 0, nil
+		}
+		n, e, ok := p.read(b)
+		switch {
+		case !ok:
+			return 0, ErrFDClosed
+		case e == unix.EAGAIN:
+			<-p.rd
+		case e != 0:
+			return 0, e
+		case n == 0:
+			return 0, io.EOF
+		default:
+			return n, nil
+		}
+	}
+}
+
+// read makes one read(2) while holding the descriptor; ok is false once
+// it is closed.
+func (p *FD) read(b []byte) (n int, e unix.Errno, ok bool) {
+	p.fdmu.RLock()
+	defer p.fdmu.RUnlock()
+	if p.fd < 0 {
+		return 0, 0, false
+	}
+	n, e = readFd(p.fd, b)
+	return n, e, true
+}
+
+// maxRW bounds one write(2), as internal/poll does.
+const maxRW = 1 << 30
+
+// Write writes all of b, waiting whenever the socket's buffer is full. On
+// an error it returns how much was written before it.
+func (p *FD) Write(b []byte) (int, error) {
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	nn := 0
+	for {
+		if err := p.check(&p.wdl); err != nil {
+			return nn, err
+		}
+		chunk := b[nn:]
+		if len(chunk) > maxRW {
+			chunk = chunk[:maxRW]
+		}
+		n, e, ok := p.write(chunk)
+		if !ok {
+			return nn, ErrFDClosed
+		}
+		if n > 0 {
+			nn += n
+		}
+		switch {
+		case nn == len(b):
+			return nn, nil
+		case e == unix.EAGAIN:
+			<-p.wr
+		case e != 0:
+			return nn, e
+		case n == 0:
+			return nn, io.ErrUnexpectedEOF
+		}
+	}
+}
+
+func (p *FD) write(b []byte) (n int, e unix.Errno, ok bool) {
+	p.fdmu.RLock()
+	defer p.fdmu.RUnlock()
+	if p.fd < 0 {
+		return 0, 0, false
+	}
+	n, e = writeFd(p.fd, b)
+	if n < 0 {
+		n = 0
+	}
+	return n, e, true
+}
+
+// check returns why no system call should be tried now: the FD is
+// closed, or the deadline d has passed.
+func (p *FD) check(d *deadline) error {
+	if p.closing.Load() {
+		return ErrFDClosed
+	}
+	if at := d.at.Load(); at != 0 && time.Now().UnixNano() >= at {
+		return os.ErrDeadlineExceeded
+	}
+	return nil
+}
+
+// RawRead calls f with the descriptor until it returns true, waiting for
+// the socket to become readable each time it returns false
+// (syscall.RawConn's Read).
+func (p *FD) RawRead(f func(fd uintptr) bool) error {
+	p.rmu.Lock()
+	defer p.rmu.Unlock()
+	return p.raw(&p.rdl, p.rd, f)
+}
+
+// RawWrite is RawRead for writing (syscall.RawConn's Write).
+func (p *FD) RawWrite(f func(fd uintptr) bool) error {
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
+	return p.raw(&p.wdl, p.wr, f)
+}
+
+func (p *FD) raw(d *deadline, ready chan struct{}, f func(fd uintptr) bool) error {
+	for {
+		if err := p.check(d); err != nil {
+			return err
+		}
+		done, ok := p.call(f)
+		if !ok {
+			return ErrFDClosed
+		}
+		if done {
+			return nil
+		}
+		<-ready
+	}
+}
+
+func (p *FD) call(f func(fd uintptr) bool) (done, ok bool) {
+	p.fdmu.RLock()
+	defer p.fdmu.RUnlock()
+	if p.fd < 0 {
+		return false, false
+	}
+	return f(uintptr(p.fd)), true
+}
+
+// Control calls f with the descriptor, which stays open meanwhile
+// (syscall.RawConn's Control).
+func (p *FD) Control(f func(fd uintptr)) error {
+	_, ok := p.call(func(fd uintptr) bool { f(fd); return true })
+	if !ok {
+		return ErrFDClosed
+	}
+	return nil
+}
+
+// Shutdown shuts down one or both directions of the socket (shutdown(2)).
+func (p *FD) Shutdown(how int) error {
+	var err error
+	if _, ok := p.call(func(fd uintptr) bool { err = shutdownFd(int(fd), how); return true }); !ok {
+		return ErrFDClosed
+	}
+	return err
+}
+
+// SetsockoptInt sets an integer socket option.
+func (p *FD) SetsockoptInt(level, opt, value int) error {
+	var err error
+	if _, ok := p.call(func(fd uintptr) bool { err = setsockoptInt(int(fd), level, opt, value); return true }); !ok {
+		return ErrFDClosed
+	}
+	return err
+}
+
+// Close closes the descriptor once no system call uses it; a goroutine
+// waiting to read or write returns ErrFDClosed. The loop forgets the
+// watcher when it next runs (Loop.dropDetached), without being woken for
+// it. A second Close returns ErrFDClosed.
+func (p *FD) Close() error {
+	if !p.closing.CompareAndSwap(false, true) {
+		return ErrFDClosed
+	}
+	wake(p.rd)
+	wake(p.wr)
+	p.fdmu.Lock()
+	fd := p.fd
+	p.fd = -1
+	p.fdmu.Unlock()
+	// Closing the last descriptor of the socket also takes it out of the
+	// loop's epoll set.
+	closeFd(fd)
+	p.rdl.stop()
+	p.wdl.stop()
+	p.loop.detach(&p.io)
+	return nil
+}
+
+// SetReadDeadline sets when waiting reads fail with
+// os.ErrDeadlineExceeded (zero: never); a deadline already past fails the
+// read waiting now.
+func (p *FD) SetReadDeadline(t time.Time) error { return p.setDeadline(&p.rdl, t, p.wakeRead) }
+
+// SetWriteDeadline is SetReadDeadline for writes.
+func (p *FD) SetWriteDeadline(t time.Time) error { return p.setDeadline(&p.wdl, t, p.wakeWrite) }
+
+func (p *FD) setDeadline(d *deadline, t time.Time, wakeFn func()) error {
+	if p.closing.Load() {
+		return ErrFDClosed
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+	if t.IsZero() {
+		d.at.Store(0)
+		return nil
+	}
+	d.at.Store(unixNano(t))
+	dur := time.Until(t)
+	if dur <= 0 {
+		wakeFn()
+		return nil
+	}
+	if d.timer == nil {
+		d.timer = time.AfterFunc(dur, wakeFn)
+	} else {
+		d.timer.Reset(dur)
+	}
+	return nil
+}
+
+func (d *deadline) stop() {
+	d.mu.Lock()
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+	d.mu.Unlock()
+}
+
+// unixNano is t.UnixNano kept within int64 and above zero (zero means no
+// deadline): a time before 1970 is already past, one after 2262 never
+// comes.
+func unixNano(t time.Time) int64 {
+	if t.Before(time.Unix(0, 1)) {
+		return 1
+	}
+	if t.After(time.Unix(0, math.MaxInt64)) {
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+// detach hands the loop a watcher whose descriptor was closed by another
+// goroutine; the loop drops it from its table when it next runs its
+// posted work, without a wake-up of its own. If the descriptor's number
+// was reused and watched again meanwhile, the table already holds the new
+// watcher and the old one is left out.
+func (l *Loop) detach(w *IO) {
+	l.mu.Lock()
+	l.detached = append(l.detached, w)
+	l.mu.Unlock()
+}
+
+// dropDetached forgets the watchers handed over by detach; called on the
+// loop with l.mu held.
+func (l *Loop) dropDetached() {
+	for i, w := range l.detached {
+		if l.watchers[int32(w.fd)] == w {
+			delete(l.watchers, int32(w.fd))
+		}
+		l.detached[i] = nil
+	}
+	l.detached = l.detached[:0]
+}

@@ -1,0 +1,270 @@
+package uv
+
+import (
+	"errors"
+	"io"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+// fdPair runs a loop (in both wait modes) on a goroutine of its own and
+// gives fn an FD over one end of a non-blocking socketpair, and the other
+// end. The loop stops once fn returned and the FD is closed.
+func fdPair(t *testing.T, fn func(t *testing.T, p *FD, peer int)) {
+	waitModes(t, func(t *testing.T, l *Loop) {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		require.NoError(t, err)
+		defer unix.Close(fds[1])
+		l.Ref()
+		made := make(chan *FD, 1)
+		l.Post(func() {
+			p, err := l.NewFD(fds[0])
+			if err != nil {
+				panic(err)
+			}
+			made <- p
+		})
+		done := make(chan struct{})
+		go runLoopUntil(t, l, done)
+		p := <-made
+		fn(t, p, fds[1])
+		p.Close()
+		l.Post(l.Unref)
+		<-done
+		require.NoError(t, l.Close(), "the loop still watches the closed FD")
+	})
+}
+
+func runLoopUntil(t *testing.T, l *Loop, done chan struct{}) {
+	defer close(done)
+	runWithin(t, l, 20*time.Second)
+}
+
+// result is what a Read or Write on another goroutine came back with.
+type result struct {
+	n   int
+	err error
+	at  time.Time
+}
+
+func readOn(p *FD, b []byte, out chan<- result) {
+	n, err := p.Read(b)
+	out <- result{n, err, time.Now()}
+}
+
+func writeOn(p *FD, b []byte, out chan<- result) {
+	n, err := p.Write(b)
+	out <- result{n, err, time.Now()}
+}
+
+func waitResult(t *testing.T, ch <-chan result, what string) result {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not return within 10 s", what)
+		return result{}
+	}
+}
+
+// notYet fails if ch delivers within d: the call is still waiting.
+func notYet(t *testing.T, ch <-chan result, d time.Duration, what string) {
+	t.Helper()
+	select {
+	case r := <-ch:
+		t.Fatalf("%s returned (%d, %v) while it should wait", what, r.n, r.err)
+	case <-time.After(d):
+	}
+}
+
+// A read waits until the loop sees data, and gets EOF when the peer shuts
+// down its side.
+func TestFDReadWaitsForTheLoop(t *testing.T) {
+	fdPair(t, func(t *testing.T, p *FD, peer int) {
+		got := make(chan result, 1)
+		b := make([]byte, 64)
+		go readOn(p, b, got)
+		notYet(t, got, 50*time.Millisecond, "a read with nothing to read")
+		_, err := unix.Write(peer, []byte("hello"))
+		require.NoError(t, err)
+		r := waitResult(t, got, "the read")
+		require.NoError(t, r.err)
+		require.Equal(t, "hello", string(b[:r.n]))
+
+		go readOn(p, b, got)
+		require.NoError(t, unix.Shutdown(peer, unix.SHUT_WR))
+		r = waitResult(t, got, "the read at EOF")
+		require.Equal(t, io.EOF, r.err)
+	})
+}
+
+// A write that fills the socket's buffer waits for the peer to read, and
+// then writes everything.
+func TestFDWriteWaitsForRoom(t *testing.T) {
+	fdPair(t, func(t *testing.T, p *FD, peer int) {
+		data := make([]byte, 4<<20)
+		for i := range data {
+			data[i] = byte(i)
+		}
+		done := make(chan result, 1)
+		go writeOn(p, data, done)
+		notYet(t, done, 50*time.Millisecond, "a write of 4 MiB nobody reads")
+		got := make([]byte, 0, len(data))
+		buf := make([]byte, 64<<10)
+		deadline := time.Now().Add(10 * time.Second)
+		for len(got) < len(data) && time.Now().Before(deadline) {
+			n, err := unix.Read(peer, buf)
+			if err == unix.EAGAIN {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			require.NoError(t, err)
+			got = append(got, buf[:n]...)
+		}
+		r := waitResult(t, done, "the write")
+		require.NoError(t, r.err)
+		require.Equal(t, len(data), r.n)
+		require.Equal(t, data, got)
+	})
+}
+
+// Deadlines: one that passes fails the waiting read with
+// os.ErrDeadlineExceeded; one set in the past from another goroutine wakes
+// it at once (net/http's abortPendingRead does that); a zero one lets the
+// next read wait again.
+func TestFDDeadlines(t *testing.T) {
+	fdPair(t, func(t *testing.T, p *FD, peer int) {
+		b := make([]byte, 8)
+		got := make(chan result, 1)
+
+		start := time.Now()
+		require.NoError(t, p.SetReadDeadline(start.Add(80*time.Millisecond)))
+		go readOn(p, b, got)
+		r := waitResult(t, got, "a read past its deadline")
+		require.ErrorIs(t, r.err, os.ErrDeadlineExceeded)
+		require.GreaterOrEqual(t, r.at.Sub(start), 80*time.Millisecond, "the read gave up before its deadline")
+
+		require.NoError(t, p.SetReadDeadline(time.Time{}))
+		go readOn(p, b, got)
+		notYet(t, got, 50*time.Millisecond, "a read without a deadline")
+		require.NoError(t, p.SetReadDeadline(time.Unix(1, 0)))
+		r = waitResult(t, got, "a read whose deadline moved into the past")
+		require.ErrorIs(t, r.err, os.ErrDeadlineExceeded)
+
+		require.NoError(t, p.SetReadDeadline(time.Time{}))
+		go readOn(p, b, got)
+		notYet(t, got, 50*time.Millisecond, "a read after the deadline was cleared")
+		_, err := unix.Write(peer, []byte("x"))
+		require.NoError(t, err)
+		r = waitResult(t, got, "the read")
+		require.NoError(t, r.err)
+		require.Equal(t, 1, r.n)
+
+		// A write deadline fails a write that waits for room.
+		require.NoError(t, p.SetWriteDeadline(time.Now().Add(50*time.Millisecond)))
+		go writeOn(p, make([]byte, 8<<20), got)
+		r = waitResult(t, got, "a write past its deadline")
+		require.ErrorIs(t, r.err, os.ErrDeadlineExceeded)
+		require.Positive(t, r.n, "nothing written before the deadline")
+	})
+}
+
+// Close wakes a waiting read and a waiting write with ErrFDClosed, closes
+// the descriptor (the peer reads EOF), and fails what comes after it.
+func TestFDCloseWakesWaiters(t *testing.T) {
+	fdPair(t, func(t *testing.T, p *FD, peer int) {
+		rd, wr := make(chan result, 1), make(chan result, 1)
+		go readOn(p, make([]byte, 8), rd)
+		go writeOn(p, make([]byte, 8<<20), wr)
+		notYet(t, rd, 50*time.Millisecond, "a read with nothing to read")
+		notYet(t, wr, 0, "a write of 8 MiB nobody reads")
+		require.NoError(t, p.Close())
+		require.ErrorIs(t, waitResult(t, rd, "the read").err, ErrFDClosed)
+		require.ErrorIs(t, waitResult(t, wr, "the write").err, ErrFDClosed)
+		require.ErrorIs(t, p.Close(), ErrFDClosed)
+		_, err := p.Read(make([]byte, 1))
+		require.ErrorIs(t, err, ErrFDClosed)
+		require.ErrorIs(t, p.SetReadDeadline(time.Now()), ErrFDClosed)
+		require.ErrorIs(t, p.Control(func(uintptr) {}), ErrFDClosed)
+
+		// The peer sees the socket closed: what it reads ends (after the
+		// bytes the write got in), and it cannot write any more.
+		buf := make([]byte, 1<<20)
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			n, err := unix.Read(peer, buf)
+			if err == unix.EAGAIN {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			require.NoError(t, err)
+			if n == 0 {
+				break
+			}
+		}
+		_, err = unix.Write(peer, []byte("x"))
+		require.True(t, errors.Is(err, unix.EPIPE) || errors.Is(err, unix.ECONNRESET), "write to a closed socket: %v", err)
+	})
+}
+
+// RawRead calls its function again each time the loop sees the socket
+// readable, until it is done (syscall.RawConn's contract).
+func TestFDRawRead(t *testing.T) {
+	fdPair(t, func(t *testing.T, p *FD, peer int) {
+		r := &rawReader{p: p, read: make(chan int, 4), done: make(chan error, 1)}
+		go r.run()
+		require.Equal(t, 0, waitInt(t, r.read, "the first call"))
+		unix.Write(peer, []byte("a"))
+		require.Equal(t, 1, waitInt(t, r.read, "the call after the first byte"))
+		unix.Write(peer, []byte("b"))
+		require.Equal(t, 2, waitInt(t, r.read, "the call after the second byte"))
+		select {
+		case err := <-r.done:
+			require.NoError(t, err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("RawRead did not return")
+		}
+		require.Equal(t, "ab", string(r.got))
+	})
+}
+
+// rawReader reads two bytes through RawRead, reporting how many it has
+// after each call that read something (and after the first call).
+type rawReader struct {
+	p     *FD
+	got   []byte
+	calls int
+	read  chan int
+	done  chan error
+}
+
+func (r *rawReader) run() { r.done <- r.p.RawRead(r.try) }
+
+func (r *rawReader) try(fd uintptr) bool {
+	r.calls++
+	b := make([]byte, 8)
+	n, err := unix.Read(int(fd), b)
+	if err == nil {
+		r.got = append(r.got, b[:n]...)
+	}
+	if err == nil || r.calls == 1 {
+		r.read <- len(r.got)
+	}
+	return len(r.got) >= 2
+}
+
+func waitInt(t *testing.T, ch <-chan int, what string) int {
+	t.Helper()
+	select {
+	case n := <-ch:
+		return n
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not come within 10 s", what)
+		return -1
+	}
+}
