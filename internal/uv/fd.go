@@ -66,17 +66,22 @@ type FD struct {
 }
 
 // deadline is a read or write deadline: the time (UnixNano, 0: none), and
-// the timer that wakes a waiting goroutine when it passes.
+// the timer that wakes the goroutine waiting on ready when it passes.
 type deadline struct {
 	at    atomic.Int64
 	mu    sync.Mutex
 	timer *time.Timer
+	ready chan struct{} // the FD's rd or wr
 }
+
+// fire is the deadline timer's callback.
+func (d *deadline) fire() { wake(d.ready) }
 
 // NewFD starts watching fd, a connected non-blocking socket, for
 // goroutines; the FD owns it from now on. Call it on the loop.
 func (l *Loop) NewFD(fd int) (*FD, error) {
 	p := &FD{loop: l, fd: fd, rd: make(chan struct{}, 1), wr: make(chan struct{}, 1)}
+	p.rdl.ready, p.wdl.ready = p.rd, p.wr
 	l.initIO(&p.io, fd, p)
 	if err := l.IOStart(&p.io, unix.EPOLLIN|unix.EPOLLOUT|unix.EPOLLRDHUP|unix.EPOLLET); err != nil {
 		return nil, err
@@ -102,10 +107,6 @@ func wake(ch chan struct{}) {
 	default:
 	}
 }
-
-// wakeRead and wakeWrite are the deadline timers' callbacks.
-func (p *FD) wakeRead()  { wake(p.rd) }
-func (p *FD) wakeWrite() { wake(p.wr) }
 
 // Read reads into b what the socket has, waiting until it has something;
 // io.EOF once the peer finished writing. Errors: ErrFDClosed,
@@ -305,12 +306,14 @@ func (p *FD) Close() error {
 // SetReadDeadline sets when waiting reads fail with
 // os.ErrDeadlineExceeded (zero: never); a deadline already past fails the
 // read waiting now.
-func (p *FD) SetReadDeadline(t time.Time) error { return p.setDeadline(&p.rdl, t, p.wakeRead) }
+func (p *FD) SetReadDeadline(t time.Time) error { return p.setDeadline(&p.rdl, t) }
 
 // SetWriteDeadline is SetReadDeadline for writes.
-func (p *FD) SetWriteDeadline(t time.Time) error { return p.setDeadline(&p.wdl, t, p.wakeWrite) }
+func (p *FD) SetWriteDeadline(t time.Time) error { return p.setDeadline(&p.wdl, t) }
 
-func (p *FD) setDeadline(d *deadline, t time.Time, wakeFn func()) error {
+// setDeadline allocates nothing but the deadline's timer, once: net/http
+// moves the read deadline into the past and back for every request.
+func (p *FD) setDeadline(d *deadline, t time.Time) error {
 	if p.closing.Load() {
 		return ErrFDClosed
 	}
@@ -326,11 +329,11 @@ func (p *FD) setDeadline(d *deadline, t time.Time, wakeFn func()) error {
 	d.at.Store(unixNano(t))
 	dur := time.Until(t)
 	if dur <= 0 {
-		wakeFn()
+		d.fire()
 		return nil
 	}
 	if d.timer == nil {
-		d.timer = time.AfterFunc(dur, wakeFn)
+		d.timer = time.AfterFunc(dur, d.fire)
 	} else {
 		d.timer.Reset(dur)
 	}

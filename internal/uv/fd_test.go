@@ -268,3 +268,21 @@ func waitInt(t *testing.T, ch <-chan int, what string) int {
 		return -1
 	}
 }
+
+// net/http moves a connection's read deadline into the past and back for
+// every request: neither move allocates, nor does a future deadline after
+// the first (its timer is reused).
+func TestFDDeadlineChangesAllocateNothing(t *testing.T) {
+	fdPair(t, func(t *testing.T, p *FD, peer int) {
+		past := time.Unix(1, 0)
+		require.NoError(t, p.SetReadDeadline(time.Now().Add(time.Hour)))
+		allocs := testing.AllocsPerRun(100, func() {
+			p.SetReadDeadline(past)
+			p.SetReadDeadline(time.Time{})
+			p.SetWriteDeadline(past)
+			p.SetWriteDeadline(time.Time{})
+			p.SetReadDeadline(time.Now().Add(time.Hour))
+		})
+		require.Zero(t, allocs)
+	})
+}

@@ -519,6 +519,10 @@ type ioHandler interface{ onIO(events uint32) }
 // initIO prepares w to watch fd for h.
 func (l *Loop) initIO(w *IO, fd int, h ioHandler) {
 	l.gen++
+	if l.gen <= 0 {
+		// After 2^31 watchers: -1 marks the eventfd's events.
+		l.gen = 1
+	}
 	*w = IO{fd: fd, gen: l.gen, h: h}
 }
 

@@ -193,3 +193,17 @@ func TestLoopClose(t *testing.T) {
 		require.NoError(t, l.Close(), "a second Close")
 	})
 }
+
+// Watcher generations stay positive when the counter wraps: -1 marks the
+// eventfd's events, and a watcher with it would be taken for the eventfd.
+func TestWatcherGenerationSkipsTheEventfdMark(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	defer l.Close()
+	l.gen = 1<<31 - 2
+	var w IO
+	for i := 0; i < 4; i++ {
+		l.initIO(&w, 5, nil)
+		require.Positive(t, w.gen, "watcher %d after the wrap", i)
+	}
+}
