@@ -28,7 +28,7 @@
 // references.
 //
 // Contestants alternate within every round, in an order rotated each
-// round. It needs wrk (installed with apt-get when missing and root), node
+// round, the A/A control's copy next to its original. It needs wrk (installed with apt-get when missing and root), node
 // (the Node contestants are skipped without it) and taskset (wrk runs
 // unpinned without it, and says so). Run it from the repository root.
 package main
@@ -371,6 +371,38 @@ func contestants(goserver, node string, c *config) []contestant {
 	return out
 }
 
+// roundOrder is the order of the contestants in a round: rotated by the
+// round, with the A/A control's copy always next to its original, before
+// it in odd rounds and after it in even ones. Run next to each other, the
+// two meet the same state of the host (its steal time changes from minute
+// to minute), and neither always goes first.
+func roundOrder(all []contestant, round int) []contestant {
+	var rest []contestant
+	var copyOf *contestant
+	for i := range all {
+		if all[i].aa {
+			copyOf = &all[i]
+			continue
+		}
+		rest = append(rest, all[i])
+	}
+	n := len(rest)
+	out := make([]contestant, 0, len(all))
+	for i := 0; i < n; i++ {
+		ct := rest[(i+round)%n]
+		if copyOf != nil && ct.key+"-aa" == copyOf.key {
+			if round%2 == 1 {
+				out = append(out, *copyOf, ct)
+			} else {
+				out = append(out, ct, *copyOf)
+			}
+			continue
+		}
+		out = append(out, ct)
+	}
+	return out
+}
+
 // sample is one contestant's figures for one workload in one round.
 type sample struct {
 	rps, p50, p99          float64
@@ -381,12 +413,11 @@ type sample struct {
 
 type rssSamples struct{ primary, worker []float64 }
 
-// httpRound runs every contestant once, in an order rotated by round.
+// httpRound runs every contestant once, in the order roundOrder gives.
 func httpRound(r *results, round int, all []contestant, pin []string) error {
 	n := len(all)
 	total := r.cfg.rounds * n * len(workloads)
-	for i := 0; i < n; i++ {
-		ct := all[(i+round)%n]
+	for i, ct := range roundOrder(all, round) {
 		port, err := freePort()
 		if err != nil {
 			return err
