@@ -23,7 +23,8 @@ var ErrFDClosed = os.ErrClosed
 // FD is a connected, non-blocking socket that goroutines use as Go code
 // uses a net.Conn, while the loop watches it: a read or write that would
 // block parks the goroutine until the loop sees the socket ready (epoll,
-// edge-triggered), a deadline passes, or the FD is closed.
+// edge-triggered, asked for from the first time it would block), a
+// deadline passes, or the FD is closed.
 //
 // Every system call an FD makes returns at once and is made without
 // telling the Go scheduler (see rawsys.go), and waiting parks a goroutine
@@ -62,6 +63,9 @@ type FD struct {
 	rmu sync.Mutex // one reader at a time
 	wmu sync.Mutex // one writer at a time
 
+	armMu sync.Mutex
+	armed atomic.Uint32 // the events asked of epoll so far (arm)
+
 	rdl, wdl deadline
 }
 
@@ -83,10 +87,45 @@ func (l *Loop) NewFD(fd int) (*FD, error) {
 	p := &FD{loop: l, fd: fd, rd: make(chan struct{}, 1), wr: make(chan struct{}, 1)}
 	p.rdl.ready, p.wdl.ready = p.rd, p.wr
 	l.initIO(&p.io, fd, p)
-	if err := l.IOStart(&p.io, unix.EPOLLIN|unix.EPOLLOUT|unix.EPOLLRDHUP|unix.EPOLLET); err != nil {
+	// In the epoll set from the start, but waiting for nothing (only
+	// errors and hang-ups, which epoll always reports) until a read or a
+	// write would block (arm): a socket added for reading and writing is
+	// reported at once, writable, and that woke the loop once for every
+	// connection, though most are read and answered without waiting.
+	if err := l.IOStart(&p.io, unix.EPOLLET); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// Events arm asks for: readable (or the peer's half-close), writable.
+const (
+	armRead  = unix.EPOLLIN | unix.EPOLLRDHUP
+	armWrite = unix.EPOLLOUT
+)
+
+// arm makes the loop's epoll set wait for ev on the socket too, the first
+// time a read or write of that kind would block; called with fdmu
+// read-held. epoll_ctl checks the socket as it changes what it waits for,
+// so readiness that came since the system call that returned EAGAIN is
+// reported all the same. The loop does not touch the registration after
+// NewFD; armMu orders a reader and a writer arming at once.
+func (p *FD) arm(ev uint32) error {
+	if p.armed.Load()&ev == ev {
+		return nil
+	}
+	p.armMu.Lock()
+	defer p.armMu.Unlock()
+	want := p.armed.Load() | ev
+	if want == p.armed.Load() {
+		return nil
+	}
+	e := unix.EpollEvent{Events: want | unix.EPOLLET, Fd: int32(p.fd), Pad: p.io.gen}
+	if err := epollCtl(p.loop.epfd, unix.EPOLL_CTL_MOD, p.fd, &e); err != nil {
+		return err
+	}
+	p.armed.Store(want)
+	return nil
 }
 
 // onIO runs on the loop when the socket became readable or writable (or
@@ -146,7 +185,21 @@ func (p *FD) read(b []byte) (n int, e unix.Errno, ok bool) {
 		return 0, 0, false
 	}
 	n, e = readFd(p.fd, b)
+	if e == unix.EAGAIN {
+		e = p.armErrno(armRead)
+	}
 	return n, e, true
+}
+
+// armErrno arms ev and gives back EAGAIN (wait), or arm's error.
+func (p *FD) armErrno(ev uint32) unix.Errno {
+	if err := p.arm(ev); err != nil {
+		if errno, ok := err.(unix.Errno); ok {
+			return errno
+		}
+		return unix.EIO
+	}
+	return unix.EAGAIN
 }
 
 // maxRW bounds one write(2), as internal/poll does.
@@ -196,6 +249,9 @@ func (p *FD) write(b []byte) (n int, e unix.Errno, ok bool) {
 	if n < 0 {
 		n = 0
 	}
+	if e == unix.EAGAIN {
+		e = p.armErrno(armWrite)
+	}
 	return n, e, true
 }
 
@@ -217,30 +273,45 @@ func (p *FD) check(d *deadline) error {
 func (p *FD) RawRead(f func(fd uintptr) bool) error {
 	p.rmu.Lock()
 	defer p.rmu.Unlock()
-	return p.raw(&p.rdl, p.rd, f)
+	return p.raw(&p.rdl, p.rd, armRead, f)
 }
 
 // RawWrite is RawRead for writing (syscall.RawConn's Write).
 func (p *FD) RawWrite(f func(fd uintptr) bool) error {
 	p.wmu.Lock()
 	defer p.wmu.Unlock()
-	return p.raw(&p.wdl, p.wr, f)
+	return p.raw(&p.wdl, p.wr, armWrite, f)
 }
 
-func (p *FD) raw(d *deadline, ready chan struct{}, f func(fd uintptr) bool) error {
+func (p *FD) raw(d *deadline, ready chan struct{}, ev uint32, f func(fd uintptr) bool) error {
 	for {
 		if err := p.check(d); err != nil {
 			return err
 		}
-		done, ok := p.call(f)
-		if !ok {
+		done, ok, err := p.callArm(f, ev)
+		switch {
+		case !ok:
 			return ErrFDClosed
-		}
-		if done {
+		case err != nil:
+			return err
+		case done:
 			return nil
 		}
 		<-ready
 	}
+}
+
+// callArm is call, arming ev when f is not done.
+func (p *FD) callArm(f func(fd uintptr) bool, ev uint32) (done, ok bool, err error) {
+	p.fdmu.RLock()
+	defer p.fdmu.RUnlock()
+	if p.fd < 0 {
+		return false, false, nil
+	}
+	if f(uintptr(p.fd)) {
+		return true, true, nil
+	}
+	return false, true, p.arm(ev)
 }
 
 func (p *FD) call(f func(fd uintptr) bool) (done, ok bool) {

@@ -286,3 +286,42 @@ func TestFDDeadlineChangesAllocateNothing(t *testing.T) {
 		require.Zero(t, allocs)
 	})
 }
+
+// A new FD wakes the loop for nothing: its socket, writable from the
+// start, is not reported until a read or a write would block, and then
+// only for that direction.
+func TestFDArmsOnlyWhenItWouldBlock(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	defer unix.Close(fds[1])
+	p, err := l.NewFD(fds[0])
+	require.NoError(t, err)
+	events := make([]unix.EpollEvent, 8)
+	pending := func() []unix.EpollEvent {
+		n, err := epollWaitNow(l.epfd, events)
+		require.NoError(t, err)
+		return events[:n]
+	}
+	require.Empty(t, pending(), "a new, writable socket woke the loop")
+
+	_, e, ok := p.read(make([]byte, 8))
+	require.True(t, ok)
+	require.Equal(t, unix.EAGAIN, e)
+	require.Equal(t, uint32(armRead), p.armed.Load())
+	require.Empty(t, pending(), "arming for reading reported the socket writable")
+
+	_, err = unix.Write(fds[1], []byte("x"))
+	require.NoError(t, err)
+	ev := pending()
+	require.Len(t, ev, 1)
+	require.NotZero(t, ev[0].Events&unix.EPOLLIN)
+	require.Equal(t, p.io.gen, ev[0].Pad)
+
+	require.NoError(t, p.Close())
+	l.mu.Lock()
+	l.dropDetached()
+	l.mu.Unlock()
+	require.NoError(t, l.Close())
+}
