@@ -45,7 +45,9 @@ var ErrFDClosed = os.ErrClosed
 // that watches it; here Go code reads and writes it on its own
 // goroutines, and the loop only tells them when to try again. Readiness
 // therefore reaches them only while the loop runs: a callback that keeps
-// the loop busy delays them, as it delays Node's sockets.
+// the loop busy delays them, as it delays Node's sockets. For the same
+// reason the loop's own goroutine must not wait on an FD: nothing would
+// tell it the socket is ready.
 type FD struct {
 	io   IO // owned by the loop
 	loop *Loop
