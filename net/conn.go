@@ -30,8 +30,9 @@ import (
 // TCP connection gets TCP_NODELAY (as Go's and Node's HTTP servers set
 // it), and the addresses are asked for when first wanted. What Go code
 // asks of a *net.TCPConn beyond net.Conn is here too: CloseWrite,
-// CloseRead, SetNoDelay, SetKeepAlive, SyscallConn, and ReadFrom with
-// sendfile(2).
+// CloseRead, SetNoDelay, SetKeepAlive, SetKeepAlivePeriod,
+// SetKeepAliveConfig, SetLinger, SetReadBuffer, SetWriteBuffer,
+// SyscallConn, and ReadFrom with sendfile(2).
 type conn struct {
 	fd      *uv.FD
 	rc      rawConn
@@ -207,18 +208,98 @@ func (c *conn) SetKeepAlive(keepalive bool) error {
 	return c.setsockopt(unix.SOL_SOCKET, unix.SO_KEEPALIVE, keepalive)
 }
 
+// SetKeepAlivePeriod sets how long a connection stays idle before the
+// first keep-alive probe (TCP_KEEPIDLE), as net.TCPConn.SetKeepAlivePeriod:
+// whole seconds, rounded up; 0 is Go's default of 15 s; a negative d
+// leaves it as it is.
+func (c *conn) SetKeepAlivePeriod(d time.Duration) error {
+	return c.keepAliveSeconds(unix.TCP_KEEPIDLE, d)
+}
+
+// SetKeepAliveConfig sets keep-alive on or off, and its idle time,
+// interval and probe count, as net.TCPConn.SetKeepAliveConfig (zero
+// values: Go's defaults, 15 s, 15 s and 9; negative: left as they are).
+func (c *conn) SetKeepAliveConfig(config stdnet.KeepAliveConfig) error {
+	if err := c.SetKeepAlive(config.Enable); err != nil {
+		return err
+	}
+	if err := c.keepAliveSeconds(unix.TCP_KEEPIDLE, config.Idle); err != nil {
+		return err
+	}
+	if err := c.keepAliveSeconds(unix.TCP_KEEPINTVL, config.Interval); err != nil {
+		return err
+	}
+	switch n := config.Count; {
+	case n == 0:
+		return c.setsockoptInt(unix.IPPROTO_TCP, unix.TCP_KEEPCNT, defaultKeepAliveCount)
+	case n > 0:
+		return c.setsockoptInt(unix.IPPROTO_TCP, unix.TCP_KEEPCNT, n)
+	}
+	return nil
+}
+
+// Go's keep-alive defaults (net's defaultTCPKeepAlive*).
+const (
+	defaultKeepAlive      = 15 * time.Second
+	defaultKeepAliveCount = 9
+)
+
+func (c *conn) keepAliveSeconds(opt int, d time.Duration) error {
+	if d < 0 {
+		return nil
+	}
+	if d == 0 {
+		d = defaultKeepAlive
+	}
+	return c.setsockoptInt(unix.IPPROTO_TCP, opt, int((d+time.Second-1)/time.Second))
+}
+
+// SetLinger sets what Close does with data not yet sent, as
+// net.TCPConn.SetLinger: with a negative sec (the default) the kernel
+// sends it after Close returns; with 0 it discards it and resets the
+// connection; with a positive sec it sends it, and on Linux Close waits
+// for that, up to sec seconds.
+func (c *conn) SetLinger(sec int) error {
+	l := unix.Linger{}
+	if sec >= 0 {
+		l.Onoff, l.Linger = 1, int32(sec)
+	}
+	return c.setError(c.fd.SetsockoptLinger(&l))
+}
+
+// SetReadBuffer sets the socket's receive buffer (SO_RCVBUF), as
+// net.TCPConn.SetReadBuffer.
+func (c *conn) SetReadBuffer(bytes int) error {
+	return c.setsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF, bytes)
+}
+
+// SetWriteBuffer sets the socket's send buffer (SO_SNDBUF), as
+// net.TCPConn.SetWriteBuffer.
+func (c *conn) SetWriteBuffer(bytes int) error {
+	return c.setsockoptInt(unix.SOL_SOCKET, unix.SO_SNDBUF, bytes)
+}
+
 func (c *conn) setsockopt(level, opt int, on bool) error {
 	v := 0
 	if on {
 		v = 1
 	}
-	if err := c.fd.SetsockoptInt(level, opt, v); err != nil {
-		if errno, ok := err.(syscall.Errno); ok {
-			err = os.NewSyscallError("setsockopt", errno)
-		}
-		return c.opError("set", err)
+	return c.setsockoptInt(level, opt, v)
+}
+
+func (c *conn) setsockoptInt(level, opt, v int) error {
+	return c.setError(c.fd.SetsockoptInt(level, opt, v))
+}
+
+// setError shapes a socket option's error as net's.
+func (c *conn) setError(err error) error {
+	if err == nil {
+		return nil
 	}
-	return nil
+	if errno, ok := err.(syscall.Errno); ok {
+		err = os.NewSyscallError("setsockopt", errno)
+	}
+	return c.opError("set", err)
 }
 
 // SyscallConn gives the raw descriptor, as net.TCPConn.SyscallConn.

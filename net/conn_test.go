@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/nodecluster/nodecluster/internal/uv"
 )
@@ -145,4 +146,64 @@ func TestConnReadFromOther(t *testing.T) {
 func writeAndClose(w *os.File, s string) {
 	w.WriteString(s)
 	w.Close()
+}
+
+// The socket options of *net.TCPConn reach the socket, with Go's
+// conventions (seconds rounded up, 0 for Go's defaults, negative left as
+// it is).
+func TestConnSocketOptions(t *testing.T) {
+	c, _ := connPair(t)
+	get := func(level, opt int) int {
+		var v int
+		var err error
+		require.NoError(t, c.rc.Control(func(fd uintptr) { v, err = unix.GetsockoptInt(int(fd), level, opt) }))
+		require.NoError(t, err)
+		return v
+	}
+	require.NoError(t, c.SetKeepAlivePeriod(1500*time.Millisecond))
+	require.Equal(t, 2, get(unix.IPPROTO_TCP, unix.TCP_KEEPIDLE), "1.5 s rounds up to 2")
+	require.NoError(t, c.SetKeepAlivePeriod(-1))
+	require.Equal(t, 2, get(unix.IPPROTO_TCP, unix.TCP_KEEPIDLE), "negative: left as it was")
+
+	require.NoError(t, c.SetKeepAliveConfig(stdnet.KeepAliveConfig{Enable: true, Idle: 30 * time.Second, Count: 4}))
+	require.Equal(t, 1, get(unix.SOL_SOCKET, unix.SO_KEEPALIVE))
+	require.Equal(t, 30, get(unix.IPPROTO_TCP, unix.TCP_KEEPIDLE))
+	require.Equal(t, 15, get(unix.IPPROTO_TCP, unix.TCP_KEEPINTVL), "zero interval: Go's default")
+	require.Equal(t, 4, get(unix.IPPROTO_TCP, unix.TCP_KEEPCNT))
+	require.NoError(t, c.SetKeepAlive(false))
+	require.Equal(t, 0, get(unix.SOL_SOCKET, unix.SO_KEEPALIVE))
+
+	require.NoError(t, c.SetReadBuffer(64<<10))
+	require.GreaterOrEqual(t, get(unix.SOL_SOCKET, unix.SO_RCVBUF), 64<<10)
+	require.NoError(t, c.SetWriteBuffer(32<<10))
+	require.GreaterOrEqual(t, get(unix.SOL_SOCKET, unix.SO_SNDBUF), 32<<10)
+
+	var l *unix.Linger
+	getLinger := func() {
+		var err error
+		require.NoError(t, c.rc.Control(func(fd uintptr) { l, err = unix.GetsockoptLinger(int(fd), unix.SOL_SOCKET, unix.SO_LINGER) }))
+		require.NoError(t, err)
+	}
+	require.NoError(t, c.SetLinger(3))
+	getLinger()
+	require.Equal(t, unix.Linger{Onoff: 1, Linger: 3}, *l)
+	require.NoError(t, c.SetLinger(-1))
+	getLinger()
+	require.Zero(t, l.Onoff)
+
+	require.NoError(t, c.Close())
+	var oe *stdnet.OpError
+	require.ErrorAs(t, c.SetReadBuffer(1<<10), &oe)
+	require.ErrorIs(t, oe.Err, stdnet.ErrClosed)
+}
+
+// SetLinger(0) makes Close discard what was not sent and reset the
+// connection: the peer reads ECONNRESET, not EOF.
+func TestConnLingerZeroResets(t *testing.T) {
+	c, client := connPair(t)
+	require.NoError(t, c.SetLinger(0))
+	require.NoError(t, c.Close())
+	client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err := client.Read(make([]byte, 1))
+	require.ErrorIs(t, err, syscall.ECONNRESET)
 }

@@ -68,6 +68,8 @@ type FD struct {
 	armMu sync.Mutex
 	armed atomic.Uint32 // the events asked of epoll so far (arm)
 
+	lingers atomic.Bool // SO_LINGER with a timeout: close(2) may block
+
 	rdl, wdl deadline
 }
 
@@ -353,6 +355,20 @@ func (p *FD) SetsockoptInt(level, opt, value int) error {
 	return err
 }
 
+// SetsockoptLinger sets SO_LINGER. With a positive linger time close(2)
+// may wait, so Close then makes it through the scheduler (syscall.Close),
+// as a call that blocks must be.
+func (p *FD) SetsockoptLinger(l *unix.Linger) error {
+	var err error
+	if _, ok := p.call(func(fd uintptr) bool { err = setsockoptLinger(int(fd), l); return true }); !ok {
+		return ErrFDClosed
+	}
+	if err == nil {
+		p.lingers.Store(l.Onoff != 0 && l.Linger > 0)
+	}
+	return err
+}
+
 // Close closes the descriptor once no system call uses it; a goroutine
 // waiting to read or write returns ErrFDClosed. The loop forgets the
 // watcher when it next runs (Loop.dropDetached), without being woken for
@@ -369,7 +385,11 @@ func (p *FD) Close() error {
 	p.fdmu.Unlock()
 	// Closing the last descriptor of the socket also takes it out of the
 	// loop's epoll set.
-	closeFd(fd)
+	if p.lingers.Load() {
+		unix.Close(fd)
+	} else {
+		closeFd(fd)
+	}
 	p.rdl.stop()
 	p.wdl.stop()
 	p.loop.detach(&p.io)

@@ -325,3 +325,24 @@ func TestFDArmsOnlyWhenItWouldBlock(t *testing.T) {
 	l.mu.Unlock()
 	require.NoError(t, l.Close())
 }
+
+// With SO_LINGER and a timeout, close(2) may wait: the FD then closes
+// through the scheduler, and again raw once the linger is off.
+func TestFDLingerClosesThroughTheScheduler(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	defer unix.Close(fds[1])
+	p, err := l.NewFD(fds[0])
+	require.NoError(t, err)
+	require.False(t, p.lingers.Load())
+	require.NoError(t, p.SetsockoptLinger(&unix.Linger{Onoff: 1, Linger: 5}))
+	require.True(t, p.lingers.Load())
+	require.NoError(t, p.SetsockoptLinger(&unix.Linger{Onoff: 1}))
+	require.False(t, p.lingers.Load(), "a zero linger resets at once")
+	require.NoError(t, p.SetsockoptLinger(&unix.Linger{Onoff: 1, Linger: 5}))
+	require.NoError(t, p.Close())
+	_, err = unix.Write(fds[1], []byte("x"))
+	require.Error(t, err, "the FD's socket is still open")
+}

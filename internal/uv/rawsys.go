@@ -240,3 +240,12 @@ func shutdownFd(fd, how int) error {
 	}
 	return nil
 }
+
+// setsockoptLinger sets SO_LINGER.
+func setsockoptLinger(fd int, l *unix.Linger) error {
+	_, _, e := unix.RawSyscall6(unix.SYS_SETSOCKOPT, uintptr(fd), unix.SOL_SOCKET, unix.SO_LINGER, uintptr(unsafe.Pointer(l)), unsafe.Sizeof(*l), 0)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
