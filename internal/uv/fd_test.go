@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -345,4 +346,120 @@ func TestFDLingerClosesThroughTheScheduler(t *testing.T) {
 	require.NoError(t, p.Close())
 	_, err = unix.Write(fds[1], []byte("x"))
 	require.Error(t, err, "the FD's socket is still open")
+}
+
+// A stress test of Close against reads in progress, with descriptor
+// numbers reused at once (churnSockets takes every number given back and
+// fills its sockets with 255s): every byte a reader gets must be its own
+// peer's, and every reader must return. It finds a race only when the
+// timing opens it (a mutated Close that closed the descriptor before
+// waiting for the readers passed 1500 rounds of it); run it under -race.
+func TestFDCloseRacesNeverReadAnotherSocket(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	l.WaitInNetpoller()
+	l.Ref()
+	done := make(chan struct{})
+	go runLoopUntil(t, l, done)
+	defer func() {
+		l.Post(l.Unref)
+		<-done
+	}()
+	const n = 300
+	wrong := make(chan string, n)
+	finished := make(chan struct{}, n)
+	stop := make(chan struct{})
+	churned := make(chan struct{})
+	go churnSockets(stop, churned)
+	defer func() {
+		close(stop)
+		<-churned
+	}()
+	for i := 0; i < n; i++ {
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		require.NoError(t, err)
+		made := make(chan *FD, 1)
+		l.Post(func() {
+			p, err := l.NewFD(fds[0])
+			if err != nil {
+				panic(err)
+			}
+			made <- p
+		})
+		p := <-made
+		id := byte(i % 250)
+		reading := make(chan struct{})
+		go raceReader(p, id, reading, wrong, finished)
+		go raceWriter(fds[1], id)
+		go raceCloser(p, reading)
+	}
+	for i := 0; i < n; i++ {
+		select {
+		case <-finished:
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%d of %d readers never returned", n-i, n)
+		}
+	}
+	close(wrong)
+	for w := range wrong {
+		t.Error(w)
+	}
+}
+
+func raceReader(p *FD, id byte, reading chan<- struct{}, wrong chan<- string, finished chan<- struct{}) {
+	defer func() { finished <- struct{}{} }()
+	b := make([]byte, 3)
+	for first := true; ; first = false {
+		n, err := p.Read(b)
+		if first {
+			close(reading)
+		}
+		for _, c := range b[:n] {
+			if c != id {
+				wrong <- "a reader got another socket's byte"
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func raceWriter(fd int, id byte) {
+	defer unix.Close(fd)
+	for i := 0; i < 200; i++ {
+		unix.Write(fd, []byte{id, id, id})
+		runtime.Gosched()
+	}
+}
+
+// churnSockets opens socketpairs with bytes waiting in them (255, no
+// reader's id) and closes them again, until stop: they take the numbers
+// the FDs give back.
+func churnSockets(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			continue
+		}
+		unix.Write(fds[1], []byte{255, 255, 255})
+		unix.Write(fds[0], []byte{255, 255, 255})
+		runtime.Gosched()
+		unix.Close(fds[0])
+		unix.Close(fds[1])
+	}
+}
+
+// raceCloser closes p once its reader is reading, in the middle of the
+// stream.
+func raceCloser(p *FD, reading <-chan struct{}) {
+	<-reading
+	p.Close()
 }
