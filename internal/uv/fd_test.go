@@ -17,18 +17,10 @@ import (
 // end. The loop stops once fn returned and the FD is closed.
 func fdPair(t *testing.T, fn func(t *testing.T, p *FD, peer int)) {
 	waitModes(t, func(t *testing.T, l *Loop) {
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-		require.NoError(t, err)
+		fds := socketpair(t)
 		defer unix.Close(fds[1])
 		l.Ref()
-		made := make(chan *FD, 1)
-		l.Post(func() {
-			p, err := l.NewFD(fds[0])
-			if err != nil {
-				panic(err)
-			}
-			made <- p
-		})
+		made := fdOnLoop(l, fds[0])
 		done := make(chan struct{})
 		go runLoopUntil(t, l, done)
 		p := <-made
@@ -38,6 +30,38 @@ func fdPair(t *testing.T, fn func(t *testing.T, p *FD, peer int)) {
 		<-done
 		require.NoError(t, l.Close(), "the loop still watches the closed FD")
 	})
+}
+
+// fdOnLoop makes an FD over fd on the loop (which must run, or be about
+// to), and hands it over.
+func fdOnLoop(l *Loop, fd int) <-chan *FD {
+	made := make(chan *FD, 1)
+	l.Post(func() {
+		p, err := l.NewFD(fd)
+		if err != nil {
+			panic(err)
+		}
+		made <- p
+	})
+	return made
+}
+
+// idleFD gives an FD over one end of a socketpair on a loop that does
+// not run, and the other end (closed when the test ends).
+func idleFD(t *testing.T) (*Loop, *FD, int) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	fds := socketpair(t)
+	t.Cleanup(func() { unix.Close(fds[1]) })
+	p, err := l.NewFD(fds[0])
+	require.NoError(t, err)
+	return l, p, fds[1]
+}
+
+func socketpair(t *testing.T) [2]int {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	return [2]int(fds)
 }
 
 func runLoopUntil(t *testing.T, l *Loop, done chan struct{}) {
@@ -292,13 +316,7 @@ func TestFDDeadlineChangesAllocateNothing(t *testing.T) {
 // start, is not reported until a read or a write would block, and then
 // only for that direction.
 func TestFDArmsOnlyWhenItWouldBlock(t *testing.T) {
-	l, err := NewLoop()
-	require.NoError(t, err)
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	require.NoError(t, err)
-	defer unix.Close(fds[1])
-	p, err := l.NewFD(fds[0])
-	require.NoError(t, err)
+	l, p, peer := idleFD(t)
 	events := make([]unix.EpollEvent, 8)
 	pending := func() []unix.EpollEvent {
 		n, err := epollWaitNow(l.epfd, events)
@@ -313,7 +331,7 @@ func TestFDArmsOnlyWhenItWouldBlock(t *testing.T) {
 	require.Equal(t, uint32(armRead), p.armed.Load())
 	require.Empty(t, pending(), "arming for reading reported the socket writable")
 
-	_, err = unix.Write(fds[1], []byte("x"))
+	_, err := unix.Write(peer, []byte("x"))
 	require.NoError(t, err)
 	ev := pending()
 	require.Len(t, ev, 1)
@@ -330,13 +348,7 @@ func TestFDArmsOnlyWhenItWouldBlock(t *testing.T) {
 // With SO_LINGER and a timeout, close(2) may wait: the FD then closes
 // through the scheduler, and again raw once the linger is off.
 func TestFDLingerClosesThroughTheScheduler(t *testing.T) {
-	l, err := NewLoop()
-	require.NoError(t, err)
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	require.NoError(t, err)
-	defer unix.Close(fds[1])
-	p, err := l.NewFD(fds[0])
-	require.NoError(t, err)
+	_, p, peer := idleFD(t)
 	require.False(t, p.lingers.Load())
 	require.NoError(t, p.SetsockoptLinger(&unix.Linger{Onoff: 1, Linger: 5}))
 	require.True(t, p.lingers.Load())
@@ -344,7 +356,7 @@ func TestFDLingerClosesThroughTheScheduler(t *testing.T) {
 	require.False(t, p.lingers.Load(), "a zero linger resets at once")
 	require.NoError(t, p.SetsockoptLinger(&unix.Linger{Onoff: 1, Linger: 5}))
 	require.NoError(t, p.Close())
-	_, err = unix.Write(fds[1], []byte("x"))
+	_, err := unix.Write(peer, []byte("x"))
 	require.Error(t, err, "the FD's socket is still open")
 }
 
@@ -376,17 +388,8 @@ func TestFDCloseRacesNeverReadAnotherSocket(t *testing.T) {
 		<-churned
 	}()
 	for i := 0; i < n; i++ {
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-		require.NoError(t, err)
-		made := make(chan *FD, 1)
-		l.Post(func() {
-			p, err := l.NewFD(fds[0])
-			if err != nil {
-				panic(err)
-			}
-			made <- p
-		})
-		p := <-made
+		fds := socketpair(t)
+		p := <-fdOnLoop(l, fds[0])
 		id := byte(i % 250)
 		reading := make(chan struct{})
 		go raceReader(p, id, reading, wrong, finished)
