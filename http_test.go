@@ -10,6 +10,10 @@ import (
 	stdnet "net"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -156,5 +160,54 @@ func TestHTTPOnClusterWorkers(t *testing.T) {
 	require.NotEmpty(t, idle)
 	for id, c := range codes {
 		require.Equal(t, 0, c, "worker %d exit code", id)
+	}
+}
+
+// TestHTTPGoWorkersUnderNodePrimary: a Node v20 primary forks this
+// binary as two cluster workers serving net/http (the "http" scenario),
+// under each scheduling policy. Every request is answered by one of them
+// with the addresses the handler saw (the primary's port, a loopback
+// peer); round-robin alternates between the two; a disconnect lets both
+// exit 0.
+func TestHTTPGoWorkersUnderNodePrimary(t *testing.T) {
+	node := nodeOrSkip(t)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	script, err := filepath.Abs("testdata/interop/http-primary.js")
+	require.NoError(t, err)
+	answer := regexp.MustCompile(`^answer 200 worker ([12]) local 127\.0\.0\.1:(\d+) remote 127\.0\.0\.1:\d+$`)
+	for _, policy := range []string{"rr", "none"} {
+		t.Run(policy, func(t *testing.T) {
+			cmd := exec.Command(node, script)
+			cmd.Env = append(os.Environ(), "NODE_CLUSTER_SCHED_POLICY="+policy, "INTEROP_GO_EXEC="+self, "INTEROP_REQUESTS=8")
+			cmd.Stderr = os.Stderr
+			timer := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
+			defer timer.Stop()
+			out, err := cmd.Output()
+			require.NoError(t, err, "node primary: %s", out)
+			var ids, exits []string
+			ports := map[string]bool{}
+			for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				if m := answer.FindStringSubmatch(l); m != nil {
+					ids = append(ids, m[1])
+					ports[m[2]] = true
+					continue
+				}
+				if strings.HasPrefix(l, "exit ") {
+					exits = append(exits, l)
+					continue
+				}
+				t.Errorf("unexpected line from the Node primary: %q", l)
+			}
+			require.Len(t, ids, 8, "answers")
+			require.Len(t, ports, 1, "every answer should show the one port the primary shares")
+			if policy == "rr" {
+				for i := 1; i < len(ids); i++ {
+					require.NotEqual(t, ids[i-1], ids[i], "round-robin gave two connections in a row to worker %s: %v", ids[i], ids)
+				}
+			}
+			sort.Strings(exits)
+			require.Equal(t, []string{"exit 1 0 null true", "exit 2 0 null true"}, exits)
+		})
 	}
 }
