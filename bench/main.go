@@ -28,9 +28,10 @@
 // references.
 //
 // Contestants alternate within every round, in an order rotated each
-// round, the A/A control's copy next to its original. It needs wrk (installed with apt-get when missing and root), node
-// (the Node contestants are skipped without it) and taskset (wrk runs
-// unpinned without it, and says so). Run it from the repository root.
+// round, the A/A control's copy next to its original. It needs wrk
+// (installed with apt-get when missing and root), node (the Node
+// contestants are skipped without it) and taskset (wrk runs unpinned
+// without it, and says so). Run it from the repository root.
 package main
 
 import (

@@ -12,8 +12,9 @@ package uv
 // epoll_wait, a moment before), and sysmon then polls at its fastest rate
 // and sleeps again, two context switches for nothing. A raw system call
 // leaves the scheduler alone, as the runtime's own non-blocking calls do.
-// Calls that can block (epoll_wait with a timeout) keep going through
-// syscall.Syscall so that the runtime can hand the P over while they wait.
+// Calls that can block (epoll_wait with a timeout, close(2) of a socket
+// with a linger time: FD.Close) keep going through syscall.Syscall so that
+// the runtime can hand the P over while they wait.
 
 import (
 	"unsafe"
