@@ -188,13 +188,7 @@ func (c *conn) CloseWrite() error { return c.shutdown(unix.SHUT_WR) }
 func (c *conn) CloseRead() error { return c.shutdown(unix.SHUT_RD) }
 
 func (c *conn) shutdown(how int) error {
-	if err := c.fd.Shutdown(how); err != nil {
-		if errno, ok := err.(syscall.Errno); ok {
-			err = os.NewSyscallError("shutdown", errno)
-		}
-		return c.opError("close", err)
-	}
-	return nil
+	return c.sysError("close", "shutdown", c.fd.Shutdown(how))
 }
 
 // SetNoDelay sets TCP_NODELAY (on by default), as net.TCPConn.SetNoDelay.
@@ -264,7 +258,7 @@ func (c *conn) SetLinger(sec int) error {
 	if sec >= 0 {
 		l.Onoff, l.Linger = 1, int32(sec)
 	}
-	return c.setError(c.fd.SetsockoptLinger(&l))
+	return c.sysError("set", "setsockopt", c.fd.SetsockoptLinger(&l))
 }
 
 // SetReadBuffer sets the socket's receive buffer (SO_RCVBUF), as
@@ -288,18 +282,20 @@ func (c *conn) setsockopt(level, opt int, on bool) error {
 }
 
 func (c *conn) setsockoptInt(level, opt, v int) error {
-	return c.setError(c.fd.SetsockoptInt(level, opt, v))
+	return c.sysError("set", "setsockopt", c.fd.SetsockoptInt(level, opt, v))
 }
 
-// setError shapes a socket option's error as net's.
-func (c *conn) setError(err error) error {
+// sysError shapes the error of the system call syscallName, made for the
+// connection's op, as net's: a *net.OpError around an *os.SyscallError
+// (or net.ErrClosed).
+func (c *conn) sysError(op, syscallName string, err error) error {
 	if err == nil {
 		return nil
 	}
 	if errno, ok := err.(syscall.Errno); ok {
-		err = os.NewSyscallError("setsockopt", errno)
+		err = os.NewSyscallError(syscallName, errno)
 	}
-	return c.opError("set", err)
+	return c.opError(op, err)
 }
 
 // SyscallConn gives the raw descriptor, as net.TCPConn.SyscallConn.
