@@ -207,3 +207,19 @@ func TestConnLingerZeroResets(t *testing.T) {
 	_, err := client.Read(make([]byte, 1))
 	require.ErrorIs(t, err, syscall.ECONNRESET)
 }
+
+// A descriptor the loop cannot watch is refused, and closed: the
+// connection's socket does not leak.
+func TestNewConnRefusesAndCloses(t *testing.T) {
+	loop, err := uv.NewLoop()
+	require.NoError(t, err)
+	f, err := os.CreateTemp(t.TempDir(), "plain")
+	require.NoError(t, err)
+	defer f.Close()
+	fd, err := unix.Dup(int(f.Fd()))
+	require.NoError(t, err)
+	_, err = newConn(loop, fd, true, &Listener{loop: loop})
+	require.ErrorIs(t, err, unix.EPERM)
+	_, err = unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	require.ErrorIs(t, err, unix.EBADF, "the refused descriptor is still open")
+}

@@ -466,3 +466,17 @@ func raceCloser(p *FD, reading <-chan struct{}) {
 	<-reading
 	p.Close()
 }
+
+// A descriptor epoll cannot watch (a regular file) is refused with
+// epoll_ctl's error, and the loop keeps nothing of it.
+func TestFDRefusesWhatEpollCannotWatch(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	f, err := os.CreateTemp(t.TempDir(), "plain")
+	require.NoError(t, err)
+	defer f.Close()
+	_, err = l.NewFD(int(f.Fd()))
+	require.ErrorIs(t, err, unix.EPERM)
+	require.Empty(t, l.watchers)
+	require.NoError(t, l.Close())
+}
