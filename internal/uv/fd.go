@@ -164,7 +164,7 @@ func (p *FD) Read(b []byte) (int, error) {
 		if len(b) == 0 {
 			return 0, nil
 		}
-		n, e, ok := p.read(b)
+		n, e, ok := p.sys(readFd, b, armRead)
 		switch {
 		case !ok:
 			return 0, ErrFDClosed
@@ -180,17 +180,21 @@ func (p *FD) Read(b []byte) (int, error) {
 	}
 }
 
-// read makes one read(2) while holding the descriptor; ok is false once
-// it is closed.
-func (p *FD) read(b []byte) (n int, e unix.Errno, ok bool) {
+// sys makes one read(2) or write(2) (readFd or writeFd) while holding
+// the descriptor, and arms ev when it would block; ok is false once the FD
+// is closed.
+func (p *FD) sys(call func(fd int, b []byte) (int, unix.Errno), b []byte, ev uint32) (n int, e unix.Errno, ok bool) {
 	p.fdmu.RLock()
 	defer p.fdmu.RUnlock()
 	if p.fd < 0 {
 		return 0, 0, false
 	}
-	n, e = readFd(p.fd, b)
+	n, e = call(p.fd, b)
+	if n < 0 {
+		n = 0
+	}
 	if e == unix.EAGAIN {
-		e = p.armErrno(armRead)
+		e = p.armErrno(ev)
 	}
 	return n, e, true
 }
@@ -223,7 +227,7 @@ func (p *FD) Write(b []byte) (int, error) {
 		if len(chunk) > maxRW {
 			chunk = chunk[:maxRW]
 		}
-		n, e, ok := p.write(chunk)
+		n, e, ok := p.sys(writeFd, chunk, armWrite)
 		if !ok {
 			return nn, ErrFDClosed
 		}
@@ -241,22 +245,6 @@ func (p *FD) Write(b []byte) (int, error) {
 			return nn, io.ErrUnexpectedEOF
 		}
 	}
-}
-
-func (p *FD) write(b []byte) (n int, e unix.Errno, ok bool) {
-	p.fdmu.RLock()
-	defer p.fdmu.RUnlock()
-	if p.fd < 0 {
-		return 0, 0, false
-	}
-	n, e = writeFd(p.fd, b)
-	if n < 0 {
-		n = 0
-	}
-	if e == unix.EAGAIN {
-		e = p.armErrno(armWrite)
-	}
-	return n, e, true
 }
 
 // check returns why no system call should be tried now: the FD is
@@ -305,7 +293,8 @@ func (p *FD) raw(d *deadline, ready chan struct{}, ev uint32, f func(fd uintptr)
 	}
 }
 
-// callArm is call, arming ev when f is not done.
+// callArm calls f with the descriptor held open, and arms ev when f is
+// not done; ok is false once the FD is closed.
 func (p *FD) callArm(f func(fd uintptr) bool, ev uint32) (done, ok bool, err error) {
 	p.fdmu.RLock()
 	defer p.fdmu.RUnlock()
@@ -318,51 +307,38 @@ func (p *FD) callArm(f func(fd uintptr) bool, ev uint32) (done, ok bool, err err
 	return false, true, p.arm(ev)
 }
 
-func (p *FD) call(f func(fd uintptr) bool) (done, ok bool) {
+// do calls f with the descriptor, which stays open meanwhile, and returns
+// its error; ErrFDClosed once the FD is closed.
+func (p *FD) do(f func(fd int) error) error {
 	p.fdmu.RLock()
 	defer p.fdmu.RUnlock()
 	if p.fd < 0 {
-		return false, false
+		return ErrFDClosed
 	}
-	return f(uintptr(p.fd)), true
+	return f(p.fd)
 }
 
 // Control calls f with the descriptor, which stays open meanwhile
 // (syscall.RawConn's Control).
 func (p *FD) Control(f func(fd uintptr)) error {
-	_, ok := p.call(func(fd uintptr) bool { f(fd); return true })
-	if !ok {
-		return ErrFDClosed
-	}
-	return nil
+	return p.do(func(fd int) error { f(uintptr(fd)); return nil })
 }
 
 // Shutdown shuts down one or both directions of the socket (shutdown(2)).
 func (p *FD) Shutdown(how int) error {
-	var err error
-	if _, ok := p.call(func(fd uintptr) bool { err = shutdownFd(int(fd), how); return true }); !ok {
-		return ErrFDClosed
-	}
-	return err
+	return p.do(func(fd int) error { return shutdownFd(fd, how) })
 }
 
 // SetsockoptInt sets an integer socket option.
 func (p *FD) SetsockoptInt(level, opt, value int) error {
-	var err error
-	if _, ok := p.call(func(fd uintptr) bool { err = setsockoptInt(int(fd), level, opt, value); return true }); !ok {
-		return ErrFDClosed
-	}
-	return err
+	return p.do(func(fd int) error { return setsockoptInt(fd, level, opt, value) })
 }
 
 // SetsockoptLinger sets SO_LINGER. With a positive linger time close(2)
 // may wait, so Close then makes it through the scheduler (syscall.Close),
 // as a call that blocks must be.
 func (p *FD) SetsockoptLinger(l *unix.Linger) error {
-	var err error
-	if _, ok := p.call(func(fd uintptr) bool { err = setsockoptLinger(int(fd), l); return true }); !ok {
-		return ErrFDClosed
-	}
+	err := p.do(func(fd int) error { return setsockoptLinger(fd, l) })
 	if err == nil {
 		p.lingers.Store(l.Onoff != 0 && l.Linger > 0)
 	}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
@@ -46,31 +47,21 @@ func BenchmarkFDPingPong(b *testing.B) {
 	l, err := NewLoop()
 	require.NoError(b, err)
 	l.WaitInNetpoller()
-	l.Ref()
-	done := make(chan struct{})
-	go runLoopBench(l, done)
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	require.NoError(b, err)
+	stop := runInBackground(b, l, time.Hour)
+	fds := socketpair(b)
 	a, peer := <-fdOnLoop(l, fds[0]), <-fdOnLoop(l, fds[1])
 	go echo(peer)
 	pingPong(b, a)
 	b.StopTimer()
 	a.Close()
 	peer.Close()
-	l.Post(l.Unref)
-	<-done
-}
-
-func runLoopBench(l *Loop, done chan struct{}) {
-	l.Run()
-	close(done)
+	stop()
 }
 
 // BenchmarkOSFilePingPong: the same over *os.File ends in Go's netpoller
 // (what a Listener connection was before it was an FD).
 func BenchmarkOSFilePingPong(b *testing.B) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
-	require.NoError(b, err)
+	fds := socketpair(b)
 	a, peer := os.NewFile(uintptr(fds[0]), "a"), os.NewFile(uintptr(fds[1]), "peer")
 	go echo(peer)
 	pingPong(b, a)

@@ -19,15 +19,11 @@ func fdPair(t *testing.T, fn func(t *testing.T, p *FD, peer int)) {
 	waitModes(t, func(t *testing.T, l *Loop) {
 		fds := socketpair(t)
 		defer unix.Close(fds[1])
-		l.Ref()
-		made := fdOnLoop(l, fds[0])
-		done := make(chan struct{})
-		go runLoopUntil(t, l, done)
-		p := <-made
+		stop := runInBackground(t, l, 20*time.Second)
+		p := <-fdOnLoop(l, fds[0])
 		fn(t, p, fds[1])
 		p.Close()
-		l.Post(l.Unref)
-		<-done
+		stop()
 		require.NoError(t, l.Close(), "the loop still watches the closed FD")
 	})
 }
@@ -58,15 +54,28 @@ func idleFD(t *testing.T) (*Loop, *FD, int) {
 	return l, p, fds[1]
 }
 
-func socketpair(t *testing.T) [2]int {
+func socketpair(t testing.TB) [2]int {
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	require.NoError(t, err)
 	return [2]int(fds)
 }
 
-func runLoopUntil(t *testing.T, l *Loop, done chan struct{}) {
+// runInBackground runs l on a goroutine of its own, kept alive by a Ref
+// until stop, which waits for Run to return; a loop still running after d
+// stops the test binary (runWithin).
+func runInBackground(tb testing.TB, l *Loop, d time.Duration) (stop func()) {
+	l.Ref()
+	done := make(chan struct{})
+	go runLoopUntil(tb, l, d, done)
+	return func() {
+		l.Post(l.Unref)
+		<-done
+	}
+}
+
+func runLoopUntil(tb testing.TB, l *Loop, d time.Duration, done chan struct{}) {
 	defer close(done)
-	runWithin(t, l, 20*time.Second)
+	runWithin(tb, l, d)
 }
 
 // result is what a Read or Write on another goroutine came back with.
@@ -86,14 +95,16 @@ func writeOn(p *FD, b []byte, out chan<- result) {
 	out <- result{n, err, time.Now()}
 }
 
-func waitResult(t *testing.T, ch <-chan result, what string) result {
+// waitFor takes what ch delivers, failing the test after 10 s.
+func waitFor[T any](t *testing.T, ch <-chan T, what string) T {
 	t.Helper()
 	select {
-	case r := <-ch:
-		return r
+	case v := <-ch:
+		return v
 	case <-time.After(10 * time.Second):
-		t.Fatalf("%s did not return within 10 s", what)
-		return result{}
+		var zero T
+		t.Fatalf("%s did not come within 10 s", what)
+		return zero
 	}
 }
 
@@ -117,13 +128,13 @@ func TestFDReadWaitsForTheLoop(t *testing.T) {
 		notYet(t, got, 50*time.Millisecond, "a read with nothing to read")
 		_, err := unix.Write(peer, []byte("hello"))
 		require.NoError(t, err)
-		r := waitResult(t, got, "the read")
+		r := waitFor(t, got, "the read")
 		require.NoError(t, r.err)
 		require.Equal(t, "hello", string(b[:r.n]))
 
 		go readOn(p, b, got)
 		require.NoError(t, unix.Shutdown(peer, unix.SHUT_WR))
-		r = waitResult(t, got, "the read at EOF")
+		r = waitFor(t, got, "the read at EOF")
 		require.Equal(t, io.EOF, r.err)
 	})
 }
@@ -151,7 +162,7 @@ func TestFDWriteWaitsForRoom(t *testing.T) {
 			require.NoError(t, err)
 			got = append(got, buf[:n]...)
 		}
-		r := waitResult(t, done, "the write")
+		r := waitFor(t, done, "the write")
 		require.NoError(t, r.err)
 		require.Equal(t, len(data), r.n)
 		require.Equal(t, data, got)
@@ -170,7 +181,7 @@ func TestFDDeadlines(t *testing.T) {
 		start := time.Now()
 		require.NoError(t, p.SetReadDeadline(start.Add(80*time.Millisecond)))
 		go readOn(p, b, got)
-		r := waitResult(t, got, "a read past its deadline")
+		r := waitFor(t, got, "a read past its deadline")
 		require.ErrorIs(t, r.err, os.ErrDeadlineExceeded)
 		require.GreaterOrEqual(t, r.at.Sub(start), 80*time.Millisecond, "the read gave up before its deadline")
 
@@ -178,7 +189,7 @@ func TestFDDeadlines(t *testing.T) {
 		go readOn(p, b, got)
 		notYet(t, got, 50*time.Millisecond, "a read without a deadline")
 		require.NoError(t, p.SetReadDeadline(time.Unix(1, 0)))
-		r = waitResult(t, got, "a read whose deadline moved into the past")
+		r = waitFor(t, got, "a read whose deadline moved into the past")
 		require.ErrorIs(t, r.err, os.ErrDeadlineExceeded)
 
 		require.NoError(t, p.SetReadDeadline(time.Time{}))
@@ -186,14 +197,14 @@ func TestFDDeadlines(t *testing.T) {
 		notYet(t, got, 50*time.Millisecond, "a read after the deadline was cleared")
 		_, err := unix.Write(peer, []byte("x"))
 		require.NoError(t, err)
-		r = waitResult(t, got, "the read")
+		r = waitFor(t, got, "the read")
 		require.NoError(t, r.err)
 		require.Equal(t, 1, r.n)
 
 		// A write deadline fails a write that waits for room.
 		require.NoError(t, p.SetWriteDeadline(time.Now().Add(50*time.Millisecond)))
 		go writeOn(p, make([]byte, 8<<20), got)
-		r = waitResult(t, got, "a write past its deadline")
+		r = waitFor(t, got, "a write past its deadline")
 		require.ErrorIs(t, r.err, os.ErrDeadlineExceeded)
 		require.Positive(t, r.n, "nothing written before the deadline")
 	})
@@ -209,8 +220,8 @@ func TestFDCloseWakesWaiters(t *testing.T) {
 		notYet(t, rd, 50*time.Millisecond, "a read with nothing to read")
 		notYet(t, wr, 0, "a write of 8 MiB nobody reads")
 		require.NoError(t, p.Close())
-		require.ErrorIs(t, waitResult(t, rd, "the read").err, ErrFDClosed)
-		require.ErrorIs(t, waitResult(t, wr, "the write").err, ErrFDClosed)
+		require.ErrorIs(t, waitFor(t, rd, "the read").err, ErrFDClosed)
+		require.ErrorIs(t, waitFor(t, wr, "the write").err, ErrFDClosed)
 		require.ErrorIs(t, p.Close(), ErrFDClosed)
 		_, err := p.Read(make([]byte, 1))
 		require.ErrorIs(t, err, ErrFDClosed)
@@ -243,11 +254,11 @@ func TestFDRawRead(t *testing.T) {
 	fdPair(t, func(t *testing.T, p *FD, peer int) {
 		r := &rawReader{p: p, read: make(chan int, 4), done: make(chan error, 1)}
 		go r.run()
-		require.Equal(t, 0, waitInt(t, r.read, "the first call"))
+		require.Equal(t, 0, waitFor(t, r.read, "the first call"))
 		unix.Write(peer, []byte("a"))
-		require.Equal(t, 1, waitInt(t, r.read, "the call after the first byte"))
+		require.Equal(t, 1, waitFor(t, r.read, "the call after the first byte"))
 		unix.Write(peer, []byte("b"))
-		require.Equal(t, 2, waitInt(t, r.read, "the call after the second byte"))
+		require.Equal(t, 2, waitFor(t, r.read, "the call after the second byte"))
 		select {
 		case err := <-r.done:
 			require.NoError(t, err)
@@ -283,17 +294,6 @@ func (r *rawReader) try(fd uintptr) bool {
 	return len(r.got) >= 2
 }
 
-func waitInt(t *testing.T, ch <-chan int, what string) int {
-	t.Helper()
-	select {
-	case n := <-ch:
-		return n
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s did not come within 10 s", what)
-		return -1
-	}
-}
-
 // net/http moves a connection's read deadline into the past and back for
 // every request: neither move allocates, nor does a future deadline after
 // the first (its timer is reused).
@@ -325,7 +325,7 @@ func TestFDArmsOnlyWhenItWouldBlock(t *testing.T) {
 	}
 	require.Empty(t, pending(), "a new, writable socket woke the loop")
 
-	_, e, ok := p.read(make([]byte, 8))
+	_, e, ok := p.sys(readFd, make([]byte, 8), armRead)
 	require.True(t, ok)
 	require.Equal(t, unix.EAGAIN, e)
 	require.Equal(t, uint32(armRead), p.armed.Load())
@@ -370,13 +370,7 @@ func TestFDCloseRacesNeverReadAnotherSocket(t *testing.T) {
 	l, err := NewLoop()
 	require.NoError(t, err)
 	l.WaitInNetpoller()
-	l.Ref()
-	done := make(chan struct{})
-	go runLoopUntil(t, l, done)
-	defer func() {
-		l.Post(l.Unref)
-		<-done
-	}()
+	defer runInBackground(t, l, 20*time.Second)()
 	const n = 300
 	wrong := make(chan string, n)
 	finished := make(chan struct{}, n)

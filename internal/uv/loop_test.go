@@ -29,7 +29,7 @@ func waitModes(t *testing.T, fn func(t *testing.T, l *Loop)) {
 
 // runWithin runs the loop on this goroutine and fails if it has not
 // returned within d (checked by a watchdog that stops the test).
-func runWithin(t *testing.T, l *Loop, d time.Duration) time.Duration {
+func runWithin(t testing.TB, l *Loop, d time.Duration) time.Duration {
 	t.Helper()
 	done := make(chan struct{})
 	defer close(done)
