@@ -385,8 +385,10 @@ func onconnection(message *childprocess.Object, handle any) {
 		return
 	}
 	// The ACK and this answer leave together now, before the server's
-	// onconnection runs user code (the channel held them: Stream.Hold).
+	// onconnection runs user code (the channel held them: Stream.Hold);
+	// then, if the primary looks busy, it gets this CPU for a moment.
 	process.Get().FlushHeld()
+	yieldToPrimary(uv.Default().Now())
 	if accepted {
 		if fh, ok := server.(*fauxHandle); ok && fh.onconnection != nil {
 			fh.onconnection(nil, client)
