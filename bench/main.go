@@ -1,7 +1,7 @@
 // Command bench runs Node v20's cluster and this port side by side on this
 // machine and prints markdown tables (issue 5):
 //
-//	go run ./bench                    # 5 rounds of 5 s runs, about 10 minutes; see -h
+//	go run ./bench                    # 5 rounds of 5 s runs, about 15 minutes; see -h
 //	go run ./bench -smoke             # one round of 1 s runs, about 20 s, no thresholds (CI)
 //	go run ./bench -json r.json       # also keep the results
 //	go run ./bench -replay r.json     # tables and chart again from kept results
@@ -73,7 +73,7 @@ func main() {
 	var c config
 	flag.IntVar(&c.rounds, "rounds", 5, "rounds (each runs every contestant once, in a rotated order)")
 	flag.DurationVar(&c.duration, "d", 5*time.Second, "duration of each measured wrk run")
-	flag.DurationVar(&c.warmup, "warmup", time.Second, "unmeasured wrk run before each measured one")
+	flag.DurationVar(&c.warmup, "warmup", 3*time.Second, "unmeasured wrk run before each measured one (Node RR's new-connection rate climbs for several seconds after it starts)")
 	flag.IntVar(&c.workers, "workers", 2, "workers per cluster")
 	flag.StringVar(&c.wrkCPU, "wrk-cpu", "1", "CPU list wrk is pinned to with taskset (empty: not pinned)")
 	flag.StringVar(&c.ipcCPU, "ipc-cpu", "0", "CPU list the IPC runs are pinned to (empty: not pinned)")
