@@ -13,7 +13,8 @@
 // net.ServeHTTP with net/http), and a single-process Go net/http server,
 // the ceiling. Every one answers with the same bytes (the Date value
 // aside); the first round dumps one raw response per contestant and
-// checks it. One contestant runs twice under two names (the A/A control).
+// checks it. Node RR and the port's round-robin each run twice under two
+// names (the A/A controls: -aa).
 //
 // Workloads, driven by wrk pinned with taskset to one CPU: a new connection
 // per request (Connection: close, 32 connections), keep-alive (32
@@ -28,7 +29,7 @@
 // references.
 //
 // Contestants alternate within every round, in an order rotated each
-// round, the A/A control's copy next to its original. It needs wrk
+// round, each A/A copy next to its original. It needs wrk
 // (installed with apt-get when missing and root), node (the Node
 // contestants are skipped without it) and taskset (wrk runs unpinned
 // without it, and says so). Run it from the repository root.
@@ -81,7 +82,7 @@ func main() {
 	flag.IntVar(&c.ipcN, "ipc-n", 20000, "timed IPC round trips per run (after 1000 of warm-up)")
 	flag.IntVar(&c.oneway, "oneway", 100000, "one-way messages per run")
 	flag.StringVar(&c.svg, "svg", "docs/bench.svg", "where to write the chart of the ratios (empty: nowhere)")
-	flag.StringVar(&c.aa, "aa", "node-rr", "contestant run twice for the A/A control (empty: none)")
+	flag.StringVar(&c.aa, "aa", "node-rr,port-rr", "contestants run twice for the A/A control, comma-separated (empty: none)")
 	flag.IntVar(&c.inflight, "inflight", 4, "handoffs in flight per worker for the opt-in round-robin contestant (NODECLUSTER_HANDOFFS_IN_FLIGHT); below 2: no such contestant")
 	flag.BoolVar(&c.smoke, "smoke", false, "one round of 1s runs, no A/A copy, small counts, no chart written: checks that it all still runs")
 	flag.BoolVar(&c.noHTTP, "no-http", false, "skip the HTTP runs")
@@ -351,9 +352,9 @@ func contestants(goserver, node string, c *config) []contestant {
 			return cmd
 		}},
 	}
-	if c.aa != "" {
+	for _, key := range strings.Split(c.aa, ",") {
 		for _, x := range list {
-			if x.key == c.aa {
+			if x.key == key && !x.aa {
 				x.key += "-aa"
 				x.name += " (A/A copy)"
 				x.aa = true
@@ -373,29 +374,29 @@ func contestants(goserver, node string, c *config) []contestant {
 }
 
 // roundOrder is the order of the contestants in a round: rotated by the
-// round, with the A/A control's copy always next to its original, before
+// round, with each A/A control's copy always next to its original, before
 // it in odd rounds and after it in even ones. Run next to each other, the
 // two meet the same state of the host (its steal time changes from minute
 // to minute), and neither always goes first.
 func roundOrder(all []contestant, round int) []contestant {
 	var rest []contestant
-	var copyOf *contestant
-	for i := range all {
-		if all[i].aa {
-			copyOf = &all[i]
+	copies := map[string]contestant{}
+	for _, ct := range all {
+		if ct.aa {
+			copies[strings.TrimSuffix(ct.key, "-aa")] = ct
 			continue
 		}
-		rest = append(rest, all[i])
+		rest = append(rest, ct)
 	}
 	n := len(rest)
 	out := make([]contestant, 0, len(all))
 	for i := 0; i < n; i++ {
 		ct := rest[(i+round)%n]
-		if copyOf != nil && ct.key+"-aa" == copyOf.key {
+		if cp, ok := copies[ct.key]; ok {
 			if round%2 == 1 {
-				out = append(out, *copyOf, ct)
+				out = append(out, cp, ct)
 			} else {
-				out = append(out, ct, *copyOf)
+				out = append(out, ct, cp)
 			}
 			continue
 		}

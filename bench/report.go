@@ -210,9 +210,11 @@ func reportHTTP(w io.Writer, r *results) {
 				errs, fsteal(field(ss, func(s sample) float64 { return s.steal })))
 		}
 		fmt.Fprintln(w)
-		if aa := r.aaRatios(wl.key); len(aa) > 0 {
-			st := stats(aa)
-			fmt.Fprintf(w, "A/A control (%s run twice under two names): per-round ratio copy ÷ original, median %.2f (min %.2f, max %.2f).\n\n", r.aaName(), st.med, st.min, st.max)
+		for _, ct := range r.contestants {
+			if aa := r.aaRatios(ct, wl.key); len(aa) > 0 {
+				st := stats(aa)
+				fmt.Fprintf(w, "A/A control (%s run twice under two names): per-round ratio copy ÷ original, median %.2f (min %.2f, max %.2f).\n\n", strings.TrimSuffix(ct.name, " (A/A copy)"), st.med, st.min, st.max)
+			}
 		}
 	}
 	fmt.Fprintln(w, "Paired: the median over the rounds of the ratio between two contestants' figures in the same round (they ran within minutes of each other), which cancels slow drifts of the machine's load better than the ratio of the medians.")
@@ -224,30 +226,19 @@ func reportHTTP(w io.Writer, r *results) {
 	reportRSS(w, r)
 }
 
-func (r *results) aaName() string {
-	for _, ct := range r.contestants {
-		if ct.aa {
-			return strings.TrimSuffix(ct.name, " (A/A copy)")
-		}
+// aaRatios are the per-round ratios copy ÷ original of requests/s when ct
+// is an A/A control's copy, and nil otherwise.
+func (r *results) aaRatios(ct contestant, wl string) []float64 {
+	if !ct.aa {
+		return nil
 	}
-	return ""
-}
-
-// aaRatios are the per-round ratios copy ÷ original of requests/s.
-func (r *results) aaRatios(wl string) []float64 {
-	for _, ct := range r.contestants {
-		if !ct.aa {
-			continue
-		}
-		orig := strings.TrimSuffix(ct.key, "-aa")
-		a, b := r.http[ct.key][wl], r.http[orig][wl]
-		var out []float64
-		for i := 0; i < len(a) && i < len(b); i++ {
-			out = append(out, ratio(a[i].rps, b[i].rps))
-		}
-		return out
+	orig := strings.TrimSuffix(ct.key, "-aa")
+	a, b := r.http[ct.key][wl], r.http[orig][wl]
+	var out []float64
+	for i := 0; i < len(a) && i < len(b); i++ {
+		out = append(out, ratio(a[i].rps, b[i].rps))
 	}
-	return nil
+	return out
 }
 
 func escapeRaw(s string) string {
@@ -400,6 +391,7 @@ func reportTargets(w io.Writer, r *results) {
 var colors = map[string]string{
 	"node-rr":          "#8c8c8c",
 	"node-rr-aa":       "#c8c8c8",
+	"port-rr-aa":       "#aec7e8",
 	"node-none":        "#555555",
 	"port-rr":          "#1f77b4",
 	"port-none":        "#2ca02c",
