@@ -25,6 +25,7 @@ type results struct {
 	didHTTP              bool
 	notes                []string
 	failed               string
+	remeasured           int // measured runs made again for their steal (-max-steal)
 
 	contestants []contestant
 	workloads   []workload
@@ -126,7 +127,11 @@ func report(w io.Writer, r *results) {
 	if c.smoke {
 		mode = " (smoke mode: one short round, figures meaningless)"
 	}
-	fmt.Fprintf(w, "%d round(s) of %v per run after %v of warm-up%s; %d workers per cluster.\n", c.rounds, c.duration, c.warmup, mode, c.workers)
+	fmt.Fprintf(w, "%d round(s) of %v per run after %v of warm-up%s; %d workers per cluster.", c.rounds, c.duration, c.warmup, mode, c.workers)
+	if c.maxSteal > 0 {
+		fmt.Fprintf(w, " A measured run during which the hypervisor stole more than %.0f%% of the CPU time was made again, at most %d times (%d runs were).", c.maxSteal, remeasureTries, r.remeasured)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Machine: %d CPUs (%s), %s; %s, node %s, %s.\n", r.cpus, r.cpuModel, r.kernel, r.goVersion, orDash(r.nodeVersion), orDash(r.wrkVersion))
 	pinned := "wrk unpinned"
 	if r.wrkPinned != "" {

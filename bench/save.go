@@ -38,6 +38,8 @@ type saved struct {
 	RSS         map[string]map[string][]float64     `json:"rss_kb"`
 	Raw         map[string][2]string                `json:"raw"`
 	Outside     map[string][]float64                `json:"outside"`
+	MaxSteal    float64                             `json:"max_steal,omitempty"`
+	Remeasured  int                                 `json:"remeasured,omitempty"`
 }
 
 type savedContestant struct {
@@ -75,7 +77,7 @@ func saveResults(path string, r *results) error {
 	s := saved{Rounds: c.rounds, Duration: c.duration.String(), Warmup: c.warmup.String(), Workers: c.workers, Forks: c.forks, IPCN: c.ipcN, Oneway: c.oneway, Smoke: c.smoke,
 		Start: r.start, End: r.end, LoadStart: r.loadStart, LoadEnd: r.loadEnd, LoadRounds: r.loadRounds, GoVersion: r.goVersion, Kernel: r.kernel,
 		NodeVersion: r.nodeVersion, WrkVersion: r.wrkVersion, CPUModel: r.cpuModel, CPUs: r.cpus, WrkPinned: r.wrkPinned, IPCPinned: r.ipcPinned,
-		DidHTTP: r.didHTTP, Notes: r.notes, HTTP: map[string]map[string][]savedSample{}, RSS: map[string]map[string][]float64{}, Raw: r.raw, Outside: r.outside}
+		DidHTTP: r.didHTTP, Notes: r.notes, HTTP: map[string]map[string][]savedSample{}, RSS: map[string]map[string][]float64{}, Raw: r.raw, Outside: r.outside, MaxSteal: c.maxSteal, Remeasured: r.remeasured}
 	for _, ct := range r.contestants {
 		s.Contestants = append(s.Contestants, savedContestant{ct.key, ct.name, ct.aa})
 	}
@@ -108,11 +110,11 @@ func loadResults(path string) (*results, error) {
 	}
 	d, _ := time.ParseDuration(s.Duration)
 	w, _ := time.ParseDuration(s.Warmup)
-	c := &config{rounds: s.Rounds, duration: d, warmup: w, workers: s.Workers, forks: s.Forks, ipcN: s.IPCN, oneway: s.Oneway, smoke: s.Smoke}
+	c := &config{rounds: s.Rounds, duration: d, warmup: w, workers: s.Workers, forks: s.Forks, ipcN: s.IPCN, oneway: s.Oneway, smoke: s.Smoke, maxSteal: s.MaxSteal}
 	r := &results{cfg: c, start: s.Start, end: s.End, loadStart: s.LoadStart, loadEnd: s.LoadEnd, loadRounds: s.LoadRounds, goVersion: s.GoVersion,
 		kernel: s.Kernel, nodeVersion: s.NodeVersion, wrkVersion: s.WrkVersion, cpuModel: s.CPUModel, cpus: s.CPUs, wrkPinned: s.WrkPinned,
 		ipcPinned: s.IPCPinned, didHTTP: s.DidHTTP, notes: s.Notes, workloads: workloads, http: map[string]map[string][]sample{},
-		rss: map[string]*rssSamples{}, raw: s.Raw, outside: s.Outside}
+		rss: map[string]*rssSamples{}, raw: s.Raw, outside: s.Outside, remeasured: s.Remeasured}
 	for _, ct := range s.Contestants {
 		r.contestants = append(r.contestants, contestant{key: ct.Key, name: ct.Name, aa: ct.AA})
 	}
