@@ -13,8 +13,10 @@ import (
 // primary sent it from the previous answer's callback, so connections were
 // waiting in its round-robin handle. A worker handed connections one at a
 // time (a single client, a light load) answers them further apart than
-// this: on this project's 2-core machine 400 µs or more per worker at
-// one connection at a time, against 60 to 150 µs under a backlog.
+// this: on this project's 2-core machine, with one client making one
+// connection at a time (about 4 400 a second), each of two workers
+// answers every 450 µs or so; under the bench's new-connection load
+// (about 12 000 a second) every 170 µs on average.
 const backlogGap = 250 * time.Microsecond
 
 // ReproduceNoYield, when true (NODECLUSTER_REPRODUCE_V20=no-yield), keeps a
