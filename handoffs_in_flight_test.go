@@ -56,27 +56,36 @@ func inFlightRun(t *testing.T, n int, fork func() *cluster.Worker) (maxOut int, 
 	primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
 		w := fork()
 		w.On("listening", func(a cluster.Address) {
-			l := uv.Default()
-			remaining := n
-			for i := 0; i < n; i++ {
-				l.Ref()
-				c := &lineClient{addr: "127.0.0.1:" + strconv.Itoa(a.Port), done: func(s string, err error) {
-					l.Post(func() {
-						l.Unref()
-						if err != nil {
-							fail("client: %v", err)
-						}
-						got = append(got, s)
-						if remaining--; remaining == 0 {
-							w.Disconnect()
-						}
-					})
-				}}
-				go c.run()
-			}
+			dialAll(a.Port, n, fail, func(all []string) {
+				got = all
+				w.Disconnect()
+			})
 		})
 	})
 	return maxOut, got
+}
+
+// dialAll starts n clients of 127.0.0.1:port at once, each reading until
+// the server closes; on the loop, once the last is done, it calls done
+// with what each read. A client's error fails the run.
+func dialAll(port, n int, fail func(string, ...any), done func(got []string)) {
+	l := uv.Default()
+	var got []string
+	for i := 0; i < n; i++ {
+		l.Ref()
+		c := &lineClient{addr: "127.0.0.1:" + strconv.Itoa(port), done: func(s string, err error) {
+			l.Post(func() {
+				l.Unref()
+				if err != nil {
+					fail("client: %v", err)
+				}
+				if got = append(got, s); len(got) == n {
+					done(got)
+				}
+			})
+		}}
+		go c.run()
+	}
 }
 
 type lineClient struct {

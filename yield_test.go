@@ -1,13 +1,11 @@
 package nodecluster_test
 
 import (
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/nodecluster/nodecluster/cluster"
 	"github.com/nodecluster/nodecluster/internal/child"
-	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
 )
@@ -44,24 +42,10 @@ func TestWorkerYieldsToPrimaryUnderABacklog(t *testing.T) {
 					w.Disconnect()
 				})
 				w.On("listening", func(a cluster.Address) {
-					l := uv.Default()
-					remaining := n
-					for i := 0; i < n; i++ {
-						l.Ref()
-						c := &lineClient{addr: "127.0.0.1:" + strconv.Itoa(a.Port), done: func(s string, err error) {
-							l.Post(func() {
-								l.Unref()
-								if err != nil {
-									fail("client: %v", err)
-								}
-								got = append(got, s)
-								if remaining--; remaining == 0 {
-									w.Send(cluster.NewObject("count", true), nil, nil)
-								}
-							})
-						}}
-						go c.run()
-					}
+					dialAll(a.Port, n, fail, func(all []string) {
+						got = all
+						w.Send(cluster.NewObject("count", true), nil, nil)
+					})
 				})
 			})
 			require.Len(t, got, n)
