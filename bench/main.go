@@ -69,6 +69,7 @@ type config struct {
 	replay   string
 	inflight int
 	maxSteal float64 // % of stolen CPU time above which a measured run is made again (0: never)
+	pollIdle bool    // hold /dev/cpu_dma_latency at 0 µs while the bench runs (holdPollIdle)
 }
 
 func main() {
@@ -86,6 +87,7 @@ func main() {
 	flag.StringVar(&c.aa, "aa", "node-rr,port-rr", "contestants run twice for the A/A control, comma-separated (empty: none)")
 	flag.IntVar(&c.inflight, "inflight", 4, "handoffs in flight per worker for the opt-in round-robin contestant (NODECLUSTER_HANDOFFS_IN_FLIGHT); below 2: no such contestant")
 	flag.Float64Var(&c.maxSteal, "max-steal", 5, "measure a run again (at most twice) when the hypervisor stole more than this % of the CPU time during it (0: never)")
+	flag.BoolVar(&c.pollIdle, "poll-idle", false, "hold a 0 µs CPU wake-up latency request (/dev/cpu_dma_latency) while the bench runs, so that idle CPUs poll instead of halting into the hypervisor (default: the machine's idle states as they are)")
 	flag.BoolVar(&c.smoke, "smoke", false, "one round of 1s runs, no A/A copy, small counts, no chart written: checks that it all still runs")
 	flag.BoolVar(&c.noHTTP, "no-http", false, "skip the HTTP runs")
 	flag.StringVar(&c.json, "json", "", "also write the results as JSON to this file")
@@ -175,6 +177,16 @@ func run(c *config) error {
 	ipcPin := taskset(c.ipcCPU)
 	if ipcPin != nil {
 		r.ipcPinned = c.ipcCPU
+	}
+	r.idleStates = idleStates()
+	if c.pollIdle {
+		f, err := holdPollIdle()
+		if err != nil {
+			r.notes = append(r.notes, "no 0 µs wake-up latency request ("+err.Error()+"): idle CPUs halt as the machine lets them.")
+		} else {
+			defer f.Close()
+			r.pollIdle = true
+		}
 	}
 
 	doHTTP := !c.noHTTP

@@ -22,6 +22,8 @@ type results struct {
 	cpuModel             string
 	cpus                 int
 	wrkPinned, ipcPinned string
+	pollIdle             bool   // a 0 µs wake-up latency request was held (holdPollIdle)
+	idleStates           string // the cpuidle driver and states (idleStates)
 	didHTTP              bool
 	notes                []string
 	failed               string
@@ -139,6 +141,14 @@ func report(w io.Writer, r *results) {
 	}
 	fmt.Fprintf(w, "%s. Load average: %s at the start, %s after each round, %s at the end (while wrk runs the benchmark itself keeps 2 to 3 tasks runnable; other work in this VM shows above that, other guests of the host only as steal, below).\n",
 		pinned, r.loadStart, strings.Join(r.loadRounds, " / "), r.loadEnd)
+	idle := "Idle CPUs halted as the machine lets them"
+	if r.pollIdle {
+		idle = "Idle CPUs polled: the bench held a 0 µs wake-up latency request (" + cpuDMALatency + ") while it ran"
+	}
+	if r.idleStates != "" {
+		idle += " (cpuidle " + r.idleStates + ")"
+	}
+	fmt.Fprintf(w, "%s.\n", idle)
 	fmt.Fprintf(w, "Run took %v.\n\n", r.end.Sub(r.start).Round(time.Second))
 	for _, n := range r.notes {
 		fmt.Fprintf(w, "- %s\n", n)

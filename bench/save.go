@@ -31,6 +31,8 @@ type saved struct {
 	CPUs        int                                 `json:"cpus"`
 	WrkPinned   string                              `json:"wrk_pinned"`
 	IPCPinned   string                              `json:"ipc_pinned"`
+	PollIdle    bool                                `json:"poll_idle"`
+	IdleStates  string                              `json:"idle_states,omitempty"`
 	DidHTTP     bool                                `json:"did_http"`
 	Notes       []string                            `json:"notes"`
 	Contestants []savedContestant                   `json:"contestants"`
@@ -76,7 +78,7 @@ func saveResults(path string, r *results) error {
 	c := r.cfg
 	s := saved{Rounds: c.rounds, Duration: c.duration.String(), Warmup: c.warmup.String(), Workers: c.workers, Forks: c.forks, IPCN: c.ipcN, Oneway: c.oneway, Smoke: c.smoke,
 		Start: r.start, End: r.end, LoadStart: r.loadStart, LoadEnd: r.loadEnd, LoadRounds: r.loadRounds, GoVersion: r.goVersion, Kernel: r.kernel,
-		NodeVersion: r.nodeVersion, WrkVersion: r.wrkVersion, CPUModel: r.cpuModel, CPUs: r.cpus, WrkPinned: r.wrkPinned, IPCPinned: r.ipcPinned,
+		NodeVersion: r.nodeVersion, WrkVersion: r.wrkVersion, CPUModel: r.cpuModel, CPUs: r.cpus, WrkPinned: r.wrkPinned, IPCPinned: r.ipcPinned, PollIdle: r.pollIdle, IdleStates: r.idleStates,
 		DidHTTP: r.didHTTP, Notes: r.notes, HTTP: map[string]map[string][]savedSample{}, RSS: map[string]map[string][]float64{}, Raw: r.raw, Outside: r.outside, MaxSteal: c.maxSteal, Remeasured: r.remeasured}
 	for _, ct := range r.contestants {
 		s.Contestants = append(s.Contestants, savedContestant{ct.key, ct.name, ct.aa})
@@ -112,7 +114,7 @@ func loadResults(path string) (*results, error) {
 	w, _ := time.ParseDuration(s.Warmup)
 	c := &config{rounds: s.Rounds, duration: d, warmup: w, workers: s.Workers, forks: s.Forks, ipcN: s.IPCN, oneway: s.Oneway, smoke: s.Smoke, maxSteal: s.MaxSteal}
 	r := &results{cfg: c, start: s.Start, end: s.End, loadStart: s.LoadStart, loadEnd: s.LoadEnd, loadRounds: s.LoadRounds, goVersion: s.GoVersion,
-		kernel: s.Kernel, nodeVersion: s.NodeVersion, wrkVersion: s.WrkVersion, cpuModel: s.CPUModel, cpus: s.CPUs, wrkPinned: s.WrkPinned,
+		kernel: s.Kernel, nodeVersion: s.NodeVersion, wrkVersion: s.WrkVersion, cpuModel: s.CPUModel, cpus: s.CPUs, wrkPinned: s.WrkPinned, pollIdle: s.PollIdle, idleStates: s.IdleStates,
 		ipcPinned: s.IPCPinned, didHTTP: s.DidHTTP, notes: s.Notes, workloads: workloads, http: map[string]map[string][]sample{},
 		rss: map[string]*rssSamples{}, raw: s.Raw, outside: s.Outside, remeasured: s.Remeasured}
 	for _, ct := range s.Contestants {
