@@ -61,6 +61,12 @@ type Loop struct {
 	lastYield time.Time // see yieldNow
 	yields    int       // how many times yieldNow yielded (tests)
 
+	// emptyAccepts counts accept4 calls that found no connection (EAGAIN),
+	// for tests: after acceptPending that is a readable listening socket
+	// whose connection another process took first, not the end of every
+	// round of accepts.
+	emptyAccepts int
+
 	// emfileFd is a descriptor kept in reserve so that a listening socket
 	// can shed connections when the process runs out of descriptors
 	// (loop->emfile_fd, see emfileTrick); -1 when none is held.

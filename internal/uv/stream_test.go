@@ -153,3 +153,80 @@ func ipcPair(t *testing.T) (*Loop, *Stream, int) {
 	t.Cleanup(func() { s.Close(nil) })
 	return l, s, fds[1]
 }
+
+// A listening socket takes every waiting connection in one round, in the
+// order they came, as uv__server_io does, and learns that the queue is
+// empty without an accept4 that fails with EAGAIN (acceptPending).
+func TestAcceptTakesEveryWaitingConnectionWithoutAnEmptyAccept(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	srv, err := NewTCP(l, unix.AF_INET)
+	require.NoError(t, err)
+	require.NoError(t, srv.Bind("127.0.0.1", 0))
+	require.NoError(t, srv.Listen(16))
+	sa, err := unix.Getsockname(srv.Fd())
+	require.NoError(t, err)
+
+	// dial connects a client and sends its number, so that each accepted
+	// connection can be told apart.
+	var clients []int
+	defer func() {
+		for _, c := range clients {
+			unix.Close(c)
+		}
+	}()
+	dial := func(n byte) {
+		c, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		require.NoError(t, err)
+		clients = append(clients, c)
+		require.NoError(t, unix.Connect(c, sa))
+		_, err = unix.Write(c, []byte{n})
+		require.NoError(t, err)
+	}
+
+	var got []byte
+	rounds := 0      // loop iterations whose check phase has run
+	var seenIn []int // rounds when each connection was seen
+	want := 0
+	srv.OnConnection = func(err error, c *Stream) {
+		require.NoError(t, err)
+		var b [1]byte
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			n, err := unix.Read(c.Fd(), b[:])
+			if n == 1 {
+				break
+			}
+			require.Equal(t, unix.EAGAIN, err)
+			require.False(t, time.Now().After(deadline), "connection %d sent nothing in 5 s", len(got))
+			time.Sleep(time.Millisecond)
+		}
+		got = append(got, b[0])
+		seenIn = append(seenIn, rounds)
+		c.Close(nil)
+		if len(got) == want {
+			l.Stop()
+		}
+	}
+	l.Ref() // keep the loop running until Stop
+
+	// Three connections wait before the loop looks: one round takes all.
+	for i := byte(1); i <= 3; i++ {
+		dial(i)
+	}
+	want = 3
+	l.SetImmediate(func() { rounds++ })
+	runWithin(t, l, 10*time.Second)
+	require.Equal(t, []byte{1, 2, 3}, got)
+	require.Equal(t, []int{0, 0, 0}, seenIn, "the three waiting connections were not taken in the loop's first round")
+	require.Equal(t, 0, l.emptyAccepts, "accept4 was called on an empty queue")
+
+	// One more, alone.
+	dial(4)
+	want = 4
+	runWithin(t, l, 10*time.Second)
+	require.Equal(t, []byte{1, 2, 3, 4}, got)
+	require.Equal(t, 0, l.emptyAccepts, "accept4 was called on an empty queue")
+	require.False(t, acceptPending(srv.Fd()), "the queue is empty now")
+	srv.Close(nil)
+}
