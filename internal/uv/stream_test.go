@@ -185,8 +185,8 @@ func TestAcceptTakesEveryWaitingConnectionWithoutAnEmptyAccept(t *testing.T) {
 	}
 
 	var got []byte
-	rounds := 0      // loop iterations whose check phase has run
-	var seenIn []int // rounds when each connection was seen
+	rounds := 0      // 1 once the loop's first round has run its immediates
+	var seenIn []int // rounds when each connection was taken
 	want := 0
 	srv.OnConnection = func(err error, c *Stream) {
 		require.NoError(t, err)
