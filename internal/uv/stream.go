@@ -180,10 +180,8 @@ func (s *Stream) accept() {
 	for s.listening && !s.closing {
 		nfd, err := accept4(s.fd)
 		if err != nil {
-			if err == unix.EAGAIN {
+			if err == unix.EAGAIN { // accept4 itself retries EINTR
 				s.loop.emptyAccepts++
-			}
-			if err == unix.EAGAIN || err == unix.EINTR {
 				return
 			}
 			if err == unix.ECONNABORTED {
@@ -205,9 +203,9 @@ func (s *Stream) accept() {
 		s.loop.initIO(&c.io, nfd, c)
 		if s.OnConnection == nil {
 			unix.Close(nfd)
-			continue
+		} else {
+			s.loop.Call(func() { s.OnConnection(nil, c) })
 		}
-		s.loop.Call(func() { s.OnConnection(nil, c) })
 		if !acceptPending(s.fd) {
 			return
 		}
