@@ -70,6 +70,9 @@ type config struct {
 	inflight int
 	maxSteal float64 // % of stolen CPU time above which a measured run is made again (0: never)
 	pollIdle bool    // hold /dev/cpu_dma_latency at 0 µs while the bench runs (holdPollIdle)
+	// Before a run is measured again for its steal, the bench waits up to
+	// calmWait for the host to be calmer (waitForCalm), calmBudget in all.
+	calmWait, calmBudget time.Duration
 }
 
 func main() {
@@ -87,6 +90,8 @@ func main() {
 	flag.StringVar(&c.aa, "aa", "node-rr,port-rr", "contestants run twice for the A/A control, comma-separated (empty: none)")
 	flag.IntVar(&c.inflight, "inflight", 4, "handoffs in flight per worker for the opt-in round-robin contestant (NODECLUSTER_HANDOFFS_IN_FLIGHT); below 2: no such contestant")
 	flag.Float64Var(&c.maxSteal, "max-steal", 5, "measure a run again (at most twice) when the hypervisor stole more than this % of the CPU time during it (0: never)")
+	flag.DurationVar(&c.calmWait, "calm-wait", 20*time.Second, "before measuring a run again for its steal, wait up to this long for a one-second busy probe to see at most -max-steal (0: measure again at once)")
+	flag.DurationVar(&c.calmBudget, "calm-budget", 10*time.Minute, "the most the bench waits in all for the host to be calmer (-calm-wait)")
 	flag.BoolVar(&c.pollIdle, "poll-idle", false, "hold a 0 µs CPU wake-up latency request (/dev/cpu_dma_latency) while the bench runs, so that idle CPUs poll instead of halting into the hypervisor (default: the machine's idle states as they are)")
 	flag.BoolVar(&c.smoke, "smoke", false, "one round of 1s runs, no A/A copy, small counts, no chart written: checks that it all still runs")
 	flag.BoolVar(&c.noHTTP, "no-http", false, "skip the HTTP runs")
@@ -101,6 +106,10 @@ func main() {
 		c.rounds, c.duration, c.warmup = 1, time.Second, 0
 		c.forks, c.ipcN, c.oneway = 2, 500, 5000
 		c.svg, c.aa, c.maxSteal = "", "", 0
+	}
+	if c.calmWait < 0 || c.calmBudget < 0 {
+		fmt.Fprintln(os.Stderr, "bench: -calm-wait and -calm-budget cannot be negative")
+		os.Exit(2)
 	}
 	if c.rounds < 1 || c.duration < time.Second || c.duration%time.Second != 0 || c.warmup%time.Second != 0 || c.workers < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -rounds >= 1, -d whole seconds >= 1s (wrk's unit), -warmup whole seconds, -workers >= 1")
@@ -492,16 +501,33 @@ func runContestant(r *results, round, i, total int, ct contestant, srv *server, 
 		}
 		var s sample
 		for attempt := 0; ; attempt++ {
-			var err error
-			if s, err = r.measure(srv, ct, pin, port, w); err != nil {
+			a, err := r.measure(srv, ct, pin, port, w)
+			if err != nil {
 				return err
 			}
-			if !measureAgain(s.steal, r.cfg.maxSteal, attempt) {
+			if attempt == 0 || lessStolen(a, s) {
+				s = a
+			}
+			if !measureAgain(a.steal, r.cfg.maxSteal, attempt) {
 				break
 			}
 			r.remeasured++
-			progress(fmt.Sprintf("round %d: %s, %s: %.0f req/s with %.0f%% steal (above -max-steal %.0f%%): measuring again",
-				round+1, ct.name, w.key, s.rps, s.steal, r.cfg.maxSteal))
+			msg := fmt.Sprintf("round %d: %s, %s: %.0f req/s with %.0f%% steal (above -max-steal %.0f%%): measuring again",
+				round+1, ct.name, w.key, a.rps, a.steal, r.cfg.maxSteal)
+			if limit := min(r.cfg.calmWait, r.cfg.calmBudget-r.calmWaited); limit >= calmProbe {
+				progress(msg + fmt.Sprintf(" once the host is calmer (up to %v)", limit.Round(time.Second)))
+				waited, steal := waitForCalm(r.cfg.maxSteal, limit, busyStealProbe)
+				r.calmWaited += waited
+				progress(fmt.Sprintf("round %d: waited %v for the host (last probe: %.0f%% steal)", round+1, waited.Round(time.Second), steal))
+				// The server sat idle meanwhile: warm it up again.
+				if r.cfg.warmup > 0 {
+					if _, out, err := runWrk(pin, port, w, r.cfg.warmup); err != nil {
+						return fmt.Errorf("warm-up %s: %v\n%s", w.key, err, out)
+					}
+				}
+			} else {
+				progress(msg)
+			}
 		}
 		r.http[ct.key][w.key] = append(r.http[ct.key][w.key], s)
 		done := round*len(r.contestants)*len(workloads) + i*len(workloads) + wi + 1
@@ -512,7 +538,8 @@ func runContestant(r *results, round, i, total int, ct contestant, srv *server, 
 }
 
 // remeasureTries is how many times more a run is measured when the
-// hypervisor stole more than -max-steal of the CPU time during it.
+// hypervisor stole more than -max-steal of the CPU time during it. Of
+// the attempts, the one with the least steal is kept.
 const remeasureTries = 2
 
 // measureAgain reports whether a measured run during which steal% of the

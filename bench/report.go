@@ -27,7 +27,8 @@ type results struct {
 	didHTTP              bool
 	notes                []string
 	failed               string
-	remeasured           int // measured runs made again for their steal (-max-steal)
+	remeasured           int           // measured runs made again for their steal (-max-steal)
+	calmWaited           time.Duration // waited for the host before measuring again (-calm-wait)
 
 	contestants []contestant
 	workloads   []workload
@@ -131,7 +132,10 @@ func report(w io.Writer, r *results) {
 	}
 	fmt.Fprintf(w, "%d round(s) of %v per run after %v of warm-up%s; %d workers per cluster.", c.rounds, c.duration, c.warmup, mode, c.workers)
 	if c.maxSteal > 0 {
-		fmt.Fprintf(w, " A measured run during which the hypervisor stole more than %.0f%% of the CPU time was made again, at most %d times (%d runs were).", c.maxSteal, remeasureTries, r.remeasured)
+		fmt.Fprintf(w, " A measured run during which the hypervisor stole more than %.0f%% of the CPU time was made again, at most %d times (%d runs were), and the attempt with the least steal was kept.", c.maxSteal, remeasureTries, r.remeasured)
+		if c.calmWait > 0 {
+			fmt.Fprintf(w, " Before each new attempt the bench kept both CPUs busy in one-second probes until a probe saw at most %.0f%% steal, for up to %v (%v in all; it waited %v).", c.maxSteal, c.calmWait, c.calmBudget, r.calmWaited.Round(time.Second))
+		}
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Machine: %d CPUs (%s), %s; %s, node %s, %s.\n", r.cpus, r.cpuModel, r.kernel, r.goVersion, orDash(r.nodeVersion), orDash(r.wrkVersion))

@@ -42,6 +42,9 @@ type saved struct {
 	Outside     map[string][]float64                `json:"outside"`
 	MaxSteal    float64                             `json:"max_steal,omitempty"`
 	Remeasured  int                                 `json:"remeasured,omitempty"`
+	CalmWait    string                              `json:"calm_wait,omitempty"`
+	CalmBudget  string                              `json:"calm_budget,omitempty"`
+	CalmWaited  string                              `json:"calm_waited,omitempty"`
 }
 
 type savedContestant struct {
@@ -80,6 +83,9 @@ func saveResults(path string, r *results) error {
 		Start: r.start, End: r.end, LoadStart: r.loadStart, LoadEnd: r.loadEnd, LoadRounds: r.loadRounds, GoVersion: r.goVersion, Kernel: r.kernel,
 		NodeVersion: r.nodeVersion, WrkVersion: r.wrkVersion, CPUModel: r.cpuModel, CPUs: r.cpus, WrkPinned: r.wrkPinned, IPCPinned: r.ipcPinned, PollIdle: r.pollIdle, IdleStates: r.idleStates,
 		DidHTTP: r.didHTTP, Notes: r.notes, HTTP: map[string]map[string][]savedSample{}, RSS: map[string]map[string][]float64{}, Raw: r.raw, Outside: r.outside, MaxSteal: c.maxSteal, Remeasured: r.remeasured}
+	if c.maxSteal > 0 && c.calmWait > 0 {
+		s.CalmWait, s.CalmBudget, s.CalmWaited = c.calmWait.String(), c.calmBudget.String(), r.calmWaited.String()
+	}
 	for _, ct := range r.contestants {
 		s.Contestants = append(s.Contestants, savedContestant{ct.key, ct.name, ct.aa})
 	}
@@ -113,10 +119,14 @@ func loadResults(path string) (*results, error) {
 	d, _ := time.ParseDuration(s.Duration)
 	w, _ := time.ParseDuration(s.Warmup)
 	c := &config{rounds: s.Rounds, duration: d, warmup: w, workers: s.Workers, forks: s.Forks, ipcN: s.IPCN, oneway: s.Oneway, smoke: s.Smoke, maxSteal: s.MaxSteal}
+	// Files written before -calm-wait existed have none of the three.
+	c.calmWait, _ = time.ParseDuration(s.CalmWait)
+	c.calmBudget, _ = time.ParseDuration(s.CalmBudget)
+	calmWaited, _ := time.ParseDuration(s.CalmWaited)
 	r := &results{cfg: c, start: s.Start, end: s.End, loadStart: s.LoadStart, loadEnd: s.LoadEnd, loadRounds: s.LoadRounds, goVersion: s.GoVersion,
 		kernel: s.Kernel, nodeVersion: s.NodeVersion, wrkVersion: s.WrkVersion, cpuModel: s.CPUModel, cpus: s.CPUs, wrkPinned: s.WrkPinned, pollIdle: s.PollIdle, idleStates: s.IdleStates,
 		ipcPinned: s.IPCPinned, didHTTP: s.DidHTTP, notes: s.Notes, workloads: workloads, http: map[string]map[string][]sample{},
-		rss: map[string]*rssSamples{}, raw: s.Raw, outside: s.Outside, remeasured: s.Remeasured}
+		rss: map[string]*rssSamples{}, raw: s.Raw, outside: s.Outside, remeasured: s.Remeasured, calmWaited: calmWaited}
 	for _, ct := range s.Contestants {
 		r.contestants = append(r.contestants, contestant{key: ct.Key, name: ct.Name, aa: ct.AA})
 	}
