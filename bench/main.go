@@ -1,7 +1,7 @@
 // Command bench runs Node v20's cluster and this port side by side on this
 // machine and prints markdown tables (issue 5):
 //
-//	go run ./bench                    # 5 rounds of 5 s runs, about 15 minutes; see -h
+//	go run ./bench                    # 5 rounds of 5 s runs, 20 to 25 minutes; see -h
 //	go run ./bench -smoke             # one round of 1 s runs, about 20 s, no thresholds (CI)
 //	go run ./bench -json r.json       # also keep the results
 //	go run ./bench -replay r.json     # tables and chart again from kept results
@@ -29,7 +29,11 @@
 // references.
 //
 // Contestants alternate within every round, in an order rotated each
-// round, each A/A copy next to its original. It needs wrk
+// round, each A/A copy next to its original. A measured run during which
+// the hypervisor stole more than -max-steal of the CPU time is measured
+// again, at most twice, once a probe that keeps the CPUs busy sees the
+// host calmer (-calm-wait), and the attempt with the least steal is kept.
+// It needs wrk
 // (installed with apt-get when missing and root), node (the Node
 // contestants are skipped without it) and taskset (wrk runs unpinned
 // without it, and says so). Run it from the repository root.
