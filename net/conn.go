@@ -41,14 +41,16 @@ type conn struct {
 
 	closeOnce sync.Once
 	addrOnce  sync.Once
+	lsa       unix.Sockaddr // the local address, known before addrs asks (or nil)
 	laddr     stdnet.Addr
 	raddr     stdnet.Addr
 }
 
 // newConn takes ownership of fd, a connected non-blocking socket. It runs
-// on the loop, which watches fd from now on.
-func newConn(loop *uv.Loop, fd int, tcp bool, l *Listener) (*conn, error) {
-	c := &conn{l: l, network: "unix"}
+// on the loop, which watches fd from now on. lsa is the socket's own
+// address when the handle knew it already (uv.Stream.LocalName), else nil.
+func newConn(loop *uv.Loop, fd int, tcp bool, l *Listener, lsa unix.Sockaddr) (*conn, error) {
+	c := &conn{l: l, network: "unix", lsa: lsa}
 	if tcp {
 		c.network = "tcp"
 	}
@@ -327,11 +329,14 @@ func (c *conn) deadlineError(err error) error {
 }
 
 // addrs asks the socket for both addresses (never nil: net/http formats
-// RemoteAddr of every connection).
+// RemoteAddr of every connection); the local one only when the handle did
+// not know it already.
 func (c *conn) addrs() {
-	var lsa, rsa unix.Sockaddr
+	lsa, rsa := c.lsa, unix.Sockaddr(nil)
 	c.rc.Control(func(fd uintptr) {
-		lsa, _ = uv.Getsockname(int(fd))
+		if lsa == nil {
+			lsa, _ = uv.Getsockname(int(fd))
+		}
 		rsa, _ = uv.Getpeername(int(fd))
 	})
 	c.laddr, c.raddr = sockaddrToAddr(c.network, lsa), sockaddrToAddr(c.network, rsa)

@@ -22,7 +22,11 @@ import (
 // connPair makes a TCP connection on 127.0.0.1 and returns its server
 // end as a Listener conn (over a dup of the accepted socket) and its
 // client end.
-func connPair(t *testing.T) (*conn, stdnet.Conn) {
+func connPair(t *testing.T) (*conn, stdnet.Conn) { return connPairKnowing(t, nil) }
+
+// connPairKnowing is connPair with lsa given to newConn as the local
+// address the handle knew.
+func connPairKnowing(t *testing.T, lsa unix.Sockaddr) (*conn, stdnet.Conn) {
 	ln, err := stdnet.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()
@@ -45,7 +49,7 @@ func connPair(t *testing.T) (*conn, stdnet.Conn) {
 		l := &Listener{loop: loop}
 		l.lazy.Store(true) // no server to tell of the close
 		var err error
-		c, err = newConn(loop, fd, true, l)
+		c, err = newConn(loop, fd, true, l, lsa)
 		made <- err
 	})
 	require.NoError(t, <-made)
@@ -218,8 +222,22 @@ func TestNewConnRefusesAndCloses(t *testing.T) {
 	defer f.Close()
 	fd, err := unix.Dup(int(f.Fd()))
 	require.NoError(t, err)
-	_, err = newConn(loop, fd, true, &Listener{loop: loop})
+	_, err = newConn(loop, fd, true, &Listener{loop: loop}, nil)
 	require.ErrorIs(t, err, unix.EPERM)
 	_, err = unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
 	require.ErrorIs(t, err, unix.EBADF, "the refused descriptor is still open")
+}
+
+// A conn whose handle knew its local address (a handed-off connection:
+// uv.Stream.LocalName) reports that one and asks the kernel only for the
+// peer's; without one it asks for both.
+func TestConnUsesTheLocalAddressItWasGiven(t *testing.T) {
+	known := &unix.SockaddrInet4{Port: 1, Addr: [4]byte{127, 0, 0, 9}}
+	c, client := connPairKnowing(t, known)
+	require.Equal(t, "127.0.0.9:1", c.LocalAddr().String(), "the address given, not getsockname's")
+	require.Equal(t, client.LocalAddr().String(), c.RemoteAddr().String())
+
+	c, client = connPair(t)
+	require.Equal(t, client.RemoteAddr().String(), c.LocalAddr().String())
+	require.Equal(t, client.LocalAddr().String(), c.RemoteAddr().String())
 }

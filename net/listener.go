@@ -109,7 +109,8 @@ func (l *Listener) take(sock *Socket) {
 	if tcp {
 		h.SetNoDelay(true) // as Go's and Node's HTTP servers do
 	}
-	c, err := newConn(l.loop, h.Detach(), tcp, l)
+	lsa := h.LocalName() // a handed-off connection's, known since it arrived
+	c, err := newConn(l.loop, h.Detach(), tcp, l, lsa)
 	if err != nil {
 		l.srv.connections--
 		l.srv.emitCloseIfDrained()

@@ -28,10 +28,11 @@ func (k Kind) String() string {
 // An IPC pipe also reads and writes descriptors with SCM_RIGHTS.
 type Stream struct {
 	Handle
-	Kind Kind
-	fd   int
-	io   IO
-	ipc  bool
+	Kind  Kind
+	fd    int
+	io    IO
+	ipc   bool
+	local localName // a received connection's own address (LocalName)
 
 	listening bool
 	reading   bool

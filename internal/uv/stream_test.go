@@ -3,9 +3,12 @@ package uv
 import (
 	"bytes"
 	"fmt"
+	stdnet "net"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 )
@@ -229,4 +232,57 @@ func TestAcceptTakesEveryWaitingConnectionWithoutAnEmptyAccept(t *testing.T) {
 	require.Equal(t, 0, l.emptyAccepts, "accept4 was called on an empty queue")
 	require.False(t, acceptPending(srv.Fd()), "the queue is empty now")
 	srv.Close(nil)
+}
+
+// A received TCP connection keeps the address its first getsockname gave
+// (LocalName): what getsockname says, in IPv4 and IPv6. A Unix socket, or
+// a stream not received, keeps none.
+func TestReceivedStreamKeepsItsLocalName(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	for _, network := range []string{"tcp4", "tcp6"} {
+		addr := map[string]string{"tcp4": "127.0.0.1:0", "tcp6": "[::1]:0"}[network]
+		ln, err := stdnet.Listen(network, addr)
+		if network == "tcp6" && err != nil {
+			t.Logf("tcp6: no IPv6 loopback here (%v); IPv4 only", err)
+			continue
+		}
+		require.NoError(t, err)
+		client, err := stdnet.Dial(network, ln.Addr().String())
+		require.NoError(t, err)
+		server, err := ln.Accept()
+		require.NoError(t, err)
+		f, err := server.(*stdnet.TCPConn).File()
+		require.NoError(t, err)
+		fd, err := unix.Dup(int(f.Fd()))
+		require.NoError(t, err)
+		s, err := ReceivedStream(l, fd)
+		require.NoError(t, err)
+		want, err := Getsockname(fd)
+		require.NoError(t, err)
+		require.Equal(t, KindTCP, s.Kind)
+		exported := cmpopts.IgnoreUnexported(unix.SockaddrInet4{}, unix.SockaddrInet6{})
+		if d := cmp.Diff(want, s.LocalName(), exported); d != "" {
+			t.Errorf("%s: LocalName (-getsockname +kept):\n%s", network, d)
+		}
+		s.Close(nil)
+		f.Close()
+		server.Close()
+		client.Close()
+		ln.Close()
+	}
+
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	require.NoError(t, err)
+	defer unix.Close(fds[1])
+	s, err := ReceivedStream(l, fds[0])
+	require.NoError(t, err)
+	require.Equal(t, KindPipe, s.Kind)
+	require.Nil(t, s.LocalName(), "a Unix socket keeps no name")
+	s.Close(nil)
+
+	tcp, err := NewTCP(l, unix.AF_INET)
+	require.NoError(t, err)
+	require.Nil(t, tcp.LocalName(), "a stream not received keeps no name")
+	tcp.Close(nil)
 }

@@ -2,6 +2,7 @@ package uv
 
 import (
 	"net/netip"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -121,17 +122,77 @@ func StreamFromFd(l *Loop, fd int) (*Stream, error) {
 // descriptors close-on-exec already (MSG_CMSG_CLOEXEC), and one the primary
 // accepted is non-blocking already, so on a round-robin handoff this costs
 // two system calls (getsockname, fcntl), neither through the scheduler.
+//
+// The getsockname that tells TCP from Unix also gives a TCP socket's
+// address, which the stream keeps (LocalName), so that net/http's
+// LocalAddr on a handed-off connection costs no second system call.
 func ReceivedStream(l *Loop, fd int) (*Stream, error) {
-	return newStream(l, streamKind(fd), fd, false, false)
+	var rsa unix.RawSockaddrAny
+	kind := kindOf(fd, &rsa)
+	s, err := newStream(l, kind, fd, false, false)
+	if err == nil {
+		s.local.keep(&rsa)
+	}
+	return s, err
 }
 
 // streamKind is KindPipe for a Unix socket, else KindTCP.
 func streamKind(fd int) Kind {
-	var rsa unix.RawSockaddrAny // only its family is read: nothing to decode
-	if rawName(unix.SYS_GETSOCKNAME, fd, &rsa) == nil && rsa.Addr.Family == unix.AF_UNIX {
+	var rsa unix.RawSockaddrAny
+	return kindOf(fd, &rsa)
+}
+
+// kindOf is streamKind, leaving what getsockname filled in in rsa (its
+// family is 0 when the call failed).
+func kindOf(fd int, rsa *unix.RawSockaddrAny) Kind {
+	if rawName(unix.SYS_GETSOCKNAME, fd, rsa) != nil {
+		*rsa = unix.RawSockaddrAny{}
+		return KindTCP
+	}
+	if rsa.Addr.Family == unix.AF_UNIX {
 		return KindPipe
 	}
 	return KindTCP
+}
+
+// localName is a TCP socket's own address as getsockname gave it when the
+// descriptor arrived, undecoded (no allocation until it is asked for).
+// The zero value knows nothing.
+type localName struct {
+	family uint16 // unix.AF_INET or unix.AF_INET6; 0: nothing kept
+	port   uint16 // in network byte order, as the kernel gave it
+	scope  uint32
+	addr   [16]byte
+}
+
+// keep records rsa when it is an IPv4 or IPv6 address.
+func (n *localName) keep(rsa *unix.RawSockaddrAny) {
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		raw := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		*n = localName{family: unix.AF_INET, port: raw.Port}
+		copy(n.addr[:], raw.Addr[:])
+	case unix.AF_INET6:
+		raw := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		*n = localName{family: unix.AF_INET6, port: raw.Port, scope: raw.Scope_id, addr: raw.Addr}
+	}
+}
+
+// LocalName is the socket's own address as it was when a received
+// connection arrived (ReceivedStream), or nil when the stream kept none
+// (a Unix socket, a stream made otherwise). A connected socket's address
+// does not change, so it is what getsockname would say now.
+func (s *Stream) LocalName() unix.Sockaddr {
+	n := &s.local
+	switch n.family {
+	case unix.AF_INET:
+		sa := &unix.SockaddrInet4{Port: netPort(n.port)}
+		copy(sa.Addr[:], n.addr[:4])
+		return sa
+	case unix.AF_INET6:
+		return &unix.SockaddrInet6{Port: netPort(n.port), ZoneId: n.scope, Addr: n.addr}
+	}
+	return nil
 }
 
 // IsListening reports whether the socket behind fd accepts connections.
