@@ -179,9 +179,12 @@ func (n *localName) keep(rsa *unix.RawSockaddrAny) {
 }
 
 // LocalName is the socket's own address as it was when a received
-// connection arrived (ReceivedStream), or nil when the stream kept none
-// (a Unix socket, a stream made otherwise). A connected socket's address
-// does not change, so it is what getsockname would say now.
+// descriptor arrived (ReceivedStream), or nil when the stream kept none
+// (a Unix socket, a stream made otherwise). For what a server hands over,
+// a connected or a listening socket, that address does not change, so it
+// is what getsockname would say now; a socket that arrived unbound and
+// was bound or connected later would say otherwise (net's Listener, the
+// one caller, only takes connections).
 func (s *Stream) LocalName() unix.Sockaddr {
 	n := &s.local
 	switch n.family {
