@@ -498,10 +498,8 @@ func runContestant(r *results, round, i, total int, ct contestant, srv *server, 
 		r.http[ct.key] = map[string][]sample{}
 	}
 	for wi, w := range workloads {
-		if r.cfg.warmup > 0 {
-			if _, out, err := runWrk(pin, port, w, r.cfg.warmup); err != nil {
-				return fmt.Errorf("warm-up %s: %v\n%s", w.key, err, out)
-			}
+		if err := r.warmUp(pin, port, w); err != nil {
+			return err
 		}
 		var s sample
 		for attempt := 0; ; attempt++ {
@@ -524,10 +522,8 @@ func runContestant(r *results, round, i, total int, ct contestant, srv *server, 
 				r.calmWaited += waited
 				progress(fmt.Sprintf("round %d: waited %v for the host (last probe: %.0f%% steal)", round+1, waited.Round(time.Second), steal))
 				// The server sat idle meanwhile: warm it up again.
-				if r.cfg.warmup > 0 {
-					if _, out, err := runWrk(pin, port, w, r.cfg.warmup); err != nil {
-						return fmt.Errorf("warm-up %s: %v\n%s", w.key, err, out)
-					}
+				if err := r.warmUp(pin, port, w); err != nil {
+					return err
 				}
 			} else {
 				progress(msg)
@@ -537,6 +533,18 @@ func runContestant(r *results, round, i, total int, ct contestant, srv *server, 
 		done := round*len(r.contestants)*len(workloads) + i*len(workloads) + wi + 1
 		progress(fmt.Sprintf("%d/%d round %d: %s, %s: %.0f req/s, p99 %.2f ms, errors %.0f (load %s, steal %.0f%%)",
 			done, total, round+1, ct.name, w.key, s.rps, s.p99, s.errors, loadAverage(), s.steal))
+	}
+	return nil
+}
+
+// warmUp makes the unmeasured wrk run (-warmup) that comes before a
+// measured one.
+func (r *results) warmUp(pin []string, port int, w workload) error {
+	if r.cfg.warmup <= 0 {
+		return nil
+	}
+	if _, out, err := runWrk(pin, port, w, r.cfg.warmup); err != nil {
+		return fmt.Errorf("warm-up %s: %v\n%s", w.key, err, out)
 	}
 	return nil
 }
