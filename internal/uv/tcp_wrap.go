@@ -156,25 +156,15 @@ func kindOf(fd int, rsa *unix.RawSockaddrAny) Kind {
 }
 
 // localName is a TCP socket's own address as getsockname gave it when the
-// descriptor arrived, undecoded (no allocation until it is asked for).
-// The zero value knows nothing.
-type localName struct {
-	family uint16 // unix.AF_INET or unix.AF_INET6; 0: nothing kept
-	port   uint16 // in network byte order, as the kernel gave it
-	scope  uint32
-	addr   [16]byte
-}
+// descriptor arrived, undecoded (no allocation until it is asked for). An
+// IPv6 address is the larger of the two a TCP socket has, so its raw form
+// holds either; the zero value (family 0) knows nothing.
+type localName struct{ raw unix.RawSockaddrInet6 }
 
 // keep records rsa when it is an IPv4 or IPv6 address.
 func (n *localName) keep(rsa *unix.RawSockaddrAny) {
-	switch rsa.Addr.Family {
-	case unix.AF_INET:
-		raw := (*unix.RawSockaddrInet4)(unsafe.Pointer(rsa))
-		*n = localName{family: unix.AF_INET, port: raw.Port}
-		copy(n.addr[:], raw.Addr[:])
-	case unix.AF_INET6:
-		raw := (*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
-		*n = localName{family: unix.AF_INET6, port: raw.Port, scope: raw.Scope_id, addr: raw.Addr}
+	if f := rsa.Addr.Family; f == unix.AF_INET || f == unix.AF_INET6 {
+		n.raw = *(*unix.RawSockaddrInet6)(unsafe.Pointer(rsa))
 	}
 }
 
@@ -186,16 +176,13 @@ func (n *localName) keep(rsa *unix.RawSockaddrAny) {
 // was bound or connected later would say otherwise (net's Listener, the
 // one caller, only takes connections).
 func (s *Stream) LocalName() unix.Sockaddr {
-	n := &s.local
-	switch n.family {
-	case unix.AF_INET:
-		sa := &unix.SockaddrInet4{Port: netPort(n.port)}
-		copy(sa.Addr[:], n.addr[:4])
-		return sa
-	case unix.AF_INET6:
-		return &unix.SockaddrInet6{Port: netPort(n.port), ZoneId: n.scope, Addr: n.addr}
+	if s.local.raw.Family == 0 {
+		return nil
 	}
-	return nil
+	var rsa unix.RawSockaddrAny
+	*(*unix.RawSockaddrInet6)(unsafe.Pointer(&rsa)) = s.local.raw
+	sa, _ := decodeSockaddr(&rsa)
+	return sa
 }
 
 // IsListening reports whether the socket behind fd accepts connections.
