@@ -21,9 +21,12 @@ const calmProbe = time.Second
 // or until limit has passed. It returns how long it waited and the last
 // probe's steal (NaN when none ran or /proc/stat could not be read).
 //
-// Measuring again at once, as the bench did before, mostly met the same
-// busy host: the other guests' load lasts for tens of seconds, and in run
-// V of docs/PERFORMANCE.md the re-measured runs still had up to 44% steal.
+// Measuring again at once, as the bench did before, could meet the same
+// busy minute of the host: in run V of docs/PERFORMANCE.md the re-measured
+// runs still had up to 44% steal. The wait catches the busy minutes; it
+// cannot promise a calm run, since a workload that wakes a process on the
+// other CPU for every connection meets steal that a spinning probe does
+// not (docs/PERFORMANCE.md, "How slow a wake-up across CPUs gets").
 func waitForCalm(maxSteal float64, limit time.Duration, probe func() float64) (time.Duration, float64) {
 	return waitForCalmEvery(maxSteal, limit, calmProbe, probe)
 }

@@ -134,7 +134,7 @@ func report(w io.Writer, r *results) {
 	if c.maxSteal > 0 {
 		fmt.Fprintf(w, " A measured run during which the hypervisor stole more than %.0f%% of the CPU time was made again, at most %d times (%d runs were), and the attempt with the least steal was kept.", c.maxSteal, remeasureTries, r.remeasured)
 		if c.calmWait > 0 {
-			fmt.Fprintf(w, " Before each new attempt the bench kept both CPUs busy in one-second probes until a probe saw at most %.0f%% steal, for up to %v (%v in all; it waited %v).", c.maxSteal, c.calmWait, c.calmBudget, r.calmWaited.Round(time.Second))
+			fmt.Fprintf(w, " Before each new attempt the bench kept every CPU busy in one-second probes until a probe saw at most %.0f%% steal, for up to %v (%v in all; it waited %v).", c.maxSteal, c.calmWait, c.calmBudget, r.calmWaited.Round(time.Second))
 		}
 	}
 	fmt.Fprintln(w)
