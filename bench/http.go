@@ -66,24 +66,28 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// current is the server running now, for the interrupt handler.
+// running is the servers up now, for the interrupt handler.
 var (
-	currentMu sync.Mutex
-	current   *server
+	runningMu sync.Mutex
+	running   = map[*server]bool{}
 )
 
-func setCurrent(s *server) {
-	currentMu.Lock()
-	current = s
-	currentMu.Unlock()
+func setRunning(s *server, up bool) {
+	runningMu.Lock()
+	defer runningMu.Unlock()
+	if up {
+		running[s] = true
+	} else {
+		delete(running, s)
+	}
 }
 
-// killCurrent kills the running server's process group (on interrupt).
-func killCurrent() {
-	currentMu.Lock()
-	defer currentMu.Unlock()
-	if current != nil {
-		syscall.Kill(-current.pid, syscall.SIGKILL)
+// killRunning kills every running server's process group (on interrupt).
+func killRunning() {
+	runningMu.Lock()
+	defer runningMu.Unlock()
+	for s := range running {
+		syscall.Kill(-s.pid, syscall.SIGKILL)
 	}
 }
 
@@ -101,7 +105,7 @@ func startServer(cmd *exec.Cmd, timeout time.Duration) (*server, error) {
 		return nil, err
 	}
 	s.pid = cmd.Process.Pid
-	setCurrent(s)
+	setRunning(s, true)
 	r := &lineReader{r: out, out: s.lines}
 	go r.run()
 	deadline := time.After(timeout)
@@ -152,7 +156,7 @@ func (s *server) stop() error {
 	}
 	// Leftover workers, if any, go with the group.
 	syscall.Kill(-s.pid, syscall.SIGKILL)
-	setCurrent(nil)
+	setRunning(s, false)
 	return err
 }
 

@@ -28,14 +28,18 @@
 // channel without cluster (internal/childprocess TestIPCBenchReport) as
 // references.
 //
-// Contestants alternate within every round, in an order rotated each
-// round, each A/A copy next to its original. A measured run during which
-// the hypervisor stole more than -max-steal of the CPU time is measured
-// again, at most twice, once a probe that keeps the CPUs busy sees the
-// host calmer (-calm-wait), and the attempt with the least steal is kept.
-// It needs wrk
-// (installed with apt-get when missing and root), node (the Node
-// contestants are skipped without it) and taskset (wrk runs unpinned
+// Every round starts all the contestants' servers at once, each A/A copy
+// next to its original in an order rotated each round. Each workload then
+// measures them taking turns, one -slice (1 s) at a time, until each had
+// -d; a round's figure is the median of its slices, so that the
+// contestants share the host's ups and downs and a slowed slice moves the
+// figure little. A measured slice during which the hypervisor stole more than
+// -max-steal of the CPU time is measured again, at most twice, once a
+// probe that keeps the CPUs busy sees the host calmer (-calm-wait), and
+// the attempt with the least steal is kept.
+//
+// It needs wrk (installed with apt-get when missing and root), node (the
+// Node contestants are skipped without it) and taskset (wrk runs unpinned
 // without it, and says so). Run it from the repository root.
 package main
 
@@ -58,6 +62,7 @@ import (
 type config struct {
 	rounds   int
 	duration time.Duration
+	slice    time.Duration // each measured run of duration is taken in slices of this length (slices)
 	warmup   time.Duration
 	workers  int
 	wrkCPU   string
@@ -83,6 +88,7 @@ func main() {
 	var c config
 	flag.IntVar(&c.rounds, "rounds", 5, "rounds (each runs every contestant once, in a rotated order)")
 	flag.DurationVar(&c.duration, "d", 5*time.Second, "duration of each measured wrk run")
+	flag.DurationVar(&c.slice, "slice", time.Second, "take each measured run in slices of this length, the round's contestants taking turns, and keep the median of the slices (equal to -d: one run of -d each)")
 	flag.DurationVar(&c.warmup, "warmup", 3*time.Second, "unmeasured wrk run before each measured one (Node RR's new-connection rate climbs for several seconds after it starts)")
 	flag.IntVar(&c.workers, "workers", 2, "workers per cluster")
 	flag.StringVar(&c.wrkCPU, "wrk-cpu", "1", "CPU list wrk is pinned to with taskset (empty: not pinned)")
@@ -107,7 +113,7 @@ func main() {
 		os.Exit(2)
 	}
 	if c.smoke {
-		c.rounds, c.duration, c.warmup = 1, time.Second, 0
+		c.rounds, c.duration, c.slice, c.warmup = 1, time.Second, time.Second, 0
 		c.forks, c.ipcN, c.oneway = 2, 500, 5000
 		c.svg, c.aa, c.maxSteal = "", "", 0
 	}
@@ -117,6 +123,10 @@ func main() {
 	}
 	if c.rounds < 1 || c.duration < time.Second || c.duration%time.Second != 0 || c.warmup%time.Second != 0 || c.workers < 1 {
 		fmt.Fprintln(os.Stderr, "bench: -rounds >= 1, -d whole seconds >= 1s (wrk's unit), -warmup whole seconds, -workers >= 1")
+		os.Exit(2)
+	}
+	if c.slice < time.Second || c.slice%time.Second != 0 || c.duration%c.slice != 0 {
+		fmt.Fprintln(os.Stderr, "bench: -slice whole seconds >= 1s that divide -d")
 		os.Exit(2)
 	}
 	if c.replay != "" {
@@ -132,14 +142,14 @@ func main() {
 	}
 }
 
-// interrupter kills the running server on Ctrl-C before exiting.
+// interrupter kills the running servers on Ctrl-C before exiting.
 type interrupter struct{}
 
 func (interrupter) run() {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
 	<-ch
-	killCurrent()
+	killRunning()
 	fmt.Fprintln(os.Stderr, "\nbench: interrupted")
 	os.Exit(130)
 }
@@ -437,16 +447,41 @@ type sample struct {
 	rps, p50, p99          float64
 	cpuPrimary, cpuWorkers float64 // µs per request; NaN when there is no such process
 	errors                 float64
-	steal                  float64 // % of the machine's CPU time stolen by the hypervisor during the run; NaN when unknown
+	steal                  float64   // % of the machine's CPU time stolen by the hypervisor during the run; NaN when unknown
+	slices                 []float64 // requests/s of each slice the sample is the median of (medianOfSlices); nil for a single run
+}
+
+// slices is how many slices (-slice) a measured run of -d is taken in.
+func (c *config) slices() int {
+	if c.slice <= 0 || c.slice >= c.duration {
+		return 1
+	}
+	return int(c.duration / c.slice)
 }
 
 type rssSamples struct{ primary, worker []float64 }
 
-// httpRound runs every contestant once, in the order roundOrder gives.
-func httpRound(r *results, round int, all []contestant, pin []string) error {
-	n := len(all)
-	total := r.cfg.rounds * n * len(workloads)
-	for i, ct := range roundOrder(all, round) {
+// httpRound runs every contestant's workloads once. The round's servers
+// are all started first, in roundOrder's order, and stay up until the
+// round ends. Each workload then measures them in slices of -slice, taking
+// turns (sliceOrder), until each server had -d: the contestants share each
+// stretch of the host's ups and downs instead of each meeting its own. A
+// server is warmed up (-warmup) just before its first slice of a workload,
+// and a round's figures are the medians of its slices (medianOfSlices).
+// With -slice equal to -d each server has one run of -d per workload.
+func httpRound(r *results, round int, all []contestant, pin []string) (err error) {
+	order := roundOrder(all, round)
+	n := len(order)
+	srvs := make([]*server, 0, n)
+	ports := make([]int, 0, n)
+	defer func() {
+		for i, srv := range srvs {
+			if serr := srv.stop(); serr != nil && err == nil && !strings.Contains(serr.Error(), "signal") {
+				r.notes = append(r.notes, fmt.Sprintf("%s, round %d: stop: %v", order[i].name, round+1, serr))
+			}
+		}
+	}()
+	for _, ct := range order {
 		port, err := freePort()
 		if err != nil {
 			return err
@@ -455,19 +490,52 @@ func httpRound(r *results, round int, all []contestant, pin []string) error {
 		if err != nil {
 			return fmt.Errorf("%s: %v", ct.name, err)
 		}
-		err = runContestant(r, round, i, total, ct, srv, port, pin)
-		if serr := srv.stop(); serr != nil && err == nil && !strings.Contains(serr.Error(), "signal") {
-			r.notes = append(r.notes, fmt.Sprintf("%s, round %d: stop: %v", ct.name, round+1, serr))
-		}
-		if err != nil {
+		srvs, ports = append(srvs, srv), append(ports, port)
+		if err := r.idleFigures(round, ct, srv, port); err != nil {
 			return fmt.Errorf("%s: %v", ct.name, err)
+		}
+	}
+	k := r.cfg.slices()
+	total := r.cfg.rounds * n * len(workloads)
+	for wi, w := range workloads {
+		slices := make([][]sample, n)
+		for s := 0; s < k; s++ {
+			var line []string
+			for _, i := range sliceOrder(n, s) {
+				if s == 0 {
+					if err := r.warmUp(pin, ports[i], w); err != nil {
+						return fmt.Errorf("%s: %v", order[i].name, err)
+					}
+				}
+				x, err := r.measureSlice(round, order[i], srvs[i], pin, ports[i], w)
+				if err != nil {
+					return fmt.Errorf("%s: %v", order[i].name, err)
+				}
+				slices[i] = append(slices[i], x)
+				line = append(line, fmt.Sprintf("%s %.0f", order[i].key, x.rps))
+			}
+			if k > 1 {
+				progress(fmt.Sprintf("round %d, %s, slice %d/%d: %s (req/s; load %s)", round+1, w.key, s+1, k, strings.Join(line, ", "), loadAverage()))
+			}
+		}
+		for i, ct := range order {
+			if r.http[ct.key] == nil {
+				r.http[ct.key] = map[string][]sample{}
+			}
+			m := medianOfSlices(slices[i])
+			r.http[ct.key][w.key] = append(r.http[ct.key][w.key], m)
+			done := round*n*len(workloads) + wi*n + i + 1
+			progress(fmt.Sprintf("%d/%d round %d: %s, %s: %.0f req/s, p99 %.2f ms, errors %.0f (steal %.0f%%)",
+				done, total, round+1, ct.name, w.key, m.rps, m.p99, m.errors, m.steal))
 		}
 	}
 	return nil
 }
 
-func runContestant(r *results, round, i, total int, ct contestant, srv *server, port int, pin []string) error {
-	// Idle RSS, once every worker listens and nothing has been asked yet.
+// idleFigures takes a freshly started server's idle RSS, once every
+// worker listens and nothing has been asked yet, and in the first round
+// its raw responses.
+func (r *results) idleFigures(round int, ct contestant, srv *server, port int) error {
 	time.Sleep(300 * time.Millisecond)
 	primary, workers := srv.pids()
 	rs := r.rss[ct.key]
@@ -494,47 +562,48 @@ func runContestant(r *results, round, i, total int, ct contestant, srv *server, 
 		}
 		r.raw[ct.key] = [2]string{keep, cl}
 	}
-	if r.http[ct.key] == nil {
-		r.http[ct.key] = map[string][]sample{}
-	}
-	for wi, w := range workloads {
-		if err := r.warmUp(pin, port, w); err != nil {
-			return err
-		}
-		var s sample
-		for attempt := 0; ; attempt++ {
-			a, err := r.measure(srv, ct, pin, port, w)
-			if err != nil {
-				return err
-			}
-			if attempt == 0 || lessStolen(a, s) {
-				s = a
-			}
-			if !measureAgain(a.steal, r.cfg.maxSteal, attempt) {
-				break
-			}
-			r.remeasured++
-			msg := fmt.Sprintf("round %d: %s, %s: %.0f req/s with %.0f%% steal (above -max-steal %.0f%%): measuring again",
-				round+1, ct.name, w.key, a.rps, a.steal, r.cfg.maxSteal)
-			if limit := min(r.cfg.calmWait, r.cfg.calmBudget-r.calmWaited); limit >= calmProbe {
-				progress(msg + fmt.Sprintf(" once the host is calmer (up to %v)", limit.Round(time.Second)))
-				waited, steal := waitForCalm(r.cfg.maxSteal, limit, busyStealProbe)
-				r.calmWaited += waited
-				progress(fmt.Sprintf("round %d: waited %v for the host (last probe: %.0f%% steal)", round+1, waited.Round(time.Second), steal))
-				// The server sat idle meanwhile: warm it up again.
-				if err := r.warmUp(pin, port, w); err != nil {
-					return err
-				}
-			} else {
-				progress(msg)
-			}
-		}
-		r.http[ct.key][w.key] = append(r.http[ct.key][w.key], s)
-		done := round*len(r.contestants)*len(workloads) + i*len(workloads) + wi + 1
-		progress(fmt.Sprintf("%d/%d round %d: %s, %s: %.0f req/s, p99 %.2f ms, errors %.0f (load %s, steal %.0f%%)",
-			done, total, round+1, ct.name, w.key, s.rps, s.p99, s.errors, loadAverage(), s.steal))
-	}
 	return nil
+}
+
+// measureSlice makes one measured slice (-slice) of workload w. A slice
+// during which the hypervisor stole more than -max-steal of the CPU time
+// is measured again (measureAgain), once a busy probe sees the host calmer
+// (waitForCalm, within -calm-wait and -calm-budget), and the attempt with
+// the least steal is kept.
+func (r *results) measureSlice(round int, ct contestant, srv *server, pin []string, port int, w workload) (sample, error) {
+	var s sample
+	for attempt := 0; ; attempt++ {
+		a, err := r.measure(srv, ct, pin, port, w, r.cfg.slice)
+		if err != nil {
+			return sample{}, err
+		}
+		if attempt == 0 || lessStolen(a, s) {
+			s = a
+		}
+		if !measureAgain(a.steal, r.cfg.maxSteal, attempt) {
+			return s, nil
+		}
+		r.remeasured++
+		msg := fmt.Sprintf("round %d: %s, %s: %.0f req/s with %.0f%% steal (above -max-steal %.0f%%): measuring again",
+			round+1, ct.name, w.key, a.rps, a.steal, r.cfg.maxSteal)
+		limit := min(r.cfg.calmWait, r.cfg.calmBudget-r.calmWaited)
+		if limit < calmProbe {
+			progress(msg)
+			continue
+		}
+		progress(msg + fmt.Sprintf(" once the host is calmer (up to %v)", limit.Round(time.Second)))
+		waited, steal := waitForCalm(r.cfg.maxSteal, limit, busyStealProbe)
+		r.calmWaited += waited
+		progress(fmt.Sprintf("round %d: waited %v for the host (last probe: %.0f%% steal)", round+1, waited.Round(time.Second), steal))
+		// A server measured in one run of -d sat idle meanwhile, unlike
+		// the others just before theirs: warm it up again. Taking turns in
+		// slices, every server sits idle between its slices anyway.
+		if r.cfg.slices() == 1 {
+			if err := r.warmUp(pin, port, w); err != nil {
+				return sample{}, err
+			}
+		}
+	}
 }
 
 // warmUp makes the unmeasured wrk run (-warmup) that comes before a
@@ -561,13 +630,14 @@ func measureAgain(steal, maxSteal float64, attempt int) bool {
 	return maxSteal > 0 && steal > maxSteal && attempt < remeasureTries
 }
 
-// measure makes one measured wrk run of workload w against a warm server.
-func (r *results) measure(srv *server, ct contestant, pin []string, port int, w workload) (sample, error) {
+// measure makes one measured wrk run of d of workload w against a warm
+// server.
+func (r *results) measure(srv *server, ct contestant, pin []string, port int, w workload, d time.Duration) (sample, error) {
 	// Workers are looked up again: a crashed one would show here.
 	primary, workers := srv.pids()
 	p0, w0 := cpuSeconds(primary), sumCPU(workers)
 	st0 := readCPUStat()
-	res, out, err := runWrk(pin, port, w, r.cfg.duration)
+	res, out, err := runWrk(pin, port, w, d)
 	st1 := readCPUStat()
 	p1, w1 := cpuSeconds(primary), sumCPU(workers)
 	if err != nil {

@@ -131,8 +131,13 @@ func report(w io.Writer, r *results) {
 		mode = " (smoke mode: one short round, figures meaningless)"
 	}
 	fmt.Fprintf(w, "%d round(s) of %v per run after %v of warm-up%s; %d workers per cluster.", c.rounds, c.duration, c.warmup, mode, c.workers)
+	run := "run"
+	if k := c.slices(); k > 1 {
+		fmt.Fprintf(w, " All of a round's servers were up at once, and each run was taken in %d slices of %v, the contestants taking turns (the order rotated by one every slice); a round's figures are the medians of its slices, its errors their sum.", k, c.slice)
+		run = "slice"
+	}
 	if c.maxSteal > 0 {
-		fmt.Fprintf(w, " A measured run during which the hypervisor stole more than %.0f%% of the CPU time was made again, at most %d times (%d runs were), and the attempt with the least steal was kept.", c.maxSteal, remeasureTries, r.remeasured)
+		fmt.Fprintf(w, " A measured %s during which the hypervisor stole more than %.0f%% of the CPU time was made again, at most %d times (%d were), and the attempt with the least steal was kept.", run, c.maxSteal, remeasureTries, r.remeasured)
 		if c.calmWait > 0 {
 			fmt.Fprintf(w, " Before each new attempt the bench kept every CPU busy in one-second probes until a probe saw at most %.0f%% steal, for up to %v (%v in all; it waited %v).", c.maxSteal, c.calmWait, c.calmBudget, r.calmWaited.Round(time.Second))
 		}
@@ -236,11 +241,11 @@ func reportHTTP(w io.Writer, r *results) {
 			}
 		}
 	}
-	fmt.Fprintln(w, "Paired: the median over the rounds of the ratio between two contestants' figures in the same round (they ran within minutes of each other), which cancels slow drifts of the machine's load better than the ratio of the medians.")
+	fmt.Fprintln(w, "Paired: the median over the rounds of the ratio between two contestants' figures in the same round (they ran within minutes of each other, or, taken in slices, in turns over the same minute), which cancels slow drifts of the machine's load better than the ratio of the medians.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Steal %: the share of the machine's CPU time the hypervisor gave to other guests during the measured runs (the steal column of /proc/stat), min–max over the rounds. On a shared host it changes from minute to minute, and a contestant measured while it was high is slowed by it: it is the main reason the A/A control is not within a few percent when it is not.")
+	fmt.Fprintln(w, "Steal %: the share of the machine's CPU time the hypervisor gave to other guests during the measured runs (the steal column of /proc/stat; taken in slices, their mean), min–max over the rounds. On a shared host it changes from minute to minute, and a contestant measured while it was high is slowed by it: it is the main reason the A/A control is not within a few percent when it is not.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "CPU µs/req: utime+stime deltas from /proc/PID/stat over the measured run (10 ms ticks) divided by the requests wrk completed; the ceiling's one process is counted as workers. p50/p99 and CPU are medians over the rounds; errors are wrk's socket errors and non-2xx responses, summed over the rounds.")
+	fmt.Fprintln(w, "CPU µs/req: utime+stime deltas from /proc/PID/stat over the measured run or slice (10 ms ticks) divided by the requests wrk completed; the ceiling's one process is counted as workers. p50/p99 and CPU are medians over the rounds; errors are wrk's socket errors and non-2xx responses, summed over the rounds.")
 	fmt.Fprintln(w)
 	reportRSS(w, r)
 }

@@ -12,6 +12,7 @@ import (
 type saved struct {
 	Rounds      int                                 `json:"rounds"`
 	Duration    string                              `json:"duration"`
+	Slice       string                              `json:"slice,omitempty"` // absent in files written before runs were taken in slices
 	Warmup      string                              `json:"warmup"`
 	Workers     int                                 `json:"workers"`
 	Forks       int                                 `json:"forks"`
@@ -54,13 +55,14 @@ type savedContestant struct {
 }
 
 type savedSample struct {
-	RPS        float64  `json:"rps"`
-	P50        float64  `json:"p50_ms"`
-	P99        float64  `json:"p99_ms"`
-	CPUPrimary *float64 `json:"cpu_primary_us"`
-	CPUWorkers *float64 `json:"cpu_workers_us"`
-	Errors     float64  `json:"errors"`
-	Steal      *float64 `json:"steal_pct,omitempty"` // absent in files written before it was measured
+	RPS        float64   `json:"rps"`
+	P50        float64   `json:"p50_ms"`
+	P99        float64   `json:"p99_ms"`
+	CPUPrimary *float64  `json:"cpu_primary_us"`
+	CPUWorkers *float64  `json:"cpu_workers_us"`
+	Errors     float64   `json:"errors"`
+	Steal      *float64  `json:"steal_pct,omitempty"` // absent in files written before it was measured
+	SliceRPS   []float64 `json:"slice_rps,omitempty"` // requests/s of each slice the sample is the median of
 }
 
 func ptr(x float64) *float64 {
@@ -79,7 +81,7 @@ func unptr(p *float64) float64 {
 
 func saveResults(path string, r *results) error {
 	c := r.cfg
-	s := saved{Rounds: c.rounds, Duration: c.duration.String(), Warmup: c.warmup.String(), Workers: c.workers, Forks: c.forks, IPCN: c.ipcN, Oneway: c.oneway, Smoke: c.smoke,
+	s := saved{Rounds: c.rounds, Duration: c.duration.String(), Slice: c.slice.String(), Warmup: c.warmup.String(), Workers: c.workers, Forks: c.forks, IPCN: c.ipcN, Oneway: c.oneway, Smoke: c.smoke,
 		Start: r.start, End: r.end, LoadStart: r.loadStart, LoadEnd: r.loadEnd, LoadRounds: r.loadRounds, GoVersion: r.goVersion, Kernel: r.kernel,
 		NodeVersion: r.nodeVersion, WrkVersion: r.wrkVersion, CPUModel: r.cpuModel, CPUs: r.cpus, WrkPinned: r.wrkPinned, IPCPinned: r.ipcPinned, PollIdle: r.pollIdle, IdleStates: r.idleStates,
 		DidHTTP: r.didHTTP, Notes: r.notes, HTTP: map[string]map[string][]savedSample{}, RSS: map[string]map[string][]float64{}, Raw: r.raw, Outside: r.outside, MaxSteal: c.maxSteal, Remeasured: r.remeasured}
@@ -93,7 +95,7 @@ func saveResults(path string, r *results) error {
 		s.HTTP[k] = map[string][]savedSample{}
 		for wl, ss := range m {
 			for _, x := range ss {
-				s.HTTP[k][wl] = append(s.HTTP[k][wl], savedSample{x.rps, x.p50, x.p99, ptr(x.cpuPrimary), ptr(x.cpuWorkers), x.errors, ptr(x.steal)})
+				s.HTTP[k][wl] = append(s.HTTP[k][wl], savedSample{x.rps, x.p50, x.p99, ptr(x.cpuPrimary), ptr(x.cpuWorkers), x.errors, ptr(x.steal), x.slices})
 			}
 		}
 	}
@@ -118,7 +120,8 @@ func loadResults(path string) (*results, error) {
 	}
 	d, _ := time.ParseDuration(s.Duration)
 	w, _ := time.ParseDuration(s.Warmup)
-	c := &config{rounds: s.Rounds, duration: d, warmup: w, workers: s.Workers, forks: s.Forks, ipcN: s.IPCN, oneway: s.Oneway, smoke: s.Smoke, maxSteal: s.MaxSteal}
+	sl, _ := time.ParseDuration(s.Slice) // 0 (one run of d) in older files
+	c := &config{rounds: s.Rounds, duration: d, slice: sl, warmup: w, workers: s.Workers, forks: s.Forks, ipcN: s.IPCN, oneway: s.Oneway, smoke: s.Smoke, maxSteal: s.MaxSteal}
 	// Files written before -calm-wait existed have none of the three.
 	c.calmWait, _ = time.ParseDuration(s.CalmWait)
 	c.calmBudget, _ = time.ParseDuration(s.CalmBudget)
@@ -134,7 +137,7 @@ func loadResults(path string) (*results, error) {
 		r.http[k] = map[string][]sample{}
 		for wl, ss := range m {
 			for _, x := range ss {
-				r.http[k][wl] = append(r.http[k][wl], sample{rps: x.RPS, p50: x.P50, p99: x.P99, cpuPrimary: unptr(x.CPUPrimary), cpuWorkers: unptr(x.CPUWorkers), errors: x.Errors, steal: unptr(x.Steal)})
+				r.http[k][wl] = append(r.http[k][wl], sample{rps: x.RPS, p50: x.P50, p99: x.P99, cpuPrimary: unptr(x.CPUPrimary), cpuWorkers: unptr(x.CPUWorkers), errors: x.Errors, steal: unptr(x.Steal), slices: x.SliceRPS})
 			}
 		}
 	}
