@@ -28,15 +28,15 @@
 // channel without cluster (internal/childprocess TestIPCBenchReport) as
 // references.
 //
-// Every round starts all the contestants' servers at once, each A/A copy
-// next to its original in an order rotated each round. Each workload then
-// measures them taking turns, one -slice (1 s) at a time, until each had
-// -d; a round's figure is the median of its slices, so that the
-// contestants share the host's ups and downs and a slowed slice moves the
-// figure little. A measured slice during which the hypervisor stole more than
-// -max-steal of the CPU time is measured again, at most twice, once a
-// probe that keeps the CPUs busy sees the host calmer (-calm-wait), and
-// the attempt with the least steal is kept.
+// Every round starts all the contestants' servers, one after the other,
+// each A/A copy next to its original in an order rotated each round. Each
+// workload then measures them taking turns, one -slice (1 s) at a time,
+// until each had -d; a round's figure is the median of its slices, so
+// that the contestants share the host's ups and downs and a slowed slice
+// moves the figure little. A measured slice during which the hypervisor
+// stole more than -max-steal of the CPU time is measured again, at most
+// twice, once a probe that keeps the CPUs busy sees the host calmer
+// (-calm-wait), and the attempt with the least steal is kept.
 //
 // It needs wrk (installed with apt-get when missing and root), node (the
 // Node contestants are skipped without it) and taskset (wrk runs unpinned
@@ -87,7 +87,7 @@ type config struct {
 func main() {
 	var c config
 	flag.IntVar(&c.rounds, "rounds", 5, "rounds (each runs every contestant once, in a rotated order)")
-	flag.DurationVar(&c.duration, "d", 5*time.Second, "duration of each measured wrk run")
+	flag.DurationVar(&c.duration, "d", 5*time.Second, "measured time of each contestant in each workload and round (taken in slices of -slice)")
 	flag.DurationVar(&c.slice, "slice", time.Second, "take each measured run in slices of this length, the round's contestants taking turns, and keep the median of the slices (equal to -d: one run of -d each)")
 	flag.DurationVar(&c.warmup, "warmup", 3*time.Second, "unmeasured wrk run before each measured one (Node RR's new-connection rate climbs for several seconds after it starts)")
 	flag.IntVar(&c.workers, "workers", 2, "workers per cluster")
@@ -99,8 +99,8 @@ func main() {
 	flag.StringVar(&c.svg, "svg", "docs/bench.svg", "where to write the chart of the ratios (empty: nowhere)")
 	flag.StringVar(&c.aa, "aa", "node-rr,port-rr", "contestants run twice for the A/A control, comma-separated (empty: none)")
 	flag.IntVar(&c.inflight, "inflight", 4, "handoffs in flight per worker for the opt-in round-robin contestant (NODECLUSTER_HANDOFFS_IN_FLIGHT); below 2: no such contestant")
-	flag.Float64Var(&c.maxSteal, "max-steal", 5, "measure a run again (at most twice) when the hypervisor stole more than this % of the CPU time during it (0: never)")
-	flag.DurationVar(&c.calmWait, "calm-wait", 20*time.Second, "before measuring a run again for its steal, wait up to this long for a one-second busy probe to see at most -max-steal (0: measure again at once)")
+	flag.Float64Var(&c.maxSteal, "max-steal", 5, "measure a slice (or run) again, at most twice, when the hypervisor stole more than this % of the CPU time during it (0: never)")
+	flag.DurationVar(&c.calmWait, "calm-wait", 20*time.Second, "before measuring a slice again for its steal, wait up to this long for a one-second busy probe to see at most -max-steal (0: measure again at once)")
 	flag.DurationVar(&c.calmBudget, "calm-budget", 10*time.Minute, "the most the bench waits in all for the host to be calmer (-calm-wait)")
 	flag.BoolVar(&c.pollIdle, "poll-idle", false, "hold a 0 µs CPU wake-up latency request (/dev/cpu_dma_latency) while the bench runs, so that idle CPUs poll instead of halting into the hypervisor (default: the machine's idle states as they are)")
 	flag.BoolVar(&c.smoke, "smoke", false, "one round of 1s runs, no A/A copy, small counts, no chart written: checks that it all still runs")
