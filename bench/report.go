@@ -69,7 +69,7 @@ func field(ss []sample, f func(sample) float64) []float64 {
 }
 
 func (r *results) rps(ct, wl string) stat {
-	return stats(field(r.http[ct][wl], func(s sample) float64 { return s.rps }))
+	return stats(field(r.http[ct][wl], rpsOf))
 }
 
 // paired is the median over rounds of a's figure ÷ b's in the same round:
@@ -85,7 +85,11 @@ func (r *results) paired(a, b, wl string, f func(sample) float64) float64 {
 }
 
 func rpsOf(s sample) float64        { return s.rps }
+func p50Of(s sample) float64        { return s.p50 }
+func p99Of(s sample) float64        { return s.p99 }
 func cpuPrimaryOf(s sample) float64 { return s.cpuPrimary }
+func cpuWorkersOf(s sample) float64 { return s.cpuWorkers }
+func stealOf(s sample) float64      { return s.steal }
 
 func (r *results) has(ct string) bool {
 	for _, c := range r.contestants {
@@ -227,11 +231,11 @@ func reportHTTP(w io.Writer, r *results) {
 			}
 			fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %s | %.0f | %s |\n", ct.name, st.min, st.med, st.max,
 				fratio(ratio(st.med, nodeRR)), fratio(r.paired(ct.key, "node-rr", wl.key, rpsOf)), fratio(r.paired(ct.key, "ceiling", wl.key, rpsOf)),
-				fnum(median(field(ss, func(s sample) float64 { return s.p50 }))),
-				fnum(median(field(ss, func(s sample) float64 { return s.p99 }))),
-				fnum(median(field(ss, func(s sample) float64 { return s.cpuPrimary }))),
-				fnum(median(field(ss, func(s sample) float64 { return s.cpuWorkers }))),
-				errs, fsteal(field(ss, func(s sample) float64 { return s.steal })))
+				fnum(median(field(ss, p50Of))),
+				fnum(median(field(ss, p99Of))),
+				fnum(median(field(ss, cpuPrimaryOf))),
+				fnum(median(field(ss, cpuWorkersOf))),
+				errs, fsteal(field(ss, stealOf)))
 		}
 		fmt.Fprintln(w)
 		for _, ct := range r.contestants {
@@ -356,7 +360,7 @@ func (r *results) targets() []target {
 			add("keep-alive requests/s ("+name+")", "≥ 1× Node RR, ≥ 0.9× ceiling", !math.IsNaN(a+b), a >= 1 && b >= 0.9, fmt.Sprintf("%s× Node RR, %s× ceiling", fratio(a), fratio(b)))
 		}
 		cpu := func(ct string) float64 {
-			return median(field(r.http[ct]["newconn"], func(s sample) float64 { return s.cpuPrimary }))
+			return median(field(r.http[ct]["newconn"], cpuPrimaryOf))
 		}
 		if r.http["port-rr-inflight"] != nil {
 			a, b = pr("port-rr-inflight", "node-rr", "newconn"), pr("port-rr-inflight", "ceiling", "newconn")

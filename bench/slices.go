@@ -24,10 +24,10 @@ func medianOfSlices(ss []sample) sample {
 	}
 	m := sample{
 		rps:        median(field(ss, rpsOf)),
-		p50:        median(field(ss, func(s sample) float64 { return s.p50 })),
-		p99:        median(field(ss, func(s sample) float64 { return s.p99 })),
+		p50:        median(field(ss, p50Of)),
+		p99:        median(field(ss, p99Of)),
 		cpuPrimary: median(field(ss, cpuPrimaryOf)),
-		cpuWorkers: median(field(ss, func(s sample) float64 { return s.cpuWorkers })),
+		cpuWorkers: median(field(ss, cpuWorkersOf)),
 		steal:      math.NaN(),
 		slices:     field(ss, rpsOf),
 	}
