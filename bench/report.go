@@ -72,9 +72,16 @@ func (r *results) rps(ct, wl string) stat {
 	return stats(field(r.http[ct][wl], rpsOf))
 }
 
+// pairedRPS is how many times a's requests/s are b's, paired by round
+// (pairedRate: from the slices the two took in turns).
+func (r *results) pairedRPS(a, b, wl string) float64 {
+	return pairedRate(r.http[a][wl], r.http[b][wl])
+}
+
 // paired is the median over rounds of a's figure ÷ b's in the same round:
 // the two ran minutes apart at most, so slow drifts of the machine's load
-// cancel out better than in a ratio of medians.
+// cancel out better than in a ratio of medians. It is used for the primary's
+// CPU, which the results keep per round only.
 func (r *results) paired(a, b, wl string, f func(sample) float64) float64 {
 	x, y := r.http[a][wl], r.http[b][wl]
 	var out []float64
@@ -230,7 +237,7 @@ func reportHTTP(w io.Writer, r *results) {
 				errs += s.errors
 			}
 			fmt.Fprintf(w, "| %s | %.0f | %.0f | %.0f | %s | %s | %s | %s | %s | %s | %s | %.0f | %s |\n", ct.name, st.min, st.med, st.max,
-				fratio(ratio(st.med, nodeRR)), fratio(r.paired(ct.key, "node-rr", wl.key, rpsOf)), fratio(r.paired(ct.key, "ceiling", wl.key, rpsOf)),
+				fratio(ratio(st.med, nodeRR)), fratio(r.pairedRPS(ct.key, "node-rr", wl.key)), fratio(r.pairedRPS(ct.key, "ceiling", wl.key)),
 				fnum(median(field(ss, p50Of))),
 				fnum(median(field(ss, p99Of))),
 				fnum(median(field(ss, cpuPrimaryOf))),
@@ -241,11 +248,12 @@ func reportHTTP(w io.Writer, r *results) {
 		for _, ct := range r.contestants {
 			if aa := r.aaRatios(ct, wl.key); len(aa) > 0 {
 				st := stats(aa)
-				fmt.Fprintf(w, "A/A control (%s run twice under two names): per-round ratio copy ÷ original, median %.2f (min %.2f, max %.2f).\n\n", strings.TrimSuffix(ct.name, " (A/A copy)"), st.med, st.min, st.max)
+				fmt.Fprintf(w, "A/A control (%s run twice under two names): copy ÷ original, paired, %.2f; per-round ratios median %.2f (min %.2f, max %.2f).\n\n",
+					strings.TrimSuffix(ct.name, " (A/A copy)"), r.pairedRPS(ct.key, strings.TrimSuffix(ct.key, "-aa"), wl.key), st.med, st.min, st.max)
 			}
 		}
 	}
-	fmt.Fprintln(w, "Paired: the median over the rounds of the ratio between two contestants' figures in the same round (they ran within minutes of each other, or, taken in slices, in turns over the same minute), which cancels slow drifts of the machine's load better than the ratio of the medians.")
+	fmt.Fprintln(w, "Paired: two contestants compared only within each round, where they ran within minutes of each other or, taken in slices, in turns over the same minute, which cancels slow drifts of the machine's load better than a ratio of medians. For requests/s, the Hodges–Lehmann estimate over the rounds' slices: the median, over every pair of one slice of each taken in the same round, of the ratio of their rates (since the eighth session; before, the median of the per-round ratios, which with five slices a round keeps one number of each five and put the A/A controls further from 1). For the primary's CPU, the median of the per-round ratios.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Steal %: the share of the machine's CPU time the hypervisor gave to other guests during the measured runs (the steal column of /proc/stat; taken in slices, their mean), min–max over the rounds. On a shared host it changes from minute to minute, and a contestant measured while it was high is slowed by it: it is the main reason the A/A control is not within a few percent when it is not.")
 	fmt.Fprintln(w)
@@ -345,7 +353,7 @@ func (r *results) targets() []target {
 	add := func(figure, want string, known, met bool, got string) {
 		out = append(out, target{figure, want, got, met, known})
 	}
-	pr := func(a, b, wl string) float64 { return r.paired(a, b, wl, rpsOf) }
+	pr := r.pairedRPS
 	if r.didHTTP {
 		a, b := pr("port-rr", "node-rr", "newconn"), pr("port-rr", "ceiling", "newconn")
 		add("new-connection rate, round-robin, faithful protocol", "≥ 1.5× Node RR, ≥ 0.7× ceiling", !math.IsNaN(a+b), a >= 1.5 && b >= 0.7, fmt.Sprintf("%s× Node RR, %s× ceiling", fratio(a), fratio(b)))
@@ -394,7 +402,7 @@ func (s *rssSamples) workerOrNil() []float64 {
 func reportTargets(w io.Writer, r *results) {
 	fmt.Fprintln(w, "## Targets (issue 5)")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "HTTP ratios and primary CPU: paired (median of per-round ratios); the rest: ratios of the medians.")
+	fmt.Fprintln(w, "HTTP ratios and primary CPU: paired (requests/s: Hodges–Lehmann over the rounds' slice pairs; primary CPU: median of per-round ratios); the rest: ratios of the medians.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| figure | target | this run | met |")
 	fmt.Fprintln(w, "| --- | --- | --- | --- |")
@@ -468,7 +476,7 @@ func chartSVG(r *results) string {
 		maxR := 1.0
 		for _, wl := range r.workloads {
 			for _, ct := range r.contestants {
-				if v := r.paired(ct.key, "node-rr", wl.key, rpsOf); !math.IsNaN(v) && v > maxR {
+				if v := r.pairedRPS(ct.key, "node-rr", wl.key); !math.IsNaN(v) && v > maxR {
 					maxR = v
 				}
 			}
@@ -484,7 +492,7 @@ func chartSVG(r *results) string {
 			text(10, y, "start", "12", "bold", wl.name)
 			y += 4
 			for _, ct := range r.contestants {
-				v := r.paired(ct.key, "node-rr", wl.key, rpsOf)
+				v := r.pairedRPS(ct.key, "node-rr", wl.key)
 				if math.IsNaN(v) {
 					continue
 				}

@@ -76,3 +76,39 @@ func TestSlicesSavedAndReplayed(t *testing.T) {
 	old := &config{duration: 5 * time.Second} // no -slice: before slices existed
 	require.Equal(t, 1, old.slices())
 }
+
+// The paired rate is the shift between two contestants' slices: a
+// constant factor comes out exactly whatever each round's level, in either
+// direction, one slow slice barely moves it, and rounds measured in one
+// run are still compared.
+func TestPairedRate(t *testing.T) {
+	round := func(rates ...float64) sample { return sample{rps: median(rates), slices: rates} }
+	scaled := func(s sample, k float64) sample {
+		out := sample{rps: s.rps * k}
+		for _, v := range s.slices {
+			out.slices = append(out.slices, v*k)
+		}
+		return out
+	}
+	y := []sample{round(100, 120, 90, 110, 105), round(50, 60, 55, 45, 52), round(200, 180, 210, 190, 205)}
+	var x []sample
+	for _, s := range y {
+		x = append(x, scaled(s, 1.1))
+	}
+	require.InDelta(t, 1.1, pairedRate(x, y), 1e-9, "x is y × 1.1 in every slice")
+	require.InDelta(t, 1/1.1, pairedRate(y, x), 1e-9)
+	require.InDelta(t, 1.0, pairedRate(y, y), 1e-9, "a contestant against itself")
+
+	// One slice of x slowed to a tenth moves the estimate by less than 2%.
+	slow := append([]sample(nil), x...)
+	slow[0] = round(append([]float64{x[0].slices[0] / 10}, x[0].slices[1:]...)...)
+	require.InDelta(t, 1.1, pairedRate(slow, y), 1.1*0.02)
+
+	// Rounds measured in one run each (no slices): their ratios' median.
+	one := func(v float64) sample { return sample{rps: v} }
+	require.InDelta(t, 1.5, pairedRate([]sample{one(150), one(300), one(90)}, []sample{one(100), one(200), one(100)}), 1e-9)
+
+	// Nothing to compare: NaN, which the report prints as "–".
+	require.True(t, math.IsNaN(pairedRate(nil, y)))
+	require.True(t, math.IsNaN(pairedRate([]sample{one(0)}, []sample{one(100)})))
+}
