@@ -83,12 +83,17 @@ func (r *results) pairedRPS(a, b, wl string) float64 {
 // cancel out better than in a ratio of medians. It is used for the primary's
 // CPU, which the results keep per round only.
 func (r *results) paired(a, b, wl string, f func(sample) float64) float64 {
+	return median(r.perRound(a, b, wl, f))
+}
+
+// perRound is a's figure ÷ b's in each round they both ran.
+func (r *results) perRound(a, b, wl string, f func(sample) float64) []float64 {
 	x, y := r.http[a][wl], r.http[b][wl]
 	var out []float64
 	for i := 0; i < len(x) && i < len(y); i++ {
 		out = append(out, ratio(f(x[i]), f(y[i])))
 	}
-	return median(out)
+	return out
 }
 
 func rpsOf(s sample) float64        { return s.rps }
@@ -246,10 +251,14 @@ func reportHTTP(w io.Writer, r *results) {
 		}
 		fmt.Fprintln(w)
 		for _, ct := range r.contestants {
-			if aa := r.aaRatios(ct, wl.key); len(aa) > 0 {
+			if !ct.aa {
+				continue
+			}
+			orig := strings.TrimSuffix(ct.key, "-aa")
+			if aa := r.perRound(ct.key, orig, wl.key, rpsOf); len(aa) > 0 {
 				st := stats(aa)
 				fmt.Fprintf(w, "A/A control (%s run twice under two names): copy ÷ original, paired, %.2f; per-round ratios median %.2f (min %.2f, max %.2f).\n\n",
-					strings.TrimSuffix(ct.name, " (A/A copy)"), r.pairedRPS(ct.key, strings.TrimSuffix(ct.key, "-aa"), wl.key), st.med, st.min, st.max)
+					strings.TrimSuffix(ct.name, " (A/A copy)"), r.pairedRPS(ct.key, orig, wl.key), st.med, st.min, st.max)
 			}
 		}
 	}
@@ -260,21 +269,6 @@ func reportHTTP(w io.Writer, r *results) {
 	fmt.Fprintln(w, "CPU µs/req: utime+stime deltas from /proc/PID/stat over the measured run or slice (10 ms ticks) divided by the requests wrk completed; the ceiling's one process is counted as workers. p50/p99 and CPU are medians over the rounds; errors are wrk's socket errors and non-2xx responses, summed over the rounds.")
 	fmt.Fprintln(w)
 	reportRSS(w, r)
-}
-
-// aaRatios are the per-round ratios copy ÷ original of requests/s when ct
-// is an A/A control's copy, and nil otherwise.
-func (r *results) aaRatios(ct contestant, wl string) []float64 {
-	if !ct.aa {
-		return nil
-	}
-	orig := strings.TrimSuffix(ct.key, "-aa")
-	a, b := r.http[ct.key][wl], r.http[orig][wl]
-	var out []float64
-	for i := 0; i < len(a) && i < len(b); i++ {
-		out = append(out, ratio(a[i].rps, b[i].rps))
-	}
-	return out
 }
 
 func escapeRaw(s string) string {
