@@ -1,10 +1,13 @@
 package net
 
 import (
+	"errors"
 	"fmt"
+	stdnet "net"
 	"strings"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/uv"
 	"golang.org/x/sys/unix"
 )
 
@@ -20,7 +23,9 @@ type Error struct {
 	Syscall string
 	Address any // string, or nil (JS null) for a listen without a host
 	Port    any // int, or nil when Node sets none
-	Message string
+	// Hostname is the name a failed lookup asked for (dns errors only).
+	Hostname string
+	Message  string
 
 	shape errShape // which of Node's constructors made it
 }
@@ -33,6 +38,7 @@ const (
 	shapeDefault    errShape = iota // ErrnoException when Errno is set, else NodeError
 	shapeUVHostPort                 // UVExceptionWithHostPort
 	shapeHostPort                   // ExceptionWithHostPort
+	shapeDNS                        // DNSException
 )
 
 func (e *Error) Error() string { return e.Message }
@@ -45,6 +51,7 @@ func (e *Error) Error() string { return e.Message }
 //	ExceptionWithHostPort    {errno, code, syscall, address[, port]}
 //	UVExceptionWithHostPort  {code, errno, syscall, address[, port]}
 //	ErrnoException           {errno, code, syscall}
+//	DNSException             {errno, code, syscall[, hostname]}
 //	NodeError (ERR_*)        {code}
 //
 // Like lib/internal/errors.js, whose constructors set these properties.
@@ -53,6 +60,12 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 	switch {
 	case e.shape == shapeHostPort:
 		o.Set("errno", e.Errno).Set("code", e.Code).Set("syscall", e.Syscall).Set("address", e.Address)
+	case e.shape == shapeDNS:
+		o.Set("errno", e.Errno).Set("code", e.Code).Set("syscall", e.Syscall)
+		if e.Hostname != "" {
+			o.Set("hostname", e.Hostname)
+		}
+		return childprocess.AppendJSON(nil, o)
 	case e.shape == shapeUVHostPort:
 		o.Set("code", e.Code).Set("errno", e.Errno).Set("syscall", e.Syscall).Set("address", e.Address)
 	case e.Errno != 0:
@@ -72,12 +85,13 @@ func (e *Error) Is(target error) bool {
 	return ok && t.Code == e.Code
 }
 
+// errname is libuv's name for a negative errno (util.getSystemErrorName):
+// "EADDRINUSE", "ENOTSUP", or "Unknown system error -10".
 func errname(errno int) string {
-	n := unix.ErrnoName(unix.Errno(-errno))
-	if n == "" {
-		return fmt.Sprintf("Unknown system error %d", errno)
+	if n, _, ok := uv.ErrMap(errno); ok {
+		return n
 	}
-	return n
+	return fmt.Sprintf("Unknown system error %d", errno)
 }
 
 func uvErrno(err error) int {
@@ -90,8 +104,11 @@ func uvErrno(err error) int {
 // uvExceptionWithHostPort is the error a failed bind or listen in this
 // process gets: "listen EADDRINUSE: address already in use 127.0.0.1:80".
 func uvExceptionWithHostPort(errno int, syscall string, address any, port any) *Error {
-	code := errname(errno)
-	msg := fmt.Sprintf("%s %s: %s", syscall, code, unix.Errno(-errno).Error())
+	code, uvmsg, ok := uv.ErrMap(errno)
+	if !ok {
+		code, uvmsg = "UNKNOWN", "unknown error" // Node's uvUnmappedError
+	}
+	msg := fmt.Sprintf("%s %s: %s", syscall, code, uvmsg)
 	details := ""
 	if p, ok := port.(int); ok && p > 0 {
 		details = fmt.Sprintf(" %s:%d", jsString(address), p)
@@ -112,6 +129,46 @@ func exceptionWithHostPort(errno int, syscall string, address any, port any) *Er
 		details = " " + jsString(address)
 	}
 	return &Error{Code: code, Errno: errno, Syscall: syscall, Address: address, Port: port, Message: syscall + " " + code + details, shape: shapeHostPort}
+}
+
+// dnsException is the error a failed dns.lookup gives: "getaddrinfo
+// ENOTFOUND nonexistent.invalid", errno -3008, for a name that does not
+// resolve (EAI_NONAME and EAI_NODATA both read ENOTFOUND).
+func dnsException(errno int, syscall, hostname string) *Error {
+	code := "ENOTFOUND"
+	if errno != uvEAINoname && errno != uvEAINodata {
+		code = errname(errno)
+	}
+	msg := syscall + " " + code
+	if hostname != "" {
+		msg += " " + hostname
+	}
+	return &Error{Code: code, Errno: errno, Syscall: syscall, Hostname: hostname, Message: msg, shape: shapeDNS}
+}
+
+// libuv's getaddrinfo errors that a Go lookup error maps to.
+const (
+	uvEAIAgain  = -3001
+	uvEAIFail   = -3004
+	uvEAINodata = -3007
+	uvEAINoname = -3008
+)
+
+// lookupErrno is the getaddrinfo error libuv would have reported for what
+// Go's resolver returned: a name that does not exist EAI_NONAME (Node's
+// ENOTFOUND), a timeout or a temporary failure EAI_AGAIN, anything else
+// EAI_FAIL.
+func lookupErrno(err error) int {
+	var de *stdnet.DNSError
+	switch {
+	case err == nil:
+		return uvEAINoname // no address at all
+	case errors.As(err, &de) && de.IsNotFound:
+		return uvEAINoname
+	case errors.As(err, &de) && (de.IsTimeout || de.IsTemporary):
+		return uvEAIAgain
+	}
+	return uvEAIFail
 }
 
 func jsString(v any) string {

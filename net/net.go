@@ -183,16 +183,7 @@ func toNumber(x any) (float64, bool) {
 			f = 1
 		}
 	case string:
-		t := strings.TrimSpace(v)
-		if t == "" {
-			f = 0
-		} else if n, err := strconv.ParseFloat(t, 64); err == nil && !strings.ContainsAny(t, "_") {
-			f = n
-		} else if n, err := strconv.ParseInt(t, 0, 64); err == nil && strings.HasPrefix(strings.ToLower(t), "0x") {
-			f = float64(n)
-		} else {
-			return 0, false
-		}
+		f = jsNumber(v)
 	default:
 		n, ok := childprocess.ToFloat(x)
 		if !ok {
@@ -479,6 +470,11 @@ func (s *Server) Listen(args ...any) error {
 	if s.handle != nil {
 		return ErrServerAlreadyListen
 	}
+	// The callback is added before the arguments are checked, as in Node:
+	// a listen that throws still leaves it for the next listen's event.
+	if cb != nil {
+		s.Once("listening", cb)
+	}
 	var b1, b2 any = false, false
 	if len(args) > 1 {
 		b1 = args[1]
@@ -496,17 +492,11 @@ func (s *Server) Listen(args ...any) error {
 	s.listeningID++
 
 	if options.handle != nil {
-		if cb != nil {
-			s.Once("listening", cb)
-		}
 		s.handle = options.handle
 		listenInCluster(s, nil, -1, -1, backlogFromArgs, -1, true, childprocess.Undefined, nil)
 		return nil
 	}
 	if options.Fd > 0 {
-		if cb != nil {
-			s.Once("listening", cb)
-		}
 		listenInCluster(s, nil, 0, nil, backlogFromArgs, options.Fd, false, childprocess.Undefined, nil)
 		return nil
 	}
@@ -522,9 +512,6 @@ func (s *Server) Listen(args ...any) error {
 		if options.Backlog != 0 {
 			backlog = options.Backlog
 		}
-		if cb != nil {
-			s.Once("listening", cb)
-		}
 		pf, _ := toNumber(options.Port)
 		port := int(pf)
 		if options.Host != "" {
@@ -539,9 +526,6 @@ func (s *Server) Listen(args ...any) error {
 		var backlog any = backlogFromArgs
 		if options.Backlog != 0 {
 			backlog = options.Backlog
-		}
-		if cb != nil {
-			s.Once("listening", cb)
 		}
 		// Node spreads {readableAll, writableAll} into the query: keys that
 		// were not given hold undefined and vanish from the JSON.
@@ -570,7 +554,7 @@ func isFunc(v any) bool {
 func validatePort(port any) error {
 	switch p := port.(type) {
 	case string:
-		if strings.TrimSpace(p) == "" {
+		if strings.TrimFunc(p, isJSSpace) == "" {
 			return errSocketBadPort(port)
 		}
 		f, ok := toNumber(p)
@@ -608,9 +592,9 @@ func lookupAndListen(s *Server, port int, address string, backlog any, exclusive
 		listenInCluster(s, ip, port, family, backlog, -1, exclusive, flags, nil)
 	}
 	if ip, err := netip.ParseAddr(address); err == nil {
-		fam := 4
-		if ip.Is6() && !ip.Is4In6() {
-			fam = 6
+		fam := 6 // an IPv4-mapped ::ffff:a.b.c.d too: dns.lookup calls it IPv6
+		if ip.Is4() {
+			fam = 4
 		}
 		uv.Default().NextTick(func() { done(ip.String(), fam, nil) })
 		return
@@ -639,7 +623,7 @@ func (r *resolver) run(context.Context) {
 	r.loop.Post(func() {
 		r.loop.Unref()
 		if err != nil || len(ips) == 0 {
-			r.done("", 0, &Error{Code: "ENOTFOUND", Syscall: "getaddrinfo", Message: "getaddrinfo ENOTFOUND " + r.host})
+			r.done("", 0, dnsException(lookupErrno(err), "getaddrinfo", r.host))
 			return
 		}
 		ip := ips[0].Unmap()
@@ -703,7 +687,11 @@ func (s *Server) onconnection(err error, clientHandle *uv.Stream) {
 	}
 	s.settle()
 	if s.MaxConnections > 0 && s.connections >= s.MaxConnections {
-		s.Emit("drop")
+		if clientHandle.Kind == uv.KindTCP {
+			s.Emit("drop", dropInfo(clientHandle))
+		} else {
+			s.Emit("drop") // a Pipe has neither getsockname nor getpeername
+		}
 		clientHandle.Close(nil)
 		return
 	}
@@ -720,6 +708,31 @@ func (s *Server) onconnection(err error, clientHandle *uv.Stream) {
 	if !s.PauseOnConnect {
 		socket.Resume()
 	}
+}
+
+// DropInfo is what "drop" carries for a TCP connection refused at
+// MaxConnections: both ends' addresses, Node's data object (a connection
+// over a Unix socket is dropped with no argument, as in Node).
+type DropInfo struct {
+	LocalAddress  string `json:"localAddress"`
+	LocalPort     int    `json:"localPort"`
+	LocalFamily   string `json:"localFamily"`
+	RemoteAddress string `json:"remoteAddress"`
+	RemotePort    int    `json:"remotePort"`
+	RemoteFamily  string `json:"remoteFamily"`
+}
+
+// dropInfo asks the connection for both its addresses, as onconnection
+// does before it emits "drop".
+func dropInfo(h *uv.Stream) *DropInfo {
+	d := &DropInfo{}
+	if a, err := h.Getsockname(); err == nil {
+		d.LocalAddress, d.LocalPort, d.LocalFamily = a.Address, a.Port, a.Family
+	}
+	if a, err := h.Getpeername(); err == nil {
+		d.RemoteAddress, d.RemotePort, d.RemoteFamily = a.Address, a.Port, a.Family
+	}
+	return d
 }
 
 // GetConnections calls cb with the number of open connections.

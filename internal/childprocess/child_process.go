@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
-	"strings"
 
 	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/uv"
@@ -317,10 +315,7 @@ var ReproduceNodeJSONCrash = Reproduce("malformed-line")
 // Reproduce reports whether NODECLUSTER_REPRODUCE_V20 (a comma-separated
 // list, or "all") asks for Node v20's behaviour in place of the port's fix
 // named what.
-func Reproduce(what string) bool {
-	v := os.Getenv("NODECLUSTER_REPRODUCE_V20")
-	return v == "all" || slices.Contains(strings.Split(v, ","), what)
-}
+func Reproduce(what string) bool { return uv.Reproduce(what) }
 
 // setupChannel equips target with the channel on fd: it starts reading
 // JSON lines, dispatches internal and user messages, and installs send,

@@ -278,8 +278,8 @@ func signalByName(name string) (syscall.Signal, bool) {
 func errnoName(err error) string {
 	var en unix.Errno
 	if errors.As(err, &en) {
-		if n := unix.ErrnoName(en); n != "" {
-			return n
+		if n, _, ok := uv.ErrMap(-int(en)); ok {
+			return n // libuv's name (ENOTSUP, not EOPNOTSUPP)
 		}
 	}
 	return err.Error()

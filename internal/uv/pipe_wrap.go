@@ -2,6 +2,7 @@ package uv
 
 import (
 	stdnet "net"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -16,14 +17,68 @@ func NewPipe(l *Loop) (*Stream, error) {
 	return NewStream(l, KindPipe, fd, false)
 }
 
-// BindPipe binds a Unix socket path (pipe_wrap Bind, uv_pipe_bind). Once
+// BindPipe binds a Unix socket path (pipe_wrap Bind, uv_pipe_bind). As
+// libuv 1.46 does, a name longer than sun_path is cut to its 108 bytes, a
+// leading NUL makes an abstract name (a leading '@' is an ordinary file
+// name), and ENOENT (a missing directory) is reported as EACCES. Once
 // bound, the path is the handle's: Close unlinks it, as libuv does, so a
 // server closed in Node leaves no socket file behind.
+//
+// DEVIATION(fix): libuv 1.46 keeps the whole name for that unlink, so a
+// name it had to cut leaves its socket file behind, and the next listen on
+// the same path fails with EADDRINUSE. The port unlinks the name it bound.
+// NODECLUSTER_REPRODUCE_V20=pipe-name-left (ReproducePipeNameLeft) keeps
+// the whole name, as Node does.
 func (s *Stream) BindPipe(path string) error {
-	if err := unix.Bind(s.fd, &unix.SockaddrUnix{Name: path}); err != nil {
+	name := path
+	if len(name) > maxPipeName {
+		name = name[:maxPipeName]
+	}
+	if err := bindUnix(s.fd, name); err != nil {
+		if err == unix.ENOENT {
+			return unix.EACCES
+		}
 		return err
 	}
-	s.pipeFname = path
+	switch {
+	case name[0] == 0:
+		// abstract: nothing on disk to unlink
+	case ReproducePipeNameLeft:
+		s.pipeFname = path
+	default:
+		s.pipeFname = name
+	}
+	return nil
+}
+
+// ReproducePipeNameLeft, when true, keeps a cut pipe name whole for the
+// unlink at close, which then misses the socket file, as in Node v20.
+var ReproducePipeNameLeft = Reproduce("pipe-name-left")
+
+// maxPipeName is the size of sockaddr_un's sun_path.
+const maxPipeName = len(unix.RawSockaddrUnix{}.Path)
+
+// bindUnix binds fd to a Unix socket name of at most maxPipeName bytes
+// the way uv_pipe_bind does: an abstract name (leading NUL) with its
+// exact length, a path with the whole sockaddr_un. x/sys/unix's Bind
+// would refuse a path of 108 bytes and take a leading '@' for abstract.
+func bindUnix(fd int, name string) error {
+	if name == "" {
+		return unix.EINVAL
+	}
+	var sa unix.RawSockaddrUnix
+	sa.Family = unix.AF_UNIX
+	for i := 0; i < len(name); i++ {
+		sa.Path[i] = int8(name[i])
+	}
+	n := uintptr(unix.SizeofSockaddrUnix)
+	if name[0] == 0 {
+		n = unsafe.Offsetof(sa.Path) + uintptr(len(name))
+	}
+	_, _, e := unix.RawSyscall(unix.SYS_BIND, uintptr(fd), uintptr(unsafe.Pointer(&sa)), n)
+	if e != 0 {
+		return e
+	}
 	return nil
 }
 

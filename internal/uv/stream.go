@@ -62,6 +62,9 @@ type Stream struct {
 	// pipeFname is the path a Pipe was bound to; Close unlinks it
 	// (handle->pipe_fname in libuv).
 	pipeFname string
+	// delayedErr is the EADDRINUSE a TCP bind met, returned by Listen
+	// (tcp->delayed_error in libuv).
+	delayedErr error
 }
 
 // ErrNoGetsockname is what Getsockname returns for a handle that has no
@@ -113,6 +116,9 @@ func (s *Stream) Fd() int { return s.fd }
 
 // Listen starts accepting connections (uv_listen).
 func (s *Stream) Listen(backlog int) error {
+	if s.delayedErr != nil {
+		return s.delayedErr // the bind's EADDRINUSE (bindResult)
+	}
 	if err := unix.Listen(s.fd, backlog); err != nil {
 		return err
 	}

@@ -29,14 +29,33 @@ func NewTCP(l *Loop, family int) (*Stream, error) {
 }
 
 // Bind binds an IPv4 address (tcp_wrap Bind, uv_tcp_bind). Like libuv it
-// sets SO_REUSEADDR first.
+// sets SO_REUSEADDR first, and keeps EADDRINUSE for Listen (bindResult).
 func (s *Stream) Bind(address string, port int) error {
 	ip, err := netip.ParseAddr(address)
 	if err != nil || !ip.Is4() {
 		return unix.EINVAL
 	}
 	unix.SetsockoptInt(s.fd, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
-	return unix.Bind(s.fd, &unix.SockaddrInet4{Port: port, Addr: ip.As4()})
+	return s.bindResult(unix.Bind(s.fd, &unix.SockaddrInet4{Port: port, Addr: ip.As4()}))
+}
+
+// bindResult is what a TCP bind reports, as uv__tcp_bind does: an
+// EADDRINUSE is not returned but kept for Listen (delayed_error), so a
+// server whose port is taken learns it from listen ("listen EADDRINUSE"),
+// and Node's fallback from :: to 0.0.0.0 never hides a taken port;
+// EAFNOSUPPORT becomes EINVAL.
+func (s *Stream) bindResult(err error) error {
+	switch err {
+	case nil:
+		s.delayedErr = nil
+		return nil
+	case unix.EADDRINUSE:
+		s.delayedErr = err
+		return nil
+	case unix.EAFNOSUPPORT:
+		return unix.EINVAL
+	}
+	return err
 }
 
 // Bind6 binds an IPv6 address, IPv6-only when flags has TCPIPv6Only
@@ -58,7 +77,7 @@ func (s *Stream) Bind6(address string, port int, flags int) error {
 			sa.ZoneId = ifi
 		}
 	}
-	return unix.Bind(s.fd, sa)
+	return s.bindResult(unix.Bind(s.fd, sa))
 }
 
 // Getsockname reports the local address (tcp_wrap GetSockName). A Pipe

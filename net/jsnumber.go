@@ -1,0 +1,115 @@
+package net
+
+import (
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+)
+
+// jsNumber is JS Number(s) for a string (the language's StringToNumber):
+// white space (JS's, which counts U+FEFF but not U+0085) trimmed, "" is 0,
+// 0x / 0o / 0b integers, a decimal literal with an optional sign, fraction
+// and exponent, or [+-]Infinity; anything else, "inf", "1_000" and "0x1p3"
+// included, is NaN. strconv.ParseFloat alone would take all three.
+//
+// Node's toNumber and validatePort read a port given as a string with it.
+func jsNumber(s string) float64 {
+	t := strings.TrimFunc(s, isJSSpace)
+	if t == "" {
+		return 0
+	}
+	if len(t) > 2 && t[0] == '0' {
+		switch t[1] {
+		case 'x', 'X':
+			return parseRadix(t[2:], 16)
+		case 'o', 'O':
+			return parseRadix(t[2:], 8)
+		case 'b', 'B':
+			return parseRadix(t[2:], 2)
+		}
+	}
+	body := t
+	if body[0] == '+' || body[0] == '-' {
+		body = body[1:]
+	}
+	if body == "Infinity" {
+		if t[0] == '-' {
+			return math.Inf(-1)
+		}
+		return math.Inf(1)
+	}
+	if !isDecimalLiteral(body) {
+		return math.NaN()
+	}
+	f, _ := strconv.ParseFloat(t, 64) // out of range: ±Inf, as in JS
+	return f
+}
+
+// isDecimalLiteral reports whether s is digits, an optional fraction and
+// an optional exponent, with at least one digit before the exponent
+// (StrUnsignedDecimalLiteral without Infinity).
+func isDecimalLiteral(s string) bool {
+	i, digits := 0, 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && isDigit(s[i]) {
+			i++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		exp := 0
+		for i < len(s) && isDigit(s[i]) {
+			i++
+			exp++
+		}
+		if exp == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// parseRadix is the value of digits in base (2, 8 or 16), rounded to the
+// nearest double as JS does, or NaN when there are none or one is not a
+// digit of base (no sign, no separators).
+func parseRadix(digits string, base int) float64 {
+	if digits == "" || strings.ContainsAny(digits, "+-_") {
+		return math.NaN()
+	}
+	if n, err := strconv.ParseUint(digits, base, 64); err == nil {
+		if n < 1<<53 {
+			return float64(n)
+		}
+	}
+	var i big.Int
+	if _, ok := i.SetString(digits, base); !ok {
+		return math.NaN()
+	}
+	f, _ := new(big.Float).SetInt(&i).Float64()
+	return f
+}
+
+// isJSSpace reports whether r is JS white space or a line terminator, what
+// String.prototype.trim and Number() strip.
+func isJSSpace(r rune) bool {
+	switch r {
+	case '\t', '\n', '\v', '\f', '\r', ' ', 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000, 0xFEFF:
+		return true
+	}
+	return 0x2000 <= r && r <= 0x200A
+}

@@ -1,0 +1,70 @@
+package net
+
+import (
+	"encoding/json"
+	"math"
+	"os/exec"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
+)
+
+var jsNumberCases = []string{
+	"", " ", "0", "8123", " 80", "80 ", "\t\n80\r\n", "\ufeff8123", "\u00858123", "\u20288123\u3000",
+	"abc", "-1", "-0", "+5", "65536", "1.5", "1e3", ".5", "5.", ".", "e3", "1e", "1e+", "1e-2", "+.5e1",
+	"0x10", "0X1f", "0x", "-0x10", "0x1p3", "0b101", "0B2", "0o17", "0o8", "010", "0x1_0", "1_000",
+	"Infinity", "-Infinity", "+Infinity", "infinity", "inf", "NaN", "nan", "1e400", "-1e400",
+	"0x20000000000001", "9007199254740993", "00", "0.0", "1 2", "１２", "true", "null",
+}
+
+func TestJSNumber(t *testing.T) {
+	// What the language says, for a few that Go's parsers read otherwise.
+	require.Equal(t, 8123.0, jsNumber("\ufeff8123"), "U+FEFF is JS white space")
+	require.True(t, math.IsNaN(jsNumber("\u00858123")), "U+0085 is not JS white space")
+	require.True(t, math.IsNaN(jsNumber("inf")))
+	require.True(t, math.IsNaN(jsNumber("0x1p3")), "no hexadecimal floats")
+	require.True(t, math.IsNaN(jsNumber("1_000")), "no separators")
+	require.Equal(t, 5.0, jsNumber("0b101"))
+	require.Equal(t, 15.0, jsNumber("0o17"))
+	require.Equal(t, 0.0, jsNumber("  "))
+	require.True(t, math.IsInf(jsNumber("Infinity"), 1))
+
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed: the cases cannot be compared with Number() there")
+	}
+	in, err := json.Marshal(jsNumberCases)
+	require.NoError(t, err)
+	// Each Number(s) as a string that keeps -0 and NaN apart.
+	script := `const a = JSON.parse(process.argv[1]); process.stdout.write(JSON.stringify(a.map(s => { const n = Number(s); return Object.is(n, -0) ? "-0" : String(n); })))`
+	out, err := exec.Command(nodeBin, "-e", script, string(in)).Output()
+	require.NoError(t, err)
+	var want []string
+	require.NoError(t, json.Unmarshal(out, &want))
+	var got []string
+	for _, s := range jsNumberCases {
+		got = append(got, jsNumberString(jsNumber(s)))
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("Number(s) (-node +port), cases %q:\n%s", jsNumberCases, d)
+	}
+}
+
+// jsNumberString formats f as JS String(f) does for the cases above.
+func jsNumberString(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0 && math.Signbit(f):
+		return "-0"
+	case f == math.Trunc(f) && math.Abs(f) < 1e21:
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
