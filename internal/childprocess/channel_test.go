@@ -881,6 +881,31 @@ func TestChannelWritesHeldAnswersBeforeUserCode(t *testing.T) {
 	require.Equal(t, `{"cmd":"NODE_HANDLE_ACK"}`+"\n", during)
 }
 
+// Only answers are held: one of Node's own messages that answers nothing
+// (a worker's {act: 'close'} when user code closes a server in a listener
+// the read callback runs) is written at once, as Node writes it.
+func TestChannelWritesWhatIsNoAnswerAtOnce(t *testing.T) {
+	h := newChanHarness(t)
+	sp := chanSocketpair(t)
+	var during, afterClose string
+	h.target.On("internalMessage", func(msg any, hd any) {
+		if act, _ := msg.(*Object).String("act"); act != "newconn" {
+			return
+		}
+		during, _ = h.readAvailable()
+		h.target.Send(NewObject("cmd", "NODE_CLUSTER", "ack", 7, "accepted", true), nil, SendOptions{}, nil) // held
+		h.target.Send(NewObject("cmd", "NODE_CLUSTER", "act", "close", "key", "k"), nil, SendOptions{}, nil)
+		afterClose, _ = h.readAvailable()
+		h.loop.SetImmediate(func() { h.loop.Stop() })
+	})
+	h.target.On("message", func() {}) // keeps the channel ref'd
+	h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"cmd":"NODE_CLUSTER","act":"newconn"}}`+"\n", sp[0])
+	h.run()
+	require.Empty(t, during, "the ACK is held while the internal listener runs")
+	require.Equal(t, `{"cmd":"NODE_HANDLE_ACK"}`+"\n"+`{"cmd":"NODE_CLUSTER","ack":7,"accepted":true}`+"\n"+`{"cmd":"NODE_CLUSTER","act":"close","key":"k"}`+"\n", afterClose,
+		"what was held, then the close, at once")
+}
+
 // NODECLUSTER_REPRODUCE_V20=write-at-once: each answer is written when it
 // is sent, as libuv writes, so the ACK is on the wire before the message
 // listener runs.
@@ -916,7 +941,7 @@ func TestChannelWritesHeldAnswersBeforeAnUnheldSend(t *testing.T) {
 			var duringFds []int
 			var order []string
 			h.target.On("message", func(msg any, hd any) {
-				h.target.Send(NewObject("cmd", "NODE_CLUSTER", "n", 1), nil, SendOptions{}, nil) // held
+				h.target.Send(NewObject("cmd", "NODE_CLUSTER", "ack", 1), nil, SendOptions{}, nil) // held
 				if withHandle {
 					h.target.Send(NewObject("n", 2), hs, SendOptions{}, func(err error) {
 						require.NoError(t, err)
@@ -933,9 +958,9 @@ func TestChannelWritesHeldAnswersBeforeAnUnheldSend(t *testing.T) {
 			})
 			h.sendFd(`{"cmd":"NODE_HANDLE","type":"net.Native","msg":"x"}`+"\n", sp[0])
 			h.run()
-			want := `{"cmd":"NODE_HANDLE_ACK"}` + "\n" + `{"cmd":"NODE_CLUSTER","n":1}` + "\n" + `{"n":2}` + "\n"
+			want := `{"cmd":"NODE_HANDLE_ACK"}` + "\n" + `{"cmd":"NODE_CLUSTER","ack":1}` + "\n" + `{"n":2}` + "\n"
 			if withHandle {
-				want = `{"cmd":"NODE_HANDLE_ACK"}` + "\n" + `{"cmd":"NODE_CLUSTER","n":1}` + "\n" + `{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"n":2}}` + "\n"
+				want = `{"cmd":"NODE_HANDLE_ACK"}` + "\n" + `{"cmd":"NODE_CLUSTER","ack":1}` + "\n" + `{"cmd":"NODE_HANDLE","type":"net.Native","msg":{"n":2}}` + "\n"
 				require.Len(t, duringFds, 1, "the descriptor left with its message")
 			}
 			require.Equal(t, want, during, "an unheld send writes what was held, then itself, at once")

@@ -44,6 +44,26 @@ var ReproduceWriteAtOnce = Reproduce("write-at-once")
 
 var ackLine = []byte(`{"cmd":"NODE_HANDLE_ACK"}`)
 
+// isAnswer reports whether message answers one just read, the only kind
+// the channel holds (uv.Stream.Hold): the channel's NODE_HANDLE_ACK or
+// NODE_HANDLE_NACK, or a cluster reply, which carries the seq it answers
+// as ack ({cmd: 'NODE_CLUSTER', ack, accepted} from a worker; the
+// primary's answer to queryServer).
+func isAnswer(message any) bool {
+	m, ok := message.(*Object)
+	if !ok || m == nil {
+		return false
+	}
+	switch cmd, _ := m.String("cmd"); cmd {
+	case "NODE_HANDLE_ACK", "NODE_HANDLE_NACK":
+		return true
+	case "NODE_CLUSTER":
+		_, ok := m.Get("ack")
+		return ok
+	}
+	return false
+}
+
 func parseMessage(line []byte) (any, error) {
 	// The line every handed-off connection brings back: skip the parser.
 	if string(line) == string(ackLine) {
@@ -86,12 +106,14 @@ func (t *Target) writeChannelMessage(message any, fd int, cb func(error)) (sync 
 		}
 		done = t.writeDone
 	}
-	if cb == nil && fd < 0 && done != nil && !ReproduceWriteAtOnce && isInternal(message) && t.stream.Hold(b, done) {
+	if cb == nil && fd < 0 && done != nil && !ReproduceWriteAtOnce && isAnswer(message) && t.stream.Hold(b, done) {
 		// Held until the read callback that sent it ends (a worker's
 		// NODE_HANDLE_ACK and its {ack, accepted} leave together): an
-		// asynchronous write, as when the socket is full. Only Node's
-		// own messages are held: a user's message leaves at once, as in
-		// Node, even if the process then blocks or calls os.Exit.
+		// asynchronous write, as when the socket is full. Only answers to
+		// the message being read are held: anything else, a user's
+		// message or one of Node's own such as a worker's
+		// {act: 'close'}, leaves at once, as in Node, even if the process
+		// then blocks or calls os.Exit.
 		t.Channel.refCounted()
 		return false, nil
 	}

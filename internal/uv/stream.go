@@ -555,9 +555,10 @@ func (s *Stream) writeGathered() (int, error) {
 // reads them in one wake-up. The bytes, and their order, are those of
 // two writes.
 //
-// Only writes offered with Hold are held: the channel offers Node's own
-// messages (cmd NODE_...) sent without a callback or a descriptor, never a
-// user's. Any other write leaves at once, after what was held, so a
+// Only writes offered with Hold are held: the channel offers the answers
+// to what it is reading (NODE_HANDLE_ACK, a cluster reply with its ack)
+// sent without a callback or a descriptor, never a user's message nor
+// one of Node's that is not an answer. Any other write leaves at once, after what was held, so a
 // descriptor is never held after its sender may have closed it, and
 // callbacks keep their order.
 //
