@@ -493,7 +493,7 @@ func TestChannelNacksHandleWithoutDescriptor(t *testing.T) {
 		h.loop.Stop()
 	})
 	h.target.On("internalMessage", func(msg any, handle any) {
-		require.Nil(t, handle)
+		require.True(t, handle == nil, "the handle argument is nil itself, not a nil *uv.Stream: %#v", handle)
 		// onInternalMessage, added first, has answered by now; the answer
 		// leaves when the read callback ends (the IPC pipe is corked while
 		// it runs), before the loop's check phase.
@@ -1004,4 +1004,49 @@ func TestChannelNativeHandlesInFlight(t *testing.T) {
 	require.Empty(t, ack(), "two still in flight: the fourth waits")
 	require.Empty(t, ack(), "one still in flight: the fourth waits")
 	require.Equal(t, envelope(3), ack(), "all answered: the queue goes on")
+}
+
+// Where Node's send throws, Send panics with Node's error and writes
+// nothing: undefined, a function, a structure that contains itself.
+func TestChannelSendThrowsWhereNodeThrows(t *testing.T) {
+	h := newChanHarness(t)
+	cycle := NewObject("a", 1)
+	cycle.Set("self", cycle)
+	for _, c := range []struct {
+		name string
+		msg  any
+		want string // the error's code, or its Name for a StringifyError
+		text string
+	}{
+		{"undefined", Undefined, "ERR_MISSING_ARGS", `The "message" argument must be specified`},
+		{"function", TestChannelSendThrowsWhereNodeThrows, "ERR_INVALID_ARG_TYPE", `The "message" argument must be one of type string, object, number, or boolean. Received function TestChannelSendThrowsWhereNodeThrows`},
+		{"channel", make(chan int), "ERR_INVALID_ARG_TYPE", ""},
+		{"cycle", cycle, "TypeError", "TypeError: Converting circular structure to JSON"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got any
+			func() {
+				defer func() { got = recover() }()
+				h.target.Send(c.msg, nil, SendOptions{}, func(error) { t.Error("the callback ran") })
+			}()
+			require.NotNil(t, got, "Send did not panic")
+			switch e := got.(type) {
+			case *ErrnoError:
+				require.Equal(t, c.want, e.Code)
+			case *StringifyError:
+				require.Equal(t, c.want, e.Name)
+			default:
+				t.Fatalf("panicked with %T %v", got, got)
+			}
+			if c.text != "" {
+				require.Equal(t, c.text, got.(error).Error())
+			}
+			wire, _ := h.readAvailable()
+			require.Empty(t, wire, "nothing was written")
+		})
+	}
+	// A function inside an object is left out, and the rest is sent.
+	require.True(t, h.target.Send(NewObject("f", func() {}, "n", 1), nil, SendOptions{}, nil))
+	wire, _ := h.readAvailable()
+	require.Equal(t, `{"n":1}`+"\n", wire)
 }

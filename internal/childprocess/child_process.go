@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
+	"runtime"
+	"strings"
 
 	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/uv"
@@ -391,11 +394,13 @@ func (t *Target) dispatch(message any, perr error) {
 	}
 	if isInternal(message) {
 		m := message.(*Object)
-		if cmd, _ := m.String("cmd"); cmd == "NODE_HANDLE" {
+		if cmd, _ := m.String("cmd"); cmd == "NODE_HANDLE" && t.pendingHandle != nil {
 			h := t.pendingHandle
 			t.pendingHandle = nil
 			t.handleMessage(message, h, true)
 		} else {
+			// No descriptor came with it: the listeners get nil, not a
+			// nil *uv.Stream (a non-nil any), as Node's get null.
 			t.handleMessage(message, nil, true)
 		}
 	} else {
@@ -516,8 +521,21 @@ func (t *Target) onNewListener(name string) {
 // calls cb once it is written. It returns false when the channel is
 // backed up or closed.
 //
+// Where Node's send throws, Send panics with the same error, at once and
+// nothing sent: Undefined is ERR_MISSING_ARGS, a function or a channel
+// ERR_INVALID_ARG_TYPE, and a message JSON.stringify cannot write (a
+// structure that contains itself; a json.RawMessage that is not JSON) a
+// *StringifyError or *SyntaxError. A function inside an object is left out,
+// as JS leaves it out.
+//
 // Mirrors lib/internal/child_process.js setupChannel() inner target.send().
 func (t *Target) Send(message any, handle any, opts SendOptions, cb func(error)) bool {
+	if _, ok := message.(undefinedType); ok {
+		panic(&ErrnoError{Code: "ERR_MISSING_ARGS", Message: `The "message" argument must be specified`})
+	}
+	if k := kindOf(message); k == reflect.Func || k == reflect.Chan || k == reflect.UnsafePointer {
+		panic(&ErrnoError{Code: "ERR_INVALID_ARG_TYPE", Message: `The "message" argument must be one of type string, object, number, or boolean. Received ` + describeArg(message)})
+	}
 	if t.Connected {
 		return t.send(message, handle, opts, cb)
 	}
@@ -565,6 +583,12 @@ func (t *Target) send(message any, handle any, opts SendOptions, cb func(error))
 		fd = stream.Fd()
 	}
 	sync, err := t.writeChannelMessage(message, fd, cb)
+	var se *StringifyError
+	var syn *SyntaxError
+	if errors.As(err, &se) || errors.As(err, &syn) {
+		// JSON.stringify threw: so does send, and nothing went out.
+		panic(err)
+	}
 	if err == nil {
 		if stream != nil {
 			if !t.queueActive {
@@ -595,6 +619,31 @@ func (t *Target) send(message any, handle any, opts SendOptions, cb func(error))
 		}
 	}
 	return t.stream.WriteQueueSize() < 65536*2
+}
+
+// kindOf is v's reflect.Kind, or Invalid for nil.
+func kindOf(v any) reflect.Kind {
+	if v == nil {
+		return reflect.Invalid
+	}
+	return reflect.TypeOf(v).Kind()
+}
+
+// describeArg names a value the way Node's ERR_INVALID_ARG_TYPE message
+// does: "function name", or "type T (value)".
+func describeArg(v any) string {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Func {
+		name := ""
+		if f := runtime.FuncForPC(rv.Pointer()); f != nil {
+			name = f.Name()
+			if i := strings.LastIndexByte(name, '.'); i >= 0 {
+				name = name[i+1:]
+			}
+		}
+		return "function " + name
+	}
+	return fmt.Sprintf("type %T (%v)", v, v)
 }
 
 // canPipeline reports whether a handle of type typ may go out while

@@ -1,15 +1,18 @@
 package childprocess
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // This file holds the JSON that Node's channel speaks: JSON.parse and
@@ -254,9 +257,44 @@ func ToJSString(v any) string {
 }
 
 // AppendJSON appends JSON.stringify(v) to b. Keys holding Undefined are
-// left out; Undefined in an array prints null, as JS does. Values that are
-// not JS values are encoded with encoding/json without HTML escaping.
+// left out; Undefined in an array prints null, as JS does. A
+// map[string]any is an object (its keys sorted, as encoding/json sorts
+// them), and a Go function in it is left out as JS leaves out a function
+// (null in an array). Other values that are not JS values are encoded
+// with encoding/json without HTML escaping. A structure that contains
+// itself is a *StringifyError (TypeError), as is one nested deeper than
+// maxJSONDepth (RangeError), where JSON.stringify throws.
 func AppendJSON(b []byte, v any) ([]byte, error) {
+	return appendJSON(b, v, 0, nil)
+}
+
+// StringifyError is what JSON.stringify throws for a value it cannot
+// write: a TypeError for a structure that contains itself, a RangeError
+// for one too deep to walk, a TypeError for a Go value encoding/json
+// refuses.
+type StringifyError struct {
+	Name    string // TypeError, RangeError
+	Message string
+}
+
+func (e *StringifyError) Error() string { return e.Name + ": " + e.Message }
+
+// maxJSONDepth bounds how deep AppendJSON and ParseJSON go. Node's
+// JSON.stringify throws a RangeError some thousands of levels down (its
+// stack), so no Node peer sends anything deeper; V8's JSON.parse has no
+// limit, and this one, far above what a peer can send, keeps a hostile
+// line from taking a goroutine's stack to its fatal limit.
+const maxJSONDepth = 100000
+
+// trackFrom is the depth from which appendJSON records the containers it
+// is inside, to find one that contains itself: a cycle only ever shows
+// as depth, so the shallow messages of every day record nothing and
+// allocate nothing.
+const trackFrom = 64
+
+// appendJSON is AppendJSON at a depth; path holds the containers entered
+// since trackFrom.
+func appendJSON(b []byte, v any, depth int, path *jsonPath) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...), nil
@@ -273,11 +311,15 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 		if x == nil {
 			return append(b, "null"...), nil
 		}
+		path, err := enter(unsafe.Pointer(x), depth, path)
+		if err != nil {
+			return b, err
+		}
 		b = append(b, '{')
 		first := true
 		for i, k := range x.keys {
 			val := x.vals[i]
-			if _, ok := val.(undefinedType); ok {
+			if skipInObject(val) {
 				continue
 			}
 			if !first {
@@ -286,26 +328,72 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 			first = false
 			b = appendString(b, k)
 			b = append(b, ':')
-			var err error
-			if b, err = AppendJSON(b, val); err != nil {
+			if b, err = appendJSON(b, val, depth+1, path); err != nil {
 				return b, err
 			}
 		}
+		leave(path)
+		return append(b, '}'), nil
+	case map[string]any:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		path, err := enter(reflect.ValueOf(x).UnsafePointer(), depth, path)
+		if err != nil {
+			return b, err
+		}
+		keys := make([]string, 0, len(x))
+		for k, val := range x {
+			if !skipInObject(val) {
+				keys = append(keys, k)
+			}
+		}
+		slices.SortFunc(keys, compareMapKeys)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			if b, err = appendJSON(b, x[k], depth+1, path); err != nil {
+				return b, err
+			}
+		}
+		leave(path)
 		return append(b, '}'), nil
 	case []any:
+		var err error
+		if len(x) > 0 {
+			if path, err = enter(unsafe.Pointer(&x[0]), depth, path); err != nil {
+				return b, err
+			}
+		}
 		b = append(b, '[')
 		for i, e := range x {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			var err error
-			if b, err = AppendJSON(b, e); err != nil {
+			if isFunc(e) {
+				b = append(b, "null"...) // as JS writes a function in an array
+				continue
+			}
+			if b, err = appendJSON(b, e, depth+1, path); err != nil {
 				return b, err
 			}
 		}
+		if len(x) > 0 {
+			leave(path)
+		}
 		return append(b, ']'), nil
 	case json.RawMessage:
-		return append(b, x...), nil
+		// Checked and written again, so that what goes on the wire is one
+		// JSON.stringify could have written: one line, no repeated key.
+		parsed, err := ParseJSON(x)
+		if err != nil {
+			return b, err
+		}
+		return appendJSON(b, parsed, depth, path)
 	}
 	if f, ok := ToFloat(v); ok {
 		return appendNumber(b, f), nil
@@ -313,9 +401,83 @@ func AppendJSON(b []byte, v any) ([]byte, error) {
 	// Any other Go value: encoding/json, without its HTML escaping.
 	raw, err := marshalNoEscape(v)
 	if err != nil {
-		return b, err
+		return b, &StringifyError{Name: "TypeError", Message: err.Error()}
 	}
 	return append(b, raw...), nil
+}
+
+// jsonPath is the containers appendJSON is inside, from trackFrom down.
+type jsonPath struct {
+	in    map[unsafe.Pointer]struct{}
+	stack []unsafe.Pointer
+}
+
+// compareMapKeys orders a map's keys as a JS object would order them if
+// they had been added sorted: array indices first, by value, then the rest
+// as encoding/json sorts them.
+func compareMapKeys(a, b string) int {
+	na, ia := arrayIndex(a)
+	nb, ib := arrayIndex(b)
+	switch {
+	case ia && ib:
+		return cmp.Compare(na, nb)
+	case ia:
+		return -1
+	case ib:
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+// enter notes that appendJSON goes into the container at p: past
+// maxJSONDepth a RangeError, and from trackFrom on a TypeError if p is
+// already one of the containers it is inside.
+func enter(p unsafe.Pointer, depth int, path *jsonPath) (*jsonPath, error) {
+	if depth < trackFrom {
+		return path, nil
+	}
+	if depth > maxJSONDepth {
+		return path, &StringifyError{Name: "RangeError", Message: "Maximum call stack size exceeded"}
+	}
+	if path == nil {
+		path = &jsonPath{in: map[unsafe.Pointer]struct{}{}}
+	}
+	if _, ok := path.in[p]; ok {
+		return path, &StringifyError{Name: "TypeError", Message: "Converting circular structure to JSON"}
+	}
+	path.in[p] = struct{}{}
+	path.stack = append(path.stack, p)
+	return path, nil
+}
+
+// leave undoes the last enter that recorded a container.
+func leave(path *jsonPath) {
+	if path != nil && len(path.stack) > 0 {
+		delete(path.in, path.stack[len(path.stack)-1])
+		path.stack = path.stack[:len(path.stack)-1]
+	}
+}
+
+// skipInObject reports whether JSON.stringify leaves a property with this
+// value out: undefined, and (for Go values) a function.
+func skipInObject(v any) bool {
+	if _, ok := v.(undefinedType); ok {
+		return true
+	}
+	return isFunc(v)
+}
+
+// isFunc reports whether v is a Go function, JS's other value that JSON
+// leaves out.
+func isFunc(v any) bool {
+	if v == nil {
+		return false
+	}
+	switch v.(type) {
+	case string, bool, float64, int, *Object, []any, map[string]any:
+		return false
+	}
+	return reflect.TypeOf(v).Kind() == reflect.Func
 }
 
 func marshalNoEscape(v any) ([]byte, error) {
@@ -443,6 +605,19 @@ func appendString(b []byte, s string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
+			if hi := surrogateAt(s[i:]); hi >= 0 {
+				// A lone surrogate (see appendSurrogate): its escape, or,
+				// with its other half right behind, the character.
+				if lo := surrogateAt(s[i+3:]); hi < 0xDC00 && lo >= 0xDC00 {
+					b = utf8.AppendRune(b, utf16.DecodeRune(hi, lo))
+					i += 6
+				} else {
+					b = append(b, '\\', 'u', 'd', hexDigits[hi>>8&0xf], hexDigits[hi>>4&0xf], hexDigits[hi&0xf])
+					i += 3
+				}
+				start = i
+				continue
+			}
 			b = append(b, "\ufffd"...)
 			i += invalidUTF8Len(s[i:])
 			start = i
@@ -452,6 +627,26 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// A JS string can hold a lone surrogate ("\ud800"), which UTF-8 cannot.
+// The port keeps one in a Go string the way WTF-8 does: the three bytes
+// UTF-8 would give the code point if it were allowed (ED A0..BF 80..BF).
+// ParseJSON makes them of a lone surrogate's escape, appendString writes
+// them back as the escape JSON.stringify writes, so a message goes
+// through a Go process unchanged.
+
+// appendSurrogate appends the WTF-8 form of the surrogate r.
+func appendSurrogate(b []byte, r rune) []byte {
+	return append(b, 0xED, byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F))
+}
+
+// surrogateAt returns the surrogate whose WTF-8 form starts s, or -1.
+func surrogateAt(s string) rune {
+	if len(s) < 3 || s[0] != 0xED || s[1] < 0xA0 || s[1] > 0xBF || s[2] < 0x80 || s[2] > 0xBF {
+		return -1
+	}
+	return 0xD000 | rune(s[1]&0x3F)<<6 | rune(s[2]&0x3F)
 }
 
 // toWellFormed replaces what is not UTF-8 in s with U+FFFD as Node's
@@ -529,7 +724,13 @@ func (e *SyntaxError) Unwrap() error { return ErrSyntax }
 // ParseJSON is JSON.parse: objects become *Object (in key order), numbers
 // float64, arrays []any, null nil.
 func ParseJSON(data []byte) (any, error) {
-	p := parser{s: data}
+	text := data
+	if !utf8.Valid(text) {
+		// The channel's decoder makes a JS string of the bytes first:
+		// what is not UTF-8 is U+FFFD before JSON.parse sees it.
+		text = []byte(toWellFormed(string(text)))
+	}
+	p := parser{s: text}
 	p.ws()
 	v, err := p.value(0)
 	if err != nil {
@@ -563,7 +764,7 @@ func (p *parser) errf(format string, a ...any) error {
 }
 
 func (p *parser) value(depth int) (any, error) {
-	if depth > 1000 {
+	if depth > maxJSONDepth {
 		return nil, p.errf("Maximum nesting depth exceeded")
 	}
 	if p.i >= len(p.s) {
@@ -759,9 +960,6 @@ func (p *parser) str() (string, error) {
 		if c == '"' {
 			s := internString(p.s[start:p.i])
 			p.i++
-			if !utf8.ValidString(s) {
-				s = toWellFormed(s)
-			}
 			return s, nil
 		}
 		if c == '\\' {
@@ -778,11 +976,7 @@ func (p *parser) str() (string, error) {
 		switch {
 		case c == '"':
 			p.i++
-			s := string(buf)
-			if !utf8.ValidString(s) {
-				s = toWellFormed(s)
-			}
-			return s, nil
+			return string(buf), nil
 		case c < 0x20:
 			return "", p.errf("Bad control character in string literal at position %d", p.i)
 		case c != '\\':
@@ -827,7 +1021,8 @@ func (p *parser) str() (string, error) {
 					}
 					p.i = save
 				}
-				r = utf8.RuneError // a lone surrogate has no UTF-8 form
+				buf = appendSurrogate(buf, r) // a lone one: kept, in WTF-8
+				continue
 			}
 			buf = utf8.AppendRune(buf, r)
 		default:

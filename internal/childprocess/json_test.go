@@ -62,7 +62,8 @@ var jsonStringifyCases = []jsonStringifyCase{
 	{"invalid byte", "a\xffb", `Buffer.from("61ff62","hex").toString()`, "\"a\ufffdb\""},
 	{"truncated 3-byte sequence is one U+FFFD", "a\xe2\x82b", `Buffer.from("61e28262","hex").toString()`, "\"a\ufffdb\""},
 	{"truncated 4-byte sequence at end is one U+FFFD", "a\xf0\x9f\x98", `Buffer.from("61f09f98","hex").toString()`, "\"a\ufffd\""},
-	{"encoded surrogate is three U+FFFD", "\xed\xa0\x80", `Buffer.from("eda080","hex").toString()`, "\"\ufffd\ufffd\ufffd\""},
+	{"WTF-8 lone surrogate is its escape", "a\xed\xa0\x80", `"a\ud800"`, `"a\ud800"`},
+	{"WTF-8 halves of a pair are the character", "\xed\xa0\xbd\xed\xb8\x80", `"\ud83d" + "\ude00"`, "\"\U0001F600\""},
 	{"overlong is two U+FFFD", "\xc0\xaf", `Buffer.from("c0af","hex").toString()`, "\"\ufffd\ufffd\""},
 	{"invalid bytes in a key", NewObject("k\xe2\x82", 1), `({[Buffer.from("6be282","hex").toString()]:1})`, "{\"k\ufffd\":1}"},
 	{"zero", 0, `0`, `0`},
@@ -120,9 +121,12 @@ var jsonParseCases = []jsonParseCase{
 	{"escaped U+2028", `"\u2028"`, "\"\u2028\"", ""},
 	{"escaped control", `"\u0001\u001F"`, `"\u0001\u001f"`, ""},
 	{"raw html and U+2028", "\"<>&\u2028\"", "\"<>&\u2028\"", ""},
-	{"lone high surrogate becomes U+FFFD (Go strings are UTF-8)", `"\ud800"`, "\"\ufffd\"", `"\ud800"`},
-	{"high surrogate then BMP escape (Go strings are UTF-8)", `"\ud800\u0041"`, "\"\ufffdA\"", `"\ud800A"`},
-	{"reversed pair (Go strings are UTF-8)", `"\ude00\ud83d"`, "\"\ufffd\ufffd\"", `"\ude00\ud83d"`},
+	{"lone high surrogate is kept", `"\ud800"`, `"\ud800"`, ""},
+	{"lone low surrogate is kept", `"x\uDC00y"`, `"x\udc00y"`, ""},
+	{"high surrogate then BMP escape", `"\ud800\u0041"`, `"\ud800A"`, ""},
+	{"reversed pair", `"\ude00\ud83d"`, `"\ude00\ud83d"`, ""},
+	{"lone surrogate as a key", `{"\ud800k":"\udfff"}`, `{"\ud800k":"\udfff"}`, ""},
+	{"encoded surrogate bytes are not an escape", "\"\xed\xa0\x80\\ud800\"", "\"\ufffd\ufffd\ufffd\\ud800\"", ""},
 	{"invalid byte in string", "\"a\xffb\"", "\"a\ufffdb\"", ""},
 	{"truncated sequence in string", "\"a\xe2\x82b\"", "\"a\ufffdb\"", ""},
 	{"truncated sequence before an escape", "\"\xe2\x82\\u0041\"", "\"\ufffdA\"", ""},
@@ -190,8 +194,84 @@ func TestAppendJSON(t *testing.T) {
 }
 
 func TestAppendJSONUnsupportedValue(t *testing.T) {
-	_, err := AppendJSON(nil, NewObject("f", func() {}))
-	require.Error(t, err)
+	// A function is left out of an object and null in an array, as in JS.
+	b, err := AppendJSON(nil, NewObject("f", func() {}, "a", []any{func() {}, 1}, "m", map[string]any{"g": func() {}, "n": math.NaN()}))
+	require.NoError(t, err)
+	require.Equal(t, `{"a":[null,1],"m":{"n":null}}`, string(b))
+	// A map's keys come out as a JS object's would: indices first, by value.
+	b, err = AppendJSON(nil, map[string]any{"b": 1, "10": 2, "a": 3, "2": 4})
+	require.NoError(t, err)
+	require.Equal(t, `{"2":4,"10":2,"a":3,"b":1}`, string(b))
+	// What neither JS nor encoding/json can write is a TypeError.
+	_, err = AppendJSON(nil, NewObject("c", make(chan int)))
+	var se *StringifyError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "TypeError", se.Name)
+}
+
+// A structure that contains itself is JSON.stringify's TypeError, not a
+// stack that grows until the process dies; one that is merely deep is
+// written.
+func TestAppendJSONCycleAndDepth(t *testing.T) {
+	o := NewObject("a", 1)
+	o.Set("self", o)
+	_, err := AppendJSON(nil, o)
+	var se *StringifyError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "TypeError", se.Name)
+	require.True(t, strings.HasPrefix(se.Message, "Converting circular structure to JSON"), se.Message)
+
+	arr := []any{nil}
+	arr[0] = arr
+	_, err = AppendJSON(nil, arr)
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "TypeError", se.Name)
+
+	m := map[string]any{}
+	m["m"] = []any{m}
+	_, err = AppendJSON(nil, m)
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "TypeError", se.Name)
+
+	// The same object twice, side by side, is no cycle (JS writes it twice).
+	shared := NewObject("x", 1)
+	b, err := AppendJSON(nil, []any{shared, shared})
+	require.NoError(t, err)
+	require.Equal(t, `[{"x":1},{"x":1}]`, string(b))
+
+	deep := any(1)
+	for i := 0; i < 5000; i++ {
+		deep = []any{deep}
+	}
+	b, err = AppendJSON(nil, deep)
+	require.NoError(t, err, "5000 levels, more than Node's JSON.stringify can write")
+	v, err := ParseJSON(b)
+	require.NoError(t, err, "and read back")
+	b2, err := AppendJSON(nil, v)
+	require.NoError(t, err)
+	require.Equal(t, string(b), string(b2))
+
+	tooDeep := any(1)
+	for i := 0; i < maxJSONDepth+2; i++ {
+		tooDeep = []any{tooDeep}
+	}
+	_, err = AppendJSON(nil, tooDeep)
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "RangeError", se.Name)
+	_, err = ParseJSON([]byte(strings.Repeat("[", maxJSONDepth+2) + strings.Repeat("]", maxJSONDepth+2)))
+	require.ErrorIs(t, err, ErrSyntax)
+}
+
+// A json.RawMessage is checked and written again: never two lines, a
+// repeated key or text that is not JSON on the wire.
+func TestAppendJSONRawMessage(t *testing.T) {
+	b, err := AppendJSON(nil, json.RawMessage("{\"a\":1,\n\"a\":2, \"b\":[1, 2]}"))
+	require.NoError(t, err)
+	require.Equal(t, `{"a":2,"b":[1,2]}`, string(b))
+	_, err = AppendJSON(nil, json.RawMessage("not json"))
+	require.ErrorIs(t, err, ErrSyntax)
+	_, err = AppendJSON(nil, json.RawMessage("{\"x\":1}\n{\"y\":2}"))
+	require.ErrorIs(t, err, ErrSyntax)
 }
 
 func TestObjectJSONString(t *testing.T) {

@@ -105,9 +105,10 @@ func New(opts Options) *Worker {
 // (ending the process) for channel errors that are not the program's
 // fault: a malformed line from the other side (JSON.parse's SyntaxError);
 // a write that fails with EPIPE or ECONNRESET because the worker just
-// died; worker.send on a worker that has exited (ERR_IPC_CHANNEL_CLOSED,
-// in the primary); and a second disconnect message reaching a worker
-// (ERR_IPC_DISCONNECTED, in the worker). The port drops the write errors
+// died; a send on a closed channel (ERR_IPC_CHANNEL_CLOSED: worker.send
+// on a worker that has exited, in the primary, or process.send after the
+// worker disconnected, in the worker); and a second disconnect message
+// reaching a worker (ERR_IPC_DISCONNECTED, in the worker). The port drops the write errors
 // (the worker's "exit" follows) and prints the others as a one-line
 // warning. NODECLUSTER_REPRODUCE_V20=channel-error brings the throws back.
 func (w *Worker) onProcessError(code any, signal any) {
@@ -130,7 +131,7 @@ func (w *Worker) onProcessError(code any, signal any) {
 }
 
 // ReproduceChannelErrorThrow, when true, lets channel errors with no
-// listener throw in the primary, as in Node v20.
+// listener throw, in the primary and in a worker, as in Node v20.
 var ReproduceChannelErrorThrow = childprocess.Reproduce("channel-error")
 
 // Kill is destroy under its older name.
