@@ -69,8 +69,9 @@ func (p *Process) Send(message any, handle any, cb func(error)) bool {
 }
 
 // Exit ends the process with code after emitting "exit", as
-// process.exit(code) does. Under RunMain (tests driving a primary in their
-// own process) it stops the loop instead.
+// process.exit(code) does: an "exit" listener that sets ExitCode changes
+// the code the process ends with. Under RunMain (tests driving a primary
+// in their own process) it stops the loop instead.
 func (p *Process) Exit(code int) {
 	p.ExitCode = code
 	if p.mode == modeMain {
@@ -82,7 +83,7 @@ func (p *Process) Exit(code int) {
 		p.exited = true
 		p.Emit("exit", code)
 	}
-	reallyExit(code)
+	reallyExit(p.ExitCode)
 }
 
 // reallyExit ends the process at once, after writing what the channel
@@ -137,6 +138,7 @@ func (p *Process) setupChildProcessIpcChannel() error {
 func Run(main func()) {
 	p := Get()
 	p.mode = modeRun
+	defaultSignals()
 	l := uv.Default()
 	l.OnPanic = p.uncaught
 	l.Call(func() { p.start(main) })
@@ -221,7 +223,7 @@ func (p *Process) uncaught(v any) {
 		p.exited = true
 		p.Emit("exit", 1)
 	}
-	reallyExit(1)
+	reallyExit(p.ExitCode) // an "exit" listener may have set another
 }
 
 // IsClusterWorker is true when this process started with NODE_UNIQUE_ID in
