@@ -33,7 +33,6 @@ import (
 	"context"
 
 	"github.com/nodecluster/nodecluster/cluster"
-	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 )
 
@@ -96,16 +95,15 @@ func primary(n, port int) {
 			os.Exit(1)
 		}
 	}
-	l := uv.Default()
-	l.Ref() // released when the signal arrives
-	w := &signalWaiter{loop: l}
+	cluster.Ref() // released when the signal arrives
+	w := &signalWaiter{}
 	go w.wait()
 }
 
 // signalWaiter turns SIGINT/SIGTERM into a clean stop on the loop. Only
 // the primary installs it: a worker that caught SIGTERM would change what
 // worker.kill() reports.
-type signalWaiter struct{ loop *uv.Loop }
+type signalWaiter struct{}
 
 func (s *signalWaiter) wait() {
 	pprof.Do(context.Background(), pprof.Labels("node.process", "primary", "node.fn", "signals"), s.run)
@@ -116,10 +114,10 @@ func (s *signalWaiter) run(context.Context) {
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
 	sig := <-ch
 	signal.Stop(ch)
-	s.loop.Post(func() {
+	cluster.Post(func() {
 		fmt.Printf("primary: %v, disconnecting workers\n", sig)
 		cluster.Disconnect(func() { fmt.Println("primary: all workers gone") })
-		s.loop.Unref()
+		cluster.Unref()
 	})
 }
 

@@ -16,6 +16,10 @@
 //     its last connection is gone, and then the primary exits 0. A worker
 //     that takes longer than -grace is killed.
 //
+// It imports only the port's public packages, cluster and net (timers,
+// cluster.Post and the process object included), as a program outside this
+// module must.
+//
 // Routes:
 //
 //	GET /          hello from worker <id> pid <pid>
@@ -45,7 +49,6 @@ import (
 	"time"
 
 	"github.com/nodecluster/nodecluster/cluster"
-	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 )
 
@@ -112,9 +115,8 @@ func (p *primary) start() {
 	for i := 0; i < p.workers; i++ {
 		p.fork()
 	}
-	l := uv.Default()
-	l.Ref() // released once a signal has stopped the service
-	s := &signalWaiter{loop: l, p: p}
+	cluster.Ref() // released once a signal has stopped the service
+	s := &signalWaiter{p: p}
 	go s.wait()
 }
 
@@ -134,8 +136,7 @@ func (p *primary) stop(sig os.Signal) {
 	}
 	p.shuttingDown = true
 	fmt.Printf("primary: %v, stopping gracefully\n", sig)
-	l := uv.Default()
-	deadline := l.SetTimeout(p.grace, func() {
+	deadline := cluster.SetTimeout(p.grace, func() {
 		fmt.Printf("primary: workers still running after %v: killing them\n", p.grace)
 		for _, w := range cluster.Workers() {
 			w.Process.Kill("SIGKILL")
@@ -146,7 +147,7 @@ func (p *primary) stop(sig os.Signal) {
 		deadline.Stop()
 		fmt.Println("primary: all workers gone")
 	})
-	l.Unref()
+	cluster.Unref()
 }
 
 // signalWaiter turns SIGINT/SIGTERM into a graceful stop on the loop. Only
@@ -154,8 +155,7 @@ func (p *primary) stop(sig os.Signal) {
 // them (a worker that caught SIGTERM itself would change what
 // worker.kill() reports).
 type signalWaiter struct {
-	loop *uv.Loop
-	p    *primary
+	p *primary
 }
 
 func (s *signalWaiter) wait() {
@@ -166,7 +166,7 @@ func (s *signalWaiter) run(context.Context) {
 	ch := make(chan os.Signal, 1)
 	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
 	sig := <-ch
-	s.loop.Post(func() { s.p.stop(sig) })
+	cluster.Post(func() { s.p.stop(sig) })
 	// A second signal while stopping is ignored: the grace deadline
 	// handles workers that do not finish.
 	for range ch {

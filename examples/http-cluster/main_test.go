@@ -153,3 +153,15 @@ func readLines(r io.Reader, out chan<- string) {
 }
 
 func waitCmd(cmd *exec.Cmd, done chan<- error) { done <- cmd.Wait() }
+
+// TestUsesOnlyPublicPackages: the example is what a program outside this
+// module can write, so it imports none of the port's internal packages
+// (timers, Post and the process object come from package cluster).
+func TestUsesOnlyPublicPackages(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{join .Imports "\n"}}`, ".").Output()
+	require.NoError(t, err)
+	for _, imp := range strings.Fields(string(out)) {
+		require.False(t, strings.Contains(imp, "nodecluster/internal/"), "imports %s", imp)
+	}
+	require.Contains(t, strings.Fields(string(out)), "github.com/nodecluster/nodecluster/cluster")
+}
