@@ -7,7 +7,6 @@ import (
 	"net/netip"
 	"runtime/pprof"
 	"strconv"
-	"strings"
 
 	"github.com/nodecluster/nodecluster/internal/child"
 	"github.com/nodecluster/nodecluster/internal/childprocess"
@@ -183,7 +182,7 @@ func toNumber(x any) (float64, bool) {
 			f = 1
 		}
 	case string:
-		f = jsNumber(v)
+		f = childprocess.StringToNumber(v)
 	default:
 		n, ok := childprocess.ToFloat(x)
 		if !ok {
@@ -554,7 +553,7 @@ func isFunc(v any) bool {
 func validatePort(port any) error {
 	switch p := port.(type) {
 	case string:
-		if strings.TrimFunc(p, isJSSpace) == "" {
+		if childprocess.TrimJSSpace(p) == "" {
 			return errSocketBadPort(port)
 		}
 		f, ok := toNumber(p)

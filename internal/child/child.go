@@ -75,7 +75,10 @@ func init() {
 //
 // Mirrors lib/internal/process/pre_execution.js initializeClusterIPC().
 func initializeClusterIPC(p *process.Process) {
-	if !process.IsClusterWorker {
+	if !process.IsClusterWorker || os.Getenv("NODE_UNIQUE_ID") == "" {
+		// Set but empty: Node's check is for a truthy value, so the
+		// process is a worker (cluster.isWorker) that never sets up, and
+		// the variable stays.
 		return
 	}
 	if !p.HasChannel {
@@ -94,7 +97,7 @@ func initializeClusterIPC(p *process.Process) {
 //
 // Mirrors lib/internal/cluster/child.js cluster._setupWorker().
 func setupWorker(p *process.Process) {
-	id, _ := strconv.Atoi(getenvAndUnset("NODE_UNIQUE_ID"))
+	id := int(childprocess.ToInt32(childprocess.StringToNumber(getenvAndUnset("NODE_UNIQUE_ID")))) // +v | 0
 	w := worker.New(worker.Options{ID: id, Process: p, State: worker.StateOnline})
 	C.Worker = w
 	trace.SetProcess("worker:" + strconv.Itoa(id))

@@ -54,7 +54,7 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 		// Like libuv's uv_spawn (execvp), a bare name is looked up in PATH.
 		p, err := exec.LookPath(file)
 		if err != nil {
-			return nil, err
+			return nil, spawnError(opts.ExecPath, unix.ENOENT)
 		}
 		file = p
 	}
@@ -115,7 +115,10 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 	}()
 	attr := &os.ProcAttr{Dir: opts.Cwd, Env: env, Files: files}
 	if opts.UID != nil || opts.GID != nil {
-		cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: true}
+		// libuv drops the supplementary groups when it changes the uid or
+		// gid (setgroups(0), its failure ignored); Go's fork fails when
+		// setgroups does, so it is asked for where it can work, as root.
+		cred := &syscall.Credential{Uid: uint32(os.Getuid()), Gid: uint32(os.Getgid()), NoSetGroups: os.Geteuid() != 0}
 		if opts.UID != nil {
 			cred.Uid = uint32(*opts.UID)
 		}
@@ -131,6 +134,10 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 			if f != nil {
 				f.Close()
 			}
+		}
+		var en unix.Errno
+		if errors.As(err, &en) {
+			return nil, spawnError(opts.ExecPath, en)
 		}
 		return nil, err
 	}
@@ -152,6 +159,15 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 	w := &exitWaiter{c: c, l: l, label: opts.Label}
 	go w.wait()
 	return c, nil
+}
+
+// spawnError is the error a child that could not be started gets: "spawn
+// /nonexistent/x ENOENT", code ENOENT, errno -2, syscall "spawn
+// /nonexistent/x" (a missing cwd reads the same, naming the program, as
+// libuv reports it).
+func spawnError(file string, en unix.Errno) *ErrnoError {
+	code := errnoName(en)
+	return &ErrnoError{Code: code, Errno: -int(en), Syscall: "spawn " + file, Message: "spawn " + file + " " + code}
 }
 
 // exitWaiter waits for one child on its own goroutine and posts the exit

@@ -105,6 +105,9 @@ func Install() { worker.Side = primarySide }
 //
 // Mirrors lib/internal/cluster/primary.js cluster.setupPrimary().
 func SetupPrimary(options *Settings) error {
+	if process.IsClusterWorker {
+		return errNotInWorker("setupPrimary")
+	}
 	s := C.Settings
 	if !initialized {
 		exe, err := os.Executable()
@@ -119,6 +122,11 @@ func SetupPrimary(options *Settings) error {
 	if s.Serialization == "advanced" {
 		return fmt.Errorf("cluster: serialization %q is not supported (OMITTED(node): only json)", s.Serialization)
 	}
+	// V8 writes one profile per process only when told where.
+	if slices.ContainsFunc(s.ExecArgv, func(a string) bool { return strings.HasPrefix(a, "--prof") }) &&
+		!slices.ContainsFunc(s.ExecArgv, func(a string) bool { return strings.HasPrefix(a, "--logfile=") }) {
+		s.ExecArgv = append(slices.Clone(s.ExecArgv), "--logfile=v8-%p.log")
+	}
 	C.Settings = s
 	l := uv.Default()
 	if initialized {
@@ -128,7 +136,9 @@ func SetupPrimary(options *Settings) error {
 	initialized = true
 	schedulingPolicy = C.SchedulingPolicy
 	if C.SchedulingPolicy != SchedNone && C.SchedulingPolicy != SchedRR {
-		return fmt.Errorf("Bad cluster.schedulingPolicy: %d", C.SchedulingPolicy)
+		return &childprocess.ErrnoError{Code: "ERR_INTERNAL_ASSERTION", Message: fmt.Sprintf("Bad cluster.schedulingPolicy: %d\n"+
+			"This is caused by either a bug in Node.js or incorrect usage of Node.js internals.\n"+
+			"Please open an issue with this stack trace at https://github.com/nodejs/node/issues\n", C.SchedulingPolicy)}
 	}
 	l.NextTick(func() { setupSettingsNT(s) })
 	return nil
@@ -198,8 +208,17 @@ func createWorkerProcess(id int, env map[string]string) (*childprocess.ChildProc
 		envList = append(envList, k+"="+merged[k])
 	}
 	s := C.Settings
+	execArgv := slices.Clone(s.ExecArgv)
+	if isUsingInspector(s.ExecArgv) {
+		execArgv = append(execArgv, "--inspect-port="+strconv.Itoa(getInspectPort()))
+	}
+	switch s.Serialization {
+	case "", "json", "advanced":
+	default:
+		return nil, &childprocess.ErrnoError{Code: "ERR_INVALID_ARG_VALUE", Message: "The property 'options.serialization' must be one of: undefined, 'json', 'advanced'. Received '" + s.Serialization + "'"}
+	}
 	cp, err := childprocess.Fork(uv.Default(), s.Exec, s.Args, childprocess.ForkOptions{
-		ExecPath: s.ExecPath, ExecArgv: s.ExecArgv, Cwd: s.Cwd, Env: envList,
+		ExecPath: s.ExecPath, ExecArgv: execArgv, Cwd: s.Cwd, Env: envList,
 		Silent: s.Silent, Stdio: s.Stdio, UID: s.UID, GID: s.GID, Label: "worker:" + strconv.Itoa(id),
 	})
 	if err == nil && cp != nil && cp.Target != nil {
@@ -243,8 +262,18 @@ func removeHandlesForWorker(w *worker.Worker) {
 // "none"); "fork" is emitted on the next tick, "online" when the worker
 // says so.
 //
+// DEVIATION(errno): a program that cannot be started (no such file, not
+// executable, a missing cwd) is Fork's error, Node's "spawn <file> ENOENT"
+// with its code and errno, and no Worker is made (the id is used up, as
+// in Node). Node returns a Worker whose process emits that error on the
+// next tick, followed by "disconnect" and no "exit". In a worker Fork is
+// an error, as cluster.fork is undefined there.
+//
 // Mirrors lib/internal/cluster/primary.js cluster.fork().
 func Fork(env map[string]string) (*worker.Worker, error) {
+	if process.IsClusterWorker {
+		return nil, errNotInWorker("fork")
+	}
 	if err := SetupPrimary(nil); err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package net
+package childprocess
 
 import (
 	"encoding/json"
@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var jsNumberCases = []string{
+var stringToNumberCases = []string{
 	"", " ", "0", "8123", " 80", "80 ", "\t\n80\r\n", "\ufeff8123", "\u00858123", "\u20288123\u3000",
 	"abc", "-1", "-0", "+5", "65536", "1.5", "1e3", ".5", "5.", ".", "e3", "1e", "1e+", "1e-2", "+.5e1",
 	"0x10", "0X1f", "0x", "-0x10", "0x1p3", "0b101", "0B2", "0o17", "0o8", "010", "0x1_0", "1_000",
@@ -19,23 +19,23 @@ var jsNumberCases = []string{
 	"0x20000000000001", "9007199254740993", "00", "0.0", "1 2", "１２", "true", "null",
 }
 
-func TestJSNumber(t *testing.T) {
+func TestStringToNumber(t *testing.T) {
 	// What the language says, for a few that Go's parsers read otherwise.
-	require.Equal(t, 8123.0, jsNumber("\ufeff8123"), "U+FEFF is JS white space")
-	require.True(t, math.IsNaN(jsNumber("\u00858123")), "U+0085 is not JS white space")
-	require.True(t, math.IsNaN(jsNumber("inf")))
-	require.True(t, math.IsNaN(jsNumber("0x1p3")), "no hexadecimal floats")
-	require.True(t, math.IsNaN(jsNumber("1_000")), "no separators")
-	require.Equal(t, 5.0, jsNumber("0b101"))
-	require.Equal(t, 15.0, jsNumber("0o17"))
-	require.Equal(t, 0.0, jsNumber("  "))
-	require.True(t, math.IsInf(jsNumber("Infinity"), 1))
+	require.Equal(t, 8123.0, StringToNumber("\ufeff8123"), "U+FEFF is JS white space")
+	require.True(t, math.IsNaN(StringToNumber("\u00858123")), "U+0085 is not JS white space")
+	require.True(t, math.IsNaN(StringToNumber("inf")))
+	require.True(t, math.IsNaN(StringToNumber("0x1p3")), "no hexadecimal floats")
+	require.True(t, math.IsNaN(StringToNumber("1_000")), "no separators")
+	require.Equal(t, 5.0, StringToNumber("0b101"))
+	require.Equal(t, 15.0, StringToNumber("0o17"))
+	require.Equal(t, 0.0, StringToNumber("  "))
+	require.True(t, math.IsInf(StringToNumber("Infinity"), 1))
 
 	nodeBin, err := exec.LookPath("node")
 	if err != nil {
 		t.Skip("node is not installed: the cases cannot be compared with Number() there")
 	}
-	in, err := json.Marshal(jsNumberCases)
+	in, err := json.Marshal(stringToNumberCases)
 	require.NoError(t, err)
 	// Each Number(s) as a string that keeps -0 and NaN apart.
 	script := `const a = JSON.parse(process.argv[1]); process.stdout.write(JSON.stringify(a.map(s => { const n = Number(s); return Object.is(n, -0) ? "-0" : String(n); })))`
@@ -44,11 +44,11 @@ func TestJSNumber(t *testing.T) {
 	var want []string
 	require.NoError(t, json.Unmarshal(out, &want))
 	var got []string
-	for _, s := range jsNumberCases {
-		got = append(got, jsNumberString(jsNumber(s)))
+	for _, s := range stringToNumberCases {
+		got = append(got, jsNumberString(StringToNumber(s)))
 	}
 	if d := cmp.Diff(want, got); d != "" {
-		t.Fatalf("Number(s) (-node +port), cases %q:\n%s", jsNumberCases, d)
+		t.Fatalf("Number(s) (-node +port), cases %q:\n%s", stringToNumberCases, d)
 	}
 }
 
@@ -67,4 +67,13 @@ func jsNumberString(f float64) string {
 		return strconv.FormatFloat(f, 'f', -1, 64)
 	}
 	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+func TestToInt32(t *testing.T) {
+	for _, c := range []struct {
+		in   float64
+		want int32
+	}{{0, 0}, {1.9, 1}, {-1.9, -1}, {16, 16}, {math.NaN(), 0}, {math.Inf(1), 0}, {1 << 31, -1 << 31}, {1<<32 + 5, 5}, {-(1<<32 + 5), -5}, {4294967295, -1}} {
+		require.Equal(t, c.want, ToInt32(c.in), "ToInt32(%v)", c.in)
+	}
 }

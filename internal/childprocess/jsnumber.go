@@ -1,4 +1,4 @@
-package net
+package childprocess
 
 import (
 	"math"
@@ -7,15 +7,16 @@ import (
 	"strings"
 )
 
-// jsNumber is JS Number(s) for a string (the language's StringToNumber):
+// StringToNumber is JS Number(s) for a string (the language's StringToNumber):
 // white space (JS's, which counts U+FEFF but not U+0085) trimmed, "" is 0,
 // 0x / 0o / 0b integers, a decimal literal with an optional sign, fraction
 // and exponent, or [+-]Infinity; anything else, "inf", "1_000" and "0x1p3"
 // included, is NaN. strconv.ParseFloat alone would take all three.
 //
-// Node's toNumber and validatePort read a port given as a string with it.
-func jsNumber(s string) float64 {
-	t := strings.TrimFunc(s, isJSSpace)
+// net's toNumber and validatePort read a port given as a string with it,
+// and a worker its NODE_UNIQUE_ID (ToInt32).
+func StringToNumber(s string) float64 {
+	t := TrimJSSpace(s)
 	if t == "" {
 		return 0
 	}
@@ -83,6 +84,19 @@ func isDecimalLiteral(s string) bool {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// TrimJSSpace is String.prototype.trim: JS white space and line
+// terminators off both ends.
+func TrimJSSpace(s string) string { return strings.TrimFunc(s, isJSSpace) }
+
+// ToInt32 is JS's ToInt32 (what x | 0 does): NaN and the infinities are
+// 0, the rest truncated and wrapped to 32 bits.
+func ToInt32(f float64) int32 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return int32(uint32(int64(math.Mod(math.Trunc(f), 1<<32))))
+}
 
 // parseRadix is the value of digits in base (2, 8 or 16), rounded to the
 // nearest double as JS does, or NaN when there are none or one is not a
