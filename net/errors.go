@@ -101,6 +101,14 @@ func uvErrno(err error) int {
 	return -int(unix.EINVAL)
 }
 
+// errnoException is the error a failed read or write on a socket gets:
+// "read ECONNRESET", code, errno and syscall.
+func errnoException(err error, syscall string) *Error {
+	errno := uvErrno(err)
+	code := errname(errno)
+	return &Error{Code: code, Errno: errno, Syscall: syscall, Message: syscall + " " + code}
+}
+
 // uvExceptionWithHostPort is the error a failed bind or listen in this
 // process gets: "listen EADDRINUSE: address already in use 127.0.0.1:80".
 func uvExceptionWithHostPort(errno int, syscall string, address any, port any) *Error {

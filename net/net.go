@@ -703,10 +703,12 @@ func (s *Server) onconnection(err error, clientHandle *uv.Stream) {
 	if trace.On { // the arguments would be boxed on every connection
 		trace.Step("net.onconnection", "net.js onconnection", "fd %d: new Socket, emit connection (%d open)", clientHandle.Fd(), s.connections)
 	}
-	s.Emit("connection", socket)
+	// Reading starts with the Socket, as Node's constructor starts it, so
+	// a "connection" listener's Pause holds the data back.
 	if !s.PauseOnConnect {
 		socket.Resume()
 	}
+	s.Emit("connection", socket)
 }
 
 // DropInfo is what "drop" carries for a TCP connection refused at

@@ -50,7 +50,7 @@ func (s *Socket) onread(data []byte, _ int, err error) {
 			s.onReadableStreamEnd()
 			return
 		}
-		s.Destroy(&Error{Code: errname(uvErrno(err)), Errno: uvErrno(err), Syscall: "read", Message: "read " + errname(uvErrno(err))})
+		s.Destroy(errnoException(err, "read"))
 		return
 	}
 	s.BytesRead += len(data)
@@ -75,27 +75,49 @@ func (s *Socket) onReadableStreamEnd() {
 	}
 }
 
-// Write writes data; cb, when not nil, runs once it has left. It returns
-// false when data had to be queued.
+// Write writes data; cb, when not nil, runs once it has left, or with the
+// error that ended the socket. It returns false when data had to be
+// queued. A write that fails destroys the socket with Node's error
+// ("write EPIPE"): the callback gets it, then "error", then "close". After
+// End the write is ERR_STREAM_WRITE_AFTER_END, which destroys the socket
+// too; after Destroy it is ERR_STREAM_DESTROYED, for the callback only.
 func (s *Socket) Write(data []byte, cb func(error)) bool {
-	if s.destroyed || s.writableEnded || s.handle == nil {
-		err := &Error{Code: "ERR_STREAM_WRITE_AFTER_END", Message: "write after end"}
-		uv.Default().NextTick(func() {
-			if cb != nil {
-				cb(err)
-			}
-			s.Emit("error", err)
-		})
+	if s.destroyed || s.handle == nil {
+		if cb != nil {
+			uv.Default().NextTick(func() { cb(errStreamDestroyed) })
+		}
+		return false
+	}
+	if s.writableEnded {
+		if cb != nil {
+			uv.Default().NextTick(func() { cb(errWriteAfterEnd) })
+		}
+		s.Destroy(errWriteAfterEnd)
 		return false
 	}
 	s.BytesWritten += len(data)
 	sync, err := s.handle.Write(data, -1, func(err error) {
-		if cb != nil {
-			cb(err)
+		switch {
+		case s.destroyed || err == nil:
+			// One still queued when the socket was destroyed completes
+			// without an error, as Node's onWriteComplete has it.
+			if cb != nil {
+				cb(nil)
+			}
+		default:
+			e := errnoException(err, "write")
+			if cb != nil {
+				cb(e)
+			}
+			s.Destroy(e)
 		}
 	})
 	if err != nil {
-		s.Destroy(&Error{Code: errname(uvErrno(err)), Errno: uvErrno(err), Syscall: "write", Message: "write " + errname(uvErrno(err))})
+		e := errnoException(err, "write")
+		if cb != nil {
+			uv.Default().NextTick(func() { cb(e) })
+		}
+		s.Destroy(e)
 		return false
 	}
 	if sync && cb != nil {
@@ -104,17 +126,29 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 	return sync
 }
 
+var (
+	errWriteAfterEnd   = &Error{Code: "ERR_STREAM_WRITE_AFTER_END", Message: "write after end"}
+	errStreamDestroyed = &Error{Code: "ERR_STREAM_DESTROYED", Message: "Cannot call write after a stream was destroyed"}
+)
+
 // End writes data (when not nil), then shuts the write side down; the
-// socket closes once both sides are done.
+// socket closes once both sides are done. Data given to a socket already
+// ended is a write after end.
 func (s *Socket) End(data []byte) *Socket {
-	if s.writableEnded || s.destroyed || s.handle == nil {
+	if s.handle == nil {
 		return s
 	}
 	if len(data) > 0 {
 		s.Write(data, nil)
 	}
+	if s.writableEnded || s.destroyed {
+		return s
+	}
 	s.writableEnded = true
 	s.handle.Shutdown(func(error) {
+		if s.destroyed {
+			return // no "finish" once destroyed
+		}
 		s.finished = true
 		s.Emit("finish")
 		if s.readableEnded || !s.reading {
@@ -125,26 +159,35 @@ func (s *Socket) End(data []byte) *Socket {
 }
 
 // Destroy closes the socket at once; err, when not nil, is emitted as
-// "error" before "close".
+// "error" before "close". The server counts the connection gone at once,
+// so its "close" (when it is closing) comes before the socket's.
+//
+// DEVIATION(fix): in Node an "error" with no listener is thrown, and a
+// client that resets its connection (ECONNRESET) ends the whole process;
+// here the error is dropped and the socket closes with hadError true.
+// NODECLUSTER_REPRODUCE_V20=socket-error (ReproduceSocketErrorThrow)
+// emits it anyway, as Node does.
 func (s *Socket) Destroy(err error) {
 	if s.destroyed || s.handle == nil {
 		return
 	}
 	s.destroyed = true
 	s.hadError = err != nil
+	if srv := s.server; srv != nil {
+		srv.connections--
+		srv.emitCloseIfDrained()
+	}
 	s.handle.Close(func() {
-		if err != nil {
-			if s.ListenerCount("error") > 0 {
-				s.Emit("error", err)
-			}
+		if err != nil && (s.ListenerCount("error") > 0 || ReproduceSocketErrorThrow) {
+			s.Emit("error", err)
 		}
 		s.Emit("close", s.hadError)
-		if srv := s.server; srv != nil {
-			srv.connections--
-			srv.emitCloseIfDrained()
-		}
 	})
 }
+
+// ReproduceSocketErrorThrow, when true, emits a socket's error even with
+// no listener, which throws, as in Node v20.
+var ReproduceSocketErrorThrow = uv.Reproduce("socket-error")
 
 // Pause stops reading.
 func (s *Socket) Pause() *Socket {

@@ -420,6 +420,10 @@ func (l *Loop) poll(timeout int) {
 			continue // closed by an earlier callback in this round
 		}
 		w.h.onIO(ev.Events)
+		// What the watcher's callbacks queued on the nextTick queue (a
+		// write's or a shutdown's completion) runs now, as it would after
+		// Node's MakeCallback, not after whatever callback comes next.
+		l.runTicks()
 	}
 }
 

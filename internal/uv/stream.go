@@ -158,19 +158,23 @@ func (s *Stream) updateActive() {
 	}
 }
 
+// onIO reads (or accepts), then writes what is queued, in uv__stream_io's
+// order: a socket the peer reset reports ECONNRESET to the read, which a
+// write made first would have taken (its EPIPE consuming the socket's
+// error, and the read then meeting a plain end).
 func (s *Stream) onIO(events uint32) {
-	if events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 && len(s.writeQ) > 0 {
-		s.flush(false)
-	}
-	if s.closing {
-		return
-	}
 	if events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP|unix.EPOLLRDHUP) != 0 {
 		if s.listening {
 			s.accept()
 		} else if s.reading {
 			s.read()
 		}
+	}
+	if s.closing || s.fd < 0 {
+		return // the read callback closed it
+	}
+	if events&(unix.EPOLLOUT|unix.EPOLLERR|unix.EPOLLHUP) != 0 && len(s.writeQ) > 0 {
+		s.flush(false)
 	}
 }
 
