@@ -39,7 +39,7 @@ func TestGlobalsRunOnTheLoop(t *testing.T) {
 		})
 		unrefd := cluster.SetTimeout(time.Hour, func() { order = append(order, "never") })
 		unrefd.Unref() // does not keep the process alive
-		cluster.Ref() // until the goroutine's Post has run
+		cluster.Ref()  // until the goroutine's Post has run
 		require.Same(t, cluster.CurrentProcess(), process.Get())
 		order = append(order, "main")
 	})
