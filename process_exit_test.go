@@ -34,7 +34,16 @@ func init() {
 	workerScenarios["pe-wait"] = func() {
 		// No core file from the signals that dump one.
 		unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
-		net.CreateServer(nil).Listen(0, "127.0.0.1")
+		// "listening" (the primary's cue to signal) once the signals are
+		// taken over: they are, beside start-up.
+		cluster.Ref()
+		go func() {
+			<-process.SignalsTaken()
+			cluster.Post(func() {
+				cluster.Unref()
+				net.CreateServer(nil).Listen(0, "127.0.0.1")
+			})
+		}()
 	}
 }
 

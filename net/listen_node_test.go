@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/cluster"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
@@ -261,4 +262,18 @@ func dialUnix(name string, done func(string, error)) {
 		n = 0
 	}
 	done(string(b[:n]), err)
+}
+
+// {port: undefined} (or null) listens on any free port, as in Node.
+func TestListenPortUndefined(t *testing.T) {
+	var addr *net.AddressInfo
+	run(t, func() {
+		srv := net.CreateServer(nil)
+		require.NoError(t, srv.Listen(net.ListenOptions{Port: cluster.Undefined, Host: "127.0.0.1"}, func() {
+			addr = srv.Address()
+			srv.Close(nil)
+		}))
+	})
+	require.NotNil(t, addr)
+	require.NotZero(t, addr.Port)
 }

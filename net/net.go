@@ -55,7 +55,9 @@ func CreateServer(connectionListener any) *Server {
 }
 
 // ListenOptions is listen's options object. Port is any so that it can be
-// absent (nil), a number or a numeric string, as in Node.
+// absent (nil), a number or a numeric string, as in Node, or
+// cluster.Undefined for Node's {port: undefined} and {port: null}: any
+// free port.
 type ListenOptions struct {
 	Port        any
 	Host        string
@@ -499,7 +501,8 @@ func (s *Server) Listen(args ...any) error {
 		listenInCluster(s, nil, 0, nil, backlogFromArgs, options.Fd, false, childprocess.Undefined, nil)
 		return nil
 	}
-	if len(args) == 0 || isFunc(args[0]) {
+	if len(args) == 0 || isFunc(args[0]) || options.Port == childprocess.Undefined {
+		// listen(), listen(cb), or {port: undefined}: any free port.
 		options.Port = 0
 		portSet = true
 	}

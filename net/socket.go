@@ -7,7 +7,8 @@ import (
 
 // Socket is a connected stream, as net.Socket: it emits "data" ([]byte),
 // "end" (the peer finished writing), "finish" (our writes are done and
-// the write side shut down), "close" (hadError bool) and "error".
+// the write side shut down), "drain" (a Write that returned false has
+// left), "close" (hadError bool) and "error".
 //
 // DEVIATION(shape): Node's Socket is a stream.Duplex; this one keeps the
 // events and methods a server needs (write, end, destroy, pause, resume)
@@ -26,6 +27,7 @@ type Socket struct {
 	finished      bool
 	destroyed     bool
 	hadError      bool
+	needDrain     bool // a Write returned false: "drain" when the queue empties
 
 	BytesRead    int
 	BytesWritten int
@@ -104,6 +106,10 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 			if cb != nil {
 				cb(nil)
 			}
+			if s.needDrain && !s.destroyed && s.handle.WriteQueueSize() == 0 {
+				s.needDrain = false
+				s.Emit("drain")
+			}
 		default:
 			e := errnoException(err, "write")
 			if cb != nil {
@@ -122,6 +128,9 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 	}
 	if sync && cb != nil {
 		uv.Default().NextTick(func() { cb(nil) })
+	}
+	if !sync {
+		s.needDrain = true
 	}
 	return sync
 }
@@ -230,6 +239,31 @@ func (s *Socket) Address() *AddressInfo {
 		return nil
 	}
 	return &AddressInfo{Address: sn.Address, Family: sn.Family, Port: sn.Port}
+}
+
+// LocalAddress is the socket's own address ("" when unknown, as for a
+// Unix socket).
+func (s *Socket) LocalAddress() string {
+	if a := s.Address(); a != nil {
+		return a.Address
+	}
+	return ""
+}
+
+// LocalPort is the socket's own port (0 when unknown).
+func (s *Socket) LocalPort() int {
+	if a := s.Address(); a != nil {
+		return a.Port
+	}
+	return 0
+}
+
+// LocalFamily is "IPv4" or "IPv6" ("" when unknown).
+func (s *Socket) LocalFamily() string {
+	if a := s.Address(); a != nil {
+		return a.Family
+	}
+	return ""
 }
 
 // RemoteAddress is the peer's address ("" when unknown).

@@ -250,3 +250,26 @@ func TestSocketFinishWhenTheWriteDrains(t *testing.T) {
 	require.NotZero(t, finishAt)
 	require.Less(t, finishAt, clientClosedAt, "finish waited for the client's close")
 }
+
+// A Write that returns false is followed by "drain" once the data has
+// left; the socket's own address is there as LocalAddress/Port/Family.
+func TestSocketDrainAndLocalAddress(t *testing.T) {
+	events := sockScenario(t, net.ServerOptions{}, func(s *net.Socket, log func(string, ...any), srv *net.Server) {
+		log("local %s %s %v", s.LocalAddress(), s.LocalFamily(), s.LocalPort() == srv.Address().Port)
+		ok := s.Write(make([]byte, 8<<20), nil)
+		log("write %v", ok)
+		s.On("drain", func() {
+			log("drain")
+			s.End(nil)
+		})
+	}, func(addr string) error {
+		c, err := dialTCP(addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		io.Copy(io.Discard, c)
+		return nil
+	})
+	require.Equal(t, []string{"local 127.0.0.1 IPv4 true", "write false", "drain", "close false"}, events)
+}

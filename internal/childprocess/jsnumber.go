@@ -2,7 +2,6 @@ package childprocess
 
 import (
 	"math"
-	"math/big"
 	"strconv"
 	"strings"
 )
@@ -105,17 +104,54 @@ func parseRadix(digits string, base int) float64 {
 	if digits == "" || strings.ContainsAny(digits, "+-_") {
 		return math.NaN()
 	}
-	if n, err := strconv.ParseUint(digits, base, 64); err == nil {
-		if n < 1<<53 {
-			return float64(n)
+	if n, err := strconv.ParseUint(digits, base, 64); err == nil && n < 1<<53 {
+		return float64(n)
+	}
+	// Larger: the same bits as a hexadecimal float, which ParseFloat
+	// rounds to the nearest double (ties to even), as JS does.
+	bits := 4 // the bits of one digit
+	if base == 8 {
+		bits = 3
+	} else if base == 2 {
+		bits = 1
+	}
+	var bin []byte
+	for i := 0; i < len(digits); i++ {
+		d, ok := digitValue(digits[i])
+		if !ok || d >= base {
+			return math.NaN()
+		}
+		for b := bits - 1; b >= 0; b-- {
+			bin = append(bin, byte('0'+(d>>b)&1))
 		}
 	}
-	var i big.Int
-	if _, ok := i.SetString(digits, base); !ok {
+	for len(bin)%4 != 0 {
+		bin = append([]byte{'0'}, bin...)
+	}
+	hex := make([]byte, 0, len(bin)/4+4)
+	hex = append(hex, "0x"...)
+	for i := 0; i < len(bin); i += 4 {
+		v := (bin[i]-'0')<<3 | (bin[i+1]-'0')<<2 | (bin[i+2]-'0')<<1 | (bin[i+3] - '0')
+		hex = append(hex, "0123456789abcdef"[v])
+	}
+	f, err := strconv.ParseFloat(string(hex)+"p0", 64)
+	if err != nil && !math.IsInf(f, 0) {
 		return math.NaN()
 	}
-	f, _ := new(big.Float).SetInt(&i).Float64()
 	return f
+}
+
+// digitValue is the value of a hexadecimal digit.
+func digitValue(c byte) (int, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return int(c - '0'), true
+	case 'a' <= c && c <= 'f':
+		return int(c-'a') + 10, true
+	case 'A' <= c && c <= 'F':
+		return int(c-'A') + 10, true
+	}
+	return 0, false
 }
 
 // isJSSpace reports whether r is JS white space or a line terminator, what

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,7 +17,7 @@ var stringToNumberCases = []string{
 	"abc", "-1", "-0", "+5", "65536", "1.5", "1e3", ".5", "5.", ".", "e3", "1e", "1e+", "1e-2", "+.5e1",
 	"0x10", "0X1f", "0x", "-0x10", "0x1p3", "0b101", "0B2", "0o17", "0o8", "010", "0x1_0", "1_000",
 	"Infinity", "-Infinity", "+Infinity", "infinity", "inf", "NaN", "nan", "1e400", "-1e400",
-	"0x20000000000001", "9007199254740993", "00", "0.0", "1 2", "１２", "true", "null",
+	"0x20000000000001", "0x1fffffffffffff", "0b100000000000000000000000000000000000000000000000000001", "0o400000000000000001", "0x" + strings.Repeat("f", 300), "9007199254740993", "00", "0.0", "1 2", "１２", "true", "null",
 }
 
 func TestStringToNumber(t *testing.T) {

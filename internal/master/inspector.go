@@ -2,15 +2,18 @@ package master
 
 import (
 	"os"
-	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 )
 
-// inspectArg is what marks an inspector flag among a Node worker's
-// execArgv (or in NODE_OPTIONS).
-var inspectArg = regexp.MustCompile(`--inspect(?:-brk|-port)?|--debug-port`)
+// inspectArg reports whether s has an inspector flag, Node's
+// /--inspect(?:-brk|-port)?|--debug-port/ (which needs no regexp: it
+// matches wherever "--inspect" or "--debug-port" occurs).
+func inspectArg(s string) bool {
+	return strings.Contains(s, "--inspect") || strings.Contains(s, "--debug-port")
+}
 
 // isUsingInspector reports whether Node workers started with execArgv
 // would open an inspector: then each needs a port of its own.
@@ -18,7 +21,7 @@ var inspectArg = regexp.MustCompile(`--inspect(?:-brk|-port)?|--debug-port`)
 // Like lib/internal/util/inspector.js isUsingInspector() (not among the
 // mirrored files).
 func isUsingInspector(execArgv []string) bool {
-	return slices.ContainsFunc(execArgv, inspectArg.MatchString) || inspectArg.MatchString(os.Getenv("NODE_OPTIONS"))
+	return slices.ContainsFunc(execArgv, inspectArg) || inspectArg(os.Getenv("NODE_OPTIONS"))
 }
 
 // debugPortOffset counts the inspector ports handed out: the first worker
