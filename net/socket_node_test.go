@@ -60,6 +60,17 @@ func dialTCP(addr string) (*stdnet.TCPConn, error) {
 	return c.(*stdnet.TCPConn), nil
 }
 
+// readToEnd is a client that reads what the server sends until it ends.
+func readToEnd(addr string) error {
+	c, err := dialTCP(addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	io.Copy(io.Discard, c)
+	return nil
+}
+
 func errCode(err error) string {
 	if e, ok := err.(*net.Error); ok {
 		return e.Code + " " + e.Syscall
@@ -132,15 +143,7 @@ func TestSocketResetWithWritesQueued(t *testing.T) {
 // the socket destroyed with it (no "finish"); write after destroy: the
 // callback's ERR_STREAM_DESTROYED, no "error".
 func TestSocketWritesAfterEndOrDestroy(t *testing.T) {
-	client := func(addr string) error {
-		c, err := dialTCP(addr)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		io.Copy(io.Discard, c)
-		return nil
-	}
+	client := readToEnd
 	for _, c := range []struct {
 		name string
 		do   func(s *net.Socket, log func(string, ...any))
@@ -262,14 +265,6 @@ func TestSocketDrainAndLocalAddress(t *testing.T) {
 			log("drain")
 			s.End(nil)
 		})
-	}, func(addr string) error {
-		c, err := dialTCP(addr)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		io.Copy(io.Discard, c)
-		return nil
-	})
+	}, readToEnd)
 	require.Equal(t, []string{"local 127.0.0.1 IPv4 true", "write false", "drain", "close false"}, events)
 }
