@@ -562,9 +562,9 @@ func (s *Stream) writeGathered() (int, error) {
 // Only writes offered with Hold are held: the channel offers the answers
 // to what it is reading (NODE_HANDLE_ACK, a cluster reply with its ack)
 // sent without a callback or a descriptor, never a user's message nor
-// one of Node's that is not an answer. Any other write leaves at once, after what was held, so a
-// descriptor is never held after its sender may have closed it, and
-// callbacks keep their order.
+// one of Node's that is not an answer. Any other write leaves at once,
+// after what was held, so a descriptor is never held after its sender may
+// have closed it, and callbacks keep their order.
 //
 // DEVIATION(fix): libuv tries every write at once; a held write waits for
 // the end of the read callback that made it, or for user code about to run
