@@ -31,8 +31,8 @@ func init() {
 // Mirrors lib/internal/child_process.js handleConversion.'net.Socket'.send().
 func socketSend(t *childprocess.Target, message *childprocess.Object, handle any, opts childprocess.SendOptions) *uv.Stream {
 	s, _ := handle.(*Socket)
-	if s == nil || s.handle == nil {
-		return nil // sent twice, or closed: the message goes alone
+	if s == nil || s.handle == nil || s.destroyed {
+		return nil // sent already, or destroyed (Node's _handle is null): the message goes alone
 	}
 	if s.server != nil {
 		message.Set("key", s.server.connectionKey)
