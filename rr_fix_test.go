@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/handle"
 	"github.com/nodecluster/nodecluster/internal/trace"
 	"github.com/nodecluster/nodecluster/internal/uv"
@@ -122,4 +123,40 @@ func TestRoundRobinReproduceNodeLostConnection(t *testing.T) {
 	var ne stdnet.Error
 	require.ErrorAs(t, err, &ne)
 	require.True(t, ne.Timeout(), "the connection hangs as in Node v20, got %v", err)
+}
+
+// TestDeadWorkerWithUnackedHandleDisconnects: DEVIATION(fix): a worker
+// killed while the newconn handed to it waits for its NODE_HANDLE_ACK
+// still brings "disconnect" before "exit"; in Node v20 the disconnect
+// waits for an ACK that never comes, and there is none
+// (NODECLUSTER_REPRODUCE_V20=unacked-disconnect).
+func TestDeadWorkerWithUnackedHandleDisconnects(t *testing.T) {
+	for _, reproduce := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reproduce=%v", reproduce), func(t *testing.T) {
+			childprocess.ReproduceUnackedDisconnect = reproduce
+			defer func() { childprocess.ReproduceUnackedDisconnect = false }()
+			var events []string
+			var conn stdnet.Conn
+			primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
+				w := forkScenario(t, "listen-port", map[string]string{"PORT": "0"})
+				w.On("disconnect", func() { events = append(events, "disconnect") })
+				w.On("exit", func(code, signal any) { events = append(events, fmt.Sprintf("exit %v %v", code, signal)) })
+				w.On("listening", func(a cluster.Address) {
+					killOnFirstNewconn(t)
+					var err error
+					if conn, err = stdnet.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(a.Port), 5*time.Second); err != nil {
+						fail("dial: %v", err)
+					}
+				})
+			})
+			if conn != nil {
+				conn.Close()
+			}
+			want := []string{"disconnect", "exit <nil> SIGKILL"}
+			if reproduce {
+				want = []string{"exit <nil> SIGKILL"}
+			}
+			require.Equal(t, want, events)
+		})
+	}
 }

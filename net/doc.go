@@ -22,7 +22,7 @@
 //
 // OMITTED(node): lib/net.js Server.prototype[EventEmitter.captureRejectionSymbol](): listeners are Go functions, which return no promise whose rejection could be caught.
 //
-// OMITTED(node): lib/net.js Server.prototype._setupWorker(): the socket lists of lib/internal/socket_list.js, through which a server counts and closes the connections it sent to other processes, are not ported.
+// OMITTED(node): lib/net.js Server.prototype._setupWorker(): the sending side of the socket lists of lib/internal/socket_list.js (SocketListSend), through which a server counts and closes the connections it sent to other processes, is not ported. The receiving side is (internal/childprocess/socket_list.go): a Node process that sent a Go process its connections gets its answers.
 //
 // OMITTED(node): lib/net.js Server.prototype.getConnections() inner oncount(): without socket lists a server counts only its own connections.
 //

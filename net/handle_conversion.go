@@ -67,11 +67,17 @@ func socketPostSend(message *childprocess.Object, handle *uv.Stream, opts childp
 	handle.Close(nil)
 }
 
-// socketGot wraps a received socket handle in a Socket that reads.
+// socketGot wraps a received socket handle in a Socket that reads, and
+// counts it in the list of its key when a server sent it.
 //
 // Mirrors lib/internal/child_process.js handleConversion.'net.Socket'.got().
 func socketGot(t *childprocess.Target, message *childprocess.Object, handle *uv.Stream, emit func(any)) {
 	s := NewSocketFromHandle(handle)
+	if key, _ := message.String("key"); key != "" && t != nil {
+		// A server's connection: its sender may ask how many are still
+		// open, and wait for them all to close.
+		t.GotSocketList(key).Add(s)
+	}
 	emit(s)
 	s.Resume()
 }

@@ -263,6 +263,10 @@ type Target struct {
 	tickedHead int
 	emitTick   func()
 
+	// socketsGot are the lists of sockets received with a key
+	// (kChannelHandle.sockets.got), by key.
+	socketsGot map[string]*SocketListReceive
+
 	// OnChannelClosed runs once the channel's end has been handled
 	// (maybeClose's count, and the primary's wait before "exit").
 	onChannelClosed []func()
@@ -310,6 +314,10 @@ func (e *ChannelError) Error() string {
 }
 func (e *ChannelError) Unwrap() error { return e.Err }
 
+// ReproduceUnackedDisconnect, when true, leaves a channel whose peer ended
+// while a handle waited for its ACK never disconnected, as in Node v20.
+var ReproduceUnackedDisconnect = Reproduce("unacked-disconnect")
+
 // ReproduceNodeJSONCrash, when true, makes a malformed channel line throw
 // as in Node v20 (the process dies with exit code 1) instead of being
 // reported and dropped.
@@ -349,6 +357,16 @@ func setupChannel(target *Target, l *uv.Loop, stream *uv.Stream) *Control {
 // received descriptor to the NODE_HANDLE message it came with; at the
 // channel's end it disconnects.
 //
+// DEVIATION(fix): in Node a disconnect asked while a sent handle waits
+// for its NODE_HANDLE_ACK is put off until the ACK, so a peer that dies
+// before it answers (a worker killed with a connection handed to it, or
+// one that exits before the primary's answer to its listen) never brings
+// "disconnect": the primary's Worker never emits it, and what the
+// disconnect would have closed stays open. The channel's end is the last
+// word, so the port disconnects then.
+// NODECLUSTER_REPRODUCE_V20=unacked-disconnect
+// (ReproduceUnackedDisconnect) keeps Node's wait.
+//
 // Mirrors lib/internal/child_process.js setupChannel() inner channel.onread().
 func (t *Target) onread(data []byte, fd int, err error) {
 	if err != nil {
@@ -356,8 +374,9 @@ func (t *Target) onread(data []byte, fd int, err error) {
 		if t.Connected {
 			t.Disconnect()
 		}
-		// A disconnect still waiting for an ACK can no longer get one.
-		t.disconnect()
+		if !ReproduceUnackedDisconnect {
+			t.disconnect() // a disconnect waiting for an ACK can no longer get one
+		}
 		t.stream.OnRead = nil
 		t.stream.Close(nil)
 		t.Channel = nil
@@ -847,3 +866,19 @@ func (c *ChildProcess) Exited() (*int, string) { return c.ExitCode, c.SignalCode
 
 // GetPid is child.pid.
 func (c *ChildProcess) GetPid() int { return c.Pid }
+
+// GotSocketList is the list of sockets received under key, made on first
+// use (getSocketList('got', ...)).
+//
+// Mirrors lib/internal/child_process.js getSocketList().
+func (t *Target) GotSocketList(key string) *SocketListReceive {
+	if t.socketsGot == nil {
+		t.socketsGot = map[string]*SocketListReceive{}
+	}
+	l := t.socketsGot[key]
+	if l == nil {
+		l = newSocketListReceive(t, key)
+		t.socketsGot[key] = l
+	}
+	return l
+}

@@ -23,6 +23,5 @@
 // OMITTED(node): lib/internal/child_process.js:/^  'dgram.Native': {/: UDP sockets (dgram) are not ported, so there are none to send over the channel.
 //
 // OMITTED(node): lib/internal/child_process.js:/^  'dgram.Socket': {/: UDP sockets (dgram) are not ported, so there are none to send over the channel.
-//
-// OMITTED(node): lib/internal/child_process.js getSocketList(): the socket lists of lib/internal/socket_list.js, through which a server counts and closes the connections it sent to other processes, are not ported.
+
 package childprocess
