@@ -78,8 +78,8 @@ func socketGot(t *childprocess.Target, message *childprocess.Object, handle *uv.
 		// open, and wait for them all to close.
 		t.GotSocketList(key).Add(s)
 	}
+	s.startReading() // as Node's Socket constructor does; data flows once read
 	emit(s)
-	s.Resume()
 }
 
 // serverSend sends the server's listening handle.

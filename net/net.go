@@ -706,10 +706,12 @@ func (s *Server) onconnection(err error, clientHandle *uv.Stream) {
 	if trace.On { // the arguments would be boxed on every connection
 		trace.Step("net.onconnection", "net.js onconnection", "fd %d: new Socket, emit connection (%d open)", clientHandle.Fd(), s.connections)
 	}
-	// Reading starts with the Socket, as Node's constructor starts it, so
-	// a "connection" listener's Pause holds the data back.
-	if !s.PauseOnConnect {
-		socket.Resume()
+	// Reading starts with the Socket, as Node's constructor starts it
+	// (read(0)); the data flows once someone listens for it or resumes.
+	if s.PauseOnConnect {
+		socket.flowing = -1 // pauseOnCreate: only Resume starts it
+	} else {
+		socket.startReading()
 	}
 	s.Emit("connection", socket)
 }

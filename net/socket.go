@@ -10,6 +10,11 @@ import (
 // the write side shut down), "drain" (a Write that returned false has
 // left), "close" (hadError bool) and "error".
 //
+// As a Node socket starts paused, what arrives before anyone reads (a
+// "data" listener, or Resume) waits in the socket, up to 16 KB before it
+// stops reading; so does what arrives while it is paused, and "end"
+// comes after the data that waited (at once when none waits).
+//
 // DEVIATION(shape): Node's Socket is a stream.Duplex; this one keeps the
 // events and methods a server needs (write, end, destroy, pause, resume)
 // without the streams machinery.
@@ -21,7 +26,12 @@ type Socket struct {
 	handle        *uv.Stream
 	server        *Server
 	allowHalfOpen bool
-	reading       bool
+	reading       bool // the handle reads
+	flowing       int8 // readableFlowing: 0 null (not yet), 1 true, -1 false
+	buffered      [][]byte
+	bufferedLen   int
+	endPending    bool // the peer ended behind buffered data
+	flushQueued   bool
 	readableEnded bool
 	writableEnded bool
 	finished      bool
@@ -36,7 +46,30 @@ type Socket struct {
 func newSocket(h *uv.Stream, allowHalfOpen bool) *Socket {
 	s := &Socket{handle: h, allowHalfOpen: allowHalfOpen}
 	h.OnRead = s.onread
+	s.On("newListener", s.onNewListener)
 	return s
+}
+
+// highWaterMark is how much a socket nobody reads keeps before it stops
+// reading (a Node socket's readableHighWaterMark).
+const highWaterMark = 16 * 1024
+
+// onNewListener starts the data flowing when a "data" listener is added,
+// unless the socket was paused, as Readable.prototype.on does.
+func (s *Socket) onNewListener(event string, _ any) {
+	if event == "data" && s.flowing != -1 {
+		s.Resume()
+	}
+}
+
+// startReading reads into the socket without making it flow, as Node's
+// Socket constructor does (read(0)).
+func (s *Socket) startReading() {
+	if s.destroyed || s.readableEnded || s.handle == nil || s.reading {
+		return
+	}
+	s.reading = true
+	s.handle.ReadStart()
 }
 
 // NewSocketFromHandle wraps a handle received over IPC (a user message
@@ -49,7 +82,12 @@ func NewSocketFromHandle(h *uv.Stream) *Socket { return newSocket(h, false) }
 func (s *Socket) onread(data []byte, _ int, err error) {
 	if err != nil {
 		if err == uv.ErrEOF {
-			s.onReadableStreamEnd()
+			s.reading = false
+			if len(s.buffered) > 0 {
+				s.endPending = true // after the data nobody has read yet
+				return
+			}
+			s.onReadableStreamEnd() // with nothing waiting, at once, flowing or not
 			return
 		}
 		s.Destroy(errnoException(err, "read"))
@@ -58,7 +96,40 @@ func (s *Socket) onread(data []byte, _ int, err error) {
 	s.BytesRead += len(data)
 	buf := make([]byte, len(data))
 	copy(buf, data)
-	s.Emit("data", buf)
+	if s.flowing == 1 && len(s.buffered) == 0 {
+		s.Emit("data", buf)
+		return
+	}
+	s.buffered = append(s.buffered, buf)
+	s.bufferedLen += len(buf)
+	if s.bufferedLen >= highWaterMark && s.reading {
+		s.reading = false
+		s.handle.ReadStop()
+	}
+}
+
+// flush emits what waited in the socket while it flows, then the "end"
+// that came behind it.
+func (s *Socket) flush() {
+	s.flushQueued = false
+	for s.flowing == 1 && len(s.buffered) > 0 && !s.destroyed {
+		b := s.buffered[0]
+		s.buffered[0] = nil
+		s.buffered = s.buffered[1:]
+		s.bufferedLen -= len(b)
+		s.Emit("data", b)
+	}
+	if len(s.buffered) > 0 || s.destroyed {
+		return
+	}
+	if s.endPending {
+		s.endPending = false
+		s.onReadableStreamEnd()
+		return
+	}
+	if s.flowing == 1 {
+		s.startReading() // it had stopped at 16 KB
+	}
 }
 
 // onReadableStreamEnd emits "end" and, unless half-open sockets are
@@ -198,23 +269,27 @@ func (s *Socket) Destroy(err error) {
 // no listener, which throws, as in Node v20.
 var ReproduceSocketErrorThrow = uv.Reproduce("socket-error")
 
-// Pause stops reading.
+// Pause stops "data": what arrives waits in the socket (it goes on
+// reading until 16 KB wait, as a Node socket does).
 func (s *Socket) Pause() *Socket {
-	if s.handle == nil {
-		return s
-	}
-	s.reading = false
-	s.handle.ReadStop()
+	s.flowing = -1
 	return s
 }
 
-// Resume starts reading.
+// Resume makes "data" flow: first what waited, on the next tick, then
+// what arrives.
 func (s *Socket) Resume() *Socket {
 	if s.destroyed || s.readableEnded || s.handle == nil {
 		return s
 	}
-	s.reading = true
-	s.handle.ReadStart()
+	s.flowing = 1
+	if !s.endPending {
+		s.startReading()
+	}
+	if (len(s.buffered) > 0 || s.endPending) && !s.flushQueued {
+		s.flushQueued = true
+		uv.Default().NextTick(s.flush)
+	}
 	return s
 }
 

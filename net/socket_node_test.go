@@ -84,6 +84,7 @@ func errCode(err error) string {
 func TestSocketWriteErrorDestroys(t *testing.T) {
 	events := sockScenario(t, net.ServerOptions{AllowHalfOpen: true}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
 		s.On("error", func(err error) { log("error %s", errCode(err)) })
+		s.On("data", func([]byte) {}) // "end" comes to a socket that is read
 		s.On("end", func() {
 			chunk := make([]byte, 1<<20)
 			var write func()
@@ -238,6 +239,7 @@ func TestSocketFinishWhenTheWriteDrains(t *testing.T) {
 	start := time.Now()
 	sockScenario(t, net.ServerOptions{AllowHalfOpen: true}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
 		s.On("finish", func() { finishAt = time.Since(start) })
+		s.On("data", func([]byte) {})
 		s.On("end", func() { s.Destroy(nil) })
 		s.End(make([]byte, 8<<20))
 	}, func(addr string) error {
@@ -267,4 +269,27 @@ func TestSocketDrainAndLocalAddress(t *testing.T) {
 		})
 	}, readToEnd)
 	require.Equal(t, []string{"local 127.0.0.1 IPv4 true", "write false", "drain", "close false"}, events)
+}
+
+// What arrives before anyone reads waits in the socket: a "data"
+// listener added later gets it, then "end" (a Node socket starts paused).
+func TestSocketKeepsDataUntilRead(t *testing.T) {
+	events := sockScenario(t, net.ServerOptions{}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+		s.On("end", func() { log("end") })
+		uv.Default().SetTimeout(200*time.Millisecond, func() {
+			log("listening for data")
+			s.On("data", func(b []byte) { log("data %s", b) })
+		})
+	}, func(addr string) error {
+		c, err := dialTCP(addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.Write([]byte("hello"))
+		c.CloseWrite()
+		io.Copy(io.Discard, c)
+		return nil
+	})
+	require.Equal(t, []string{"listening for data", "data hello", "end", "close false"}, events)
 }
