@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,7 +18,6 @@ import (
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/stretchr/testify/require"
-	"golang.org/x/sys/unix"
 )
 
 func init() {
@@ -33,7 +33,9 @@ func init() {
 		cluster.CurrentWorker().Disconnect()
 	}
 	primaryScenarios["cs-groups"] = func() {
-		if err := unix.Setgroups([]int{4, 20}); err != nil {
+		// syscall's Setgroups sets every thread's (x/sys/unix's only the
+		// calling thread's, and the fork may run on another).
+		if err := syscall.Setgroups([]int{4, 20}); err != nil {
 			lcOut("setgroups: %v", err)
 			return
 		}
