@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,23 +56,31 @@ func TestInteropHandles(t *testing.T) {
 	require.NoError(t, err)
 	script, err := filepath.Abs("testdata/interop/handles.js")
 	require.NoError(t, err)
-	run := func(goExec string) []string {
-		cmd := exec.Command(node, script)
-		cmd.Env = os.Environ()
-		if goExec != "" {
-			cmd.Env = append(cmd.Env, "INTEROP_GO_EXEC="+goExec)
-		}
-		cmd.Stderr = os.Stderr
-		timer := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
-		defer timer.Stop()
-		out, err := cmd.Output()
-		require.NoError(t, err)
-		return strings.Split(strings.TrimSpace(string(out)), "\n")
-	}
-	want := run("")
+	want := runNodeScript(t, node, script, "", 60*time.Second)
 	require.Contains(t, want, "worker got two len 3 handle true", "the reference run itself")
-	got := run(self)
+	got := runNodeScript(t, node, script, self, 60*time.Second)
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Go worker differs from a Node worker (-node +go):\n%s", d)
 	}
+}
+
+// runNodeScript runs a testdata/interop script under node as the primary,
+// with goExec (when not "") as its workers' program, and returns the
+// lines it printed; it fails the test when node fails or has not finished
+// by the deadline.
+func runNodeScript(t *testing.T, node, script, goExec string, deadline time.Duration) []string {
+	t.Helper()
+	cmd := exec.Command(node, script)
+	cmd.Env = os.Environ()
+	if goExec != "" {
+		cmd.Env = append(cmd.Env, "INTEROP_GO_EXEC="+goExec)
+	}
+	cmd.Stderr = os.Stderr
+	var late atomic.Bool
+	timer := time.AfterFunc(deadline, func() { late.Store(true); cmd.Process.Kill() })
+	defer timer.Stop()
+	out, err := cmd.Output()
+	require.False(t, late.Load(), "the Node primary running %s did not finish in %v (workers: %q)", filepath.Base(script), deadline, goExec)
+	require.NoError(t, err)
+	return strings.Split(strings.TrimSpace(string(out)), "\n")
 }

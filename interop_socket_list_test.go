@@ -1,12 +1,10 @@
 package nodecluster_test
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	stdnet "net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -48,40 +46,9 @@ func TestInteropSocketListNodePrimary(t *testing.T) {
 	require.NoError(t, err)
 	script, err := filepath.Abs("testdata/interop/socket-list.js")
 	require.NoError(t, err)
-	run := func(goExec string) []string {
-		cmd := exec.Command(node, script)
-		cmd.Env = os.Environ()
-		if goExec != "" {
-			cmd.Env = append(cmd.Env, "INTEROP_GO_EXEC="+goExec)
-		}
-		cmd.Stderr = os.Stderr
-		cmd.WaitDelay = time.Second
-		out, err := cmd.StdoutPipe()
-		require.NoError(t, err)
-		require.NoError(t, cmd.Start())
-		done := make(chan []string, 1)
-		go func() {
-			var lines []string
-			sc := bufio.NewScanner(out)
-			for sc.Scan() {
-				lines = append(lines, sc.Text())
-			}
-			done <- lines
-		}()
-		select {
-		case lines := <-done:
-			cmd.Wait()
-			return lines
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			<-done
-			t.Fatalf("the Node primary did not finish in 20s (worker %q)", goExec)
-			return nil
-		}
-	}
 	want := []string{"client got hi", "getConnections null 1", "client end", "server closed", "exit 0 null"}
-	require.Equal(t, want, run(""), "Node worker")
-	if d := cmp.Diff(want, run(self)); d != "" {
+	require.Equal(t, want, runNodeScript(t, node, script, "", 20*time.Second), "Node worker")
+	if d := cmp.Diff(want, runNodeScript(t, node, script, self, 20*time.Second)); d != "" {
 		t.Errorf("Go worker (-node +port):\n%s", d)
 	}
 }
