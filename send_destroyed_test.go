@@ -2,6 +2,8 @@ package nodecluster_test
 
 import (
 	"fmt"
+	"io"
+	stdnet "net"
 	"strconv"
 	"testing"
 	"time"
@@ -45,4 +47,50 @@ func TestSendDestroyedSocket(t *testing.T) {
 		w.On("message", func(m any, h any) { got = append(got, fmt.Sprintf("%v %T", m, h)) })
 	})
 	require.Equal(t, []string{"destroyed <nil>", "callbacks [<nil>] <nil>"}, got)
+}
+
+func init() {
+	// Sends a connection to the primary with keepOpen and goes on using
+	// it: it writes through it, then ends it.
+	workerScenarios["send-keep-open"] = func() {
+		server := net.CreateServer(func(socket *net.Socket) {
+			cluster.CurrentWorker().SendWithOptions("take", socket, cluster.SendOptions{KeepOpen: true}, func(err error) {
+				socket.End([]byte(fmt.Sprint("kept: destroyed ", socket.Destroyed(), ", err ", err)))
+			})
+		})
+		server.Listen(0, "127.0.0.1", func() {
+			cluster.Ref()
+			addr := "127.0.0.1:" + strconv.Itoa(server.Address().Port)
+			go func() {
+				got := ""
+				if c, err := stdnet.DialTimeout("tcp", addr, 10*time.Second); err == nil {
+					c.SetDeadline(time.Now().Add(10 * time.Second))
+					b, _ := io.ReadAll(c)
+					got = string(b)
+					c.Close()
+				}
+				cluster.Post(func() {
+					cluster.Unref()
+					process.Get().Send("client got "+got, nil, func(error) { cluster.CurrentWorker().Disconnect() })
+				})
+			}()
+		})
+	}
+}
+
+// TestSendKeepOpen: with KeepOpen a socket sent to another process stays
+// the sender's too: it can still write and end it (Node's keepOpen).
+func TestSendKeepOpen(t *testing.T) {
+	var got []string
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		w := forkScenario(t, "send-keep-open", nil)
+		w.On("message", func(m any, h any) {
+			s, ok := h.(*net.Socket)
+			got = append(got, fmt.Sprintf("%v %v", m, ok))
+			if ok {
+				s.Destroy(nil) // the primary's copy only
+			}
+		})
+	})
+	require.Equal(t, []string{"take true", "client got kept: destroyed false, err <nil> false"}, got)
 }

@@ -114,3 +114,7 @@ func NewObject(kv ...any) *Object { return childprocess.NewObject(kv...) }
 
 // Undefined is JS undefined in an Object: the key is left out on the wire.
 var Undefined = childprocess.Undefined
+
+// SendOptions are send's options (Worker.SendWithOptions): KeepOpen
+// leaves a sent socket open in the sender too.
+type SendOptions = childprocess.SendOptions

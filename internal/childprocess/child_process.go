@@ -853,6 +853,11 @@ func (c *ChildProcess) Send(message any, handle any, cb func(error)) bool {
 	return c.Target.Send(message, handle, SendOptions{}, cb)
 }
 
+// SendWithOptions is Send with Node's options (keepOpen).
+func (c *ChildProcess) SendWithOptions(message any, handle any, opts SendOptions, cb func(error)) bool {
+	return c.Target.Send(message, handle, opts, cb)
+}
+
 // SendRaw is Send without a callback, as sendHelper calls it.
 func (c *ChildProcess) SendRaw(message *Object, handle any) bool {
 	return c.Target.Send(message, handle, SendOptions{}, nil)

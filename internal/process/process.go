@@ -59,13 +59,18 @@ func Loop() *uv.Loop { return uv.Default() }
 //
 // Mirrors lib/internal/child_process.js setupChannel() inner target.send().
 func (p *Process) Send(message any, handle any, cb func(error)) bool {
+	return p.SendWithOptions(message, handle, childprocess.SendOptions{}, cb)
+}
+
+// SendWithOptions is Send with Node's options (keepOpen).
+func (p *Process) SendWithOptions(message any, handle any, opts childprocess.SendOptions, cb func(error)) bool {
 	if !p.HasChannel {
 		if cb != nil {
 			uv.Default().NextTick(func() { cb(childprocess.ErrIPCChannelClosed) })
 		}
 		return false
 	}
-	return p.Target.Send(message, handle, childprocess.SendOptions{}, cb)
+	return p.Target.Send(message, handle, opts, cb)
 }
 
 // Exit ends the process with code after emitting "exit", as

@@ -25,6 +25,8 @@ type Process interface {
 	On(event string, fn any) *events.Listener
 	Once(event string, fn any) *events.Listener
 	Send(message any, handle any, cb func(error)) bool
+	// SendWithOptions is Send with Node's options argument (keepOpen).
+	SendWithOptions(message any, handle any, opts childprocess.SendOptions, cb func(error)) bool
 	// SendRaw sends without Send's argument handling (utils.sendHelper).
 	SendRaw(message *childprocess.Object, handle any) bool
 	IsConnected() bool
@@ -167,6 +169,15 @@ func (w *Worker) Disconnect() *Worker {
 // Mirrors lib/internal/cluster/worker.js Worker.prototype.send().
 func (w *Worker) Send(message any, handle any, cb func(error)) bool {
 	return w.Process.Send(message, handle, cb)
+}
+
+// SendWithOptions is Send with Node's options argument: KeepOpen leaves a
+// sent socket open in this process too.
+//
+// DEVIATION(shape): Node's send takes its options as an optional third
+// argument; Go has no optional arguments.
+func (w *Worker) SendWithOptions(message any, handle any, opts childprocess.SendOptions, cb func(error)) bool {
+	return w.Process.SendWithOptions(message, handle, opts, cb)
 }
 
 // IsDead reports whether the process has exited.
