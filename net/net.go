@@ -684,7 +684,7 @@ func (s *Server) Listening() bool { return s.handle != nil }
 // Mirrors lib/net.js onconnection().
 func (s *Server) onconnection(err error, clientHandle *uv.Stream) {
 	if err != nil {
-		s.Emit("error", &Error{Code: errname(uvErrno(err)), Errno: uvErrno(err), Syscall: "accept", Message: "accept " + errname(uvErrno(err))})
+		s.Emit("error", errnoException(err, "accept"))
 		return
 	}
 	s.settle()

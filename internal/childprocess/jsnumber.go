@@ -132,7 +132,7 @@ func parseRadix(digits string, base int) float64 {
 	hex = append(hex, "0x"...)
 	for i := 0; i < len(bin); i += 4 {
 		v := (bin[i]-'0')<<3 | (bin[i+1]-'0')<<2 | (bin[i+2]-'0')<<1 | (bin[i+3] - '0')
-		hex = append(hex, "0123456789abcdef"[v])
+		hex = append(hex, hexDigits[v])
 	}
 	f, err := strconv.ParseFloat(string(hex)+"p0", 64)
 	if err != nil && !math.IsInf(f, 0) {

@@ -1073,16 +1073,8 @@ func (p *parser) hex4() (rune, bool) {
 	}
 	var r rune
 	for j := 0; j < 4; j++ {
-		c := p.s[p.i+j]
-		var d byte
-		switch {
-		case c >= '0' && c <= '9':
-			d = c - '0'
-		case c >= 'a' && c <= 'f':
-			d = c - 'a' + 10
-		case c >= 'A' && c <= 'F':
-			d = c - 'A' + 10
-		default:
+		d, ok := digitValue(p.s[p.i+j])
+		if !ok {
 			return 0, false
 		}
 		r = r<<4 | rune(d)
