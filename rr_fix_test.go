@@ -12,6 +12,7 @@ import (
 	"github.com/nodecluster/nodecluster/internal/handle"
 	"github.com/nodecluster/nodecluster/internal/trace"
 	"github.com/nodecluster/nodecluster/internal/uv"
+	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
 )
 
@@ -125,6 +126,15 @@ func TestRoundRobinReproduceNodeLostConnection(t *testing.T) {
 	require.True(t, ne.Timeout(), "the connection hangs as in Node v20, got %v", err)
 }
 
+func init() {
+	workerScenarios["listen-then-block"] = func() {
+		net.CreateServer(nil).Listen(0, "127.0.0.1", func() {
+			// "listening" has left for the primary: block the loop.
+			uv.Default().SetImmediate(func() { time.Sleep(10 * time.Second) })
+		})
+	}
+}
+
 // TestDeadWorkerWithUnackedHandleDisconnects: DEVIATION(fix): a worker
 // killed while the newconn handed to it waits for its NODE_HANDLE_ACK
 // still brings "disconnect" before "exit"; in Node v20 the disconnect
@@ -138,11 +148,21 @@ func TestDeadWorkerWithUnackedHandleDisconnects(t *testing.T) {
 			var events []string
 			var conn stdnet.Conn
 			primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
-				w := forkScenario(t, "listen-port", map[string]string{"PORT": "0"})
+				// The worker's loop stops once it listens, so the newconn
+				// it is handed stays unread and unacknowledged; the kill
+				// comes after the handoff has been written (killed first,
+				// the worker would leave no handle waiting for an ACK).
+				w := forkScenario(t, "listen-then-block", nil)
 				w.On("disconnect", func() { events = append(events, "disconnect") })
 				w.On("exit", func(code, signal any) { events = append(events, fmt.Sprintf("exit %v %v", code, signal)) })
 				w.On("listening", func(a cluster.Address) {
-					killOnFirstNewconn(t)
+					trace.SetHook(func(e trace.Event) {
+						if e.Go == "handle.RoundRobinHandle.handoff" {
+							trace.SetHook(nil)
+							uv.Default().SetImmediate(func() { w.Process.Kill("SIGKILL") })
+						}
+					})
+					t.Cleanup(func() { trace.SetHook(nil) })
 					var err error
 					if conn, err = stdnet.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(a.Port), 5*time.Second); err != nil {
 						fail("dial: %v", err)
