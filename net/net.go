@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"runtime/pprof"
 	"strconv"
+	"time"
 
 	"github.com/nodecluster/nodecluster/internal/child"
 	"github.com/nodecluster/nodecluster/internal/childprocess"
@@ -150,20 +151,29 @@ type Server struct {
 	AllowHalfOpen  bool
 	PauseOnConnect bool
 	NoDelay        bool
+	// KeepAlive turns TCP keep-alive on for every connection, with the
+	// first probe after KeepAliveInitialDelay of idleness (whole seconds;
+	// 0 leaves the system's idle time).
+	KeepAlive             bool
+	KeepAliveInitialDelay time.Duration
 }
 
-// ServerOptions are net.createServer's options.
+// ServerOptions are net.createServer's options. A negative
+// KeepAliveInitialDelay is 0, as in Node.
 type ServerOptions struct {
-	AllowHalfOpen  bool
-	PauseOnConnect bool
-	NoDelay        bool
+	AllowHalfOpen         bool
+	PauseOnConnect        bool
+	NoDelay               bool
+	KeepAlive             bool
+	KeepAliveInitialDelay time.Duration
 }
 
 // NewServer makes a server with options.
 //
 // Mirrors lib/net.js Server().
 func NewServer(opts ServerOptions, connectionListener any) *Server {
-	s := &Server{listeningID: 1, AllowHalfOpen: opts.AllowHalfOpen, PauseOnConnect: opts.PauseOnConnect, NoDelay: opts.NoDelay}
+	s := &Server{listeningID: 1, AllowHalfOpen: opts.AllowHalfOpen, PauseOnConnect: opts.PauseOnConnect, NoDelay: opts.NoDelay,
+		KeepAlive: opts.KeepAlive, KeepAliveInitialDelay: max(opts.KeepAliveInitialDelay, 0)}
 	if connectionListener != nil {
 		s.On("connection", connectionListener)
 	}
@@ -698,8 +708,14 @@ func (s *Server) onconnection(err error, clientHandle *uv.Stream) {
 		return
 	}
 	socket := newSocket(clientHandle, s.AllowHalfOpen)
-	if s.NoDelay {
+	if s.NoDelay && clientHandle.Kind == uv.KindTCP {
+		socket.noDelay = true
 		clientHandle.SetNoDelay(true)
+	}
+	if s.KeepAlive && clientHandle.Kind == uv.KindTCP {
+		socket.keepAlive = true
+		socket.keepAliveDelay = keepAliveSeconds(s.KeepAliveInitialDelay)
+		clientHandle.SetKeepAlive(true, socket.keepAliveDelay)
 	}
 	s.connections++
 	socket.server = s

@@ -1,6 +1,11 @@
 package net
 
 import (
+	"fmt"
+	"math"
+	"os"
+	"time"
+
 	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/uv"
 )
@@ -39,6 +44,21 @@ type Socket struct {
 	hadError      bool
 	needDrain     bool // a Write returned false: "drain" when the queue empties
 
+	// setTimeout's state: the duration as given, the idle timer, and the
+	// "timeout" listeners it added.
+	timeout          time.Duration
+	timer            *uv.Timer
+	timeoutListeners []*events.Listener
+	// lastWriteQueueSize is what the last asynchronous write left queued
+	// (kLastWriteQueueSize): a timeout while it shrinks is no timeout.
+	lastWriteQueueSize int
+	// What setNoDelay and setKeepAlive last asked of the handle
+	// (kSetNoDelay, kSetKeepAlive, kSetKeepAliveInitialDelay).
+	noDelay         bool
+	keepAlive       bool
+	keepAliveDelay  int
+	resetAndClosing bool
+
 	BytesRead    int
 	BytesWritten int
 }
@@ -72,6 +92,87 @@ func (s *Socket) startReading() {
 	s.handle.ReadStart()
 }
 
+// unrefTimer starts the idle timeout's time again: called on every read,
+// and when a write starts and when it completes.
+//
+// Mirrors lib/net.js Socket.prototype._unrefTimer().
+func (s *Socket) unrefTimer() {
+	if s.timer != nil {
+		s.timer.Refresh()
+	}
+}
+
+// SetTimeout emits "timeout" once the socket has been idle (nothing read,
+// no write started or finished) for timeout, and again after each later
+// idle stretch of that length; the socket stays open (the listener
+// decides: End or Destroy). callback, when not nil, is added as a "timeout"
+// listener for once. A timeout of 0 turns it off and, when callback is not
+// nil, removes the listeners SetTimeout added. The timer does not keep
+// the process alive. A negative timeout panics with ERR_OUT_OF_RANGE, as
+// Node throws; one beyond 2^31-1 ms is cut to that, with Node's
+// TimeoutOverflowWarning.
+//
+// DEVIATION(shape): the duration is a time.Duration, not milliseconds;
+// and since Go functions cannot be compared, SetTimeout(0, cb) removes
+// every listener SetTimeout added, not the one equal to cb.
+//
+// Like lib/internal/stream_base_commons.js setStreamTimeout(), which
+// lib/net.js makes Socket.prototype.setTimeout.
+func (s *Socket) SetTimeout(timeout time.Duration, callback func()) *Socket {
+	if s.destroyed {
+		return s
+	}
+	s.timeout = timeout
+	msecs := float64(timeout) / float64(time.Millisecond)
+	if timeout < 0 {
+		panic(&Error{Code: "ERR_OUT_OF_RANGE", Message: `The value of "msecs" is out of range. It must be a non-negative finite number. Received ` + formatNumber(msecs)})
+	}
+	if msecs > timeoutMax {
+		fmt.Fprintf(os.Stderr, "(node:%d) TimeoutOverflowWarning: %s does not fit into a 32-bit signed integer.\nTimer duration was truncated to %d.\n", os.Getpid(), formatNumber(msecs), timeoutMax)
+		timeout = timeoutMax * time.Millisecond
+	}
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	if timeout == 0 {
+		if callback != nil {
+			for _, l := range s.timeoutListeners {
+				s.RemoveListener(l)
+			}
+			s.timeoutListeners = s.timeoutListeners[:0]
+		}
+		return s
+	}
+	s.timer = uv.Default().SetTimeout(timeout, s.onTimeout)
+	s.timer.Unref()
+	if callback != nil {
+		s.timeoutListeners = append(s.timeoutListeners, s.Once("timeout", callback))
+	}
+	return s
+}
+
+// timeoutMax is the longest timer, in milliseconds (TIMEOUT_MAX).
+const timeoutMax = math.MaxInt32
+
+// Timeout is the duration SetTimeout was last given (socket.timeout).
+func (s *Socket) Timeout() time.Duration { return s.timeout }
+
+// onTimeout emits "timeout", unless a write that was queued has moved on
+// since the timer was set: then the time starts again.
+//
+// Mirrors lib/net.js Socket.prototype._onTimeout().
+func (s *Socket) onTimeout() {
+	if s.lastWriteQueueSize > 0 && s.handle != nil && !s.destroyed {
+		if q := s.handle.WriteQueueSize(); q != s.lastWriteQueueSize {
+			s.lastWriteQueueSize = q
+			s.unrefTimer()
+			return
+		}
+	}
+	s.Emit("timeout")
+}
+
 // NewSocketFromHandle wraps a handle received over IPC (a user message
 // carrying a socket).
 func NewSocketFromHandle(h *uv.Stream) *Socket { return newSocket(h, false) }
@@ -80,6 +181,9 @@ func NewSocketFromHandle(h *uv.Stream) *Socket { return newSocket(h, false) }
 //
 // Like lib/internal/stream_base_commons.js onStreamRead for a socket.
 func (s *Socket) onread(data []byte, _ int, err error) {
+	if s.timer != nil {
+		s.timer.Refresh()
+	}
 	if err != nil {
 		if err == uv.ErrEOF {
 			s.reading = false
@@ -169,11 +273,16 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 		return false
 	}
 	s.BytesWritten += len(data)
+	s.unrefTimer()
 	sync, err := s.handle.Write(data, -1, func(err error) {
 		switch {
 		case s.destroyed || err == nil:
 			// One still queued when the socket was destroyed completes
 			// without an error, as Node's onWriteComplete has it.
+			if !s.destroyed {
+				s.unrefTimer()
+				s.lastWriteQueueSize = 0
+			}
 			if cb != nil {
 				cb(nil)
 			}
@@ -202,6 +311,7 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 	}
 	if !sync {
 		s.needDrain = true
+		s.lastWriteQueueSize = len(data)
 	}
 	return sync
 }
@@ -253,16 +363,33 @@ func (s *Socket) Destroy(err error) {
 	}
 	s.destroyed = true
 	s.hadError = err != nil
-	if srv := s.server; srv != nil {
-		srv.connections--
-		srv.emitCloseIfDrained()
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
 	}
-	s.handle.Close(func() {
+	onClose := func() {
 		if err != nil && (s.ListenerCount("error") > 0 || ReproduceSocketErrorThrow) {
 			s.Emit("error", err)
 		}
 		s.Emit("close", s.hadError)
-	})
+	}
+	if s.resetAndClosing {
+		s.resetAndClosing = false
+		if rerr := s.handle.CloseReset(onClose); rerr != nil {
+			// Node emits "reset EINVAL" and never closes the handle;
+			// the error is emitted here too, and the socket closes.
+			if s.ListenerCount("error") > 0 || ReproduceSocketErrorThrow {
+				s.Emit("error", errnoException(rerr, "reset"))
+			}
+			s.handle.Close(onClose)
+		}
+	} else {
+		s.handle.Close(onClose)
+	}
+	if srv := s.server; srv != nil {
+		srv.connections--
+		srv.emitCloseIfDrained()
+	}
 }
 
 // ReproduceSocketErrorThrow, when true, emits a socket's error even with
@@ -293,10 +420,139 @@ func (s *Socket) Resume() *Socket {
 	return s
 }
 
-// SetNoDelay turns Nagle's algorithm off (on=true) or on.
+// SetNoDelay turns Nagle's algorithm off (on=true) or on, on a TCP
+// socket; like Node it asks the system only when the setting changes.
+//
+// Mirrors lib/net.js Socket.prototype.setNoDelay().
 func (s *Socket) SetNoDelay(on bool) *Socket {
-	if s.handle != nil {
+	if s.handle == nil || s.destroyed {
+		s.noDelay = on
+		return s
+	}
+	if s.handle.Kind == uv.KindTCP && on != s.noDelay {
+		s.noDelay = on
 		s.handle.SetNoDelay(on)
+	}
+	return s
+}
+
+// SetKeepAlive turns TCP keep-alive on or off; on, the first probe goes
+// after initialDelay of idleness (whole seconds, as Node cuts them; 0
+// leaves the system's idle time). Like Node it asks the system only when
+// the setting changes, and ignores what it answers.
+//
+// DEVIATION(shape): the delay is a time.Duration, not milliseconds.
+//
+// Mirrors lib/net.js Socket.prototype.setKeepAlive().
+func (s *Socket) SetKeepAlive(enable bool, initialDelay time.Duration) *Socket {
+	delay := keepAliveSeconds(initialDelay)
+	if s.handle == nil || s.destroyed {
+		s.keepAlive, s.keepAliveDelay = enable, delay
+		return s
+	}
+	if s.handle.Kind != uv.KindTCP {
+		return s
+	}
+	if enable != s.keepAlive || (enable && delay != s.keepAliveDelay) {
+		s.keepAlive, s.keepAliveDelay = enable, delay
+		s.handle.SetKeepAlive(enable, delay)
+	}
+	return s
+}
+
+// keepAliveSeconds is a keep-alive delay in whole seconds, as Node's
+// ~~(msecs / 1000) cuts it.
+func keepAliveSeconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int(min(d/time.Second, math.MaxInt32))
+}
+
+// Pending reports whether the socket has no connection to use: it is
+// not connected yet or is destroyed (socket.pending).
+//
+// Like the pending getter lib/net.js defines on Socket.prototype.
+func (s *Socket) Pending() bool { return s.handle == nil || s.destroyed }
+
+// ReadyState is "open" while both sides are open, "readOnly" once this
+// side has ended its writes, "writeOnly" once the peer has ended (a
+// half-open socket), and "closed" (socket.readyState).
+//
+// Like the readyState getter lib/net.js defines on Socket.prototype.
+func (s *Socket) ReadyState() string {
+	readable := !s.destroyed && !s.readableEnded
+	writable := !s.destroyed && !s.writableEnded
+	switch {
+	case readable && writable:
+		return "open"
+	case readable:
+		return "readOnly"
+	case writable:
+		return "writeOnly"
+	}
+	return "closed"
+}
+
+// BufferSize is how many bytes wait to be written (socket.bufferSize).
+//
+// Like the bufferSize getter lib/net.js defines on Socket.prototype.
+func (s *Socket) BufferSize() int {
+	if s.handle == nil || s.destroyed {
+		return 0
+	}
+	return s.handle.WriteQueueSize()
+}
+
+// ResetAndDestroy closes a TCP socket with a reset (RST) instead of an
+// orderly end: what waits to be written is dropped, and the peer reads
+// ECONNRESET. On a Unix socket it panics with ERR_INVALID_HANDLE_TYPE, as
+// Node throws.
+//
+// Mirrors lib/net.js Socket.prototype.resetAndDestroy().
+func (s *Socket) ResetAndDestroy() *Socket {
+	if s.handle == nil || s.destroyed {
+		return s // Node destroys with ERR_SOCKET_CLOSED: a destroyed socket ignores it
+	}
+	if s.handle.Kind != uv.KindTCP {
+		panic(&Error{Code: "ERR_INVALID_HANDLE_TYPE", Message: "This handle type cannot be sent"})
+	}
+	s.resetAndClosing = true
+	s.Destroy(nil)
+	return s
+}
+
+// DestroySoon ends the write side and destroys the socket once what was
+// written has gone (at once when it has).
+//
+// Mirrors lib/net.js Socket.prototype.destroySoon().
+func (s *Socket) DestroySoon() {
+	if !s.destroyed && !s.writableEnded {
+		s.End(nil)
+	}
+	if s.finished {
+		s.Destroy(nil)
+		return
+	}
+	s.Once("finish", func() { s.Destroy(nil) })
+}
+
+// Ref makes the socket keep the process alive again after Unref.
+//
+// Mirrors lib/net.js Socket.prototype.ref().
+func (s *Socket) Ref() *Socket {
+	if s.handle != nil {
+		s.handle.Ref()
+	}
+	return s
+}
+
+// Unref lets the process exit while the socket is open.
+//
+// Mirrors lib/net.js Socket.prototype.unref().
+func (s *Socket) Unref() *Socket {
+	if s.handle != nil {
+		s.handle.Unref()
 	}
 	return s
 }

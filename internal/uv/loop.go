@@ -596,7 +596,9 @@ func (l *Loop) IOClose(w *IO) {
 type Timer struct {
 	Handle
 	due    time.Time
+	after  time.Duration
 	repeat time.Duration
+	closed bool // cleared by Stop: Refresh does nothing
 	seq    uint64
 	index  int
 	cb     func()
@@ -616,7 +618,7 @@ func (l *Loop) SetInterval(d time.Duration, cb func()) *Timer {
 }
 
 func (l *Loop) startTimer(d, repeat time.Duration, cb func()) *Timer {
-	t := &Timer{due: time.Now().Add(d), repeat: repeat, cb: cb, index: -1}
+	t := &Timer{due: time.Now().Add(d), after: d, repeat: repeat, cb: cb, index: -1}
 	t.Handle.init(l)
 	l.timerSeq++
 	t.seq = l.timerSeq
@@ -627,11 +629,34 @@ func (l *Loop) startTimer(d, repeat time.Duration, cb func()) *Timer {
 
 // Stop clears the timer (clearTimeout, uv_timer_stop).
 func (t *Timer) Stop() {
+	t.closed = true
 	if t.index >= 0 {
 		heap.Remove(&t.loop.timers, t.index)
 		t.index = -1
 	}
 	t.deactivate()
+}
+
+// Refresh starts the timer's time again from the loop's now, with the
+// duration it was set with; a timeout that has already fired is armed
+// again; one cleared by Stop stays cleared (Timeout.prototype.refresh).
+func (t *Timer) Refresh() {
+	l := t.loop
+	if t.closed {
+		return
+	}
+	if t.repeat > 0 {
+		t.after = t.repeat
+	}
+	t.due = l.now.Add(t.after)
+	l.timerSeq++
+	t.seq = l.timerSeq
+	if t.index >= 0 {
+		heap.Fix(&l.timers, t.index)
+		return
+	}
+	heap.Push(&l.timers, t)
+	t.activate()
 }
 
 func (l *Loop) runTimers() {

@@ -207,3 +207,32 @@ func TestWatcherGenerationSkipsTheEventfdMark(t *testing.T) {
 		require.Positive(t, w.gen, "watcher %d after the wrap", i)
 	}
 }
+
+// Refresh starts a pending timer's time again, arms one that has fired
+// again, and leaves a stopped one stopped (Timeout.prototype.refresh).
+func TestTimerRefresh(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	var order []string
+	start := time.Now()
+	var fired []time.Duration
+	var a *Timer
+	a = l.SetTimeout(100*time.Millisecond, func() {
+		fired = append(fired, time.Since(start))
+		order = append(order, "a")
+		if len(fired) == 1 {
+			a.Refresh() // fired: armed again, once more
+		}
+	})
+	stopped := l.SetTimeout(50*time.Millisecond, func() { order = append(order, "stopped") })
+	stopped.Stop()
+	l.SetTimeout(60*time.Millisecond, func() {
+		order = append(order, "b")
+		a.Refresh() // pending: pushed to 100 ms from now
+		stopped.Refresh()
+	})
+	runWithin(t, l, 10*time.Second)
+	require.Equal(t, []string{"b", "a", "a"}, order)
+	require.GreaterOrEqual(t, fired[0], 160*time.Millisecond, "a refreshed at 60 ms should fire 100 ms later")
+	require.GreaterOrEqual(t, fired[1]-fired[0], 100*time.Millisecond, "a refreshed after firing should fire again 100 ms later")
+}

@@ -116,6 +116,43 @@ func (s *Stream) SetNoDelay(on bool) error {
 	return setsockoptInt(s.fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, v)
 }
 
+// SetKeepAlive turns TCP keep-alive on or off (uv_tcp_keepalive). On, it
+// also sets the idle time before the first probe to delay seconds, then
+// a probe every second and ten probes, as libuv 1.46 does; a delay of 0
+// is refused by the kernel (EINVAL) after keep-alive is already on, and
+// Node ignores that error as it ignores every other one here.
+func (s *Stream) SetKeepAlive(on bool, delay int) error {
+	v := 0
+	if on {
+		v = 1
+	}
+	if err := setsockoptInt(s.fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, v); err != nil || !on {
+		return err
+	}
+	if err := setsockoptInt(s.fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, delay); err != nil {
+		return err
+	}
+	if err := setsockoptInt(s.fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, 1); err != nil {
+		return err
+	}
+	return setsockoptInt(s.fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, 10)
+}
+
+// CloseReset closes the handle so that the peer gets a reset (RST), not
+// an orderly end: SO_LINGER with a zero timeout, then Close
+// (uv_tcp_close_reset). While a shutdown is under way it refuses with
+// EINVAL and leaves the handle open, as libuv does.
+func (s *Stream) CloseReset(cb func()) error {
+	if s.shutdownReq != nil {
+		return unix.EINVAL
+	}
+	if err := setsockoptLinger(s.fd, &unix.Linger{Onoff: 1, Linger: 0}); err != nil && err != unix.EINVAL {
+		return err
+	}
+	s.Close(cb)
+	return nil
+}
+
 func sockname(sa unix.Sockaddr) Sockname {
 	switch a := sa.(type) {
 	case *unix.SockaddrInet4:

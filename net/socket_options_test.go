@@ -1,0 +1,281 @@
+package net_test
+
+// The Socket's timeout, keep-alive, no-delay, reset and ref methods, and
+// its state getters, against what Node v20.20.2 does (each expected
+// sequence below was printed by node running the same scenario).
+
+import (
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/internal/uv"
+	"github.com/nodecluster/nodecluster/net"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+// An idle socket emits "timeout" once per idle stretch: reads keep it
+// from firing, the callback given to SetTimeout runs once, a write after
+// a timeout arms it again, and the socket stays open until the listener
+// ends it. The states along the way are Node's (readyState, pending).
+func TestSocketSetTimeout(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	var lastData, firstTimeout time.Time
+	n := 0
+	events := sockScenario(t, net.ServerOptions{AllowHalfOpen: true}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+		log("state %s %v %v", s.ReadyState(), s.Pending(), s.Timeout())
+		s.SetTimeout(idle, func() { log("cb timeout") })
+		log("timeout prop %v", s.Timeout())
+		s.On("data", func(b []byte) { lastData = time.Now(); log("data %s", b) })
+		s.On("timeout", func() {
+			n++
+			log("timeout")
+			if n == 1 {
+				firstTimeout = time.Now()
+				s.Write([]byte("ping"), nil)
+			} else {
+				s.End(nil)
+			}
+			log("after end %s", s.ReadyState())
+		})
+		s.On("end", func() { log("end %s", s.ReadyState()) })
+		s.On("close", func(bool) { log("closed %s %v", s.ReadyState(), s.Pending()) })
+	}, func(addr string) error {
+		c, err := dialTCP(addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		for i := 0; i < 3; i++ {
+			if _, err := c.Write([]byte("a")); err != nil {
+				return err
+			}
+			time.Sleep(50 * time.Millisecond) // activity: no timeout meanwhile
+		}
+		got, err := io.ReadAll(c)
+		if err != nil {
+			return err
+		}
+		if string(got) != "ping" {
+			return errors.New("client read " + strconv.Quote(string(got)) + ", want \"ping\"")
+		}
+		return c.CloseWrite()
+	})
+	want := []string{
+		"state open false 0s", "timeout prop 300ms",
+		"data a", "data a", "data a",
+		"cb timeout", "timeout", "after end open",
+		"timeout", "after end readOnly",
+		"end closed", "close false", "closed closed true",
+	}
+	require.Empty(t, cmp.Diff(want, events), "events (-node +port)")
+	require.GreaterOrEqual(t, firstTimeout.Sub(lastData), idle-5*time.Millisecond, "the timeout counts from the last read")
+}
+
+// SetTimeout(0, cb) turns the timeout off and removes the callback it
+// had added; nothing fires on an idle socket.
+func TestSocketSetTimeoutZeroDisables(t *testing.T) {
+	events := sockScenario(t, net.ServerOptions{}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+		cb := func() { log("cb timeout") }
+		s.SetTimeout(50*time.Millisecond, cb)
+		s.SetTimeout(0, cb)
+		s.On("timeout", func() { log("timeout") })
+		s.On("data", func([]byte) {})
+		log("timeout prop %v", s.Timeout())
+	}, func(addr string) error {
+		c, err := dialTCP(addr)
+		if err != nil {
+			return err
+		}
+		time.Sleep(300 * time.Millisecond) // idle: no timeout may come
+		return c.Close()
+	})
+	require.Equal(t, []string{"timeout prop 0s", "close false"}, events)
+}
+
+// A negative timeout panics with Node's ERR_OUT_OF_RANGE.
+func TestSocketSetTimeoutNegative(t *testing.T) {
+	events := sockScenario(t, net.ServerOptions{}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+		func() {
+			defer func() {
+				e, _ := recover().(*net.Error)
+				require.NotNil(t, e, "SetTimeout(-1ms) should panic with a *net.Error")
+				log("%s %s", e.Code, e.Message)
+			}()
+			s.SetTimeout(-time.Millisecond, nil)
+		}()
+		s.Destroy(nil)
+	}, readToEnd)
+	require.Equal(t, []string{
+		`ERR_OUT_OF_RANGE The value of "msecs" is out of range. It must be a non-negative finite number. Received -1`,
+		"close false",
+	}, events)
+}
+
+// Neither the idle timer nor an unref'd socket keeps the process alive:
+// with the server closed, the loop ends while the client is still
+// connected.
+func TestSocketUnrefAndTimeoutLetTheLoopEnd(t *testing.T) {
+	var client io.Closer
+	accepted := false
+	run(t, func() {
+		var srv *net.Server
+		srv = net.NewServer(net.ServerOptions{}, func(s *net.Socket) {
+			accepted = true
+			s.SetTimeout(time.Hour, nil)
+			s.Unref()
+			srv.Close(nil)
+		})
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			c, err := dialTCP("127.0.0.1:" + strconv.Itoa(srv.Address().Port))
+			require.NoError(t, err)
+			client = c
+		}))
+	})
+	require.True(t, accepted, "the server should have accepted the client")
+	client.Close()
+}
+
+// SetKeepAlive and ServerOptions.KeepAlive set what libuv 1.46 sets
+// (strace of node: SO_KEEPALIVE 1, TCP_KEEPIDLE in whole seconds,
+// TCP_KEEPINTVL 1, TCP_KEEPCNT 10; SO_KEEPALIVE 0 alone to turn it off);
+// SetNoDelay sets TCP_NODELAY.
+func TestSocketSetKeepAliveAndNoDelay(t *testing.T) {
+	opt := func(fd, level, name int) int {
+		v, err := unix.GetsockoptInt(fd, level, name)
+		require.NoError(t, err)
+		return v
+	}
+	events := sockScenario(t, net.ServerOptions{KeepAlive: true, KeepAliveInitialDelay: 7900 * time.Millisecond}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+		fd := s.Handle().Fd()
+		ka := func() {
+			log("keepalive %d idle %d intvl %d cnt %d", opt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE),
+				opt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE), opt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL), opt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT))
+		}
+		ka()
+		s.SetKeepAlive(true, 5500*time.Millisecond)
+		ka()
+		s.SetKeepAlive(false, 0)
+		log("keepalive %d", opt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE))
+		log("nodelay %d", opt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY))
+		s.SetNoDelay(true)
+		log("nodelay %d", opt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY))
+		s.SetNoDelay(false)
+		log("nodelay %d", opt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY))
+		s.End(nil)
+		s.On("data", func([]byte) {})
+	}, readToEnd)
+	require.Equal(t, []string{
+		"keepalive 1 idle 7 intvl 1 cnt 10",
+		"keepalive 1 idle 5 intvl 1 cnt 10",
+		"keepalive 0",
+		"nodelay 0", "nodelay 1", "nodelay 0",
+		"close false",
+	}, events)
+}
+
+// ResetAndDestroy sends a reset: the client reads ECONNRESET, the
+// socket's "close" says no error, as in node.
+func TestSocketResetAndDestroy(t *testing.T) {
+	var readErr error
+	events := sockScenario(t, net.ServerOptions{}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+		s.On("data", func(b []byte) {
+			log("data %s", b)
+			s.ResetAndDestroy()
+			log("after %s %v", s.ReadyState(), s.Destroyed())
+		})
+	}, func(addr string) error {
+		c, err := dialTCP(addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		if _, err := c.Write([]byte("hello")); err != nil {
+			return err
+		}
+		_, readErr = io.ReadAll(c)
+		return nil
+	})
+	require.Equal(t, []string{"data hello", "after closed true", "close false"}, events)
+	require.ErrorIs(t, readErr, syscall.ECONNRESET, "the client should read a reset, not an orderly end")
+}
+
+// On a Unix socket ResetAndDestroy panics with ERR_INVALID_HANDLE_TYPE,
+// as Node throws, and leaves the socket as it was.
+func TestSocketResetAndDestroyPipe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.sock")
+	var events []string
+	run(t, func() {
+		l := uv.Default()
+		var srv *net.Server
+		srv = net.NewServer(net.ServerOptions{}, func(s *net.Socket) {
+			func() {
+				defer func() {
+					e, _ := recover().(*net.Error)
+					require.NotNil(t, e, "ResetAndDestroy on a pipe should panic with a *net.Error")
+					events = append(events, e.Code+" "+e.Message)
+				}()
+				s.ResetAndDestroy()
+			}()
+			events = append(events, s.ReadyState())
+			s.On("close", func(bool) { events = append(events, "close"); srv.Close(nil) })
+			s.End(nil)
+			s.Resume()
+		})
+		require.NoError(t, srv.Listen(path, func() {
+			l.Ref()
+			go func() {
+				c, err := stdnetDialUnix(path)
+				if err == nil {
+					io.Copy(io.Discard, c)
+					c.Close()
+				}
+				l.Post(func() { l.Unref(); require.NoError(t, err) })
+			}()
+		}))
+	})
+	require.Equal(t, []string{"ERR_INVALID_HANDLE_TYPE This handle type cannot be sent", "open", "close"}, events)
+}
+
+// DestroySoon ends the socket once what was written has gone: the client
+// reads it all, then the end.
+func TestSocketDestroySoon(t *testing.T) {
+	payload := make([]byte, 4<<20)
+	var got int
+	events := sockScenario(t, net.ServerOptions{}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+		s.Write(payload, nil)
+		s.DestroySoon()
+		log("state %s", s.ReadyState())
+		s.On("finish", func() { log("finish") })
+	}, func(addr string) error {
+		c, err := dialTCP(addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		n, err := io.Copy(io.Discard, c)
+		got = int(n)
+		return err
+	})
+	require.Equal(t, []string{"state readOnly", "finish", "close false"}, events)
+	require.Equal(t, len(payload), got, "the client should read everything written before DestroySoon")
+}
+
+func stdnetDialUnix(path string) (io.ReadWriteCloser, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	if err := unix.Connect(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
