@@ -48,7 +48,7 @@ var mappedFiles = []mappedFile{
 		Scope: "The server side of net.js is every function defined from `function Server(` to the end of the file, " +
 			"plus the helpers defined earlier that the server's path calls: " +
 			"`getFlags`, `isPipeName`, `createServer`, `normalizeArgs`, `checkBindError` and `addServerAbortSignalOption`. " +
-			"`Socket` (a connection) and the client side (`connect`, `lookupAndConnect`, `afterConnect`, …) are not in the map; " +
+			"`Socket` (a connection) and the client side (`connect`, `lookupAndConnect`, `afterConnect`, …) are not in the map (the client side is ported, see package net's doc); " +
 			"the parts of `Socket` the port needs are listed under [Mirrored outside the map](#mirrored-outside-the-map).",
 		inScope: func(fn *jsFunc, fns []*jsFunc) bool {
 			if netServerHelpers[fn.top] {

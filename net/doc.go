@@ -2,7 +2,15 @@
 // Socket: [CreateServer], [Server.Listen] with Node's argument forms,
 // listenInCluster (bind here in the primary, ask the primary in a worker),
 // setupListenHandle (alias _listen2), onconnection and a [Socket] that
-// reads, writes, ends and closes.
+// reads, writes, ends and closes, with Node's timeout, keep-alive, reset
+// and ref methods. The client side is ported too: [Connect] (net.connect),
+// with lookupAndConnect, the autoSelectFamily attempts of
+// internalConnectMultiple, and afterConnect.
+//
+// Not ported of Socket: what it has as a stream.Duplex beyond a server's
+// and a client's needs (setEncoding, cork and uncork, unshift, pipe,
+// async iteration), new net.Socket({fd}) and the signal, onread and
+// hints options.
 //
 // Source: Node.js v20.20.2, lib/net.js.
 //

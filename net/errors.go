@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	stdnet "net"
+	"net/netip"
 	"strings"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
@@ -25,7 +26,11 @@ type Error struct {
 	Port    any // int, or nil when Node sets none
 	// Hostname is the name a failed lookup asked for (dns errors only).
 	Hostname string
-	Message  string
+	// LocalAddress and LocalPort are the local end a failed connect was
+	// bound to, when it was (connect's localAddress and localPort).
+	LocalAddress string
+	LocalPort    int
+	Message      string
 
 	shape errShape // which of Node's constructors made it
 }
@@ -75,6 +80,9 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 	}
 	if e.shape != shapeDefault && truthy(e.Port) {
 		o.Set("port", e.Port)
+	}
+	if e.LocalAddress != "" {
+		o.Set("localAddress", e.LocalAddress).Set("localPort", e.LocalPort)
 	}
 	return childprocess.AppendJSON(nil, o)
 }
@@ -128,13 +136,18 @@ func uvExceptionWithHostPort(errno int, syscall string, address any, port any) *
 
 // exceptionWithHostPort is the error a worker gets when the primary could
 // not bind for it: "bind EADDRINUSE null:8000".
-func exceptionWithHostPort(errno int, syscall string, address any, port any) *Error {
+// A connect's error names its local end too when it had one: "connect
+// EADDRINUSE 127.0.0.1:80 - Local (0.0.0.0:5000)".
+func exceptionWithHostPort(errno int, syscall string, address any, port any, additional ...string) *Error {
 	code := errname(errno)
 	details := ""
 	if p, ok := port.(int); ok && p > 0 {
 		details = fmt.Sprintf(" %s:%d", jsString(address), p)
 	} else if address != nil {
 		details = " " + jsString(address)
+	}
+	if len(additional) > 0 && additional[0] != "" {
+		details += " - Local (" + additional[0] + ")"
 	}
 	return &Error{Code: code, Errno: errno, Syscall: syscall, Address: address, Port: port, Message: syscall + " " + code + details, shape: shapeHostPort}
 }
@@ -186,8 +199,8 @@ func jsString(v any) string {
 	return fmt.Sprint(v)
 }
 
-func errSocketBadPort(port any) *Error {
-	return &Error{Code: "ERR_SOCKET_BAD_PORT", Message: "options.port should be >= 0 and < 65536. Received " + describeType(port) + "."}
+func errSocketBadPort(name string, port any) *Error {
+	return &Error{Code: "ERR_SOCKET_BAD_PORT", Message: name + " should be >= 0 and < 65536. Received " + describeType(port) + "."}
 }
 
 func describeType(v any) string {
@@ -196,6 +209,8 @@ func describeType(v any) string {
 		return fmt.Sprintf("type string ('%s')", x)
 	case nil:
 		return "null"
+	case bool:
+		return fmt.Sprintf("type boolean (%v)", x)
 	}
 	if f, ok := childprocess.ToFloat(v); ok {
 		return "type number (" + formatNumber(f) + ")"
@@ -248,3 +263,68 @@ var ErrServerAlreadyListen = &Error{Code: "ERR_SERVER_ALREADY_LISTEN", Message: 
 
 // ErrServerNotRunning is close on a server that is not listening.
 var ErrServerNotRunning = &Error{Code: "ERR_SERVER_NOT_RUNNING", Message: "Server is not running."}
+
+// AggregateError is how a connect that tried several addresses and failed
+// on each ends (Node's NodeAggregateError): Errors holds every attempt's
+// error, in order, and Code is the first one's.
+//
+// DEVIATION(shape): Node's AggregateError has an empty message; Error
+// joins the attempts' messages, so that a printed error says something.
+type AggregateError struct {
+	Code   string
+	Errors []error
+}
+
+func newAggregateError(errs []error) *AggregateError {
+	e := &AggregateError{Errors: errs}
+	if len(errs) > 0 {
+		if ne, ok := errs[0].(*Error); ok {
+			e.Code = ne.Code
+		}
+	}
+	return e
+}
+
+func (e *AggregateError) Error() string {
+	msgs := make([]string, len(e.Errors))
+	for i, err := range e.Errors {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap gives the attempts' errors to errors.Is and errors.As.
+func (e *AggregateError) Unwrap() []error { return e.Errors }
+
+// errInvalidAddressFamily is ERR_INVALID_ADDRESS_FAMILY, for a lookup
+// that answered with a family other than 4 or 6.
+func errInvalidAddressFamily(family int, options *ConnectOptions) *Error {
+	return &Error{Code: "ERR_INVALID_ADDRESS_FAMILY", Message: fmt.Sprintf("Invalid address family: %d %s:%s", family, jsUndefined(options.Host), jsUndefinedAny(options.Port))}
+}
+
+func jsUndefined(s string) string {
+	if s == "" {
+		return "undefined"
+	}
+	return s
+}
+
+func jsUndefinedAny(v any) string {
+	if v == nil {
+		return "undefined"
+	}
+	return childprocess.ToJSString(v)
+}
+
+// isIP is net.isIP: 4 or 6 for an address of that family (an IPv6 one
+// may carry a zone), 0 for anything else.
+func isIP(s string) int {
+	ip, err := netip.ParseAddr(s)
+	switch {
+	case err != nil:
+		return 0
+	case ip.Is4():
+		return 4
+	}
+	return 6
+}

@@ -55,6 +55,81 @@ func CreateServer(connectionListener any) *Server {
 	return NewServer(ServerOptions{}, connectionListener)
 }
 
+// Connect makes a socket and connects it, with Node's argument forms:
+//
+//	Connect(port [, host] [, cb])   host "localhost" when not given
+//	Connect(path [, cb])            a Unix socket
+//	Connect(ConnectOptions{...} [, cb])
+//
+// cb is a func() added as a "connect" listener. Errors Node throws
+// (ERR_MISSING_ARGS, ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_TYPE,
+// ERR_INVALID_IP_ADDRESS) are returned, with no socket; errors from
+// connecting arrive as the socket's "error" event, and then "close".
+//
+// Mirrors lib/net.js connect().
+func Connect(args ...any) (*Socket, error) {
+	options, cb, err := normalizeConnectArgs(args)
+	if err != nil {
+		return nil, err
+	}
+	s := NewSocket(SocketOptions{AllowHalfOpen: options.AllowHalfOpen, NoDelay: options.NoDelay,
+		KeepAlive: options.KeepAlive, KeepAliveInitialDelay: options.KeepAliveInitialDelay})
+	if options.Timeout > 0 {
+		s.SetTimeout(options.Timeout, nil)
+	}
+	if err := s.connect(options, cb); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// CreateConnection is Connect (net.createConnection).
+func CreateConnection(args ...any) (*Socket, error) { return Connect(args...) }
+
+// The defaults of connect's autoSelectFamily options: Node v20 tries
+// every address a name has, alternating families, giving each attempt
+// 250 ms before it starts the next.
+var (
+	autoSelectFamilyDefault               = true
+	autoSelectFamilyAttemptTimeoutDefault = 250 * time.Millisecond
+)
+
+// GetDefaultAutoSelectFamily is the autoSelectFamily a connect without
+// one uses.
+//
+// Mirrors lib/net.js getDefaultAutoSelectFamily().
+func GetDefaultAutoSelectFamily() bool { return autoSelectFamilyDefault }
+
+// SetDefaultAutoSelectFamily sets the autoSelectFamily a connect without
+// one uses. Like Node's, it is not safe to call while the loop runs
+// connects on other goroutines (it has none).
+//
+// Mirrors lib/net.js setDefaultAutoSelectFamily().
+func SetDefaultAutoSelectFamily(value bool) { autoSelectFamilyDefault = value }
+
+// GetDefaultAutoSelectFamilyAttemptTimeout is how long a connect gives
+// each address before trying the next, when it does not say.
+//
+// Mirrors lib/net.js getDefaultAutoSelectFamilyAttemptTimeout().
+func GetDefaultAutoSelectFamilyAttemptTimeout() time.Duration {
+	return autoSelectFamilyAttemptTimeoutDefault
+}
+
+// SetDefaultAutoSelectFamilyAttemptTimeout sets that time: at least 1 ms
+// (ERR_OUT_OF_RANGE below, as Node throws), and 10 ms when less.
+//
+// DEVIATION(shape): a time.Duration, not milliseconds.
+//
+// Mirrors lib/net.js setDefaultAutoSelectFamilyAttemptTimeout().
+func SetDefaultAutoSelectFamilyAttemptTimeout(value time.Duration) error {
+	ms := value.Milliseconds()
+	if ms < 1 || ms > math.MaxInt32 {
+		return &Error{Code: "ERR_OUT_OF_RANGE", Message: `The value of "value" is out of range. It must be >= 1 && <= 2147483647. Received ` + formatNumber(float64(value)/float64(time.Millisecond))}
+	}
+	autoSelectFamilyAttemptTimeoutDefault = max(time.Duration(ms)*time.Millisecond, 10*time.Millisecond)
+	return nil
+}
+
 // ListenOptions is listen's options object. Port is any so that it can be
 // absent (nil), a number or a numeric string, as in Node, or
 // cluster.Undefined for Node's {port: undefined} and {port: null}: any
@@ -563,15 +638,19 @@ func isFunc(v any) bool {
 // numeric string.
 //
 // Like lib/internal/validators.js validatePort (not among the mirrored files).
-func validatePort(port any) error {
+func validatePort(port any) error { return validatePortNamed(port, "options.port") }
+
+// validatePortNamed is validatePort with the name its error gives the
+// port ("Port" for connect).
+func validatePortNamed(port any, name string) error {
 	switch p := port.(type) {
 	case string:
 		if childprocess.TrimJSSpace(p) == "" {
-			return errSocketBadPort(port)
+			return errSocketBadPort(name, port)
 		}
 		f, ok := toNumber(p)
 		if !ok || f != math.Trunc(f) || f > 0xFFFF {
-			return errSocketBadPort(port)
+			return errSocketBadPort(name, port)
 		}
 		return nil
 	case nil:
@@ -582,7 +661,7 @@ func validatePort(port any) error {
 		return errInvalidArgValue("is invalid", ListenOptions{Port: port})
 	}
 	if f < 0 || f != math.Trunc(f) || f > 0xFFFF || math.IsNaN(f) {
-		return errSocketBadPort(port)
+		return errSocketBadPort(name, port)
 	}
 	return nil
 }
@@ -611,17 +690,44 @@ func lookupAndListen(s *Server, port int, address string, backlog any, exclusive
 		uv.Default().NextTick(func() { done(ip.String(), fam, nil) })
 		return
 	}
+	dnsLookup(address, LookupOptions{}, func(err error, addrs []LookupAddress) {
+		if err != nil {
+			done("", 0, err)
+			return
+		}
+		done(addrs[0].Address, addrs[0].Family, nil)
+	})
+}
+
+// LookupAddress is one address dns.lookup found: {address, family}.
+type LookupAddress struct {
+	Address string
+	Family  int // 4 or 6
+}
+
+// LookupOptions are what connect asks dns.lookup for: addresses of one
+// family (4 or 6; 0 for both), and all of them or only the first.
+type LookupOptions struct {
+	Family int
+	All    bool
+}
+
+// dnsLookup is dns.lookup: cb gets the host's addresses from the loop, or
+// the DNSException a failed lookup gives (at least one address when err
+// is nil; only the first unless opts.All).
+func dnsLookup(host string, opts LookupOptions, cb func(err error, addrs []LookupAddress)) {
 	l := uv.Default()
 	l.Ref()
-	r := &resolver{host: address, loop: l, done: done}
+	r := &resolver{host: host, opts: opts, loop: l, done: cb}
 	go r.lookup()
 }
 
 // resolver runs dns.lookup for one host on its own goroutine.
 type resolver struct {
 	host string
+	opts LookupOptions
 	loop *uv.Loop
-	done func(ip string, family int, err error)
+	done func(err error, addrs []LookupAddress)
 }
 
 // DEVIATION(goroutine): dns.lookup runs getaddrinfo on libuv's thread
@@ -631,19 +737,33 @@ func (r *resolver) lookup() {
 }
 
 func (r *resolver) run(context.Context) {
-	ips, err := stdnet.DefaultResolver.LookupNetIP(context.Background(), "ip", r.host)
-	r.loop.Post(func() {
-		r.loop.Unref()
-		if err != nil || len(ips) == 0 {
-			r.done("", 0, dnsException(lookupErrno(err), "getaddrinfo", r.host))
-			return
-		}
-		ip := ips[0].Unmap()
+	network := "ip"
+	switch r.opts.Family {
+	case 4:
+		network = "ip4"
+	case 6:
+		network = "ip6"
+	}
+	ips, err := stdnet.DefaultResolver.LookupNetIP(context.Background(), network, r.host)
+	var addrs []LookupAddress
+	for _, ip := range ips {
+		ip = ip.Unmap()
 		fam := 4
 		if ip.Is6() {
 			fam = 6
 		}
-		r.done(ip.String(), fam, nil)
+		addrs = append(addrs, LookupAddress{Address: ip.String(), Family: fam})
+		if !r.opts.All {
+			break
+		}
+	}
+	r.loop.Post(func() {
+		r.loop.Unref()
+		if err != nil || len(addrs) == 0 {
+			r.done(dnsException(lookupErrno(err), "getaddrinfo", r.host), nil)
+			return
+		}
+		r.done(nil, addrs)
 	})
 }
 

@@ -4,10 +4,14 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
+	"strconv"
 	"time"
 
+	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/uv"
+	"golang.org/x/sys/unix"
 )
 
 // Socket is a connected stream, as net.Socket: it emits "data" ([]byte),
@@ -58,6 +62,16 @@ type Socket struct {
 	keepAlive       bool
 	keepAliveDelay  int
 	resetAndClosing bool
+
+	// The client side: a Connect under way, what waits to be written
+	// meanwhile, and the host being looked up (_host).
+	connecting   bool
+	pendingBytes int
+	host         string
+
+	// AutoSelectFamilyAttemptedAddresses lists the "address:port" a
+	// connect tried, in order, when it tried several.
+	AutoSelectFamilyAttemptedAddresses []string
 
 	BytesRead    int
 	BytesWritten int
@@ -258,8 +272,12 @@ func (s *Socket) onReadableStreamEnd() {
 // ("write EPIPE"): the callback gets it, then "error", then "close". After
 // End the write is ERR_STREAM_WRITE_AFTER_END, which destroys the socket
 // too; after Destroy it is ERR_STREAM_DESTROYED, for the callback only.
+//
+// While the socket connects, writes wait for "connect" (Write returns
+// false once 16 KB wait); on a socket that never connected, a write is
+// ERR_SOCKET_CLOSED, which destroys it.
 func (s *Socket) Write(data []byte, cb func(error)) bool {
-	if s.destroyed || s.handle == nil {
+	if s.destroyed {
 		if cb != nil {
 			uv.Default().NextTick(func() { cb(errStreamDestroyed) })
 		}
@@ -270,6 +288,33 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 			uv.Default().NextTick(func() { cb(errWriteAfterEnd) })
 		}
 		s.Destroy(errWriteAfterEnd)
+		return false
+	}
+	return s.writeGeneric(data, cb)
+}
+
+// writeGeneric writes to the handle, or waits for "connect" while the
+// socket connects.
+//
+// Mirrors lib/net.js Socket.prototype._writeGeneric().
+func (s *Socket) writeGeneric(data []byte, cb func(error)) bool {
+	if s.connecting {
+		s.pendingBytes += len(data)
+		s.Once("connect", func() {
+			s.pendingBytes -= len(data)
+			s.writeGeneric(data, cb)
+		})
+		if s.pendingBytes >= highWaterMark {
+			s.needDrain = true
+			return false
+		}
+		return true
+	}
+	if s.handle == nil {
+		if cb != nil {
+			uv.Default().NextTick(func() { cb(errSocketClosed) })
+		}
+		s.Destroy(errSocketClosed)
 		return false
 	}
 	s.BytesWritten += len(data)
@@ -319,15 +364,16 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 var (
 	errWriteAfterEnd   = &Error{Code: "ERR_STREAM_WRITE_AFTER_END", Message: "write after end"}
 	errStreamDestroyed = &Error{Code: "ERR_STREAM_DESTROYED", Message: "Cannot call write after a stream was destroyed"}
+	errSocketClosed    = &Error{Code: "ERR_SOCKET_CLOSED", Message: "Socket is closed"}
 )
 
 // End writes data (when not nil), then shuts the write side down; the
 // socket closes once both sides are done. Data given to a socket already
 // ended is a write after end.
+//
+// A socket that is connecting (or not connected yet) shuts down once it
+// has connected and written what waited.
 func (s *Socket) End(data []byte) *Socket {
-	if s.handle == nil {
-		return s
-	}
 	if len(data) > 0 {
 		s.Write(data, nil)
 	}
@@ -335,6 +381,24 @@ func (s *Socket) End(data []byte) *Socket {
 		return s
 	}
 	s.writableEnded = true
+	if s.handle == nil || s.connecting {
+		// After the writes that waited, which go first (their callbacks
+		// come on the next tick, and Node's _final after them).
+		s.Once("connect", func() { uv.Default().NextTick(s.final) })
+		return s
+	}
+	s.final()
+	return s
+}
+
+// final shuts the write side down once what was written has gone, then
+// emits "finish".
+//
+// Mirrors lib/net.js Socket.prototype._final().
+func (s *Socket) final() {
+	if s.destroyed || s.handle == nil {
+		return
+	}
 	s.handle.Shutdown(func(error) {
 		if s.destroyed {
 			return // no "finish" once destroyed
@@ -345,7 +409,6 @@ func (s *Socket) End(data []byte) *Socket {
 			s.Destroy(nil)
 		}
 	})
-	return s
 }
 
 // Destroy closes the socket at once; err, when not nil, is emitted as
@@ -357,11 +420,20 @@ func (s *Socket) End(data []byte) *Socket {
 // here the error is dropped and the socket closes with hadError true.
 // NODECLUSTER_REPRODUCE_V20=socket-error (ReproduceSocketErrorThrow)
 // emits it anyway, as Node does.
+//
+// DEVIATION(fix): a ResetAndDestroy while the write side is shutting down
+// (End, then ResetAndDestroy) gets "reset EINVAL" from libuv; Node emits
+// that error and leaves the handle open for good: no "close", and the
+// process never exits. Here the error is emitted and the socket closes
+// normally. NODECLUSTER_REPRODUCE_V20=reset-einval
+// (ReproduceResetLeavesOpen) leaves it open, as Node does.
 func (s *Socket) Destroy(err error) {
-	if s.destroyed || s.handle == nil {
+	if s.destroyed {
 		return
 	}
+	wasConnecting := s.connecting
 	s.destroyed = true
+	s.connecting = false
 	s.hadError = err != nil
 	if s.timer != nil {
 		s.timer.Stop()
@@ -373,17 +445,23 @@ func (s *Socket) Destroy(err error) {
 		}
 		s.Emit("close", s.hadError)
 	}
-	if s.resetAndClosing {
+	switch {
+	case s.handle == nil:
+		// Not connected, or still looking its host up: nothing to close.
+		// A connect under way closes as its handle would have.
+		s.hadError = s.hadError && wasConnecting
+		uv.Default().NextTick(onClose)
+	case s.resetAndClosing:
 		s.resetAndClosing = false
 		if rerr := s.handle.CloseReset(onClose); rerr != nil {
-			// Node emits "reset EINVAL" and never closes the handle;
-			// the error is emitted here too, and the socket closes.
 			if s.ListenerCount("error") > 0 || ReproduceSocketErrorThrow {
 				s.Emit("error", errnoException(rerr, "reset"))
 			}
-			s.handle.Close(onClose)
+			if !ReproduceResetLeavesOpen {
+				s.handle.Close(onClose)
+			}
 		}
-	} else {
+	default:
 		s.handle.Close(onClose)
 	}
 	if srv := s.server; srv != nil {
@@ -396,6 +474,10 @@ func (s *Socket) Destroy(err error) {
 // no listener, which throws, as in Node v20.
 var ReproduceSocketErrorThrow = uv.Reproduce("socket-error")
 
+// ReproduceResetLeavesOpen, when true, leaves a socket whose reset failed
+// open, with no "close", as in Node v20.
+var ReproduceResetLeavesOpen = uv.Reproduce("reset-einval")
+
 // Pause stops "data": what arrives waits in the socket (it goes on
 // reading until 16 KB wait, as a Node socket does).
 func (s *Socket) Pause() *Socket {
@@ -406,10 +488,13 @@ func (s *Socket) Pause() *Socket {
 // Resume makes "data" flow: first what waited, on the next tick, then
 // what arrives.
 func (s *Socket) Resume() *Socket {
-	if s.destroyed || s.readableEnded || s.handle == nil {
+	if s.destroyed || s.readableEnded {
 		return s
 	}
 	s.flowing = 1
+	if s.handle == nil || s.connecting {
+		return s // it reads once connected
+	}
 	if !s.endPending {
 		s.startReading()
 	}
@@ -473,7 +558,11 @@ func keepAliveSeconds(d time.Duration) int {
 // not connected yet or is destroyed (socket.pending).
 //
 // Like the pending getter lib/net.js defines on Socket.prototype.
-func (s *Socket) Pending() bool { return s.handle == nil || s.destroyed }
+func (s *Socket) Pending() bool { return s.handle == nil || s.destroyed || s.connecting }
+
+// Connecting reports whether a Connect has started and not yet finished
+// (socket.connecting).
+func (s *Socket) Connecting() bool { return s.connecting }
 
 // ReadyState is "open" while both sides are open, "readOnly" once this
 // side has ended its writes, "writeOnly" once the peer has ended (a
@@ -481,6 +570,9 @@ func (s *Socket) Pending() bool { return s.handle == nil || s.destroyed }
 //
 // Like the readyState getter lib/net.js defines on Socket.prototype.
 func (s *Socket) ReadyState() string {
+	if s.connecting {
+		return "opening"
+	}
 	readable := !s.destroyed && !s.readableEnded
 	writable := !s.destroyed && !s.writableEnded
 	switch {
@@ -541,9 +633,11 @@ func (s *Socket) DestroySoon() {
 //
 // Mirrors lib/net.js Socket.prototype.ref().
 func (s *Socket) Ref() *Socket {
-	if s.handle != nil {
-		s.handle.Ref()
+	if s.handle == nil || s.connecting {
+		s.Once("connect", s.Ref)
+		return s
 	}
+	s.handle.Ref()
 	return s
 }
 
@@ -551,9 +645,11 @@ func (s *Socket) Ref() *Socket {
 //
 // Mirrors lib/net.js Socket.prototype.unref().
 func (s *Socket) Unref() *Socket {
-	if s.handle != nil {
-		s.handle.Unref()
+	if s.handle == nil || s.connecting {
+		s.Once("connect", s.Unref)
+		return s
 	}
+	s.handle.Unref()
 	return s
 }
 
@@ -635,3 +731,593 @@ func (s *Socket) RemoteFamily() string {
 
 // Handle is the socket's libuv stream (socket._handle).
 func (s *Socket) Handle() *uv.Stream { return s.handle }
+
+// --- the client side: connect ------------------------------------------
+
+// SocketOptions are new net.Socket's options for a socket that will
+// connect.
+type SocketOptions struct {
+	AllowHalfOpen         bool
+	NoDelay               bool
+	KeepAlive             bool
+	KeepAliveInitialDelay time.Duration
+}
+
+// NewSocket makes a socket that is not connected (new net.Socket()):
+// Connect connects it. Until then it is pending; writes and End wait for
+// "connect".
+//
+// Mirrors lib/net.js Socket().
+func NewSocket(opts SocketOptions) *Socket {
+	s := &Socket{allowHalfOpen: opts.AllowHalfOpen, noDelay: opts.NoDelay,
+		keepAlive: opts.KeepAlive, keepAliveDelay: keepAliveSeconds(opts.KeepAliveInitialDelay)}
+	s.On("newListener", s.onNewListener)
+	return s
+}
+
+// ConnectOptions are connect's options object. Port is any, as in
+// ListenOptions: a number or a numeric string (nil when absent).
+type ConnectOptions struct {
+	Port any
+	// Host is the name or address to connect to ("localhost" when empty).
+	Host string
+	// Path connects to a Unix socket instead.
+	Path         string
+	LocalAddress string
+	LocalPort    int
+	// Family is 4 or 6 to look the host up in one family only; 0 for both.
+	Family int
+	// Lookup replaces dns.lookup; cb must be called on the loop.
+	Lookup func(hostname string, opts LookupOptions, cb func(err error, addresses []LookupAddress))
+	// AutoSelectFamily, when a bool, says whether to try every address
+	// the host has (nil: GetDefaultAutoSelectFamily, true in Node v20);
+	// AutoSelectFamilyAttemptTimeout is how long each attempt gets before
+	// the next starts (0: the default, 250 ms; at least 10 ms).
+	AutoSelectFamily               any
+	AutoSelectFamilyAttemptTimeout time.Duration
+	// Timeout, when not 0, is the socket's SetTimeout.
+	Timeout               time.Duration
+	AllowHalfOpen         bool
+	NoDelay               bool
+	KeepAlive             bool
+	KeepAliveInitialDelay time.Duration
+}
+
+// normalizeConnectArgs sorts connect's arguments into options and a
+// callback, as normalizeArgs does for listen and connect alike.
+func normalizeConnectArgs(args []any) (*ConnectOptions, func(), error) {
+	options := &ConnectOptions{}
+	if len(args) > 0 {
+		switch a := args[0].(type) {
+		case ConnectOptions:
+			*options = a
+		case *ConnectOptions:
+			if a != nil {
+				*options = *a
+			}
+		default:
+			lo, _, _, _ := normalizeArgs(args)
+			options.Port, options.Host, options.Path = lo.Port, lo.Host, lo.Path
+		}
+	}
+	var cb func()
+	if len(args) > 0 {
+		switch f := args[len(args)-1].(type) {
+		case func():
+			cb = f
+		case func(error):
+			cb = func() { f(nil) }
+		}
+	}
+	return options, cb, nil
+}
+
+// internalConnect binds the local end when asked, then starts connecting
+// the socket's handle to address (a Unix socket when addressType is 0);
+// afterConnect takes the result. A connect refused at once destroys the
+// socket with Node's error.
+//
+// Mirrors lib/net.js internalConnect().
+func (s *Socket) internalConnect(address string, port, addressType int, localAddress string, localPort int) {
+	if addressType == 4 || addressType == 6 {
+		if err := s.newTCPHandle(addressType); err != nil {
+			s.Destroy(exceptionWithHostPort(uvErrno(err), "connect", address, port))
+			return
+		}
+	}
+	if localAddress != "" || localPort != 0 {
+		var err error
+		if addressType == 4 {
+			localAddress = cmpOr(localAddress, defaultIPv4Addr)
+			err = s.handle.Bind(localAddress, localPort)
+		} else {
+			localAddress = cmpOr(localAddress, defaultIPv6Addr)
+			err = s.handle.Bind6(localAddress, localPort, 0)
+		}
+		errno := 0
+		if err != nil {
+			errno = uvErrno(err)
+		}
+		if errno = checkBindError(errno, localPort, s.handle); errno != 0 {
+			s.Destroy(exceptionWithHostPort(errno, "bind", localAddress, localPort))
+			return
+		}
+	}
+	s.Emit("connectionAttempt", address, portOrUndefined(port, addressType), familyOrUndefined(addressType))
+	req := &connectReq{address: address, port: port, addressType: addressType, localAddress: localAddress, localPort: localPort}
+	var err error
+	switch addressType {
+	case 4:
+		err = s.handle.Connect(address, port, func(err error) { s.afterConnect(err, req) })
+	case 6:
+		err = s.handle.Connect6(address, port, func(err error) { s.afterConnect(err, req) })
+	default:
+		err = s.handle.ConnectPipe(address, func(err error) { s.afterConnect(err, req) })
+	}
+	if err != nil {
+		s.Destroy(exceptionWithHostPort(uvErrno(err), "connect", address, portOrUndefined(port, addressType), s.socknameDetails()))
+	}
+}
+
+// connectReq is what a TCPConnectWrap or PipeConnectWrap carries for
+// afterConnect: where it connects, and from where.
+type connectReq struct {
+	address      string
+	port         int
+	addressType  int
+	localAddress string
+	localPort    int
+	abandoned    bool // its attempt timed out (oncomplete = undefined)
+}
+
+// newTCPHandle gives the socket a fresh TCP handle of addressType's
+// family, closing the one it had (kReinitializeHandle): libuv makes the
+// socket when it binds or connects, so does the port.
+func (s *Socket) newTCPHandle(addressType int) error {
+	family := unix.AF_INET
+	if addressType == 6 {
+		family = unix.AF_INET6
+	}
+	h, err := uv.NewTCP(uv.Default(), family)
+	if err != nil {
+		return err
+	}
+	if s.handle != nil {
+		s.handle.Close(nil)
+	}
+	s.setHandle(h)
+	return nil
+}
+
+// setHandle makes h the socket's handle (initSocketHandle).
+func (s *Socket) setHandle(h *uv.Stream) {
+	s.handle = h
+	h.OnRead = s.onread
+	h.SetOwner(s)
+}
+
+// socknameDetails is "address:port" of the socket's own end, for a
+// connect error's message, or "" when it has none.
+func (s *Socket) socknameDetails() string {
+	if s.handle == nil || s.handle.Kind != uv.KindTCP {
+		return ""
+	}
+	sn, err := s.handle.Getsockname()
+	if err != nil {
+		return ""
+	}
+	return sn.Address + ":" + strconv.Itoa(sn.Port)
+}
+
+func portOrUndefined(port, addressType int) any {
+	if addressType == 0 {
+		return nil // a Unix socket has no port: undefined in Node
+	}
+	return port
+}
+
+func familyOrUndefined(addressType int) any {
+	if addressType == 0 {
+		return nil
+	}
+	return addressType
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// connectContext is a connect trying several addresses in turn.
+type connectContext struct {
+	addresses []LookupAddress
+	current   int
+	port      int
+	localPort int
+	timeout   time.Duration
+	timer     *uv.Timer
+	errors    []error
+}
+
+// internalConnectMultiple tries the next address; when none is left, it
+// destroys the socket with an AggregateError of every attempt's error
+// (ERR_SOCKET_CONNECTION_TIMEOUT when there were none). An attempt that
+// has not finished when the next address is due is abandoned
+// (internalConnectMultipleTimeout).
+//
+// Mirrors lib/net.js internalConnectMultiple().
+func (s *Socket) internalConnectMultiple(ctx *connectContext, canceled bool) {
+	if ctx.timer != nil {
+		ctx.timer.Stop()
+		ctx.timer = nil
+	}
+	if canceled || ctx.current == len(ctx.addresses) {
+		if len(ctx.errors) == 0 {
+			s.Destroy(&Error{Code: "ERR_SOCKET_CONNECTION_TIMEOUT", Message: "Socket connection timeout"})
+			return
+		}
+		s.Destroy(newAggregateError(ctx.errors))
+		return
+	}
+	current := ctx.current
+	ctx.current++
+	a := ctx.addresses[current]
+	if err := s.newTCPHandle(a.Family); err != nil {
+		ex := exceptionWithHostPort(uvErrno(err), "connect", a.Address, ctx.port)
+		ctx.errors = append(ctx.errors, ex)
+		s.Emit("connectionAttemptFailed", a.Address, ctx.port, a.Family, ex)
+		s.internalConnectMultiple(ctx, false)
+		return
+	}
+	localAddress := ""
+	if ctx.localPort != 0 {
+		var err error
+		if a.Family == 4 {
+			localAddress = defaultIPv4Addr
+			err = s.handle.Bind(localAddress, ctx.localPort)
+		} else {
+			localAddress = defaultIPv6Addr
+			err = s.handle.Bind6(localAddress, ctx.localPort, 0)
+		}
+		errno := 0
+		if err != nil {
+			errno = uvErrno(err)
+		}
+		if errno = checkBindError(errno, ctx.localPort, s.handle); errno != 0 {
+			ctx.errors = append(ctx.errors, exceptionWithHostPort(errno, "bind", localAddress, ctx.localPort))
+			s.internalConnectMultiple(ctx, false)
+			return
+		}
+	}
+	s.Emit("connectionAttempt", a.Address, ctx.port, a.Family)
+	req := &connectReq{address: a.Address, port: ctx.port, addressType: a.Family, localAddress: localAddress, localPort: ctx.localPort}
+	s.AutoSelectFamilyAttemptedAddresses = append(s.AutoSelectFamilyAttemptedAddresses, a.Address+":"+strconv.Itoa(ctx.port))
+	handle := s.handle
+	after := func(err error) {
+		if !req.abandoned {
+			s.afterConnectMultiple(ctx, current, err, handle, req)
+		}
+	}
+	var err error
+	if a.Family == 4 {
+		err = handle.Connect(a.Address, ctx.port, after)
+	} else {
+		err = handle.Connect6(a.Address, ctx.port, after)
+	}
+	if err != nil {
+		ex := exceptionWithHostPort(uvErrno(err), "connect", a.Address, ctx.port, s.socknameDetails())
+		ctx.errors = append(ctx.errors, ex)
+		s.Emit("connectionAttemptFailed", a.Address, ctx.port, a.Family, ex)
+		s.internalConnectMultiple(ctx, false)
+		return
+	}
+	if current < len(ctx.addresses)-1 {
+		ctx.timer = uv.Default().SetTimeout(ctx.timeout, func() { s.internalConnectMultipleTimeout(ctx, req, handle) })
+	}
+}
+
+// Connect connects the socket (socket.connect), with Connect's argument
+// forms; a destroyed socket can connect again. It returns the errors
+// Node throws; the rest arrive as "error".
+//
+// Mirrors lib/net.js Socket.prototype.connect().
+func (s *Socket) Connect(args ...any) error {
+	options, cb, err := normalizeConnectArgs(args)
+	if err != nil {
+		return err
+	}
+	return s.connect(options, cb)
+}
+
+func (s *Socket) connect(options *ConnectOptions, cb func()) error {
+	if cb != nil {
+		s.Once("connect", cb)
+	}
+	if options.Port == nil && options.Path == "" {
+		return &Error{Code: "ERR_MISSING_ARGS", Message: `The "options" or "port" or "path" argument must be specified`}
+	}
+	if s.destroyed {
+		s.undestroy()
+	}
+	pipe := options.Path != ""
+	if pipe && s.handle == nil {
+		h, err := uv.NewPipe(uv.Default())
+		if err != nil {
+			return err
+		}
+		s.setHandle(h)
+	}
+	s.unrefTimer()
+	s.connecting = true
+	if pipe {
+		s.internalConnect(options.Path, 0, 0, "", 0)
+		return nil
+	}
+	return s.lookupAndConnect(options)
+}
+
+// undestroy makes a destroyed socket new again for another connect
+// (_undestroy, and the reset of _handle, _peername and _sockname).
+func (s *Socket) undestroy() {
+	*s = Socket{EventEmitter: s.EventEmitter, allowHalfOpen: s.allowHalfOpen, noDelay: s.noDelay,
+		keepAlive: s.keepAlive, keepAliveDelay: s.keepAliveDelay, flowing: s.flowing}
+}
+
+// lookupAndConnect checks connect's TCP options, then connects at once to
+// an IP address (on the next tick), or looks the host up first: every
+// address it has when autoSelectFamily is on (lookupAndConnectMultiple),
+// else the first. The lookup's answer is emitted as "lookup".
+//
+// Mirrors lib/net.js lookupAndConnect().
+func (s *Socket) lookupAndConnect(options *ConnectOptions) error {
+	localAddress, localPort := options.LocalAddress, options.LocalPort
+	host := cmpOr(options.Host, "localhost")
+	if localAddress != "" && isIP(localAddress) == 0 {
+		return &Error{Code: "ERR_INVALID_IP_ADDRESS", Message: "Invalid IP address: " + localAddress}
+	}
+	port := 0
+	if options.Port != nil {
+		switch options.Port.(type) {
+		case string:
+		default:
+			if _, ok := childprocess.ToFloat(options.Port); !ok {
+				return &Error{Code: "ERR_INVALID_ARG_TYPE", Message: `The "options.port" property must be one of type number or string. Received ` + describeType(options.Port)}
+			}
+		}
+		if err := validatePortNamed(options.Port, "Port"); err != nil {
+			return err
+		}
+		f, _ := toNumber(options.Port)
+		port = int(f)
+	}
+	autoSelectFamily := autoSelectFamilyDefault
+	switch v := options.AutoSelectFamily.(type) {
+	case nil:
+	case bool:
+		autoSelectFamily = v
+	default:
+		return &Error{Code: "ERR_INVALID_ARG_TYPE", Message: `The "options.autoSelectFamily" property must be of type boolean. Received ` + describeType(v)}
+	}
+	timeout := autoSelectFamilyAttemptTimeoutDefault
+	if options.AutoSelectFamilyAttemptTimeout != 0 {
+		if ms := options.AutoSelectFamilyAttemptTimeout.Milliseconds(); ms < 1 || ms > math.MaxInt32 {
+			return &Error{Code: "ERR_OUT_OF_RANGE", Message: `The value of "options.autoSelectFamilyAttemptTimeout" is out of range. It must be >= 1 && <= 2147483647. Received ` + formatNumber(float64(options.AutoSelectFamilyAttemptTimeout)/float64(time.Millisecond))}
+		}
+		timeout = max(options.AutoSelectFamilyAttemptTimeout.Truncate(time.Millisecond), 10*time.Millisecond)
+	}
+	if addressType := isIP(host); addressType != 0 {
+		uv.Default().NextTick(func() {
+			if s.connecting {
+				s.internalConnect(host, port, addressType, localAddress, localPort)
+			}
+		})
+		return nil
+	}
+	s.host = host
+	lookup := options.Lookup
+	if lookup == nil {
+		lookup = dnsLookup
+	}
+	family := options.Family
+	if family != 4 && family != 6 && localAddress == "" && autoSelectFamily {
+		lookup(host, LookupOptions{Family: family, All: true}, func(err error, addrs []LookupAddress) {
+			s.lookupAndConnectMultiple(host, options, err, addrs, port, localAddress, localPort, timeout)
+		})
+		return nil
+	}
+	lookup(host, LookupOptions{Family: family}, func(err error, addrs []LookupAddress) {
+		var ip any
+		var addressType any
+		if err == nil && len(addrs) > 0 {
+			ip, addressType = addrs[0].Address, addrs[0].Family
+		}
+		s.Emit("lookup", err, ip, addressType, host)
+		if !s.connecting {
+			return // destroyed while it looked the host up
+		}
+		switch {
+		case err != nil:
+			uv.Default().NextTick(func() { s.connectErrorNT(err) })
+		case len(addrs) == 0 || isIP(addrs[0].Address) == 0:
+			e := &Error{Code: "ERR_INVALID_IP_ADDRESS", Message: "Invalid IP address: " + jsString(ip)}
+			uv.Default().NextTick(func() { s.connectErrorNT(e) })
+		case addrs[0].Family != 4 && addrs[0].Family != 6:
+			e := errInvalidAddressFamily(addrs[0].Family, options)
+			uv.Default().NextTick(func() { s.connectErrorNT(e) })
+		default:
+			s.unrefTimer()
+			s.internalConnect(addrs[0].Address, port, addrs[0].Family, localAddress, localPort)
+		}
+	})
+	return nil
+}
+
+// lookupAndConnectMultiple takes a lookup's addresses: each is emitted as
+// "lookup"; the IPv4 and IPv6 ones are tried alternately, starting with
+// the family of the first, each address once; a single address connects
+// as internalConnect does.
+//
+// Mirrors lib/net.js lookupAndConnectMultiple().
+func (s *Socket) lookupAndConnectMultiple(host string, options *ConnectOptions, err error, addrs []LookupAddress, port int, localAddress string, localPort int, timeout time.Duration) {
+	if !s.connecting {
+		return
+	}
+	if err != nil {
+		s.Emit("lookup", err, nil, nil, host)
+		uv.Default().NextTick(func() { s.connectErrorNT(err) })
+		return
+	}
+	var valid [2][]LookupAddress
+	first := 0
+	for _, a := range addrs {
+		s.Emit("lookup", nil, a.Address, a.Family, host)
+		if !s.connecting {
+			return
+		}
+		if isIP(a.Address) == 0 || (a.Family != 4 && a.Family != 6) {
+			continue
+		}
+		if first == 0 {
+			first = a.Family
+		}
+		d := 0
+		if a.Family != first {
+			d = 1
+		}
+		if !slices.ContainsFunc(valid[d], func(v LookupAddress) bool { return v.Address == a.Address }) {
+			valid[d] = append(valid[d], a)
+		}
+	}
+	if len(valid[0]) == 0 && len(valid[1]) == 0 {
+		if len(addrs) == 0 {
+			return // Node reads addresses[0] of nothing and stops here too
+		}
+		a := addrs[0]
+		var e *Error
+		if isIP(a.Address) == 0 {
+			e = &Error{Code: "ERR_INVALID_IP_ADDRESS", Message: "Invalid IP address: " + a.Address}
+		} else {
+			e = errInvalidAddressFamily(a.Family, options)
+		}
+		uv.Default().NextTick(func() { s.connectErrorNT(e) })
+		return
+	}
+	var toAttempt []LookupAddress
+	for i := 0; i < max(len(valid[0]), len(valid[1])); i++ {
+		if i < len(valid[0]) {
+			toAttempt = append(toAttempt, valid[0][i])
+		}
+		if i < len(valid[1]) {
+			toAttempt = append(toAttempt, valid[1][i])
+		}
+	}
+	if len(toAttempt) == 1 {
+		s.unrefTimer()
+		s.internalConnect(toAttempt[0].Address, port, toAttempt[0].Family, localAddress, localPort)
+		return
+	}
+	s.AutoSelectFamilyAttemptedAddresses = []string{}
+	ctx := &connectContext{addresses: toAttempt, port: port, localPort: localPort, timeout: timeout}
+	s.unrefTimer()
+	s.internalConnectMultiple(ctx, false)
+}
+
+// connectErrorNT destroys the socket with a lookup's error, on the tick
+// after it, so that listeners added after Connect returned see it.
+//
+// Mirrors lib/net.js connectErrorNT().
+func (s *Socket) connectErrorNT(err error) { s.Destroy(err) }
+
+// afterConnect finishes a connect: on success it applies the no-delay and
+// keep-alive settings asked for meanwhile, emits "connect" and "ready",
+// and starts reading unless the socket was paused; on failure it emits
+// "connectionAttemptFailed" and destroys the socket with Node's error
+// ("connect ECONNREFUSED 127.0.0.1:1").
+//
+// Mirrors lib/net.js afterConnect().
+func (s *Socket) afterConnect(status error, req *connectReq) {
+	if s.destroyed {
+		return
+	}
+	s.connecting = false
+	if status == nil {
+		s.unrefTimer()
+		if s.handle.Kind == uv.KindTCP {
+			if s.noDelay {
+				s.handle.SetNoDelay(true)
+			}
+			if s.keepAlive {
+				s.handle.SetKeepAlive(true, s.keepAliveDelay)
+			}
+		}
+		s.Emit("connect")
+		s.Emit("ready")
+		if s.flowing != -1 && !s.destroyed {
+			s.startReading()
+		}
+		return
+	}
+	ex := s.createConnectionError(req, status)
+	s.Emit("connectionAttemptFailed", req.address, portOrUndefined(req.port, req.addressType), familyOrUndefined(req.addressType), ex)
+	s.Destroy(ex)
+}
+
+// createConnectionError is a failed connect's error, naming the local end
+// when the connect was bound to one.
+//
+// Mirrors lib/net.js createConnectionError().
+func (s *Socket) createConnectionError(req *connectReq, status error) *Error {
+	details := ""
+	if req.localAddress != "" && req.localPort != 0 {
+		details = req.localAddress + ":" + strconv.Itoa(req.localPort)
+	}
+	ex := exceptionWithHostPort(uvErrno(status), "connect", req.address, portOrUndefined(req.port, req.addressType), details)
+	if details != "" {
+		ex.LocalAddress, ex.LocalPort = req.localAddress, req.localPort
+	}
+	return ex
+}
+
+// afterConnectMultiple takes one attempt's result: a failure is kept and
+// the next address tried; a success finishes the connect, unless a later
+// attempt has started meanwhile (then this connection is closed).
+//
+// Mirrors lib/net.js afterConnectMultiple().
+func (s *Socket) afterConnectMultiple(ctx *connectContext, current int, status error, handle *uv.Stream, req *connectReq) {
+	if ctx.timer != nil {
+		ctx.timer.Stop()
+		ctx.timer = nil
+	}
+	if status == nil && current != ctx.current-1 {
+		handle.Close(nil)
+		return
+	}
+	if status != nil {
+		ex := s.createConnectionError(req, status)
+		ctx.errors = append(ctx.errors, ex)
+		s.Emit("connectionAttemptFailed", req.address, req.port, req.addressType, ex)
+		if s.connecting {
+			s.internalConnectMultiple(ctx, status == unix.ECANCELED)
+		}
+		return
+	}
+	s.afterConnect(nil, req)
+}
+
+// internalConnectMultipleTimeout abandons an attempt that took too long:
+// "connectionAttemptTimeout", an ETIMEDOUT kept among the errors, its
+// handle closed, and the next address tried.
+//
+// Mirrors lib/net.js internalConnectMultipleTimeout().
+func (s *Socket) internalConnectMultipleTimeout(ctx *connectContext, req *connectReq, handle *uv.Stream) {
+	ctx.timer = nil
+	s.Emit("connectionAttemptTimeout", req.address, req.port, req.addressType)
+	req.abandoned = true
+	ctx.errors = append(ctx.errors, s.createConnectionError(req, unix.ETIMEDOUT))
+	handle.Close(nil)
+	if s.connecting {
+		s.internalConnectMultiple(ctx, false)
+	}
+}

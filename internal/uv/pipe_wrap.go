@@ -59,13 +59,24 @@ var ReproducePipeNameLeft = Reproduce("pipe-name-left")
 const maxPipeName = len(unix.RawSockaddrUnix{}.Path)
 
 // bindUnix binds fd to a Unix socket name of at most maxPipeName bytes
-// the way uv_pipe_bind does: an abstract name (leading NUL) with its
-// exact length, a path with the whole sockaddr_un. x/sys/unix's Bind
+// the way uv_pipe_bind does (see rawSockaddrUnix). x/sys/unix's Bind
 // would refuse a path of 108 bytes and take a leading '@' for abstract.
 func bindUnix(fd int, name string) error {
 	if name == "" {
 		return unix.EINVAL
 	}
+	sa, n := rawSockaddrUnix(name)
+	_, _, e := unix.RawSyscall(unix.SYS_BIND, uintptr(fd), uintptr(unsafe.Pointer(&sa)), n)
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// rawSockaddrUnix is the address libuv 1.46 gives a Unix socket name (at
+// most maxPipeName bytes) and its length: an abstract name (leading NUL)
+// with its exact length, a path with the whole sockaddr_un.
+func rawSockaddrUnix(name string) (unix.RawSockaddrUnix, uintptr) {
 	var sa unix.RawSockaddrUnix
 	sa.Family = unix.AF_UNIX
 	for i := 0; i < len(name); i++ {
@@ -75,11 +86,37 @@ func bindUnix(fd int, name string) error {
 	if name[0] == 0 {
 		n = unsafe.Offsetof(sa.Path) + uintptr(len(name))
 	}
-	_, _, e := unix.RawSyscall(unix.SYS_BIND, uintptr(fd), uintptr(unsafe.Pointer(&sa)), n)
-	if e != 0 {
-		return e
+	return sa, n
+}
+
+// ConnectPipe connects a Unix socket to path (pipe_wrap Connect,
+// uv_pipe_connect): the name cut to sun_path's 108 bytes and read as
+// BindPipe reads it; every error, even one met at once, reaches cb from
+// the loop.
+func (s *Stream) ConnectPipe(path string, cb func(err error)) error {
+	if s.connectReq != nil {
+		return unix.EALREADY
 	}
-	return nil
+	name := path
+	if len(name) > maxPipeName {
+		name = name[:maxPipeName]
+	}
+	var err error
+	if name == "" {
+		err = unix.ENOENT
+	} else {
+		sa, n := rawSockaddrUnix(name)
+		for {
+			_, _, e := unix.Syscall(unix.SYS_CONNECT, uintptr(s.fd), uintptr(unsafe.Pointer(&sa)), n)
+			if e != unix.EINTR {
+				if e != 0 {
+					err = e
+				}
+				break
+			}
+		}
+	}
+	return s.startConnect(err, cb)
 }
 
 // OpenIPC wraps an inherited channel descriptor as an IPC pipe

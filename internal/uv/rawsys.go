@@ -272,3 +272,13 @@ func setsockoptLinger(fd int, l *unix.Linger) error {
 	}
 	return nil
 }
+
+// connectFd is connect(2) on a non-blocking socket, retrying EINTR.
+func connectFd(fd int, sa unix.Sockaddr) error {
+	for {
+		err := unix.Connect(fd, sa)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}

@@ -55,9 +55,15 @@ type Stream struct {
 	writeQBytes  int    // bytes in writeQ (stream->write_queue_size)
 	shutdownReq  func(err error)
 	shutdownDone bool
-	readBuf      []byte
-	oob          []byte
-	owner        any
+	// connectReq is a connect under way (stream->connect_req), and
+	// connectErr an error it met at once, reported from the loop
+	// (delayed_error).
+	connectReq func(err error)
+	connectErr error
+
+	readBuf []byte
+	oob     []byte
+	owner   any
 
 	// pipeFname is the path a Pipe was bound to; Close unlinks it
 	// (handle->pipe_fname in libuv).
@@ -151,7 +157,7 @@ func (s *Stream) ReadStop() {
 }
 
 func (s *Stream) updateActive() {
-	if s.reading || s.listening || len(s.writeQ) > 0 || s.shutdownReq != nil {
+	if s.reading || s.listening || len(s.writeQ) > 0 || s.shutdownReq != nil || s.connectReq != nil {
 		s.activate()
 	} else {
 		s.deactivate()
@@ -163,6 +169,10 @@ func (s *Stream) updateActive() {
 // write made first would have taken (its EPIPE consuming the socket's
 // error, and the read then meeting a plain end).
 func (s *Stream) onIO(events uint32) {
+	if s.connectReq != nil {
+		s.connected()
+		return
+	}
 	if events&(unix.EPOLLIN|unix.EPOLLERR|unix.EPOLLHUP|unix.EPOLLRDHUP) != 0 {
 		if s.listening {
 			s.accept()
@@ -637,6 +647,75 @@ func (s *Stream) doShutdown() {
 	})
 }
 
+// connect starts connecting the socket to sa; cb gets the result from
+// the loop. As libuv does, a connect that is refused at once
+// (ECONNREFUSED, or any error for a Unix socket) is reported through cb
+// on the loop's next turn, not returned; other errors are returned and
+// nothing starts.
+func (s *Stream) connect(sa unix.Sockaddr, cb func(err error)) error {
+	if s.connectReq != nil {
+		return unix.EALREADY
+	}
+	if err := s.delayedErr; err != nil {
+		// The bind's EADDRINUSE: reported as the connect's result.
+		s.delayedErr = nil
+		s.connectErr = err
+		return s.startConnect(nil, cb)
+	}
+	return s.startConnect(connectFd(s.fd, sa), cb)
+}
+
+// startConnect records a connect that connect(2) answered with err.
+func (s *Stream) startConnect(err error, cb func(err error)) error {
+	switch {
+	case err == nil || err == unix.EINPROGRESS:
+	case err == unix.ECONNREFUSED || s.Kind == KindPipe:
+		s.connectErr = err
+	default:
+		return err
+	}
+	s.connectReq = cb
+	s.updateActive()
+	if s.connectErr != nil {
+		s.loop.done(true, s.feedConnect, nil)
+		return nil
+	}
+	return s.loop.IOStart(&s.io, unix.EPOLLOUT)
+}
+
+// feedConnect reports a connect's early error from the pending phase
+// (uv__io_feed).
+func (s *Stream) feedConnect(error) {
+	if s.connectReq != nil && !s.closing {
+		s.connected()
+	}
+}
+
+// connected finishes a connect: its error is the one met at once, or the
+// socket's SO_ERROR (uv__stream_connect).
+func (s *Stream) connected() {
+	err := s.connectErr
+	if err == nil {
+		v, gerr := unix.GetsockoptInt(s.fd, unix.SOL_SOCKET, unix.SO_ERROR)
+		switch {
+		case gerr != nil:
+			err = gerr
+		case v == int(unix.EINPROGRESS):
+			return
+		case v != 0:
+			err = unix.Errno(v)
+		}
+	}
+	s.connectErr = nil
+	cb := s.connectReq
+	s.connectReq = nil
+	if err != nil || len(s.writeQ) == 0 {
+		s.loop.IOStop(&s.io, unix.EPOLLOUT)
+	}
+	s.updateActive()
+	cb(err)
+}
+
 // Close stops the handle, closes its descriptor and calls cb in the
 // loop's close phase (uv_close).
 func (s *Stream) Close(cb func()) {
@@ -650,6 +729,11 @@ func (s *Stream) Close(cb func()) {
 	s.reading = false
 	// Writes still queued fail with ECANCELED, in the close phase, as
 	// uv__stream_destroy reports them; their loop references go with them.
+	if cb := s.connectReq; cb != nil {
+		// A connect under way fails with ECANCELED, in the close phase.
+		s.connectReq, s.connectErr = nil, nil
+		s.loop.closing = append(s.loop.closing, func() { cb(unix.ECANCELED) })
+	}
 	dropped := s.writeQ
 	s.writeQ = nil
 	s.wqArr = nil

@@ -116,6 +116,31 @@ func (s *Stream) SetNoDelay(on bool) error {
 	return setsockoptInt(s.fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, v)
 }
 
+// Connect connects an IPv4 socket to address:port (tcp_wrap Connect,
+// uv_tcp_connect); cb gets the result on the loop.
+func (s *Stream) Connect(address string, port int, cb func(err error)) error {
+	ip, err := netip.ParseAddr(address)
+	if err != nil || !ip.Is4() {
+		return unix.EINVAL
+	}
+	return s.connect(&unix.SockaddrInet4{Port: port, Addr: ip.As4()}, cb)
+}
+
+// Connect6 connects an IPv6 socket to address:port (tcp_wrap Connect6).
+func (s *Stream) Connect6(address string, port int, cb func(err error)) error {
+	ip, err := netip.ParseAddr(address)
+	if err != nil || !ip.Is6() {
+		return unix.EINVAL
+	}
+	sa := &unix.SockaddrInet6{Port: port, Addr: ip.As16()}
+	if z := ip.Zone(); z != "" {
+		if ifi, err := interfaceIndex(z); err == nil {
+			sa.ZoneId = ifi
+		}
+	}
+	return s.connect(sa, cb)
+}
+
 // SetKeepAlive turns TCP keep-alive on or off (uv_tcp_keepalive). On, it
 // also sets the idle time before the first probe to delay seconds, then
 // a probe every second and ten probes, as libuv 1.46 does; a delay of 0

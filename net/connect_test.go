@@ -1,0 +1,248 @@
+package net_test
+
+// The client side, net.connect, against what Node v20.20.2 does: each
+// expected sequence below is what node printed for the same scenario
+// (its /etc/hosts maps localhost to 127.0.0.1 alone, as this machine's
+// does), with the port and paths filled in.
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	stdnet "net"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/internal/uv"
+	"github.com/nodecluster/nodecluster/net"
+	"github.com/stretchr/testify/require"
+)
+
+// showConnect records a client socket's events the way the node script
+// printed them, and calls done after "close".
+func showConnect(s *net.Socket, log func(string, ...any), done func()) {
+	und := func(v any) string {
+		if v == nil {
+			return "undefined"
+		}
+		return fmt.Sprint(v)
+	}
+	s.On("lookup", func(err error, ip any, family any, host string) {
+		code := "null"
+		if e, ok := err.(*net.Error); ok {
+			code = e.Code
+		}
+		log("lookup %s %s %s %s", code, und(ip), und(family), host)
+	})
+	s.On("connect", func() {
+		log("connect %s:%d %s %s pending %v", s.RemoteAddress(), s.RemotePort(), s.RemoteFamily(), s.ReadyState(), s.Pending())
+	})
+	s.On("ready", func() { log("ready") })
+	s.On("connectionAttempt", func(ip string, port, family any) { log("attempt %s %s %s", ip, und(port), und(family)) })
+	s.On("connectionAttemptFailed", func(ip string, port, family any, err *net.Error) {
+		log("attemptFailed %s %s %s %s %s", ip, und(port), und(family), err.Code, err.Message)
+	})
+	s.On("error", func(err error) {
+		var ae *net.AggregateError
+		if errors.As(err, &ae) && err == error(ae) {
+			var msgs []string
+			for _, e := range ae.Errors {
+				msgs = append(msgs, e.Error())
+			}
+			log("error AggregateError %s errors %s", ae.Code, strings.Join(msgs, "|"))
+			return
+		}
+		e := err.(*net.Error)
+		j, jerr := json.Marshal(e)
+		if jerr != nil {
+			j = []byte(jerr.Error())
+		}
+		log("error %s %q %s", e.Code, e.Message, j)
+	})
+	s.On("data", func(b []byte) { log("data %s", b) })
+	s.On("end", func() { log("end") })
+	s.On("close", func(hadError bool) {
+		log("close %v attempted %q", hadError, s.AutoSelectFamilyAttemptedAddresses)
+		done()
+	})
+}
+
+// connectScenarios runs each scenario in turn against a server on
+// 127.0.0.1 that answers "hi" and ends; each returns its socket (or the
+// error Connect returned, logged as "throw").
+func connectScenarios(t *testing.T, scenarios []func(port int) (*net.Socket, error)) (all [][]string, port int) {
+	t.Helper()
+	run(t, func() {
+		srv := net.CreateServer(func(c *net.Socket) { c.End([]byte("hi")) })
+		var next func(i int)
+		next = func(i int) {
+			if i == len(scenarios) {
+				srv.Close(nil)
+				return
+			}
+			var events []string
+			log := func(f string, a ...any) { events = append(events, fmt.Sprintf(f, a...)) }
+			finish := func() {
+				all = append(all, events)
+				uv.Default().SetImmediate(func() { next(i + 1) })
+			}
+			s, err := scenarios[i](srv.Address().Port)
+			if err != nil {
+				e := err.(*net.Error)
+				log("throw %s %s", e.Code, e.Message)
+				finish()
+				return
+			}
+			log("pending %v connecting %v state %s", s.Pending(), s.Connecting(), s.ReadyState())
+			showConnect(s, log, finish)
+		}
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			port = srv.Address().Port
+			next(0)
+		}))
+	})
+	require.Len(t, all, len(scenarios), "every scenario should have ended")
+	return all, port
+}
+
+// Mirrors the node script's scenarios: a port alone (host localhost),
+// an IP, a refused connect by IP and by name, a missing Unix socket, a
+// name that does not resolve, and writes before the connect.
+func TestConnect(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nonexist.sock")
+	var closedPort int
+	{
+		// a port nobody listens on: one just closed
+		run(t, func() {
+			srv := net.CreateServer(nil)
+			require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+				closedPort = srv.Address().Port
+				srv.Close(nil)
+			}))
+		})
+	}
+	got, port := connectScenarios(t, []func(int) (*net.Socket, error){
+		func(p int) (*net.Socket, error) { return net.Connect(p) },
+		func(p int) (*net.Socket, error) { return net.Connect(p, "127.0.0.1") },
+		func(int) (*net.Socket, error) { return net.Connect(closedPort, "127.0.0.1") },
+		func(int) (*net.Socket, error) { return net.Connect(closedPort) },
+		func(int) (*net.Socket, error) { return net.Connect(missing) },
+		func(p int) (*net.Socket, error) { return net.Connect(p, "nonexistent.invalid") },
+		func(p int) (*net.Socket, error) {
+			s, err := net.Connect(net.ConnectOptions{Port: p, Host: "127.0.0.1"})
+			if err == nil {
+				s.Write([]byte("early"), nil)
+				s.End(nil)
+			}
+			return s, err
+		},
+		func(int) (*net.Socket, error) { return net.Connect(net.ConnectOptions{Port: 70000}) },
+		func(int) (*net.Socket, error) { return net.Connect(net.ConnectOptions{}) },
+		func(int) (*net.Socket, error) { return net.Connect(net.ConnectOptions{Port: true}) },
+	})
+	srvPort, cp := strconv.Itoa(port), strconv.Itoa(closedPort)
+	refused := `error ECONNREFUSED "connect ECONNREFUSED 127.0.0.1:` + cp + `" {"errno":-111,"code":"ECONNREFUSED","syscall":"connect","address":"127.0.0.1","port":` + cp + `}`
+	opening := "pending true connecting true state opening"
+	want := [][]string{
+		{opening, "lookup null 127.0.0.1 4 localhost", "attempt 127.0.0.1 " + srvPort + " 4", "connect 127.0.0.1:" + srvPort + " IPv4 open pending false", "ready", "data hi", "end", `close false attempted []`},
+		{opening, "attempt 127.0.0.1 " + srvPort + " 4", "connect 127.0.0.1:" + srvPort + " IPv4 open pending false", "ready", "data hi", "end", `close false attempted []`},
+		{opening, "attempt 127.0.0.1 " + cp + " 4", "attemptFailed 127.0.0.1 " + cp + " 4 ECONNREFUSED connect ECONNREFUSED 127.0.0.1:" + cp, refused, `close true attempted []`},
+		{opening, "lookup null 127.0.0.1 4 localhost", "attempt 127.0.0.1 " + cp + " 4", "attemptFailed 127.0.0.1 " + cp + " 4 ECONNREFUSED connect ECONNREFUSED 127.0.0.1:" + cp, refused, `close true attempted []`},
+		{opening, "attemptFailed " + missing + " undefined undefined ENOENT connect ENOENT " + missing,
+			`error ENOENT "connect ENOENT ` + missing + `" {"errno":-2,"code":"ENOENT","syscall":"connect","address":"` + missing + `"}`, `close true attempted []`},
+		{opening, "lookup ENOTFOUND undefined undefined nonexistent.invalid",
+			`error ENOTFOUND "getaddrinfo ENOTFOUND nonexistent.invalid" {"errno":-3008,"code":"ENOTFOUND","syscall":"getaddrinfo","hostname":"nonexistent.invalid"}`, `close true attempted []`},
+		{opening, "attempt 127.0.0.1 " + srvPort + " 4", "connect 127.0.0.1:" + srvPort + " IPv4 readOnly pending false", "ready", "data hi", "end", `close false attempted []`},
+		{"throw ERR_SOCKET_BAD_PORT Port should be >= 0 and < 65536. Received type number (70000)."},
+		{`throw ERR_MISSING_ARGS The "options" or "port" or "path" argument must be specified`},
+		{`throw ERR_INVALID_ARG_TYPE The "options.port" property must be one of type number or string. Received type boolean (true)`},
+	}
+	require.Empty(t, cmp.Diff(want, got), "events (-node +port)")
+}
+
+// With autoSelectFamily (Node v20's default), every address a name has
+// is tried, alternating families from the first one's, each once; one
+// that succeeds ends the search, and when all fail the error is an
+// AggregateError of each attempt's. Without it, or with a family, only
+// the first address is tried. A local port in use is EADDRINUSE from
+// bind. The lookup option is given the addresses node's script gave.
+func TestConnectMultipleAddresses(t *testing.T) {
+	if fd, err := stdnetListenTCP6(); err != nil {
+		t.Skipf("IPv6 loopback (::1) is not available here: %v", err)
+	} else {
+		fd.Close()
+	}
+	lookup := func(addrs ...net.LookupAddress) func(string, net.LookupOptions, func(error, []net.LookupAddress)) {
+		return func(_ string, opts net.LookupOptions, cb func(error, []net.LookupAddress)) {
+			require.Equal(t, 0, opts.Family)
+			list := addrs
+			if !opts.All {
+				list = addrs[:1]
+			}
+			uv.Default().NextTick(func() { cb(nil, list) })
+		}
+	}
+	v6 := net.LookupAddress{Address: "::1", Family: 6}
+	v4 := func(a string) net.LookupAddress { return net.LookupAddress{Address: a, Family: 4} }
+	used, err := stdnet.Listen("tcp", "127.0.0.1:0") // a local port in use
+	require.NoError(t, err)
+	defer used.Close()
+	usedPort := used.Addr().(*stdnet.TCPAddr).Port
+	got, port := connectScenarios(t, []func(int) (*net.Socket, error){
+		func(p int) (*net.Socket, error) {
+			return net.Connect(net.ConnectOptions{Port: p, Host: "multi.test", Lookup: lookup(v6, v4("127.0.0.1"))})
+		},
+		func(int) (*net.Socket, error) {
+			return net.Connect(net.ConnectOptions{Port: 1, Host: "multi.test", Lookup: lookup(v6, v4("127.0.0.1"), v4("127.0.0.1"))})
+		},
+		func(p int) (*net.Socket, error) {
+			return net.Connect(net.ConnectOptions{Port: p, Host: "multi.test", Lookup: lookup(v4("127.0.0.2"), v4("127.0.0.3"), v6)})
+		},
+		func(p int) (*net.Socket, error) {
+			return net.Connect(net.ConnectOptions{Port: p, Host: "multi.test", AutoSelectFamily: false, Lookup: lookup(v6, v4("127.0.0.1"))})
+		},
+		func(p int) (*net.Socket, error) {
+			return net.Connect(net.ConnectOptions{Port: p, Host: "localhost", Family: 4})
+		},
+		func(p int) (*net.Socket, error) {
+			return net.Connect(net.ConnectOptions{Port: p, Host: "127.0.0.1", LocalAddress: "127.0.0.1", LocalPort: usedPort})
+		},
+	})
+	p := strconv.Itoa(port)
+	opening := "pending true connecting true state opening"
+	refused := func(a, port string) string { return "connect ECONNREFUSED " + a + ":" + port }
+	want := [][]string{
+		{opening, "lookup null ::1 6 multi.test", "lookup null 127.0.0.1 4 multi.test", "attempt ::1 " + p + " 6",
+			"attemptFailed ::1 " + p + " 6 ECONNREFUSED " + refused("::1", p), "attempt 127.0.0.1 " + p + " 4",
+			"connect 127.0.0.1:" + p + " IPv4 open pending false", "ready", "data hi", "end",
+			`close false attempted ["::1:` + p + `" "127.0.0.1:` + p + `"]`},
+		{opening, "lookup null ::1 6 multi.test", "lookup null 127.0.0.1 4 multi.test", "lookup null 127.0.0.1 4 multi.test",
+			"attempt ::1 1 6", "attemptFailed ::1 1 6 ECONNREFUSED " + refused("::1", "1"),
+			"attempt 127.0.0.1 1 4", "attemptFailed 127.0.0.1 1 4 ECONNREFUSED " + refused("127.0.0.1", "1"),
+			"error AggregateError ECONNREFUSED errors " + refused("::1", "1") + "|" + refused("127.0.0.1", "1"),
+			`close true attempted ["::1:1" "127.0.0.1:1"]`},
+		{opening, "lookup null 127.0.0.2 4 multi.test", "lookup null 127.0.0.3 4 multi.test", "lookup null ::1 6 multi.test",
+			"attempt 127.0.0.2 " + p + " 4", "attemptFailed 127.0.0.2 " + p + " 4 ECONNREFUSED " + refused("127.0.0.2", p),
+			"attempt ::1 " + p + " 6", "attemptFailed ::1 " + p + " 6 ECONNREFUSED " + refused("::1", p),
+			"attempt 127.0.0.3 " + p + " 4", "attemptFailed 127.0.0.3 " + p + " 4 ECONNREFUSED " + refused("127.0.0.3", p),
+			"error AggregateError ECONNREFUSED errors " + refused("127.0.0.2", p) + "|" + refused("::1", p) + "|" + refused("127.0.0.3", p),
+			`close true attempted ["127.0.0.2:` + p + `" "::1:` + p + `" "127.0.0.3:` + p + `"]`},
+		{opening, "lookup null ::1 6 multi.test", "attempt ::1 " + p + " 6", "attemptFailed ::1 " + p + " 6 ECONNREFUSED " + refused("::1", p),
+			`error ECONNREFUSED "connect ECONNREFUSED ::1:` + p + `" {"errno":-111,"code":"ECONNREFUSED","syscall":"connect","address":"::1","port":` + p + `}`,
+			`close true attempted []`},
+		{opening, "lookup null 127.0.0.1 4 localhost", "attempt 127.0.0.1 " + p + " 4", "connect 127.0.0.1:" + p + " IPv4 open pending false",
+			"ready", "data hi", "end", `close false attempted []`},
+		{opening, fmt.Sprintf(`error EADDRINUSE "bind EADDRINUSE 127.0.0.1:%d" {"errno":-98,"code":"EADDRINUSE","syscall":"bind","address":"127.0.0.1","port":%d}`, usedPort, usedPort),
+			`close true attempted []`},
+	}
+	require.Empty(t, cmp.Diff(want, got), "events (-node +port)")
+}
+
+// stdnetListenTCP6 checks that this machine can listen on ::1.
+func stdnetListenTCP6() (interface{ Close() error }, error) {
+	return stdnet.Listen("tcp6", "[::1]:0")
+}
