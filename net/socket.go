@@ -68,6 +68,7 @@ type Socket struct {
 	connecting   bool
 	pendingBytes int
 	host         string
+	peername     *uv.Sockname // _peername
 
 	// AutoSelectFamilyAttemptedAddresses lists the "address:port" a
 	// connect tried, in order, when it tried several.
@@ -693,40 +694,45 @@ func (s *Socket) LocalFamily() string {
 	return ""
 }
 
-// RemoteAddress is the peer's address ("" when unknown).
-func (s *Socket) RemoteAddress() string {
-	if s.handle == nil {
-		return ""
+// getpeername is the peer's address, read once and kept, so that it is
+// still known after the socket is destroyed, as Node keeps _peername
+// (not while connecting: nothing is kept then).
+//
+// Mirrors lib/net.js Socket.prototype._getpeername().
+func (s *Socket) getpeername() *uv.Sockname {
+	if s.peername != nil || s.handle == nil || s.destroyed || s.connecting {
+		return s.peername
 	}
 	sn, err := s.handle.Getpeername()
 	if err != nil {
-		return ""
+		return nil
 	}
-	return sn.Address
+	s.peername = &sn
+	return s.peername
+}
+
+// RemoteAddress is the peer's address ("" when unknown).
+func (s *Socket) RemoteAddress() string {
+	if p := s.getpeername(); p != nil {
+		return p.Address
+	}
+	return ""
 }
 
 // RemotePort is the peer's port (0 when unknown).
 func (s *Socket) RemotePort() int {
-	if s.handle == nil {
-		return 0
+	if p := s.getpeername(); p != nil {
+		return p.Port
 	}
-	sn, err := s.handle.Getpeername()
-	if err != nil {
-		return 0
-	}
-	return sn.Port
+	return 0
 }
 
-// RemoteFamily is "IPv4" or "IPv6".
+// RemoteFamily is "IPv4" or "IPv6" ("" when unknown).
 func (s *Socket) RemoteFamily() string {
-	if s.handle == nil {
-		return ""
+	if p := s.getpeername(); p != nil {
+		return p.Family
 	}
-	sn, err := s.handle.Getpeername()
-	if err != nil {
-		return ""
-	}
-	return sn.Family
+	return ""
 }
 
 // Handle is the socket's libuv stream (socket._handle).

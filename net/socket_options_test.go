@@ -324,3 +324,25 @@ func TestSocketResetDuringShutdown(t *testing.T) {
 		})
 	}
 }
+
+// The peer's address, once read, is kept after the socket is destroyed
+// (Node's _peername); never read, it is unknown then, as is the local
+// address either way.
+func TestSocketPeernameKeptAfterDestroy(t *testing.T) {
+	for _, readFirst := range []bool{true, false} {
+		events := sockScenario(t, net.ServerOptions{}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+			if readFirst {
+				s.RemoteAddress()
+			}
+			s.On("close", func(bool) {
+				log("read first %v -> %q %v %v %q", readFirst, s.RemoteAddress(), s.RemotePort() == 0, s.Address() == nil, s.LocalAddress())
+			})
+			s.Destroy(nil)
+		}, readToEnd)
+		want := `read first true -> "127.0.0.1" false true ""`
+		if !readFirst {
+			want = `read first false -> "" true true ""`
+		}
+		require.Equal(t, []string{"close false", want}, events)
+	}
+}
