@@ -18,6 +18,8 @@ import (
 
 func init() {
 	primaryScenarios["socket-list-primary"] = socketListPrimary
+	primaryScenarios["socket-list-sender-primary"] = socketListSenderPrimary
+	primaryScenarios["socket-list-exit-primary"] = socketListExitPrimary
 	// The receiving worker of testdata/interop/socket-list.js, in Go.
 	workerScenarios["socket-list"] = func() {
 		p := process.Get()
@@ -104,4 +106,152 @@ func socketListPrimary() {
 		s.End([]byte("hi"))
 	})
 	w.On("exit", func(code, signal any) { lcOut("exit %v %v", code, signal) })
+}
+
+// TestInteropSocketListSendingGoPrimary: the Node primary of
+// testdata/interop/socket-list.js written in Go (the sending side of
+// socket lists, SocketListSend): its server sends its connection to a
+// worker, getConnections counts it there (NODE_SOCKET_GET_COUNT), and its
+// close waits for the worker's NODE_SOCKET_ALL_CLOSED. The lines are the
+// ones the Node primary prints, with a Node worker and with a Go worker.
+func TestInteropSocketListSendingGoPrimary(t *testing.T) {
+	node := nodeOrSkip(t)
+	script, err := filepath.Abs("testdata/interop/socket-list.js")
+	require.NoError(t, err)
+	want := []string{"client got hi", "getConnections null 1", "client end", "server closed", "exit 0 null"}
+	for _, worker := range []string{"node", "go"} {
+		env := map[string]string{}
+		if worker == "node" {
+			env = map[string]string{"INTEROP_NODE": node, "INTEROP_NODE_SCRIPT": script}
+		}
+		lines, code, _ := runPrimaryProcess(t, "socket-list-sender-primary", env, 20*time.Second)
+		require.Equal(t, 0, code, "%s worker", worker)
+		if d := cmp.Diff(want, lcLines(lines)); d != "" {
+			t.Errorf("%s worker (-node primary +Go primary):\n%s", worker, d)
+		}
+	}
+}
+
+func socketListSenderPrimary() {
+	if node := os.Getenv("INTEROP_NODE"); node != "" {
+		cluster.SetupPrimary(&cluster.Settings{ExecPath: node, Exec: os.Getenv("INTEROP_NODE_SCRIPT"), Args: []string{}})
+	}
+	w, err := cluster.Fork(map[string]string{"NODECLUSTER_TEST_WORKER": "socket-list"})
+	if err != nil {
+		lcOut("fork: %v", err)
+		return
+	}
+	server := net.CreateServer(func(s *net.Socket) { w.Send("take", s, nil) })
+	w.On("message", func(m any) {
+		if m != "have" {
+			return
+		}
+		server.GetConnections(func(err error, n int) {
+			lcOut("getConnections %s %d", jsErr(err), n)
+			server.Close(func(error) {
+				lcOut("server closed")
+				w.Disconnect()
+			})
+			w.Send("end", nil, nil)
+		})
+	})
+	server.Listen(0, "127.0.0.1", func() {
+		c, err := net.Connect(server.Address().Port, "127.0.0.1")
+		if err != nil {
+			lcOut("connect: %v", err)
+			return
+		}
+		c.On("data", func(d []byte) { lcOut("client got %s", d) })
+		c.On("end", func() {
+			lcOut("client end")
+			c.End(nil)
+		})
+	})
+	w.On("exit", func(code, signal any) { lcOut("exit %v %s", code, jsNull(signal)) })
+}
+
+func jsErr(err error) string {
+	if err == nil {
+		return "null"
+	}
+	return err.Error()
+}
+
+func jsNull(v any) string {
+	if v == nil {
+		return "null"
+	}
+	return fmt.Sprint(v)
+}
+
+// TestSocketListAfterWorkersExit: once the only process a server sent a
+// connection to has exited, Node's getConnections never calls back and
+// its close never comes (both wait for answers from no one): node printed
+// "gc null 1", "worker exited", "gc in exit Child closed before reply
+// received" (in the worker's "exit" listener the list is still there),
+// then nothing. The port counts the server's own connections and closes
+// (DEVIATION(fix)); with socket-list-exit it waits as Node does.
+func TestSocketListAfterWorkersExit(t *testing.T) {
+	for _, reproduce := range []bool{false, true} {
+		env := map[string]string{}
+		want := []string{"getConnections null 1", "worker exited", "in exit: Child closed before reply received", "getConnections null 0", "server closed"}
+		if reproduce {
+			env["NODECLUSTER_REPRODUCE_V20"] = "socket-list-exit"
+			want = []string{"getConnections null 1", "worker exited", "in exit: Child closed before reply received", "no answer"}
+		}
+		lines, code, _ := runPrimaryProcess(t, "socket-list-exit-primary", env, 20*time.Second)
+		require.Equal(t, 0, code, "reproduce %v", reproduce)
+		if d := cmp.Diff(want, lcLines(lines)); d != "" {
+			t.Errorf("reproduce %v (-want +got):\n%s", reproduce, d)
+		}
+	}
+}
+
+func socketListExitPrimary() {
+	w, err := cluster.Fork(map[string]string{"NODECLUSTER_TEST_WORKER": "socket-list"})
+	if err != nil {
+		lcOut("fork: %v", err)
+		return
+	}
+	var client *net.Socket
+	server := net.CreateServer(func(s *net.Socket) { w.Send("take", s, nil) })
+	w.On("message", func(m any) {
+		if m != "have" {
+			return
+		}
+		server.GetConnections(func(err error, n int) {
+			lcOut("getConnections %s %d", jsErr(err), n)
+			w.Kill("SIGKILL")
+		})
+	})
+	w.On("exit", func() {
+		lcOut("worker exited")
+		// In the worker's "exit" listener the list is still there, and
+		// asks a channel that has closed.
+		server.GetConnections(func(err error, _ int) { lcOut("in exit: %s", jsErr(err)) })
+		cluster.SetTimeout(100*time.Millisecond, func() {
+			answered := false
+			server.GetConnections(func(err error, n int) {
+				answered = true
+				lcOut("getConnections %s %d", jsErr(err), n)
+			})
+			server.Close(func(error) {
+				answered = true
+				lcOut("server closed")
+				client.Destroy(nil)
+			})
+			// Show that nothing answers (Node's hang), then end.
+			cluster.SetTimeout(500*time.Millisecond, func() {
+				if !answered {
+					lcOut("no answer")
+					cluster.CurrentProcess().Exit(0)
+				}
+			})
+		})
+	})
+	server.Listen(0, "127.0.0.1", func() {
+		client, _ = net.Connect(server.Address().Port, "127.0.0.1")
+		client.On("data", func([]byte) {})
+		client.On("error", func(error) {})
+	})
 }

@@ -30,12 +30,6 @@
 //
 // OMITTED(node): lib/net.js Server.prototype[EventEmitter.captureRejectionSymbol](): listeners are Go functions, which return no promise whose rejection could be caught.
 //
-// OMITTED(node): lib/net.js Server.prototype._setupWorker(): the sending side of the socket lists of lib/internal/socket_list.js (SocketListSend), through which a server counts and closes the connections it sent to other processes, is not ported. The receiving side is (internal/childprocess/socket_list.go): a Node process that sent a Go process its connections gets its answers.
-//
-// OMITTED(node): lib/net.js Server.prototype.getConnections() inner oncount(): without socket lists a server counts only its own connections.
-//
-// OMITTED(node): lib/net.js Server.prototype.close() inner onWorkerClose(): without socket lists there are no other processes' connections to wait for.
-//
 // OMITTED(node): lib/net.js:/^  _setSimultaneousAccepts = function\(handle\)/: Windows only, and deprecated (DEP0121).
 //
 // OMITTED(node): lib/net.js:/^  _setSimultaneousAccepts = function\(\)/: does nothing but warn that it is deprecated (DEP0121).

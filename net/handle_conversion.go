@@ -36,6 +36,13 @@ func socketSend(t *childprocess.Target, message *childprocess.Object, handle any
 	}
 	if s.server != nil {
 		message.Set("key", s.server.connectionKey)
+		if t != nil {
+			// The other process counts what it got under the key; the
+			// server asks it when counting or closing.
+			if list, first := t.SentSocketList(s.server.connectionKey); first {
+				s.server.setupWorker(list)
+			}
+		}
 		if !opts.KeepOpen {
 			s.server.connections--
 			s.server.emitCloseIfDrained()

@@ -6,6 +6,7 @@ import (
 	stdnet "net"
 	"net/netip"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"time"
 
@@ -220,6 +221,11 @@ type Server struct {
 	// the loop (a Listener's connections); settle runs them before
 	// connections is read.
 	settlers []func()
+
+	// The socket lists of the processes this server sent connections to
+	// (_usingWorkers, _workers): its count and its close include them.
+	usingWorkers bool
+	workers      []*childprocess.SocketListSend
 
 	// MaxConnections refuses connections beyond this many when > 0.
 	MaxConnections int
@@ -879,17 +885,59 @@ func dropInfo(h *uv.Stream) *DropInfo {
 
 // GetConnections calls cb with the number of open connections.
 //
+// With connections sent to other processes (worker.Send(msg, socket)),
+// it asks each of them how many of those are still open and adds them
+// up, or gives the first error (ERR_CHILD_CLOSED_BEFORE_REPLY when one
+// disconnects first).
+//
+// DEVIATION(fix): once every process the server sent connections to has
+// exited, Node's getConnections never calls back (it waits for answers
+// from none); here it counts the server's own connections.
+// NODECLUSTER_REPRODUCE_V20=socket-list-exit (ReproduceSocketListExit)
+// never calls back, as Node.
+//
 // Mirrors lib/net.js Server.prototype.getConnections().
 func (s *Server) GetConnections(cb func(err error, n int)) *Server {
 	s.settle()
-	n := s.connections
-	uv.Default().NextTick(func() { cb(nil, n) })
+	end := func(err error, n int) { uv.Default().NextTick(func() { cb(err, n) }) }
+	if !s.usingWorkers || (len(s.workers) == 0 && !ReproduceSocketListExit) {
+		end(nil, s.connections)
+		return s
+	}
+	left := len(s.workers)
+	total := s.connections
+	oncount := func(err error, count int) {
+		if left < 0 {
+			return
+		}
+		if err != nil {
+			left = -1
+			end(err, 0)
+			return
+		}
+		total += count
+		if left--; left == 0 {
+			end(nil, total)
+		}
+	}
+	for _, w := range slices.Clone(s.workers) {
+		w.GetConnections(oncount)
+	}
 	return s
 }
 
+// ReproduceSocketListExit, when true, leaves a server whose connections
+// went to processes that have all exited with a getConnections that
+// never answers and a close that never comes, as in Node v20.
+var ReproduceSocketListExit = uv.Reproduce("socket-list-exit")
+
 // Close stops listening; "close" follows once every connection has
 // closed. cb, when given, is a "close" listener, called with
-// ErrServerNotRunning when the server was not listening.
+// ErrServerNotRunning when the server was not listening. With
+// connections sent to other processes, "close" also waits until each of
+// them has closed those (NODE_SOCKET_NOTIFY_CLOSE); once all of them have
+// exited, it waits for none (DEVIATION(fix) in GetConnections: Node's
+// "close" never comes then).
 //
 // Mirrors lib/net.js Server.prototype.close().
 func (s *Server) Close(cb func(error)) *Server {
@@ -910,8 +958,39 @@ func (s *Server) Close(cb func(error)) *Server {
 		}
 		s.refChanged()
 	}
+	if s.usingWorkers && (len(s.workers) > 0 || ReproduceSocketListExit) {
+		left := len(s.workers)
+		onWorkerClose := func(error) {
+			if left--; left != 0 {
+				return
+			}
+			s.connections = 0
+			s.emitCloseIfDrained()
+		}
+		// One more connection while the lists answer, so that "close"
+		// comes once, after the last answer.
+		s.connections++
+		for _, w := range slices.Clone(s.workers) {
+			w.Close(onWorkerClose)
+		}
+		return s
+	}
 	s.emitCloseIfDrained()
 	return s
+}
+
+// setupWorker counts socketList among the processes the server sent
+// connections to, until that process exits.
+//
+// Mirrors lib/net.js Server.prototype._setupWorker().
+func (s *Server) setupWorker(socketList *childprocess.SocketListSend) {
+	s.usingWorkers = true
+	s.workers = append(s.workers, socketList)
+	socketList.Once("exit", func(l *childprocess.SocketListSend) {
+		if i := slices.Index(s.workers, l); i >= 0 {
+			s.workers = slices.Delete(s.workers, i, i+1)
+		}
+	})
 }
 
 // emitCloseIfDrained emits "close" on the next tick once the server has

@@ -266,6 +266,9 @@ type Target struct {
 	// socketsGot are the lists of sockets received with a key
 	// (kChannelHandle.sockets.got), by key.
 	socketsGot map[string]*SocketListReceive
+	// socketsSent are the lists of sockets sent with a key
+	// (kChannelHandle.sockets.send), by key.
+	socketsSent map[string]*SocketListSend
 
 	// OnChannelClosed runs once the channel's end has been handled
 	// (maybeClose's count, and the primary's wait before "exit").
@@ -871,6 +874,23 @@ func (c *ChildProcess) Exited() (*int, string) { return c.ExitCode, c.SignalCode
 
 // GetPid is child.pid.
 func (c *ChildProcess) GetPid() int { return c.Pid }
+
+// SentSocketList is the list of sockets sent under key, made on first use
+// (getSocketList('send', ...)); first says it was made now.
+//
+// Mirrors lib/internal/child_process.js getSocketList().
+func (t *Target) SentSocketList(key string) (l *SocketListSend, first bool) {
+	if t.socketsSent == nil {
+		t.socketsSent = map[string]*SocketListSend{}
+	}
+	l = t.socketsSent[key]
+	if l == nil {
+		l = newSocketListSend(t, key)
+		t.socketsSent[key] = l
+		first = true
+	}
+	return l, first
+}
 
 // GotSocketList is the list of sockets received under key, made on first
 // use (getSocketList('got', ...)).
