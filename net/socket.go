@@ -62,6 +62,10 @@ type Socket struct {
 	keepAlive       bool
 	keepAliveDelay  int
 	resetAndClosing bool
+	// writeAfterFIN: the peer ended a socket that is not half-open, so a
+	// write after its end is the peer's fault (Node's write =
+	// writeAfterFIN).
+	writeAfterFIN bool
 
 	// The client side: a Connect under way, what waits to be written
 	// meanwhile, and the host being looked up (_host).
@@ -258,6 +262,7 @@ func (s *Socket) flush() {
 func (s *Socket) onReadableStreamEnd() {
 	s.readableEnded = true
 	s.reading = false
+	s.writeAfterFIN = !s.allowHalfOpen
 	s.Emit("end")
 	if !s.allowHalfOpen {
 		s.End(nil)
@@ -278,6 +283,9 @@ func (s *Socket) onReadableStreamEnd() {
 // false once 16 KB wait); on a socket that never connected, a write is
 // ERR_SOCKET_CLOSED, which destroys it.
 func (s *Socket) Write(data []byte, cb func(error)) bool {
+	if s.writeAfterFIN && s.writableEnded {
+		return s.writeAfterFin(cb)
+	}
 	if s.destroyed {
 		if cb != nil {
 			uv.Default().NextTick(func() { cb(errStreamDestroyed) })
@@ -367,6 +375,21 @@ var (
 	errStreamDestroyed = &Error{Code: "ERR_STREAM_DESTROYED", Message: "Cannot call write after a stream was destroyed"}
 	errSocketClosed    = &Error{Code: "ERR_SOCKET_CLOSED", Message: "Socket is closed"}
 )
+
+// writeAfterFin is a write to a socket that ended because its peer did
+// (allowHalfOpen false): an EPIPE with a message that says so, for the
+// callback, and the socket destroyed with it (already destroyed, it
+// stays as it is).
+//
+// Mirrors lib/net.js writeAfterFIN().
+func (s *Socket) writeAfterFin(cb func(error)) bool {
+	er := &Error{Code: "EPIPE", Message: "This socket has been ended by the other party"}
+	if cb != nil {
+		uv.Default().NextTick(func() { cb(er) })
+	}
+	s.Destroy(er)
+	return false
+}
 
 // End writes data (when not nil), then shuts the write side down; the
 // socket closes once both sides are done. Data given to a socket already

@@ -5,6 +5,7 @@ package net_test
 // sequence below was printed by node running the same scenario).
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -345,4 +346,36 @@ func TestSocketPeernameKeptAfterDestroy(t *testing.T) {
 		}
 		require.Equal(t, []string{"close false", want}, events)
 	}
+}
+
+// A write after the socket ended because the peer did (allowHalfOpen
+// false) is EPIPE "This socket has been ended by the other party" for
+// its callback, even once the socket has closed (node printed the same
+// for a write in the "close" listener, and no "error").
+func TestSocketWriteAfterPeerEnded(t *testing.T) {
+	events := sockScenario(t, net.ServerOptions{}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+		s.On("data", func([]byte) {})
+		s.On("error", func(err error) { log("error %s", errCode(err)) })
+		s.On("end", func() { log("in end write %v", s.Write([]byte("a"), nil)) })
+		s.On("close", func(bool) {
+			s.Write([]byte("b"), func(err error) {
+				e := err.(*net.Error)
+				j, _ := json.Marshal(e)
+				log("cb %s %s %s %d %q", e.Code, e.Message, j, e.Errno, e.Syscall)
+			})
+		})
+	}, func(addr string) error {
+		c, err := dialTCP(addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.CloseWrite()
+		got, err := io.ReadAll(c)
+		if err == nil && string(got) != "a" {
+			err = errors.New("client read " + strconv.Quote(string(got)) + ", want \"a\"")
+		}
+		return err
+	})
+	require.Equal(t, []string{"in end write true", "close false", `cb EPIPE This socket has been ended by the other party {"code":"EPIPE"} 0 ""`}, events)
 }
