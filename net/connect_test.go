@@ -246,3 +246,18 @@ func TestConnectMultipleAddresses(t *testing.T) {
 func stdnetListenTCP6() (interface{ Close() error }, error) {
 	return stdnet.Listen("tcp6", "[::1]:0")
 }
+
+// IsIP answers as net.isIP does (each answer printed by node).
+func TestIsIP(t *testing.T) {
+	cases := map[string]int{
+		"127.0.0.1": 4, "1.2.3": 0, "01.2.3.4": 0, "255.255.255.255": 4, "256.1.1.1": 0,
+		"::1": 6, "::ffff:1.2.3.4": 6, "fe80::1%eth0": 6, "fe80::1%": 0, "1::2::3": 0, "": 0,
+		"localhost": 0, "::": 6, "1:2:3:4:5:6:7:8": 6, "1:2:3:4:5:6:7:8:9": 0, "0x7f.0.0.1": 0,
+		" 1.2.3.4": 0, "::1.2.3.4": 6, "FE80::1": 6, "1.2.3.4 ": 0,
+	}
+	for in, want := range cases {
+		require.Equal(t, want, net.IsIP(in), "IsIP(%q)", in)
+		require.Equal(t, want == 4, net.IsIPv4(in), "IsIPv4(%q)", in)
+		require.Equal(t, want == 6, net.IsIPv6(in), "IsIPv6(%q)", in)
+	}
+}

@@ -316,8 +316,18 @@ func jsUndefinedAny(v any) string {
 	return childprocess.ToJSString(v)
 }
 
-// isIP is net.isIP: 4 or 6 for an address of that family (an IPv6 one
+// IsIP is net.isIP: 4 or 6 for an address of that family (an IPv6 one
 // may carry a zone), 0 for anything else.
+//
+// Like lib/internal/net.js isIP, which lib/net.js exports.
+func IsIP(input string) int { return isIP(input) }
+
+// IsIPv4 is net.isIPv4.
+func IsIPv4(input string) bool { return isIP(input) == 4 }
+
+// IsIPv6 is net.isIPv6.
+func IsIPv6(input string) bool { return isIP(input) == 6 }
+
 func isIP(s string) int {
 	ip, err := netip.ParseAddr(s)
 	switch {
