@@ -44,6 +44,14 @@ type conn struct {
 	lsa       unix.Sockaddr // the local address, known before addrs asks (or nil)
 	laddr     stdnet.Addr
 	raddr     stdnet.Addr
+
+	// pre is what the Socket had read before it became this conn (a
+	// socket received over IPC and given to the server with
+	// Emit("connection", socket)): Read returns it first.
+	pre []byte
+	// counted: the conn is one of the server's connections (it came
+	// through onconnection), so its close leaves the server's count.
+	counted bool
 }
 
 // newConn takes ownership of fd, a connected non-blocking socket. It runs
@@ -64,6 +72,11 @@ func newConn(loop *uv.Loop, fd int, tcp bool, l *Listener, lsa unix.Sockaddr) (*
 }
 
 func (c *conn) Read(b []byte) (int, error) {
+	if len(c.pre) > 0 {
+		n := copy(b, c.pre)
+		c.pre = c.pre[n:]
+		return n, nil
+	}
 	n, err := c.fd.Read(b)
 	if err != nil && err != io.EOF {
 		err = c.opError("read", err)

@@ -99,12 +99,20 @@ func (l *Listener) onConnection(v any) {
 // take moves a new connection off the loop and queues it for Accept.
 func (l *Listener) take(sock *Socket) {
 	h := sock.handle
-	if h == nil {
+	if h == nil || sock.destroyed {
 		return
 	}
+	// A socket the server accepted counts among its connections; one
+	// given to it with Emit("connection", socket) (received from another
+	// process, say) does not, as in Node.
+	counted := sock.server == l.srv
 	sock.handle = nil
 	sock.destroyed = true
 	sock.server = nil // the conn's Close does the bookkeeping
+	if sock.timer != nil {
+		sock.timer.Stop()
+		sock.timer = nil
+	}
 	tcp := h.Kind == uv.KindTCP
 	if tcp {
 		h.SetNoDelay(true) // as Go's and Node's HTTP servers do
@@ -112,10 +120,19 @@ func (l *Listener) take(sock *Socket) {
 	lsa := h.LocalName() // a handed-off connection's, known since it arrived
 	c, err := newConn(l.loop, h.Detach(), tcp, l, lsa)
 	if err != nil {
-		l.srv.connections--
-		l.srv.emitCloseIfDrained()
+		if counted {
+			l.srv.connections--
+			l.srv.emitCloseIfDrained()
+		}
 		return
 	}
+	c.counted = counted
+	// What the socket read and nobody consumed yet comes first: a socket
+	// received over IPC reads (as Node's does) until it is handed over.
+	for _, b := range sock.buffered {
+		c.pre = append(c.pre, b...)
+	}
+	sock.buffered, sock.bufferedLen = nil, 0
 	l.loop.Ref() // an open conn keeps the process alive, as a socket does
 	l.mu.Lock()
 	l.queue = append(l.queue, c)
@@ -194,6 +211,10 @@ func (l *Listener) Stopped() <-chan struct{} { return l.stopped }
 // the count is swapped to zero.
 func (c *conn) release() {
 	l := c.l
+	if !c.counted {
+		l.loop.Post(l.loop.Unref) // only the reference that kept the loop alive
+		return
+	}
 	if l.closed.Add(1) == 1 && !l.lazy.Load() {
 		l.loop.Post(l.drainClosed)
 	}
