@@ -49,9 +49,10 @@ type conn struct {
 	// socket received over IPC and given to the server with
 	// Emit("connection", socket)): Read returns it first.
 	pre []byte
-	// counted: the conn is one of the server's connections (it came
-	// through onconnection), so its close leaves the server's count.
-	counted bool
+	// uncounted: the conn is not one of the server's connections (it was
+	// given to the server with Emit("connection", socket)), so its close
+	// leaves the server's count alone.
+	uncounted bool
 }
 
 // newConn takes ownership of fd, a connected non-blocking socket. It runs

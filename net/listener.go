@@ -126,7 +126,7 @@ func (l *Listener) take(sock *Socket) {
 		}
 		return
 	}
-	c.counted = counted
+	c.uncounted = !counted
 	// What the socket read and nobody consumed yet comes first: a socket
 	// received over IPC reads (as Node's does) until it is handed over.
 	for _, b := range sock.buffered {
@@ -211,7 +211,7 @@ func (l *Listener) Stopped() <-chan struct{} { return l.stopped }
 // the count is swapped to zero.
 func (c *conn) release() {
 	l := c.l
-	if !c.counted {
+	if c.uncounted {
 		l.loop.Post(l.loop.Unref) // only the reference that kept the loop alive
 		return
 	}
