@@ -136,25 +136,16 @@ func socketListSenderPrimary() {
 	if node := os.Getenv("INTEROP_NODE"); node != "" {
 		cluster.SetupPrimary(&cluster.Settings{ExecPath: node, Exec: os.Getenv("INTEROP_NODE_SCRIPT"), Args: []string{}})
 	}
-	w, err := cluster.Fork(map[string]string{"NODECLUSTER_TEST_WORKER": "socket-list"})
-	if err != nil {
-		lcOut("fork: %v", err)
+	w, server := socketListSender(func(w *cluster.Worker, server *net.Server) {
+		server.Close(func(error) {
+			lcOut("server closed")
+			w.Disconnect()
+		})
+		w.Send("end", nil, nil)
+	})
+	if w == nil {
 		return
 	}
-	server := net.CreateServer(func(s *net.Socket) { w.Send("take", s, nil) })
-	w.On("message", func(m any) {
-		if m != "have" {
-			return
-		}
-		server.GetConnections(func(err error, n int) {
-			lcOut("getConnections %s %d", jsErr(err), n)
-			server.Close(func(error) {
-				lcOut("server closed")
-				w.Disconnect()
-			})
-			w.Send("end", nil, nil)
-		})
-	})
 	server.Listen(0, "127.0.0.1", func() {
 		c, err := net.Connect(server.Address().Port, "127.0.0.1")
 		if err != nil {
@@ -168,6 +159,28 @@ func socketListSenderPrimary() {
 		})
 	})
 	w.On("exit", func(code, signal any) { lcOut("exit %v %s", code, jsNull(signal)) })
+}
+
+// socketListSender forks the receiving worker of socket-list.js and
+// makes the server that sends it every connection; once the worker has
+// one, the server's getConnections is printed and then runs.
+func socketListSender(then func(w *cluster.Worker, server *net.Server)) (*cluster.Worker, *net.Server) {
+	w, err := cluster.Fork(map[string]string{"NODECLUSTER_TEST_WORKER": "socket-list"})
+	if err != nil {
+		lcOut("fork: %v", err)
+		return nil, nil
+	}
+	server := net.CreateServer(func(s *net.Socket) { w.Send("take", s, nil) })
+	w.On("message", func(m any) {
+		if m != "have" {
+			return
+		}
+		server.GetConnections(func(err error, n int) {
+			lcOut("getConnections %s %d", jsErr(err), n)
+			then(w, server)
+		})
+	})
+	return w, server
 }
 
 func jsErr(err error) string {
@@ -208,22 +221,11 @@ func TestSocketListAfterWorkersExit(t *testing.T) {
 }
 
 func socketListExitPrimary() {
-	w, err := cluster.Fork(map[string]string{"NODECLUSTER_TEST_WORKER": "socket-list"})
-	if err != nil {
-		lcOut("fork: %v", err)
+	var client *net.Socket
+	w, server := socketListSender(func(w *cluster.Worker, _ *net.Server) { w.Kill("SIGKILL") })
+	if w == nil {
 		return
 	}
-	var client *net.Socket
-	server := net.CreateServer(func(s *net.Socket) { w.Send("take", s, nil) })
-	w.On("message", func(m any) {
-		if m != "have" {
-			return
-		}
-		server.GetConnections(func(err error, n int) {
-			lcOut("getConnections %s %d", jsErr(err), n)
-			w.Kill("SIGKILL")
-		})
-	})
 	w.On("exit", func() {
 		lcOut("worker exited")
 		// In the worker's "exit" listener the list is still there, and
