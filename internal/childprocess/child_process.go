@@ -627,10 +627,7 @@ func (t *Target) send(message any, handle any, opts SendOptions, cb func(error))
 		fd = stream.Fd()
 	}
 	sync, err := t.writeChannelMessage(message, fd, cb)
-	var se *StringifyError
-	var syn *SyntaxError
-	var dce *DataCloneError
-	if errors.As(err, &se) || errors.As(err, &syn) || errors.As(err, &dce) {
+	if err != nil && isSerializeError(err) {
 		// JSON.stringify or V8's serializer threw: so does send, and
 		// nothing went out.
 		panic(err)
@@ -665,6 +662,16 @@ func (t *Target) send(message any, handle any, opts SendOptions, cb func(error))
 		}
 	}
 	return t.stream.WriteQueueSize() < 65536*2
+}
+
+// isSerializeError reports whether err is what JSON.stringify or V8's
+// serializer throws (rather than a failed write). Only a failed send
+// calls it: the targets of errors.As would cost every send an allocation.
+func isSerializeError(err error) bool {
+	var se *StringifyError
+	var syn *SyntaxError
+	var dce *DataCloneError
+	return errors.As(err, &se) || errors.As(err, &syn) || errors.As(err, &dce)
 }
 
 // kindOf is v's reflect.Kind, or Invalid for nil.
