@@ -1,6 +1,7 @@
 package childprocess
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 	"reflect"
@@ -484,3 +485,54 @@ func sameContainer(a, b any) bool {
 
 // isComparable reports whether == on v cannot panic at the top level.
 func isComparable(v any) bool { return reflect.TypeOf(v).Comparable() }
+
+// Len is the number of elements (a DataView's byte length).
+func (a *TypedArray) Len() int { return len(a.Bytes) / a.Kind.elementSize() }
+
+// Index is element i as JS reads it: a float64, or a BigInt for the
+// BigInt arrays (a DataView's byte i as a number).
+func (a *TypedArray) Index(i int) any {
+	p := a.Bytes[i*a.Kind.elementSize():]
+	switch a.Kind {
+	case Int8Array:
+		return float64(int8(p[0]))
+	case Int16Array:
+		return float64(int16(binary.LittleEndian.Uint16(p)))
+	case Uint16Array:
+		return float64(binary.LittleEndian.Uint16(p))
+	case Int32Array:
+		return float64(int32(binary.LittleEndian.Uint32(p)))
+	case Uint32Array:
+		return float64(binary.LittleEndian.Uint32(p))
+	case Float32Array:
+		return float64(math.Float32frombits(binary.LittleEndian.Uint32(p)))
+	case Float64Array:
+		return math.Float64frombits(binary.LittleEndian.Uint64(p))
+	case BigInt64Array:
+		return NewBigInt(int64(binary.LittleEndian.Uint64(p)))
+	case BigUint64Array:
+		return NewBigIntUint64(binary.LittleEndian.Uint64(p))
+	}
+	return float64(p[0])
+}
+
+// MarshalJSON writes what JSON.stringify writes for a typed array: an
+// object of its elements by index ({} for a DataView; a BigInt element
+// fails as it does in JS).
+func (a *TypedArray) MarshalJSON() ([]byte, error) {
+	o := newObject()
+	if a.Kind != DataView {
+		for i := range a.Len() {
+			o.Set(strconv.Itoa(i), a.Index(i))
+		}
+	}
+	return AppendJSON(nil, o)
+}
+
+// MarshalJSON writes what JSON.stringify writes for a wrapper object: its
+// primitive.
+func (p *PrimitiveObject) MarshalJSON() ([]byte, error) { return AppendJSON(nil, p.Value) }
+
+// MarshalJSON writes what JSON.stringify writes for an array: its
+// elements only.
+func (a *Array) MarshalJSON() ([]byte, error) { return AppendJSON(nil, a.Elements) }
