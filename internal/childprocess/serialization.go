@@ -201,7 +201,8 @@ func parseChannelMessages(t *Target, data []byte, fn func(message any, err error
 
 // WireHook, when set, sees every line this process writes ('w') or reads
 // ('r') on any channel, without its newline, and whether a descriptor
-// went with it. Tests use it to compare the wire with Node's.
+// went with it (on an advanced channel, each message's V8 bytes, without
+// their length). Tests use it to compare the wire with Node's.
 var WireHook func(t *Target, dir byte, line []byte, withFd bool)
 
 // ReproduceWriteAtOnce turns off the holding of a channel's writes while

@@ -82,8 +82,9 @@ const (
 	hostNotArrayBufferView = 1
 )
 
-// maxSparseLength bounds the length of a sparse array the deserializer
-// builds as a []any: a few bytes on the wire can claim 2^32-1 elements.
+// maxSparseLength bounds the lengths of the sparse arrays one message
+// makes, all together: the deserializer builds each as a []any, and a few
+// bytes on the wire can claim 2^32-1 elements.
 const maxSparseLength = 1 << 20
 
 // DataCloneError is what V8's serializer throws for a value it cannot
@@ -155,10 +156,10 @@ func appendAdvanced(b []byte, v any) ([]byte, error) {
 // no channel carries (a SharedArrayBuffer, a WebAssembly module, an
 // array buffer view outside a host object), is a *DeserializeError.
 //
-// DEVIATION(shape): a sparse array longer than 2^20 elements (a few
-// bytes can claim 2^32-1) is a *DeserializeError, where V8 builds it:
-// the port makes every array a []any, and will not allocate that much on
-// a peer's word.
+// DEVIATION(shape): sparse arrays of more than 2^20 elements in all in
+// one message (a few bytes can claim 2^32-1) are a *DeserializeError,
+// where V8 builds them: the port makes every array a []any, and will not
+// allocate that much on a peer's word.
 func DeserializeAdvanced(data []byte) (any, error) {
 	r := v8Reader{b: data}
 	if err := r.header(); err != nil {
@@ -723,6 +724,9 @@ type v8Reader struct {
 	b    []byte
 	i    int
 	objs []any // by id
+	// sparse is the number of elements the sparse arrays read so far
+	// claimed (see maxSparseLength).
+	sparse uint64
 }
 
 func (r *v8Reader) fail(format string, a ...any) error {
@@ -966,7 +970,9 @@ func (r *v8Reader) value(depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			m.Set(k, v)
+			// As V8 wrote them: a Map's keys are distinct, and looking
+			// each up would make a large Map cost its size squared.
+			m.Entries = append(m.Entries, MapEntry{k, v})
 		}
 	case tagBeginSet:
 		id := r.newID()
@@ -985,7 +991,7 @@ func (r *v8Reader) value(depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			s.Add(v)
+			s.Values = append(s.Values, v) // distinct, as a Map's keys
 		}
 	case tagArrayBuffer:
 		id := r.newID()
@@ -1224,8 +1230,8 @@ func (r *v8Reader) sparseArray(depth int) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n > maxSparseLength {
-		return nil, r.fail("sparse array of length %d, longer than the %d the port builds", n, maxSparseLength)
+	if r.sparse += n; n > maxSparseLength || r.sparse > maxSparseLength {
+		return nil, r.fail("sparse array of length %d, past the %d elements of sparse arrays the port builds for one message", n, maxSparseLength)
 	}
 	elems := make([]any, n)
 	for i := range elems {

@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"math"
 	"os"
@@ -373,6 +374,24 @@ func TestV8DeserializeMalformed(t *testing.T) {
 			require.True(t, strings.HasPrefix(err.Error(), "Unable to deserialize cloned data: "), err.Error())
 		})
 	}
+	// Sparse arrays of 600 000 elements: one is built, two in one
+	// message are too many.
+	sparseArrays := func(n int) []byte {
+		b := []byte{tagVersion, v8Version, tagBeginDense, byte(n)}
+		for range n {
+			b = append(b, tagBeginSparse)
+			b = binary.AppendUvarint(b, 600000)
+			b = append(b, tagEndSparse, 0)
+			b = binary.AppendUvarint(b, 600000)
+		}
+		return append(b, tagEndDense, 0, byte(n))
+	}
+	v, err := DeserializeAdvanced(sparseArrays(1))
+	require.NoError(t, err)
+	require.Len(t, v.([]any)[0], 600000)
+	require.Equal(t, Hole, v.([]any)[0].([]any)[599999])
+	_, err = DeserializeAdvanced(sparseArrays(2))
+	require.ErrorContains(t, err, "sparse array of length 600000, past the 1048576 elements of sparse arrays the port builds for one message")
 	recorded, names := recordedV8Values(t)
 	for _, name := range names {
 		b := recorded[name]
