@@ -725,8 +725,10 @@ type v8Reader struct {
 	i    int
 	objs []any // by id
 	// sparse is the number of elements the sparse arrays read so far
-	// claimed (see maxSparseLength).
-	sparse uint64
+	// claimed (see maxSparseLength), dense that of the dense arrays: each
+	// of their elements takes a byte at least, so together they claim no
+	// more elements than the message has bytes, however they nest.
+	sparse, dense uint64
 }
 
 func (r *v8Reader) fail(format string, a ...any) error {
@@ -1192,7 +1194,7 @@ func (r *v8Reader) denseArray(depth int) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n > uint64(len(r.b)-r.i) {
+	if r.dense += n; n > uint64(len(r.b)-r.i) || r.dense > uint64(len(r.b)) {
 		return nil, r.fail("array length %d past the end of data", n)
 	}
 	elems := make([]any, n)

@@ -353,6 +353,7 @@ func TestV8DeserializeMalformed(t *testing.T) {
 		{"object count wrong", "ff0f6f22016149027b05", "1 properties where the end tag says 5"},
 		{"object key not a string", "ff0f6f5449027b01", "property key of type bool"},
 		{"dense array too long", "ff0f41ffffffff0f", "array length 4294967295 past the end of data"},
+		{"nested dense arrays claim the message twice", "ff0f410c410a49004900490049004900", "array length 10 past the end of data"},
 		{"sparse array too long", "ff0f61ffffffff0f400000", "sparse array of length 4294967295"},
 		{"array length wrong", "ff0f410149022400ff01", "1 elements where the end tag says 255"},
 		{"map count odd", "ff0f3b490249023a03", "2 map entries where the end tag says 3"},
@@ -450,4 +451,31 @@ func TestBigIntString(t *testing.T) {
 	require.False(t, ok)
 	require.Equal(t, 0, NewBigInt(5).Cmp(BigInt{Abs: []uint64{5, 0}}))
 	require.Equal(t, -1, NewBigInt(-5).Cmp(NewBigInt(3)))
+}
+
+// FuzzDeserializeAdvanced: no input makes the deserializer panic, and
+// whatever it reads, the serializer writes again. The seeds are Node's
+// recorded values.
+func FuzzDeserializeAdvanced(f *testing.F) {
+	b, err := os.ReadFile("testdata/v8values.txt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		_, h, _ := strings.Cut(line, " ")
+		seed, err := hex.DecodeString(h)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := DeserializeAdvanced(data)
+		if err != nil {
+			return
+		}
+		if _, err := SerializeAdvanced(v); err != nil {
+			t.Fatalf("read %x, cannot write it again: %v", data, err)
+		}
+	})
 }
