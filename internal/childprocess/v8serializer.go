@@ -168,6 +168,11 @@ func DeserializeAdvanced(data []byte) (any, error) {
 	return r.value(0)
 }
 
+// v8Writer serializes one message: what a ChildProcessSerializer does,
+// with V8's ValueSerializer and Node's DefaultSerializer beneath it in
+// one (the host-object part, view, is in serialization.go).
+//
+// Mirrors lib/internal/child_process/serialization.js ChildProcessSerializer().
 type v8Writer struct {
 	b    []byte
 	next uint32 // the id the next object gets
@@ -720,6 +725,12 @@ func (w *v8Writer) error(e *Error, depth int) error {
 
 // --- reading -------------------------------------------------------------
 
+// v8Reader deserializes one message: what a ChildProcessDeserializer
+// does, with V8's ValueDeserializer and Node's DefaultDeserializer
+// beneath it in one (the host-object part, hostObject, is in
+// serialization.go).
+//
+// Mirrors lib/internal/child_process/serialization.js ChildProcessDeserializer().
 type v8Reader struct {
 	b    []byte
 	i    int
