@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -166,13 +167,13 @@ func advancedPrimary() {
 	var connect func(port, i int)
 	connect = func(port, i int) {
 		if i == 4 {
-			say("clients served by", strings.Join(slices.Sorted(func(yield func(string) bool) {
-				for k := range served {
-					if !yield(k) {
-						return
-					}
-				}
-			}), ","))
+			// Round-robin hands the connections out in turn; with
+			// SCHED_NONE the kernel chooses.
+			if cluster.SchedulingPolicy() == cluster.SCHED_RR {
+				say("clients served by", strings.Join(slices.Sorted(maps.Keys(served)), ","))
+			} else {
+				say("clients served", i)
+			}
 			clientsDone = true
 			finish()
 			return
@@ -224,9 +225,16 @@ func advancedPrimary() {
 	}
 }
 
-// advancedWant is what every pairing prints.
-var advancedWant = []string{
-	"clients served by worker 1,worker 2",
+// advancedWant is what every pairing prints, under either policy.
+func advancedWant(policy string) []string {
+	clients := "clients served by worker 1,worker 2"
+	if policy == "none" {
+		clients = "clients served 4"
+	}
+	return append([]string{clients}, advancedWorkerLines...)
+}
+
+var advancedWorkerLines = []string{
 	"worker 1 disconnect",
 	"worker 1 echo same",
 	"worker 1 exit 0  true",
@@ -242,17 +250,23 @@ var advancedWant = []string{
 }
 
 // TestClusterAdvancedSerialization: a Go primary with serialization
-// "advanced" and two Go workers: round-robin listen on one port, four
-// clients served by both, values JSON cannot carry (Map, Set, Date,
-// Buffer, BigInt, undefined, holes, a cycle, shared objects, RegExp,
-// Error, Uint16Array) both ways, then each worker disconnects and exits 0.
+// "advanced" and two Go workers: listen on one port (round-robin, then
+// SCHED_NONE, where the primary sends each worker the listening socket),
+// four clients served (by both workers, round-robin), values JSON cannot
+// carry (Map, Set, Date, Buffer, BigInt, undefined, holes, a cycle,
+// shared objects, RegExp, Error, Uint16Array) both ways, then each worker
+// disconnects and exits 0.
 //
 // Mirrors test/parallel/test-cluster-advanced-serialization.js.
 func TestClusterAdvancedSerialization(t *testing.T) {
-	lines, code, signal := runPrimaryProcess(t, "advanced", nil, 60*time.Second)
-	require.Zero(t, code, "the Go primary's exit code (signal %q)", signal)
-	if d := cmp.Diff(advancedWant, lines); d != "" {
-		t.Errorf("Go primary with Go workers (-want +got):\n%s", d)
+	for _, policy := range []string{"rr", "none"} {
+		t.Run(policy, func(t *testing.T) {
+			lines, code, signal := runPrimaryProcess(t, "advanced", map[string]string{"NODE_CLUSTER_SCHED_POLICY": policy}, 60*time.Second)
+			require.Zero(t, code, "the Go primary's exit code (signal %q)", signal)
+			if d := cmp.Diff(advancedWant(policy), lines); d != "" {
+				t.Errorf("Go primary with Go workers (-want +got):\n%s", d)
+			}
+		})
 	}
 }
 
@@ -270,25 +284,33 @@ func TestInteropAdvancedSerialization(t *testing.T) {
 	require.NoError(t, err)
 	script, err := filepath.Abs("testdata/interop/advanced.js")
 	require.NoError(t, err)
-	t.Run("node primary, node workers", func(t *testing.T) {
-		got := runNodeScript(t, node, script, "", 60*time.Second)
-		if d := cmp.Diff(advancedWant, got); d != "" {
-			t.Errorf("the reference run, Node with Node (-want +got):\n%s", d)
-		}
-	})
-	t.Run("node primary, go workers", func(t *testing.T) {
-		got := runNodeScript(t, node, script, self, 60*time.Second)
-		if d := cmp.Diff(advancedWant, got); d != "" {
-			t.Errorf("Node primary with Go workers (-want +got):\n%s", d)
-		}
-	})
-	t.Run("go primary, node workers", func(t *testing.T) {
-		lines, code, signal := runPrimaryProcess(t, "advanced", map[string]string{"INTEROP_NODE": node, "INTEROP_NODE_SCRIPT": script}, 60*time.Second)
-		require.Zero(t, code, "the Go primary's exit code (signal %q)", signal)
-		if d := cmp.Diff(advancedWant, lines); d != "" {
-			t.Errorf("Go primary with Node workers (-want +got):\n%s", d)
-		}
-	})
+	for _, policy := range []string{"rr", "none"} {
+		t.Run(policy, func(t *testing.T) {
+			// Node's primary reads the policy from its environment,
+			// which runNodeScript passes on.
+			t.Setenv("NODE_CLUSTER_SCHED_POLICY", policy)
+			want := advancedWant(policy)
+			t.Run("node primary, node workers", func(t *testing.T) {
+				got := runNodeScript(t, node, script, "", 60*time.Second)
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("the reference run, Node with Node (-want +got):\n%s", d)
+				}
+			})
+			t.Run("node primary, go workers", func(t *testing.T) {
+				got := runNodeScript(t, node, script, self, 60*time.Second)
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("Node primary with Go workers (-want +got):\n%s", d)
+				}
+			})
+			t.Run("go primary, node workers", func(t *testing.T) {
+				lines, code, signal := runPrimaryProcess(t, "advanced", map[string]string{"INTEROP_NODE": node, "INTEROP_NODE_SCRIPT": script}, 60*time.Second)
+				require.Zero(t, code, "the Go primary's exit code (signal %q)", signal)
+				if d := cmp.Diff(want, lines); d != "" {
+					t.Errorf("Go primary with Node workers (-want +got):\n%s", d)
+				}
+			})
+		})
+	}
 }
 
 func init() {
