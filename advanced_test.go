@@ -503,3 +503,100 @@ func TestChildProcessAdvancedSerializationSplitLengthField(t *testing.T) {
 		}
 	})
 }
+
+func init() {
+	// With ADVANCED_WIRE set, a Go process of the scenario appends what
+	// it writes and reads on its channels there, one message a line:
+	// pid, 'w' or 'r', the V8 bytes in hex.
+	if path := os.Getenv("ADVANCED_WIRE"); path != "" && (os.Getenv(envWorker) == "interop-advanced" || os.Getenv(envPrimary) == "advanced") {
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		if err == nil {
+			childprocess.WireHook = func(_ *childprocess.Target, dir byte, msg []byte, _ bool) {
+				fmt.Fprintf(f, "%d %c %x\n", os.Getpid(), dir, msg)
+			}
+		}
+	}
+}
+
+// advancedWire reads what ADVANCED_WIRE recorded: Node's internal
+// messages (NODE_*) in direction dir, written again with every port, seq
+// and ack as 0 (they vary from run to run), in hex, sorted.
+func advancedWire(t *testing.T, path string, dir string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err, "the Go processes recorded no wire")
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Fields(line)
+		require.Len(t, f, 3, "wire line %q", line)
+		if f[1] != dir {
+			continue
+		}
+		raw, err := hex.DecodeString(f[2])
+		require.NoError(t, err)
+		v, err := childprocess.DeserializeAdvanced(raw)
+		require.NoError(t, err, "wire line %q", line)
+		if !childprocess.IsInternal(v) {
+			continue
+		}
+		var zero func(v any)
+		zero = func(v any) {
+			o, ok := v.(*cluster.Object)
+			if !ok {
+				return
+			}
+			for _, k := range o.Keys() {
+				switch k {
+				case "port", "seq", "ack":
+					o.Set(k, 0)
+				default:
+					zero(o.Value(k))
+				}
+			}
+		}
+		zero(v)
+		again, err := childprocess.SerializeAdvanced(v)
+		require.NoError(t, err)
+		out = append(out, hex.EncodeToString(again))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestInteropAdvancedWire: on an advanced channel the port's internal
+// messages are Node's byte for byte: what a Go primary writes to Node
+// workers is what a Node primary writes to Go workers, and what Go workers
+// write to a Node primary is what Node workers write to a Go primary (up
+// to ports, seq and ack), under both policies.
+func TestInteropAdvancedWire(t *testing.T) {
+	node := nodeOrSkip(t)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	script, err := filepath.Abs("testdata/interop/advanced.js")
+	require.NoError(t, err)
+	for _, policy := range []string{"rr", "none"} {
+		t.Run(policy, func(t *testing.T) {
+			t.Setenv("NODE_CLUSTER_SCHED_POLICY", policy)
+			nodePrimary := filepath.Join(t.TempDir(), "node-primary-go-workers")
+			t.Setenv("ADVANCED_WIRE", nodePrimary)
+			runNodeScript(t, node, script, self, 60*time.Second)
+			goPrimary := filepath.Join(t.TempDir(), "go-primary-node-workers")
+			t.Setenv("ADVANCED_WIRE", goPrimary)
+			_, code, signal := runPrimaryProcess(t, "advanced", map[string]string{"INTEROP_NODE": node, "INTEROP_NODE_SCRIPT": script}, 60*time.Second)
+			require.Zero(t, code, "the Go primary's exit code (signal %q)", signal)
+
+			nodeToWorkers := advancedWire(t, nodePrimary, "r") // the Go workers read them
+			goToWorkers := advancedWire(t, goPrimary, "w")
+			require.NotEmpty(t, nodeToWorkers)
+			if d := cmp.Diff(nodeToWorkers, goToWorkers); d != "" {
+				t.Errorf("primary to workers (-Node primary +Go primary):\n%s", d)
+			}
+			nodeToPrimary := advancedWire(t, goPrimary, "r") // the Go primary reads them
+			goToPrimary := advancedWire(t, nodePrimary, "w")
+			require.NotEmpty(t, nodeToPrimary)
+			if d := cmp.Diff(nodeToPrimary, goToPrimary); d != "" {
+				t.Errorf("workers to primary (-Node workers +Go workers):\n%s", d)
+			}
+		})
+	}
+}
