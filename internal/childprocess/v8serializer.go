@@ -136,7 +136,8 @@ func (e *DeserializeError) Error() string {
 // message (a pointer, the same slice or map) is written as a reference to
 // the first, so shared and cyclic structures arrive as they were; a
 // []byte, which Go cannot tell from another slice of the same bytes, is
-// written in full each time.
+// written in full each time. A value nested deeper than 100 000 levels is
+// the *StringifyError RangeError V8's stack overflow would throw.
 func SerializeAdvanced(v any) ([]byte, error) {
 	return appendAdvanced(nil, v)
 }
