@@ -44,7 +44,7 @@ func TestWorkerWithoutChannel(t *testing.T) {
 }
 
 // TestWorkerWithBrokenChannel: a channel descriptor that is not open, or
-// not a socket, or a serialization the port does not speak.
+// not a socket, or a serialization that is neither json nor advanced.
 func TestWorkerWithBrokenChannel(t *testing.T) {
 	for _, tc := range []struct{ env, want string }{
 		{"NODE_CHANNEL_FD=97", "not an open descriptor"},
@@ -59,9 +59,10 @@ func TestWorkerWithBrokenChannel(t *testing.T) {
 			require.NotContains(t, stderr, "panic")
 		})
 	}
-	t.Run("advanced serialization", func(t *testing.T) {
-		code, stderr := runBrokenWorker(t, "NODE_UNIQUE_ID=1", "NODE_CHANNEL_FD=97", "NODE_CHANNEL_SERIALIZATION_MODE=advanced")
+	t.Run("unknown serialization", func(t *testing.T) {
+		code, stderr := runBrokenWorker(t, "NODE_UNIQUE_ID=1", "NODE_CHANNEL_FD=97", "NODE_CHANNEL_SERIALIZATION_MODE=bogus")
 		require.Equal(t, 1, code)
-		require.Contains(t, stderr, "advanced")
+		require.Contains(t, stderr, `NODE_CHANNEL_SERIALIZATION_MODE="bogus" is neither json nor advanced`)
+		require.NotContains(t, stderr, "panic")
 	})
 }

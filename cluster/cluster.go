@@ -112,8 +112,70 @@ type Object = childprocess.Object
 // NewObject builds an Object from key, value pairs.
 func NewObject(kv ...any) *Object { return childprocess.NewObject(kv...) }
 
-// Undefined is JS undefined in an Object: the key is left out on the wire.
+// Undefined is JS undefined in an Object: the key is left out on a JSON
+// channel; an advanced one carries it.
 var Undefined = childprocess.Undefined
+
+// Values that only a channel with serialization "advanced" carries (see
+// Settings.Serialization); on a JSON channel they go as JSON.stringify
+// writes them. A Node Buffer is a []byte.
+type (
+	// Map is a JS Map, its entries in order.
+	Map = childprocess.Map
+	// MapEntry is one entry of a Map.
+	MapEntry = childprocess.MapEntry
+	// Set is a JS Set, its values in order.
+	Set = childprocess.Set
+	// Date is a JS Date (milliseconds since the epoch).
+	Date = childprocess.Date
+	// RegExp is a JS RegExp's source and flags.
+	RegExp = childprocess.RegExp
+	// BigInt is a JS BigInt.
+	BigInt = childprocess.BigInt
+	// PrimitiveObject is a wrapper object such as new Number(1).
+	PrimitiveObject = childprocess.PrimitiveObject
+	// ArrayBuffer is a JS ArrayBuffer.
+	ArrayBuffer = childprocess.ArrayBuffer
+	// TypedArray is a typed array or DataView other than a Buffer.
+	TypedArray = childprocess.TypedArray
+	// TypedArrayKind names a TypedArray's constructor.
+	TypedArrayKind = childprocess.TypedArrayKind
+	// Error is a JS Error object (its name, message, stack and cause).
+	Error = childprocess.Error
+	// Array is a JS array with properties besides its elements.
+	Array = childprocess.Array
+	// DataCloneError is what Send panics with for a value V8 cannot
+	// clone (a Go function or channel) on an advanced channel.
+	DataCloneError = childprocess.DataCloneError
+)
+
+// The kinds of TypedArray.
+const (
+	Int8Array         = childprocess.Int8Array
+	Uint8Array        = childprocess.Uint8Array
+	Uint8ClampedArray = childprocess.Uint8ClampedArray
+	Int16Array        = childprocess.Int16Array
+	Uint16Array       = childprocess.Uint16Array
+	Int32Array        = childprocess.Int32Array
+	Uint32Array       = childprocess.Uint32Array
+	Float32Array      = childprocess.Float32Array
+	Float64Array      = childprocess.Float64Array
+	DataView          = childprocess.DataView
+	BigInt64Array     = childprocess.BigInt64Array
+	BigUint64Array    = childprocess.BigUint64Array
+)
+
+// Hole is an array's missing element ([1, , 3]) on an advanced channel.
+var Hole = childprocess.Hole
+
+// NewMap builds a Map from key, value pairs.
+func NewMap(kv ...any) *Map { return childprocess.NewMap(kv...) }
+
+// NewSet builds a Set of the values.
+func NewSet(values ...any) *Set { return childprocess.NewSet(values...) }
+
+// NewBigInt is the BigInt of n.
+func NewBigInt(n int64) BigInt { return childprocess.NewBigInt(n) }
 
 // SendOptions are send's options (Worker.SendWithOptions): KeepOpen
 // leaves a sent socket open in the sender too.

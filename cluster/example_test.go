@@ -27,6 +27,7 @@ var workers = map[string]func(){
 	"idle": func() {},
 	"echo": echoWorker,
 	"http": httpWorker,
+	"back": backWorker,
 }
 
 func TestMain(m *testing.M) {
@@ -107,6 +108,62 @@ func ExampleWorker_Send() {
 	// Output:
 	// primary got {"echo":"hello","from":"worker"}
 	// exit code 0 after disconnect true
+}
+
+// backWorker sends every message back as it came.
+func backWorker() {
+	w := cluster.CurrentWorker()
+	w.On("message", func(msg, _ any) { w.Send(cluster.NewObject("back", msg), nil, nil) })
+}
+
+// With Serialization "advanced" the channel carries what V8's structured
+// clone does, as Node's does with cluster.settings.serialization =
+// 'advanced': Maps, Sets, Dates, BigInts, Buffers ([]byte), undefined,
+// cycles and more, which JSON cannot. The workers forked after it speak
+// it too (a Go or a Node worker).
+func ExampleSettings_advanced() {
+	process.RunMain(func() {
+		cluster.SetupPrimary(&cluster.Settings{Serialization: "advanced"})
+		defer cluster.SetupPrimary(&cluster.Settings{Serialization: "json"})
+		w, err := cluster.Fork(map[string]string{exampleWorkerEnv: "back"})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		self := cluster.NewObject("name", "self")
+		self.Set("self", self)
+		w.Send(cluster.NewObject(
+			"visits", cluster.NewMap("home", 3),
+			"tags", cluster.NewSet("a", "b"),
+			"when", &cluster.Date{Ms: 86400000},
+			"big", cluster.NewBigInt(1<<62),
+			"raw", []byte("hi"),
+			"missing", cluster.Undefined,
+			"self", self,
+		), nil, nil)
+		w.On("message", func(msg, _ any) {
+			m := msg.(*cluster.Object).Object("back")
+			visits, _ := m.Value("visits").(*cluster.Map).Get("home")
+			fmt.Println("visits", visits)
+			fmt.Println("tagged b", m.Value("tags").(*cluster.Set).Has("b"))
+			fmt.Println("when", m.Value("when").(*cluster.Date).Time())
+			fmt.Println("big", m.Value("big"))
+			fmt.Printf("raw %q\n", m.Value("raw"))
+			v, ok := m.Get("missing")
+			fmt.Println("missing", v, ok)
+			s := m.Object("self")
+			fmt.Println("cycle kept", s.Object("self") == s)
+			w.Disconnect()
+		})
+	})
+	// Output:
+	// visits 3
+	// tagged b true
+	// when 1970-01-02 00:00:00 +0000 UTC
+	// big 4611686018427387904
+	// raw "hi"
+	// missing undefined true
+	// cycle kept true
 }
 
 // httpWorker serves net/http on the cluster: its server listens through

@@ -85,6 +85,7 @@ var mappedFiles = []mappedFile{
 			"[Mirrored outside the map](#mirrored-outside-the-map).",
 		inScope: func(fn *jsFunc, _ []*jsFunc) bool { return channelPart[fn.top] },
 	},
+	{File: "lib/internal/child_process/serialization.js", Title: "lib/internal/child_process/serialization.js"},
 }
 
 // portEntry is one JS function of the map with what the port says of it.

@@ -42,6 +42,13 @@ type chanHarness struct {
 // and receive timeouts) as the peer.
 func newChanHarness(t *testing.T) *chanHarness {
 	t.Helper()
+	return newChanHarnessWith(t, "json")
+}
+
+// newChanHarnessWith is newChanHarness with the channel speaking
+// serializationMode ("json" or "advanced").
+func newChanHarnessWith(t *testing.T, serializationMode string) *chanHarness {
+	t.Helper()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	require.NoError(t, err)
 	tv := unix.NsecToTimeval(chanTestDeadline.Nanoseconds())
@@ -50,7 +57,7 @@ func newChanHarness(t *testing.T) *chanHarness {
 	l, err := uv.NewLoop()
 	require.NoError(t, err)
 	target := &Target{}
-	control, err := ForkChild(l, target, fds[0])
+	control, err := ForkChildWith(l, target, fds[0], serializationMode)
 	require.NoError(t, err)
 	h := &chanHarness{t: t, loop: l, target: target, control: control, channelFd: fds[0], peer: fds[1]}
 	t.Cleanup(func() {

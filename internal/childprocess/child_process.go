@@ -250,12 +250,18 @@ type Target struct {
 	NativeInFlight int
 	nativeInFlight int
 	pendingMessage *pendingMessage
-	jsonBuffer     []byte
-	buffering      bool
-	pendingHandle  *uv.Stream
-	wbuf           []byte
-	writeDone      func(error) // the no-callback write completion, per Control
-	writeDoneFor   *Control
+	// advanced is the channel's serialization: V8's ("advanced") when
+	// set, JSON lines otherwise; chosen once, at setupChannel.
+	advanced bool
+	// messageBuffer holds the start of an advanced message not yet
+	// complete; jsonBuffer a JSON line's.
+	messageBuffer []byte
+	jsonBuffer    []byte
+	buffering     bool
+	pendingHandle *uv.Stream
+	wbuf          []byte
+	writeDone     func(error) // the no-callback write completion, per Control
+	writeDoneFor  *Control
 	// ticked are the messages handleMessage scheduled, oldest first from
 	// tickedHead: each of its nextTick callbacks is emitTicked, which
 	// takes the oldest, so that a message costs no closure.
@@ -304,10 +310,13 @@ var (
 	ErrIPCDisconnected = &ErrnoError{Code: "ERR_IPC_DISCONNECTED", Message: "IPC channel is already disconnected"}
 )
 
-// ChannelError reports a line on the channel that could not be parsed.
+// ChannelError reports a line on the channel that could not be parsed, or
+// an advanced message V8's deserializer would reject.
 //
-// DEVIATION(fix): Node v20 throws the SyntaxError from JSON.parse and the
-// process dies; the port reports it as this error and keeps reading.
+// DEVIATION(fix): Node v20 throws the SyntaxError from JSON.parse (the
+// Error from V8's deserializer, "Unable to deserialize cloned data.") and
+// the process dies; the port reports it as this error and keeps reading
+// (after the bad message's length, on an advanced channel).
 type ChannelError struct {
 	Err error
 }
@@ -331,15 +340,16 @@ var ReproduceNodeJSONCrash = Reproduce("malformed-line")
 // named what.
 func Reproduce(what string) bool { return uv.Reproduce(what) }
 
-// setupChannel equips target with the channel on fd: it starts reading
-// JSON lines, dispatches internal and user messages, and installs send,
-// disconnect and the NODE_HANDLE machinery.
+// setupChannel equips target with the channel on fd: it picks the
+// serialization ("json" lines or "advanced" V8 messages) for both
+// directions, starts reading, dispatches internal and user messages, and
+// installs send, disconnect and the NODE_HANDLE machinery.
 //
 // DEVIATION(shape): Node's setupChannel is one closure; its inner
 // functions are methods of Target here.
 //
 // Mirrors lib/internal/child_process.js setupChannel().
-func setupChannel(target *Target, l *uv.Loop, stream *uv.Stream) *Control {
+func setupChannel(target *Target, l *uv.Loop, stream *uv.Stream, serializationMode string) *Control {
 	control := &Control{stream: stream}
 	target.lp = l
 	target.stream = stream
@@ -347,6 +357,12 @@ func setupChannel(target *Target, l *uv.Loop, stream *uv.Stream) *Control {
 	target.handleQueue = nil
 	target.queueActive = false
 	target.pendingMessage = nil
+
+	if serializationMode == "advanced" {
+		target.advancedInitMessageChannel()
+	} else {
+		target.jsonInitMessageChannel()
+	}
 
 	stream.OnRead = target.onread
 	target.On("internalMessage", target.onInternalMessage)
@@ -401,6 +417,10 @@ func (t *Target) onread(data []byte, fd int, err error) {
 		} else {
 			unix.Close(fd)
 		}
+	}
+	if t.advanced {
+		advancedParseChannelMessages(t, data, t.dispatch)
+		return
 	}
 	parseChannelMessages(t, data, t.dispatch)
 }
@@ -545,15 +565,20 @@ func (t *Target) onNewListener(name string) {
 //
 // Where Node's send throws, Send panics with the same error, at once and
 // nothing sent: Undefined is ERR_MISSING_ARGS, a function or a channel
-// ERR_INVALID_ARG_TYPE, and a message JSON.stringify cannot write (a
-// structure that contains itself; a json.RawMessage that is not JSON) a
-// *StringifyError or *SyntaxError. A function inside an object is left out,
-// as JS leaves it out.
+// ERR_INVALID_ARG_TYPE (so is a BigInt, on either channel), and a message
+// JSON.stringify cannot write (a structure that contains itself; a
+// json.RawMessage that is not JSON) a *StringifyError or *SyntaxError. A
+// function inside an object is left out, as JS leaves it out. On an
+// advanced channel a structure that contains itself goes as it is, and a
+// function or channel anywhere in the message is V8's *DataCloneError.
 //
 // Mirrors lib/internal/child_process.js setupChannel() inner target.send().
 func (t *Target) Send(message any, handle any, opts SendOptions, cb func(error)) bool {
-	if _, ok := message.(undefinedType); ok {
+	switch x := message.(type) {
+	case undefinedType:
 		panic(&ErrnoError{Code: "ERR_MISSING_ARGS", Message: `The "message" argument must be specified`})
+	case BigInt:
+		panic(&ErrnoError{Code: "ERR_INVALID_ARG_TYPE", Message: `The "message" argument must be one of type string, object, number, or boolean. Received type bigint (` + x.String() + `n)`})
 	}
 	if k := kindOf(message); k == reflect.Func || k == reflect.Chan || k == reflect.UnsafePointer {
 		panic(&ErrnoError{Code: "ERR_INVALID_ARG_TYPE", Message: `The "message" argument must be one of type string, object, number, or boolean. Received ` + describeArg(message)})
@@ -605,10 +630,9 @@ func (t *Target) send(message any, handle any, opts SendOptions, cb func(error))
 		fd = stream.Fd()
 	}
 	sync, err := t.writeChannelMessage(message, fd, cb)
-	var se *StringifyError
-	var syn *SyntaxError
-	if errors.As(err, &se) || errors.As(err, &syn) {
-		// JSON.stringify threw: so does send, and nothing went out.
+	if err != nil && isSerializeError(err) {
+		// JSON.stringify or V8's serializer threw: so does send, and
+		// nothing went out.
 		panic(err)
 	}
 	if err == nil {
@@ -641,6 +665,16 @@ func (t *Target) send(message any, handle any, opts SendOptions, cb func(error))
 		}
 	}
 	return t.stream.WriteQueueSize() < 65536*2
+}
+
+// isSerializeError reports whether err is what JSON.stringify or V8's
+// serializer throws (rather than a failed write). Only a failed send
+// calls it: the targets of errors.As would cost every send an allocation.
+func isSerializeError(err error) bool {
+	var se *StringifyError
+	var syn *SyntaxError
+	var dce *DataCloneError
+	return errors.As(err, &se) || errors.As(err, &syn) || errors.As(err, &dce)
 }
 
 // kindOf is v's reflect.Kind, or Invalid for nil.

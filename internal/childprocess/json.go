@@ -298,7 +298,7 @@ func appendJSON(b []byte, v any, depth int, path *jsonPath) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...), nil
-	case undefinedType:
+	case undefinedType, holeType:
 		return append(b, "null"...), nil
 	case bool:
 		if x {

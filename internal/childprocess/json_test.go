@@ -94,6 +94,24 @@ var jsonStringifyCases = []jsonStringifyCase{
 		A int    `json:"a"`
 		B string `json:"b"`
 	}{1, "&"}, `({a:1,b:"&"})`, `{"a":1,"b":"&"}`},
+	// The advanced channel's values, sent on a JSON channel.
+	{"advanced values", NewObject(
+		"map", NewMap("k", 1), "set", NewSet(1), "date", &Date{Ms: 1700000000123}, "old", &Date{Ms: -62198755200000},
+		"far", &Date{Ms: 253402300800000}, "invalid", &Date{Ms: math.NaN()}, "re", &RegExp{Source: "a", Flags: "g"},
+		"holes", []any{1, Hole, Undefined}, "num", &PrimitiveObject{Value: 3}, "str", &PrimitiveObject{Value: "s"},
+		"bool", &PrimitiveObject{Value: false}, "ab", &ArrayBuffer{Bytes: []byte{1}},
+		"i16", &TypedArray{Kind: Int16Array, Bytes: []byte{0xff, 0xff, 2, 0}}, "f32", &TypedArray{Kind: Float32Array, Bytes: []byte{0, 0, 0xc0, 0x3f}},
+		"dv", &TypedArray{Kind: DataView, Bytes: []byte{1}}, "err", &Error{Name: "TypeError", Message: "m"},
+		"arr", &Array{Elements: []any{1}, Props: NewObject("x", 2)}),
+		`({map:new Map([["k",1]]),set:new Set([1]),date:new Date(1700000000123),old:new Date(-62198755200000),
+		far:new Date(253402300800000),invalid:new Date(NaN),re:/a/g,
+		holes:[1,,undefined],num:new Number(3),str:new String("s"),
+		bool:new Boolean(false),ab:new ArrayBuffer(1),
+		i16:new Int16Array([-1,2]),f32:new Float32Array([1.5]),
+		dv:new DataView(new ArrayBuffer(1)),err:new TypeError("m"),
+		arr:Object.assign([1],{x:2})})`,
+		`{"map":{},"set":{},"date":"2023-11-14T22:13:20.123Z","old":"-000001-01-01T00:00:00.000Z","far":"+010000-01-01T00:00:00.000Z","invalid":null,"re":{},` +
+			`"holes":[1,null,null],"num":3,"str":"s","bool":false,"ab":{},"i16":{"0":-1,"1":2},"f32":{"0":1.5},"dv":{},"err":{},"arr":[1]}`},
 }
 
 // jsonAddFloats adds at run time (Go constant arithmetic is exact).

@@ -38,6 +38,10 @@ type ForkOptions struct {
 	Stdio []string
 	UID   *int
 	GID   *int
+	// Serialization is how messages go on the channel: "json" (the
+	// default when empty) or "advanced"; anything else is
+	// ERR_INVALID_ARG_VALUE.
+	Serialization string
 	// Label names the child's waiter goroutine for pprof.
 	Label string
 }
@@ -45,10 +49,20 @@ type ForkOptions struct {
 // Fork starts modulePath under ExecPath with an IPC channel on fd 3:
 // argv is [execPath, ...execArgv, modulePath, ...args] (modulePath left out
 // when empty, the Go case where the binary is the program), and the child
-// gets NODE_CHANNEL_FD=3 and NODE_CHANNEL_SERIALIZATION_MODE=json.
+// gets NODE_CHANNEL_FD=3 and NODE_CHANNEL_SERIALIZATION_MODE=json, or
+// =advanced with Serialization "advanced" (V8's serializer on the
+// channel, both ways).
 //
 // Mirrors lib/child_process.js fork().
 func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*ChildProcess, error) {
+	serialization := opts.Serialization
+	switch serialization {
+	case "":
+		serialization = "json"
+	case "json", "advanced":
+	default:
+		return nil, &ErrnoError{Code: "ERR_INVALID_ARG_VALUE", Message: "The property 'options.serialization' must be one of: undefined, 'json', 'advanced'. Received '" + serialization + "'"}
+	}
 	file := opts.ExecPath
 	if !strings.Contains(file, "/") {
 		// Like libuv's uv_spawn (execvp), a bare name is looked up in PATH.
@@ -64,7 +78,7 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 		argv = append(argv, modulePath)
 	}
 	argv = append(argv, args...)
-	env := append(append([]string(nil), opts.Env...), "NODE_CHANNEL_FD=3", "NODE_CHANNEL_SERIALIZATION_MODE=json")
+	env := append(append([]string(nil), opts.Env...), "NODE_CHANNEL_FD=3", "NODE_CHANNEL_SERIALIZATION_MODE="+serialization)
 
 	parentFd, childFd, err := uv.Socketpair()
 	if err != nil {
@@ -149,7 +163,7 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 		proc.Kill()
 		return nil, err
 	}
-	setupChannel(c.Target, l, stream)
+	setupChannel(c.Target, l, stream, serialization)
 	c.closesNeed++
 	c.onChannelClosed = append(c.onChannelClosed, c.onChannelEnd)
 
@@ -242,12 +256,22 @@ func (c *ChildProcess) onexit() {
 	c.maybeClose()
 }
 
-// ForkChild is the child's side: it opens the inherited channel fd as an
-// IPC pipe, unref'd, sets up the channel on target, and refs it while
-// anyone listens for "message" or "disconnect".
+// ForkChild is ForkChildWith for a channel that speaks json.
+func ForkChild(l *uv.Loop, target *Target, fd int) (*Control, error) {
+	return ForkChildWith(l, target, fd, "json")
+}
+
+// ForkChildWith is the child's side: it opens the inherited channel fd as
+// an IPC pipe, unref'd, sets up the channel on target with the
+// serialization the parent chose ("json" or "advanced", from
+// NODE_CHANNEL_SERIALIZATION_MODE), and refs it while anyone listens for
+// "message" or "disconnect".
 //
 // Mirrors lib/child_process.js _forkChild().
-func ForkChild(l *uv.Loop, target *Target, fd int) (*Control, error) {
+func ForkChildWith(l *uv.Loop, target *Target, fd int, serializationMode string) (*Control, error) {
+	if serializationMode != "json" && serializationMode != "advanced" {
+		return nil, fmt.Errorf("NODE_CHANNEL_SERIALIZATION_MODE=%q is neither json nor advanced", serializationMode)
+	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return nil, fmt.Errorf("NODE_CHANNEL_FD=%d is not an open descriptor: %w", fd, err)
@@ -260,7 +284,7 @@ func ForkChild(l *uv.Loop, target *Target, fd int) (*Control, error) {
 		return nil, err
 	}
 	p.Unref()
-	control := setupChannel(target, l, p)
+	control := setupChannel(target, l, p, serializationMode)
 	target.On("newListener", func(name string) {
 		if name == "message" || name == "disconnect" {
 			control.refCounted()

@@ -1,5 +1,172 @@
 package childprocess
 
+import (
+	"encoding/binary"
+	"slices"
+)
+
+// view writes an array buffer view as ChildProcessSerializer does, as a
+// host object: the marker for a view (uint32 0), then what Node's
+// DefaultSerializer writes for one: the index of its constructor in
+// Node's list (10 for a Buffer), its byte length and its bytes. (Node
+// writes any other host object, after marker 1, as a plain copy of its
+// own properties; Go has no such objects to send.)
+//
+// Mirrors lib/internal/child_process/serialization.js ChildProcessSerializer._writeHostObject().
+func (w *v8Writer) view(kind TypedArrayKind, data []byte) {
+	w.byte(tagHostObject)
+	w.varint(hostArrayBufferView)
+	w.varint(uint64(kind))
+	w.varint(uint64(len(data)))
+	w.b = append(w.b, data...)
+}
+
+// hostObject reads a host object as ChildProcessDeserializer does: after
+// marker 0 an array buffer view as Node's DefaultDeserializer reads it
+// (a Buffer becomes a []byte, any other view a *TypedArray), after marker
+// 1 the value that stood for another kind of host object. Another marker,
+// an unknown constructor index or a length that is no whole number of
+// elements is an error (Node's assertion or its constructor throws).
+//
+// Mirrors lib/internal/child_process/serialization.js ChildProcessDeserializer._readHostObject().
+func (r *v8Reader) hostObject(depth int) (any, error) {
+	id := r.newID()
+	marker, err := r.varint()
+	if err != nil {
+		return nil, err
+	}
+	switch marker {
+	case hostNotArrayBufferView:
+		v, err := r.value(depth + 1)
+		if err == nil {
+			r.objs[id] = v
+		}
+		return v, err
+	case hostArrayBufferView:
+	default:
+		return nil, r.fail("host object marker %d", marker)
+	}
+	kind, err := r.varint()
+	if err != nil {
+		return nil, err
+	}
+	if kind >= uint64(len(typedArrayNames)) {
+		return nil, r.fail("unknown array buffer view type %d", kind)
+	}
+	n, err := r.length()
+	if err != nil {
+		return nil, err
+	}
+	k := TypedArrayKind(kind)
+	if n%k.elementSize() != 0 {
+		return nil, r.fail("%v of %d bytes, not a multiple of %d", k, n, k.elementSize())
+	}
+	data := slices.Clone(r.raw(n))
+	if k == bufferKind {
+		if data == nil {
+			data = []byte{}
+		}
+		r.objs[id] = data
+		return data, nil
+	}
+	ta := &TypedArray{Kind: k, Bytes: data}
+	r.objs[id] = ta
+	return ta, nil
+}
+
+// advancedInitMessageChannel makes the channel speak "advanced": V8's
+// serializer, each message after its length, nothing buffered yet.
+//
+// Mirrors lib/internal/child_process/serialization.js advanced.initMessageChannel().
+func (t *Target) advancedInitMessageChannel() {
+	t.advanced = true
+	t.messageBuffer = nil
+	t.buffering = false
+}
+
+// advancedParseChannelMessages adds what arrived to what was buffered
+// and calls fn for each complete message in it, in order: a 4-byte
+// big-endian length, then that many bytes of V8's serializer, read as
+// ChildProcessDeserializer reads them. What is left, a message not yet
+// complete, is kept for the next read.
+//
+// DEVIATION(fix): a message the deserializer rejects is fn's error (a
+// *DeserializeError, reported as a ChannelError) and reading goes on with
+// the next message; in Node the deserializer's throw ends the process.
+//
+// Mirrors lib/internal/child_process/serialization.js advanced.parseChannelMessages().
+func advancedParseChannelMessages(t *Target, data []byte, fn func(message any, err error)) {
+	if len(data) == 0 {
+		return
+	}
+	buf := data
+	if len(t.messageBuffer) > 0 {
+		t.messageBuffer = append(t.messageBuffer, data...)
+		buf = t.messageBuffer
+	}
+	for len(buf) >= 4 {
+		size := 4 + int(binary.BigEndian.Uint32(buf))
+		if len(buf) < size {
+			break
+		}
+		payload := buf[4:size]
+		buf = buf[size:]
+		msg, err := DeserializeAdvanced(payload)
+		if WireHook != nil {
+			WireHook(t, 'r', payload, t.pendingHandle != nil && err == nil && isNodeHandle(msg))
+		}
+		fn(msg, err)
+	}
+	if len(t.messageBuffer) > 0 {
+		// buf is the end of messageBuffer: move it to the front.
+		t.messageBuffer = t.messageBuffer[:copy(t.messageBuffer, buf)]
+	} else {
+		t.messageBuffer = append(t.messageBuffer[:0], buf...)
+	}
+	t.buffering = len(t.messageBuffer) != 0
+}
+
+// isNodeHandle reports whether message is a NODE_HANDLE envelope.
+func isNodeHandle(message any) bool {
+	m, ok := message.(*Object)
+	if !ok {
+		return false
+	}
+	cmd, _ := m.String("cmd")
+	return cmd == "NODE_HANDLE"
+}
+
+// advancedWriteChannelMessage writes message as V8's serializer writes it
+// (ChildProcessSerializer: header, then the value) after its length as a
+// 4-byte big-endian number, with the descriptor fd when fd >= 0, and
+// reports whether the write finished at once. A value V8 cannot clone is
+// a *DataCloneError and nothing is written.
+//
+// Mirrors lib/internal/child_process/serialization.js advanced.writeChannelMessage().
+func (t *Target) advancedWriteChannelMessage(message any, fd int, cb func(error)) (sync bool, err error) {
+	b, err := appendAdvanced(append(t.wbuf[:0], 0, 0, 0, 0), message)
+	if err != nil {
+		t.wbuf = b[:0]
+		return false, err
+	}
+	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
+	if WireHook != nil {
+		WireHook(t, 'w', b[4:], fd >= 0)
+	}
+	t.wbuf = b[:0]
+	return t.writeMessageBytes(message, b, fd, cb)
+}
+
+// jsonInitMessageChannel makes the channel speak "json": one JSON text a
+// line, nothing buffered yet.
+//
+// Mirrors lib/internal/child_process/serialization.js json.initMessageChannel().
+func (t *Target) jsonInitMessageChannel() {
+	t.advanced = false
+	t.jsonBuffer = nil
+	t.buffering = false
+}
+
 // parseChannelMessages splits what arrived into lines, keeps an
 // unfinished line for the next read, and parses each complete line as
 // JSON, calling fn for every message (or parse error) in order.
@@ -34,7 +201,8 @@ func parseChannelMessages(t *Target, data []byte, fn func(message any, err error
 
 // WireHook, when set, sees every line this process writes ('w') or reads
 // ('r') on any channel, without its newline, and whether a descriptor
-// went with it. Tests use it to compare the wire with Node's.
+// went with it (on an advanced channel, each message's V8 bytes, without
+// their length). Tests use it to compare the wire with Node's.
 var WireHook func(t *Target, dir byte, line []byte, withFd bool)
 
 // ReproduceWriteAtOnce turns off the holding of a channel's writes while
@@ -74,10 +242,14 @@ func parseMessage(line []byte) (any, error) {
 
 // writeChannelMessage writes JSON.stringify(message) and a newline, with
 // the descriptor fd when fd >= 0, and reports whether the write finished
-// at once.
+// at once. On an advanced channel it is advancedWriteChannelMessage (the
+// one codec choice a message costs).
 //
 // Mirrors lib/internal/child_process/serialization.js json.writeChannelMessage().
 func (t *Target) writeChannelMessage(message any, fd int, cb func(error)) (sync bool, err error) {
+	if t.advanced {
+		return t.advancedWriteChannelMessage(message, fd, cb)
+	}
 	b, err := AppendJSON(t.wbuf[:0], message)
 	if err != nil {
 		return false, err
@@ -87,6 +259,15 @@ func (t *Target) writeChannelMessage(message any, fd int, cb func(error)) (sync 
 	}
 	b = append(b, '\n')
 	t.wbuf = b[:0]
+	return t.writeMessageBytes(message, b, fd, cb)
+}
+
+// writeMessageBytes writes one serialized message (what
+// channel.writeUtf8String or channel.writeBuffer writes in Node), with
+// the descriptor fd when fd >= 0, holding an answer to the message being
+// read until the read callback ends, and reports whether the write
+// finished at once.
+func (t *Target) writeMessageBytes(message any, b []byte, fd int, cb func(error)) (sync bool, err error) {
 	// done runs only when the write had to wait; without a callback one
 	// closure per channel serves every message.
 	var done func(error)

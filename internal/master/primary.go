@@ -27,10 +27,9 @@ const (
 
 // Settings are cluster.settings.
 //
-// OMITTED(node): serialization "advanced" (V8's structured clone on the
-// channel) is not ported; SetupPrimary returns an error for it. So are
-// inspectPort and windowsHide; in the stdio array only "pipe", "inherit"
-// and "ignore" for fds 0-2 (the channel is always fd 3, "ipc").
+// OMITTED(node): inspectPort and windowsHide are not ported; in the stdio
+// array only "pipe", "inherit" and "ignore" for fds 0-2 (the channel is
+// always fd 3, "ipc").
 type Settings struct {
 	// Exec is the script ExecPath runs (Node's exec); empty for a Go
 	// binary, which is its own program.
@@ -47,7 +46,11 @@ type Settings struct {
 	Cwd   string
 	UID   *int
 	GID   *int
-	// Serialization is "json" (the default) or "advanced".
+	// Serialization is "json" (the default) or "advanced": how messages
+	// go between the primary and its workers, both ways (fork's
+	// serialization option; the worker learns it from
+	// NODE_CHANNEL_SERIALIZATION_MODE). Any other value is fork's
+	// ERR_INVALID_ARG_VALUE.
 	Serialization string
 }
 
@@ -118,9 +121,6 @@ func SetupPrimary(options *Settings) error {
 	}
 	if options != nil {
 		mergeSettings(&s, options)
-	}
-	if s.Serialization == "advanced" {
-		return fmt.Errorf("cluster: serialization %q is not supported (OMITTED(node): only json)", s.Serialization)
 	}
 	// V8 writes one profile per process only when told where.
 	if slices.ContainsFunc(s.ExecArgv, func(a string) bool { return strings.HasPrefix(a, "--prof") }) &&
@@ -212,14 +212,10 @@ func createWorkerProcess(id int, env map[string]string) (*childprocess.ChildProc
 	if isUsingInspector(s.ExecArgv) {
 		execArgv = append(execArgv, "--inspect-port="+strconv.Itoa(getInspectPort()))
 	}
-	switch s.Serialization {
-	case "", "json", "advanced":
-	default:
-		return nil, &childprocess.ErrnoError{Code: "ERR_INVALID_ARG_VALUE", Message: "The property 'options.serialization' must be one of: undefined, 'json', 'advanced'. Received '" + s.Serialization + "'"}
-	}
 	cp, err := childprocess.Fork(uv.Default(), s.Exec, s.Args, childprocess.ForkOptions{
 		ExecPath: s.ExecPath, ExecArgv: execArgv, Cwd: s.Cwd, Env: envList,
-		Silent: s.Silent, Stdio: s.Stdio, UID: s.UID, GID: s.GID, Label: "worker:" + strconv.Itoa(id),
+		Silent: s.Silent, Stdio: s.Stdio, UID: s.UID, GID: s.GID, Serialization: s.Serialization,
+		Label: "worker:" + strconv.Itoa(id),
 	})
 	if err == nil && cp != nil && cp.Target != nil {
 		// 1 (Node's one handle at a time) unless the opt-in says more.

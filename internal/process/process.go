@@ -108,9 +108,15 @@ var startupHooks []func(p *Process)
 // whether or not the script loads cluster.
 func OnStartup(fn func(p *Process)) { startupHooks = append(startupHooks, fn) }
 
-// setupChildProcessIpcChannel opens the channel named by NODE_CHANNEL_FD
-// and removes the channel variables from the environment so that this
-// process's own children do not inherit them.
+// setupChildProcessIpcChannel opens the channel named by NODE_CHANNEL_FD,
+// speaking the serialization NODE_CHANNEL_SERIALIZATION_MODE names ("json"
+// when unset or empty, or "advanced"), and removes the channel variables
+// from the environment so that this process's own children do not
+// inherit them.
+//
+// DEVIATION(fix): a NODE_CHANNEL_SERIALIZATION_MODE other than json or
+// advanced is an error (the worker exits 1 saying so); in Node the
+// channel's set-up throws a TypeError about destructuring undefined.
 //
 // Mirrors lib/internal/process/pre_execution.js setupChildProcessIpcChannel().
 func (p *Process) setupChildProcessIpcChannel() error {
@@ -125,10 +131,10 @@ func (p *Process) setupChildProcessIpcChannel() error {
 	if err != nil {
 		return err
 	}
-	if mode != "" && mode != "json" {
-		return fmt.Errorf("NODE_CHANNEL_SERIALIZATION_MODE=%q is not supported: only json is (OMITTED(node): advanced serialization)", mode)
+	if mode == "" {
+		mode = "json"
 	}
-	if _, err := childprocess.ForkChild(uv.Default(), p.Target, fd); err != nil {
+	if _, err := childprocess.ForkChildWith(uv.Default(), p.Target, fd, mode); err != nil {
 		return err
 	}
 	p.HasChannel = true
