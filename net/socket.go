@@ -256,7 +256,9 @@ func (s *Socket) flush() {
 }
 
 // onReadableStreamEnd emits "end" and, unless half-open sockets are
-// allowed, ends the write side too.
+// allowed, ends the write side too, on the next tick (after what the
+// "end" listeners queued, as a Duplex does); a socket whose writes have
+// finished already is destroyed.
 //
 // Mirrors lib/net.js onReadableStreamEnd().
 func (s *Socket) onReadableStreamEnd() {
@@ -264,8 +266,13 @@ func (s *Socket) onReadableStreamEnd() {
 	s.reading = false
 	s.writeAfterFIN = !s.allowHalfOpen
 	s.Emit("end")
-	if !s.allowHalfOpen {
-		s.End(nil)
+	if !s.allowHalfOpen && !s.writableEnded && !s.destroyed {
+		uv.Default().NextTick(func() {
+			if !s.writableEnded && !s.destroyed {
+				s.End(nil)
+			}
+		})
+		return
 	}
 	if s.writableEnded && s.finished {
 		s.Destroy(nil)
@@ -424,15 +431,24 @@ func (s *Socket) final() {
 		return
 	}
 	s.handle.Shutdown(func(error) {
-		if s.destroyed {
-			return // no "finish" once destroyed
-		}
-		s.finished = true
-		s.Emit("finish")
-		if s.readableEnded || !s.reading {
-			s.Destroy(nil)
+		if !s.destroyed {
+			uv.Default().NextTick(s.finish)
 		}
 	})
+}
+
+// finish emits "finish" once the write side is shut down, and destroys
+// the socket when its readable side has ended too (a Duplex's
+// autoDestroy); until then it stays open for what the peer sends.
+func (s *Socket) finish() {
+	if s.destroyed {
+		return // no "finish" once destroyed
+	}
+	s.finished = true
+	s.Emit("finish")
+	if s.readableEnded {
+		s.Destroy(nil)
+	}
 }
 
 // Destroy closes the socket at once; err, when not nil, is emitted as

@@ -379,3 +379,118 @@ func TestSocketWriteAfterPeerEnded(t *testing.T) {
 	})
 	require.Equal(t, []string{"in end write true", "close false", `cb EPIPE This socket has been ended by the other party {"code":"EPIPE"} 0 ""`}, events)
 }
+
+// Data, then a reset, read together: the data and then the end, not
+// ECONNRESET (libuv ends the stream after a short read when the socket
+// has hung up, without reading the reset); node printed "data abc",
+// "end", "close false" for the same scenario.
+func TestSocketDataThenResetIsEnd(t *testing.T) {
+	var events []string
+	run(t, func() {
+		l := uv.Default()
+		var srv *net.Server
+		var sock *net.Socket
+		srv = net.NewServer(net.ServerOptions{PauseOnConnect: true}, func(s *net.Socket) {
+			sock = s
+			s.On("data", func(b []byte) { events = append(events, "data "+string(b)) })
+			s.On("end", func() { events = append(events, "end") })
+			s.On("error", func(err error) { events = append(events, "error "+errCode(err)) })
+			s.On("close", func(hadError bool) {
+				events = append(events, "close "+strconv.FormatBool(hadError))
+				srv.Close(nil)
+			})
+		})
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			l.Ref()
+			addr := "127.0.0.1:" + strconv.Itoa(srv.Address().Port)
+			go func() {
+				c, err := dialTCP(addr)
+				if err == nil {
+					_, err = c.Write([]byte("abc"))
+					c.SetLinger(0)
+					c.Close() // a reset behind the data
+				}
+				time.Sleep(100 * time.Millisecond) // both have arrived
+				l.Post(func() {
+					l.Unref()
+					require.NoError(t, err)
+					sock.Resume()
+				})
+			}()
+		}))
+	})
+	require.Equal(t, []string{"data abc", "end", "close false"}, events)
+}
+
+// A socket that ends its writes while paused stays open for what the
+// peer still sends: "finish" does not destroy it while its readable side
+// has not ended (it was destroyed at once, and the peer's reply lost).
+// node printed: finish, then the reply and "end" once resumed, "close
+// false".
+func TestSocketPausedEndKeepsReading(t *testing.T) {
+	var events []string
+	run(t, func() {
+		srv := net.CreateServer(func(c *net.Socket) {
+			c.On("data", func([]byte) {})
+			c.On("end", func() { c.End([]byte("reply")) })
+		})
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			s, err := net.Connect(srv.Address().Port, "127.0.0.1")
+			require.NoError(t, err)
+			s.End(nil)
+			s.Pause()
+			s.On("finish", func() { events = append(events, "finish") })
+			s.On("data", func(b []byte) { events = append(events, "data "+string(b)) })
+			s.On("end", func() { events = append(events, "end") })
+			s.On("close", func(bool) {
+				events = append(events, "close")
+				srv.Close(nil)
+			})
+			uv.Default().SetTimeout(300*time.Millisecond, func() {
+				events = append(events, "resume "+s.ReadyState())
+				s.Resume()
+			})
+		}))
+	})
+	require.Equal(t, []string{"finish", "resume readOnly", "data reply", "end", "close"}, events)
+}
+
+// With allowHalfOpen false, the write side ends on the tick after "end",
+// after what the "end" listeners queued: a write from such a tick still
+// goes out (node: the write's callback gets null, the peer reads "x").
+func TestSocketAutoEndAfterEndListenersTicks(t *testing.T) {
+	var got []byte
+	events := sockScenario(t, net.ServerOptions{}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+		s.On("data", func([]byte) {})
+		s.On("end", func() {
+			uv.Default().NextTick(func() {
+				log("write %v", s.Write([]byte("x"), func(err error) { log("wcb %v", err) }))
+			})
+		})
+	}, func(addr string) error {
+		c, err := dialTCP(addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		c.CloseWrite()
+		got, err = io.ReadAll(c)
+		return err
+	})
+	require.Equal(t, []string{"write true", "wcb <nil>", "close false"}, events)
+	require.Equal(t, "x", string(got))
+}
+
+// "finish" waits for the shutdown, which libuv makes on a later turn of
+// the loop: a tick queued after End runs first (node: "after end",
+// "tick", ..., "finish").
+func TestSocketFinishAfterShutdown(t *testing.T) {
+	events := sockScenario(t, net.ServerOptions{}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+		s.On("finish", func() { log("finish") })
+		s.On("data", func([]byte) {})
+		s.End([]byte("hi"))
+		log("after end")
+		uv.Default().NextTick(func() { log("tick") })
+	}, readToEnd)
+	require.Equal(t, []string{"after end", "tick", "finish", "close false"}, events)
+}

@@ -177,7 +177,14 @@ func (s *Stream) onIO(events uint32) {
 		if s.listening {
 			s.accept()
 		} else if s.reading {
-			s.read()
+			if partial := s.read(); partial && events&unix.EPOLLHUP != 0 && !s.ipc && s.reading && !s.closing {
+				// The peer is gone and the last read took all there was:
+				// the end, without another read (which would report a
+				// reset as ECONNRESET), as uv__stream_io does after a
+				// partial read with POLLHUP. Not on an IPC pipe, where a
+				// read is cut short at each descriptor.
+				s.eof()
+			}
 		}
 	}
 	if s.closing || s.fd < 0 {
@@ -284,7 +291,9 @@ func (l *Loop) emfileTrick(acceptFd int) error {
 
 const readSize = 64 * 1024
 
-func (s *Stream) read() {
+// read reads until EAGAIN, a short read, or 32 reads, and reports
+// whether it stopped at a short read (libuv's UV_HANDLE_READ_PARTIAL).
+func (s *Stream) read() (partial bool) {
 	if s.readBuf == nil {
 		s.readBuf = make([]byte, readSize)
 	}
@@ -312,17 +321,23 @@ func (s *Stream) read() {
 			return
 		}
 		if n == 0 {
-			s.reading = false
-			s.loop.IOStop(&s.io, unix.EPOLLIN|unix.EPOLLRDHUP)
-			s.updateActive()
-			s.deliver(nil, -1, ErrEOF)
+			s.eof()
 			return
 		}
 		s.deliver(s.readBuf[:n], fd, nil)
 		if n < len(s.readBuf) {
-			return
+			return true
 		}
 	}
+	return false
+}
+
+// eof stops reading and reports the end of the stream.
+func (s *Stream) eof() {
+	s.reading = false
+	s.loop.IOStop(&s.io, unix.EPOLLIN|unix.EPOLLRDHUP)
+	s.updateActive()
+	s.deliver(nil, -1, ErrEOF)
 }
 
 func (s *Stream) deliver(data []byte, fd int, err error) {
@@ -631,20 +646,29 @@ func (s *Stream) Shutdown(cb func(err error)) {
 		s.uncork()
 	}
 	if len(s.writeQ) == 0 {
-		s.doShutdown()
+		// Nothing to write first: libuv still makes the shutdown on a
+		// later turn of the loop (when the socket reports writable), and
+		// the callback comes from there.
+		s.loop.done(true, s.shutdownNext, nil)
 	}
 	s.updateActive()
 }
 
+func (s *Stream) shutdownNext(error) {
+	if s.shutdownReq != nil && !s.shutdownDone && !s.closing && len(s.writeQ) == 0 {
+		s.doShutdown()
+	}
+}
+
+// doShutdown shuts the write side down and calls the request's callback
+// (uv__drain).
 func (s *Stream) doShutdown() {
 	s.shutdownDone = true
-	err := unix.Shutdown(s.fd, unix.SHUT_WR)
+	err := shutdownFd(s.fd, unix.SHUT_WR)
 	cb := s.shutdownReq
-	s.loop.NextTick(func() {
-		s.shutdownReq = nil
-		s.updateActive()
-		cb(err)
-	})
+	s.shutdownReq = nil
+	s.updateActive()
+	cb(err)
 }
 
 // connect starts connecting the socket to sa; cb gets the result from
@@ -729,8 +753,13 @@ func (s *Stream) Close(cb func()) {
 	s.reading = false
 	// Writes still queued fail with ECANCELED, in the close phase, as
 	// uv__stream_destroy reports them; their loop references go with them.
+	// A shutdown not made yet and a connect under way fail with
+	// ECANCELED, in the close phase.
+	if cb := s.shutdownReq; cb != nil && !s.shutdownDone {
+		s.shutdownReq = nil
+		s.loop.closing = append(s.loop.closing, func() { cb(unix.ECANCELED) })
+	}
 	if cb := s.connectReq; cb != nil {
-		// A connect under way fails with ECANCELED, in the close phase.
 		s.connectReq, s.connectErr = nil, nil
 		s.loop.closing = append(s.loop.closing, func() { cb(unix.ECANCELED) })
 	}
