@@ -53,7 +53,8 @@ func showConnect(s *net.Socket, log func(string, ...any), done func()) {
 			for _, e := range ae.Errors {
 				msgs = append(msgs, e.Error())
 			}
-			log("error AggregateError %s errors %s", ae.Code, strings.Join(msgs, "|"))
+			j, _ := json.Marshal(ae)
+			log("error AggregateError %s %s errors %s", ae.Code, j, strings.Join(msgs, "|"))
 			return
 		}
 		e := err.(*net.Error)
@@ -223,13 +224,13 @@ func TestConnectMultipleAddresses(t *testing.T) {
 		{opening, "lookup null ::1 6 multi.test", "lookup null 127.0.0.1 4 multi.test", "lookup null 127.0.0.1 4 multi.test",
 			"attempt ::1 1 6", "attemptFailed ::1 1 6 ECONNREFUSED " + refused("::1", "1"),
 			"attempt 127.0.0.1 1 4", "attemptFailed 127.0.0.1 1 4 ECONNREFUSED " + refused("127.0.0.1", "1"),
-			"error AggregateError ECONNREFUSED errors " + refused("::1", "1") + "|" + refused("127.0.0.1", "1"),
+			"error AggregateError ECONNREFUSED {\"code\":\"ECONNREFUSED\"} errors " + refused("::1", "1") + "|" + refused("127.0.0.1", "1"),
 			`close true attempted ["::1:1" "127.0.0.1:1"]`},
 		{opening, "lookup null 127.0.0.2 4 multi.test", "lookup null 127.0.0.3 4 multi.test", "lookup null ::1 6 multi.test",
 			"attempt 127.0.0.2 " + p + " 4", "attemptFailed 127.0.0.2 " + p + " 4 ECONNREFUSED " + refused("127.0.0.2", p),
 			"attempt ::1 " + p + " 6", "attemptFailed ::1 " + p + " 6 ECONNREFUSED " + refused("::1", p),
 			"attempt 127.0.0.3 " + p + " 4", "attemptFailed 127.0.0.3 " + p + " 4 ECONNREFUSED " + refused("127.0.0.3", p),
-			"error AggregateError ECONNREFUSED errors " + refused("127.0.0.2", p) + "|" + refused("::1", p) + "|" + refused("127.0.0.3", p),
+			"error AggregateError ECONNREFUSED {\"code\":\"ECONNREFUSED\"} errors " + refused("127.0.0.2", p) + "|" + refused("::1", p) + "|" + refused("127.0.0.3", p),
 			`close true attempted ["127.0.0.2:` + p + `" "::1:` + p + `" "127.0.0.3:` + p + `"]`},
 		{opening, "lookup null ::1 6 multi.test", "attempt ::1 " + p + " 6", "attemptFailed ::1 " + p + " 6 ECONNREFUSED " + refused("::1", p),
 			`error ECONNREFUSED "connect ECONNREFUSED ::1:` + p + `" {"errno":-111,"code":"ECONNREFUSED","syscall":"connect","address":"::1","port":` + p + `}`,
@@ -260,4 +261,182 @@ func TestIsIP(t *testing.T) {
 		require.Equal(t, want == 4, net.IsIPv4(in), "IsIPv4(%q)", in)
 		require.Equal(t, want == 6, net.IsIPv6(in), "IsIPv6(%q)", in)
 	}
+}
+
+// clientScenarios runs client scenarios one after the other against a
+// server on 127.0.0.1 that reads and ends when its client ends; each
+// scenario logs and calls done once its socket has closed.
+func clientScenarios(t *testing.T, scenarios ...func(port int, log func(string, ...any), done func())) [][]string {
+	t.Helper()
+	var all [][]string
+	run(t, func() {
+		srv := net.CreateServer(func(c *net.Socket) {
+			c.On("data", func([]byte) {})
+			c.On("end", func() { c.End(nil) })
+		})
+		var next func(i int)
+		next = func(i int) {
+			if i == len(scenarios) {
+				srv.Close(nil)
+				return
+			}
+			var events []string
+			log := func(f string, a ...any) { events = append(events, fmt.Sprintf(f, a...)) }
+			scenarios[i](srv.Address().Port, log, func() {
+				uv.Default().SetImmediate(func() {
+					all = append(all, events)
+					next(i + 1)
+				})
+			})
+		}
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() { next(0) }))
+	})
+	require.Len(t, all, len(scenarios), "every scenario should have ended")
+	return all
+}
+
+// Writes made while connecting, as node gives them (each expected line
+// printed by node for the same steps): Write's answer and BufferSize
+// count what waits, "drain" follows once it has gone, the first write's
+// callback before "ready"; when the connect fails, the first write's
+// callback gets ERR_SOCKET_CLOSED_BEFORE_CONNECTION at "close", the
+// others the connect's error, and BytesWritten counts them all.
+func TestConnectWritesWhileConnecting(t *testing.T) {
+	var closedPort int
+	run(t, func() {
+		srv := net.CreateServer(nil)
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			closedPort = srv.Address().Port
+			srv.Close(nil)
+		}))
+	})
+	got := clientScenarios(t,
+		func(p int, log func(string, ...any), done func()) {
+			s, err := net.Connect(p, "127.0.0.1")
+			require.NoError(t, err)
+			s.On("connect", func() { log("connect") })
+			s.On("ready", func() { log("ready") })
+			log("w1 %v bs %d", s.Write(make([]byte, 10240), func(error) { log("wcb1") }), s.BufferSize())
+			log("w2 %v bs %d", s.Write(make([]byte, 10240), func(error) { log("wcb2") }), s.BufferSize())
+			log("w3 %v bs %d bw %d", s.Write(make([]byte, 10), func(error) { log("wcb3") }), s.BufferSize(), s.BytesWritten)
+			s.On("drain", func() {
+				log("drain bs %d bw %d", s.BufferSize(), s.BytesWritten)
+				s.End(nil)
+			})
+			s.On("finish", func() { log("finish") })
+			s.On("end", func() { log("end") })
+			s.On("data", func([]byte) {})
+			s.On("close", func(hadError bool) { log("close %v", hadError); done() })
+		},
+		func(_ int, log func(string, ...any), done func()) {
+			s, err := net.Connect(closedPort, "127.0.0.1")
+			require.NoError(t, err)
+			s.On("error", func(err error) { log("error %s", err.(*net.Error).Code) })
+			s.On("close", func(hadError bool) { log("close %v bw %d", hadError, s.BytesWritten); done() })
+			s.Write([]byte("abc"), func(err error) { e := err.(*net.Error); log("wcb %s %s", e.Code, e.Message) })
+			s.Write([]byte("de"), func(err error) { log("wcb2 %s", err.(*net.Error).Code) })
+			s.End([]byte("x"))
+		},
+	)
+	want := [][]string{
+		{"w1 true bs 10240", "w2 false bs 20480", "w3 false bs 20490 bw 20490", "connect", "drain bs 0 bw 20490", "wcb1", "ready", "wcb2", "wcb3", "finish", "end", "close false"},
+		{"error ECONNREFUSED", "close true bw 6", "wcb ERR_SOCKET_CLOSED_BEFORE_CONNECTION Socket closed before the connection was established", "wcb2 ECONNREFUSED"},
+	}
+	require.Empty(t, cmp.Diff(want, got), "events (-node +port)")
+}
+
+// ResetAndDestroy on a socket that is connecting resets it once it
+// connects; on one that never connected it is ERR_SOCKET_CLOSED. A
+// Connect on a socket that is connected or connecting goes to the same
+// socket, and the system's answer is the error (the second connect on a
+// connected socket succeeds on Linux, the third is EISCONN). A name with
+// no address of the family asked for is ENOTFOUND. (Each as node printed.)
+func TestConnectAgainAndReset(t *testing.T) {
+	got := clientScenarios(t,
+		func(p int, log func(string, ...any), done func()) {
+			s, err := net.Connect(p, "127.0.0.1")
+			require.NoError(t, err)
+			s.On("connect", func() { log("connect") })
+			s.On("ready", func() { log("ready %s", s.ReadyState()) })
+			s.On("error", func(err error) { log("error %v", err) })
+			s.On("close", func(hadError bool) { log("close %v", hadError); done() })
+			s.ResetAndDestroy()
+		},
+		func(_ int, log func(string, ...any), done func()) {
+			s := net.NewSocket(net.SocketOptions{})
+			s.On("error", func(err error) { e := err.(*net.Error); log("error %s %s", e.Code, e.Message) })
+			s.On("close", func(bool) { log("close"); done() })
+			s.ResetAndDestroy()
+		},
+		func(p int, log func(string, ...any), done func()) {
+			n := 0
+			s, err := net.Connect(p, "127.0.0.1")
+			require.NoError(t, err)
+			s.On("connect", func() {
+				n++
+				log("connect %d", n)
+				require.NoError(t, s.Connect(p, "127.0.0.1"))
+			})
+			s.On("error", func(err error) { e := err.(*net.Error); log("error %s %s", e.Code, maskPorts(e.Message)) })
+			s.On("close", func(hadError bool) { log("close %v", hadError); done() })
+		},
+		func(p int, log func(string, ...any), done func()) {
+			s, err := net.Connect(p, "127.0.0.1")
+			require.NoError(t, err)
+			require.NoError(t, s.Connect(p, "127.0.0.1"))
+			s.On("connectionAttempt", func() { log("attempt") })
+			s.On("connect", func() { log("connect") })
+			s.On("error", func(err error) { e := err.(*net.Error); log("error %s %s", e.Code, maskPorts(e.Message)) })
+			s.On("close", func(hadError bool) { log("close %v", hadError); done() })
+		},
+		func(p int, log func(string, ...any), done func()) {
+			s, err := net.Connect(net.ConnectOptions{Port: p, Host: "localhost", Family: 6})
+			require.NoError(t, err)
+			s.On("error", func(err error) {
+				e := err.(*net.Error)
+				j, _ := json.Marshal(e)
+				log("error %s %s %s", e.Code, e.Message, j)
+			})
+			s.On("close", func(hadError bool) { log("close %v", hadError); done() })
+		},
+	)
+	want := [][]string{
+		{"connect", "ready closed", "close false"},
+		{"error ERR_SOCKET_CLOSED Socket is closed", "close"},
+		{"connect 1", "connect 2", "error EISCONN connect EISCONN 127.0.0.1:N - Local (127.0.0.1:N)", "close true"},
+		{"attempt", "attempt", "error EALREADY connect EALREADY 127.0.0.1:N - Local (127.0.0.1:N)", "close true"},
+		{`error ENOTFOUND getaddrinfo ENOTFOUND localhost {"errno":-3008,"code":"ENOTFOUND","syscall":"getaddrinfo","hostname":"localhost"}`, "close true"},
+	}
+	require.Empty(t, cmp.Diff(want, got), "events (-node +port)")
+}
+
+// maskPorts replaces port numbers (4 or 5 digits) with N.
+func maskPorts(s string) string {
+	var b strings.Builder
+	digits := 0
+	flush := func(run string) {
+		if len(run) >= 4 {
+			b.WriteString("N")
+		} else {
+			b.WriteString(run)
+		}
+	}
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if digits == 0 {
+				start = i
+			}
+			digits++
+			continue
+		}
+		if digits > 0 {
+			flush(s[start:i])
+			digits = 0
+		}
+		if i < len(s) {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	stdnet "net"
 	"net/netip"
+	"reflect"
 	"strings"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
@@ -186,6 +187,11 @@ func lookupErrno(err error) int {
 		return uvEAINoname // no address at all
 	case errors.As(err, &de) && de.IsNotFound:
 		return uvEAINoname
+	case errors.As(err, new(*stdnet.AddrError)):
+		// "no suitable address found": the name has addresses, none of
+		// the family asked for (getaddrinfo's EAI_NONAME, as glibc says
+		// for localhost with AF_INET6 here)
+		return uvEAINoname
 	case errors.As(err, &de) && (de.IsTimeout || de.IsTemporary):
 		return uvEAIAgain
 	}
@@ -211,6 +217,9 @@ func describeType(v any) string {
 		return "null"
 	case bool:
 		return fmt.Sprintf("type boolean (%v)", x)
+	}
+	if reflect.TypeOf(v).Kind() == reflect.Func {
+		return childprocess.DescribeArg(v)
 	}
 	if f, ok := childprocess.ToFloat(v); ok {
 		return "type number (" + formatNumber(f) + ")"
@@ -283,6 +292,12 @@ func newAggregateError(errs []error) *AggregateError {
 		}
 	}
 	return e
+}
+
+// MarshalJSON writes what JSON.stringify writes for Node's
+// AggregateError: its one enumerable property, {"code": ...}.
+func (e *AggregateError) MarshalJSON() ([]byte, error) {
+	return childprocess.AppendJSON(nil, childprocess.NewObject("code", e.Code))
 }
 
 func (e *AggregateError) Error() string {

@@ -70,9 +70,15 @@ type Socket struct {
 	// The client side: a Connect under way, what waits to be written
 	// meanwhile, and the host being looked up (_host).
 	connecting   bool
-	pendingBytes int
+	pending      []pendingWrite   // writes waiting for "connect" (_pendingData)
+	pendingClose *events.Listener // their "close" listener
 	host         string
 	peername     *uv.Sockname // _peername
+	// writableLength counts the bytes written whose callbacks have not
+	// run yet (state.length of a Writable): Write's answer, "drain" and
+	// BufferSize follow it.
+	writableLength int
+	destroyErr     error // what Destroy was given (state.errored)
 
 	// AutoSelectFamilyAttemptedAddresses lists the "address:port" a
 	// connect tried, in order, when it tried several.
@@ -280,15 +286,18 @@ func (s *Socket) onReadableStreamEnd() {
 }
 
 // Write writes data; cb, when not nil, runs once it has left, or with the
-// error that ended the socket. It returns false when data had to be
-// queued. A write that fails destroys the socket with Node's error
-// ("write EPIPE"): the callback gets it, then "error", then "close". After
-// End the write is ERR_STREAM_WRITE_AFTER_END, which destroys the socket
-// too; after Destroy it is ERR_STREAM_DESTROYED, for the callback only.
+// error that ended the socket. It returns false, as Node's write does,
+// once 16 KB or more are written and not yet called back (the write
+// still goes): "drain" says when they all have. A write that fails
+// destroys the socket with Node's error ("write EPIPE"): the callback
+// gets it, then "error", then "close". After End the write is
+// ERR_STREAM_WRITE_AFTER_END, which destroys the socket too; after
+// Destroy it is ERR_STREAM_DESTROYED, for the callback only.
 //
-// While the socket connects, writes wait for "connect" (Write returns
-// false once 16 KB wait); on a socket that never connected, a write is
-// ERR_SOCKET_CLOSED, which destroys it.
+// While the socket connects, writes wait for "connect"; if it closes
+// first, the first one's callback gets ERR_SOCKET_CLOSED_BEFORE_CONNECTION
+// and the others' ERR_STREAM_DESTROYED. On a socket that never connected,
+// a write is ERR_SOCKET_CLOSED, which destroys it.
 func (s *Socket) Write(data []byte, cb func(error)) bool {
 	if s.writeAfterFIN && s.writableEnded {
 		return s.writeAfterFin(cb)
@@ -306,36 +315,61 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 		s.Destroy(errWriteAfterEnd)
 		return false
 	}
-	return s.writeGeneric(data, cb)
+	s.BytesWritten += len(data)
+	s.writableLength += len(data)
+	ret := s.writableLength < highWaterMark
+	if !ret {
+		s.needDrain = true
+	}
+	s.writeGeneric(data, cb)
+	return ret && !s.destroyed
 }
 
-// writeGeneric writes to the handle, or waits for "connect" while the
-// socket connects.
+// pendingWrite is a write made while the socket connects.
+type pendingWrite struct {
+	data []byte
+	cb   func(error)
+}
+
+// writeGeneric writes to the handle, or keeps the write for "connect"
+// while the socket connects.
 //
 // Mirrors lib/net.js Socket.prototype._writeGeneric().
-func (s *Socket) writeGeneric(data []byte, cb func(error)) bool {
+func (s *Socket) writeGeneric(data []byte, cb func(error)) {
 	if s.connecting {
-		s.pendingBytes += len(data)
-		s.Once("connect", func() {
-			s.pendingBytes -= len(data)
-			s.writeGeneric(data, cb)
-		})
-		if s.pendingBytes >= highWaterMark {
-			s.needDrain = true
-			return false
+		if len(s.pending) == 0 {
+			s.Once("connect", s.flushPending)
+			s.pendingClose = s.Once("close", s.failPending)
 		}
-		return true
+		s.pending = append(s.pending, pendingWrite{data, cb})
+		return
+	}
+	s.writeHandle(data, cb, false)
+}
+
+// writeHandle writes to the handle. A write done at once has its
+// callback (and "drain") on the next tick, or, with holdAfter, left to
+// the caller: it reports whether it left it.
+func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held bool) {
+	n := len(data)
+	if s.destroyed { // an earlier write of the same flush failed
+		s.writableLength -= n
+		if cb != nil {
+			uv.Default().NextTick(func() { cb(errStreamDestroyed) })
+		}
+		return false
 	}
 	if s.handle == nil {
+		s.writableLength -= n
 		if cb != nil {
 			uv.Default().NextTick(func() { cb(errSocketClosed) })
 		}
 		s.Destroy(errSocketClosed)
 		return false
 	}
-	s.BytesWritten += len(data)
 	s.unrefTimer()
 	sync, err := s.handle.Write(data, -1, func(err error) {
+		s.writableLength -= n
 		switch {
 		case s.destroyed || err == nil:
 			// One still queued when the socket was destroyed completes
@@ -344,13 +378,7 @@ func (s *Socket) writeGeneric(data []byte, cb func(error)) bool {
 				s.unrefTimer()
 				s.lastWriteQueueSize = 0
 			}
-			if cb != nil {
-				cb(nil)
-			}
-			if s.needDrain && !s.destroyed && s.handle.WriteQueueSize() == 0 {
-				s.needDrain = false
-				s.Emit("drain")
-			}
+			s.afterWrite(cb)
 		default:
 			e := errnoException(err, "write")
 			if cb != nil {
@@ -360,6 +388,7 @@ func (s *Socket) writeGeneric(data []byte, cb func(error)) bool {
 		}
 	})
 	if err != nil {
+		s.writableLength -= n
 		e := errnoException(err, "write")
 		if cb != nil {
 			uv.Default().NextTick(func() { cb(e) })
@@ -367,20 +396,84 @@ func (s *Socket) writeGeneric(data []byte, cb func(error)) bool {
 		s.Destroy(e)
 		return false
 	}
-	if sync && cb != nil {
-		uv.Default().NextTick(func() { cb(nil) })
-	}
 	if !sync {
-		s.needDrain = true
-		s.lastWriteQueueSize = len(data)
+		s.lastWriteQueueSize = n
+		return false
 	}
-	return sync
+	s.writableLength -= n
+	if holdAfter {
+		return true
+	}
+	if cb != nil || s.needDrain {
+		uv.Default().NextTick(func() { s.afterWrite(cb) })
+	}
+	return false
+}
+
+// afterWrite emits "drain" when a write that returned false has gone
+// with everything before it, then calls the write's callback.
+//
+// Like lib/internal/streams/writable.js afterWrite.
+func (s *Socket) afterWrite(cb func(error)) {
+	if s.needDrain && s.writableLength == 0 && !s.destroyed && !s.writableEnded {
+		s.needDrain = false
+		s.Emit("drain")
+	}
+	if cb != nil {
+		cb(nil)
+	}
+}
+
+// flushPending writes, once connected, what was written while the
+// socket connected, as Node does: the first write, then the others
+// (which a Writable had buffered behind it) together; when the first
+// was done at once, its callback runs now, after "drain" if they are all
+// gone, and theirs on the next tick.
+func (s *Socket) flushPending() {
+	list := s.pending
+	s.pending = nil
+	if s.pendingClose != nil {
+		s.RemoveListener(s.pendingClose)
+		s.pendingClose = nil
+	}
+	if len(list) == 0 {
+		return
+	}
+	held := s.writeHandle(list[0].data, list[0].cb, true)
+	for _, w := range list[1:] {
+		s.writeHandle(w.data, w.cb, false)
+	}
+	if held {
+		s.afterWrite(list[0].cb)
+	}
+}
+
+// failPending tells the writes made while the socket connected that it
+// closed first: the first one that it closed before it connected, the
+// others (a Writable's buffer behind it) the error the socket was
+// destroyed with, or ERR_STREAM_DESTROYED.
+func (s *Socket) failPending() {
+	list := s.pending
+	s.pending, s.pendingClose = nil, nil
+	for i, w := range list {
+		switch {
+		case w.cb == nil:
+		case i == 0:
+			w.cb(errSocketClosedBeforeConnection)
+		case s.destroyErr != nil:
+			w.cb(s.destroyErr)
+		default:
+			w.cb(errStreamDestroyed)
+		}
+	}
 }
 
 var (
 	errWriteAfterEnd   = &Error{Code: "ERR_STREAM_WRITE_AFTER_END", Message: "write after end"}
 	errStreamDestroyed = &Error{Code: "ERR_STREAM_DESTROYED", Message: "Cannot call write after a stream was destroyed"}
 	errSocketClosed    = &Error{Code: "ERR_SOCKET_CLOSED", Message: "Socket is closed"}
+
+	errSocketClosedBeforeConnection = &Error{Code: "ERR_SOCKET_CLOSED_BEFORE_CONNECTION", Message: "Socket closed before the connection was established"}
 )
 
 // writeAfterFin is a write to a socket that ended because its peer did
@@ -472,6 +565,7 @@ func (s *Socket) Destroy(err error) {
 		return
 	}
 	wasConnecting := s.connecting
+	s.destroyErr = err
 	s.destroyed = true
 	s.connecting = false
 	s.hadError = err != nil
@@ -630,10 +724,10 @@ func (s *Socket) ReadyState() string {
 //
 // Like the bufferSize getter lib/net.js defines on Socket.prototype.
 func (s *Socket) BufferSize() int {
-	if s.handle == nil || s.destroyed {
+	if (s.handle == nil && !s.connecting) || s.destroyed {
 		return 0
 	}
-	return s.handle.WriteQueueSize()
+	return s.writableLength
 }
 
 // ResetAndDestroy closes a TCP socket with a reset (RST) instead of an
@@ -643,15 +737,30 @@ func (s *Socket) BufferSize() int {
 //
 // Mirrors lib/net.js Socket.prototype.resetAndDestroy().
 func (s *Socket) ResetAndDestroy() *Socket {
-	if s.handle == nil || s.destroyed {
+	if s.destroyed {
 		return s // Node destroys with ERR_SOCKET_CLOSED: a destroyed socket ignores it
 	}
-	if s.handle.Kind != uv.KindTCP {
+	if s.handle == nil && !s.connecting {
+		s.Destroy(errSocketClosed) // never connected
+		return s
+	}
+	if s.handle != nil && s.handle.Kind != uv.KindTCP {
 		panic(&Error{Code: "ERR_INVALID_HANDLE_TYPE", Message: "This handle type cannot be sent"})
 	}
+	if s.connecting {
+		s.Once("connect", s.reset) // once connected
+		return s
+	}
+	s.reset()
+	return s
+}
+
+// reset destroys the socket with a reset.
+//
+// Mirrors lib/net.js Socket.prototype._reset().
+func (s *Socket) reset() {
 	s.resetAndClosing = true
 	s.Destroy(nil)
-	return s
 }
 
 // DestroySoon ends the write side and destroys the socket once what was
@@ -864,7 +973,10 @@ func normalizeConnectArgs(args []any) (*ConnectOptions, func(), error) {
 //
 // Mirrors lib/net.js internalConnect().
 func (s *Socket) internalConnect(address string, port, addressType int, localAddress string, localPort int) {
-	if addressType == 4 || addressType == 6 {
+	if (addressType == 4 || addressType == 6) && s.handle == nil {
+		// The socket a connect uses is made for the address's family; a
+		// socket that has one (connected, or connecting) keeps it, and the
+		// system says what a second connect on it is (EALREADY, EISCONN).
 		if err := s.newTCPHandle(addressType); err != nil {
 			s.Destroy(exceptionWithHostPort(uvErrno(err), "connect", address, port))
 			return
@@ -1009,7 +1121,9 @@ func (s *Socket) internalConnectMultiple(ctx *connectContext, canceled bool) {
 	current := ctx.current
 	ctx.current++
 	a := ctx.addresses[current]
-	if err := s.newTCPHandle(a.Family); err != nil {
+	if current == 0 && s.handle != nil {
+		// the first attempt uses the socket's handle, as Node's does
+	} else if err := s.newTCPHandle(a.Family); err != nil {
 		ex := exceptionWithHostPort(uvErrno(err), "connect", a.Address, ctx.port)
 		ctx.errors = append(ctx.errors, ex)
 		s.Emit("connectionAttemptFailed", a.Address, ctx.port, a.Family, ex)

@@ -685,8 +685,10 @@ func kindOf(v any) reflect.Kind {
 	return reflect.TypeOf(v).Kind()
 }
 
-// describeArg names a value the way Node's ERR_INVALID_ARG_TYPE message
+// DescribeArg names a value the way Node's ERR_INVALID_ARG_TYPE message
 // does: "function name", or "type T (value)".
+func DescribeArg(v any) string { return describeArg(v) }
+
 func describeArg(v any) string {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() == reflect.Func {
