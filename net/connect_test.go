@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	stdnet "net"
 
@@ -439,4 +440,30 @@ func maskPorts(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// A "data" listener added while connecting starts the reading at connect
+// even when the socket is paused right after: what arrives waits in the
+// socket until Resume (node: "resume 5", "data hello", "end", "close").
+func TestConnectDataListenerThenPause(t *testing.T) {
+	var events []string
+	run(t, func() {
+		srv := net.CreateServer(func(c *net.Socket) { c.End([]byte("hello")) })
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			s, err := net.Connect(srv.Address().Port, "127.0.0.1")
+			require.NoError(t, err)
+			s.On("data", func(b []byte) { events = append(events, "data "+string(b)) })
+			s.Pause()
+			s.On("end", func() { events = append(events, "end") })
+			s.On("close", func(bool) {
+				events = append(events, "close")
+				srv.Close(nil)
+			})
+			uv.Default().SetTimeout(200*time.Millisecond, func() {
+				events = append(events, fmt.Sprintf("resume %d", s.BytesRead))
+				s.Resume()
+			})
+		}))
+	})
+	require.Equal(t, []string{"resume 5", "data hello", "end", "close"}, events)
 }

@@ -69,11 +69,12 @@ type Socket struct {
 
 	// The client side: a Connect under way, what waits to be written
 	// meanwhile, and the host being looked up (_host).
-	connecting   bool
-	pending      []pendingWrite   // writes waiting for "connect" (_pendingData)
-	pendingClose *events.Listener // their "close" listener
-	host         string
-	peername     *uv.Sockname // _peername
+	connecting    bool
+	readOnConnect bool             // Resume was called while connecting
+	pending       []pendingWrite   // writes waiting for "connect" (_pendingData)
+	pendingClose  *events.Listener // their "close" listener
+	host          string
+	peername      *uv.Sockname // _peername
 	// writableLength counts the bytes written whose callbacks have not
 	// run yet (state.length of a Writable): Write's answer, "drain" and
 	// BufferSize follow it.
@@ -627,7 +628,10 @@ func (s *Socket) Resume() *Socket {
 	}
 	s.flowing = 1
 	if s.handle == nil || s.connecting {
-		return s // it reads once connected
+		// It reads once connected, even if paused again meanwhile (Node's
+		// resume asks for a read that waits for "connect").
+		s.readOnConnect = true
+		return s
 	}
 	if !s.endPending {
 		s.startReading()
@@ -1413,7 +1417,7 @@ func (s *Socket) afterConnect(status error, req *connectReq) {
 		}
 		s.Emit("connect")
 		s.Emit("ready")
-		if s.flowing != -1 && !s.destroyed {
+		if (s.flowing != -1 || s.readOnConnect) && !s.destroyed {
 			s.startReading()
 		}
 		return
