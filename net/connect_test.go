@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -256,6 +257,7 @@ func TestIsIP(t *testing.T) {
 		"::1": 6, "::ffff:1.2.3.4": 6, "fe80::1%eth0": 6, "fe80::1%": 0, "1::2::3": 0, "": 0,
 		"localhost": 0, "::": 6, "1:2:3:4:5:6:7:8": 6, "1:2:3:4:5:6:7:8:9": 0, "0x7f.0.0.1": 0,
 		" 1.2.3.4": 0, "::1.2.3.4": 6, "FE80::1": 6, "1.2.3.4 ": 0,
+		"fe80::2008%eth0@1": 0, "fe80::1%a_b": 0, "fe80::1%a b": 0, "fe80::1%ü": 0, "fe80::1%a/b": 0, "fe80::1%a-b.c:d": 6,
 	}
 	for in, want := range cases {
 		require.Equal(t, want, net.IsIP(in), "IsIP(%q)", in)
@@ -466,4 +468,52 @@ func TestConnectDataListenerThenPause(t *testing.T) {
 		}))
 	})
 	require.Equal(t, []string{"resume 5", "data hello", "end", "close"}, events)
+}
+
+// More of node's answers: ±Infinity in the port's error, a write left for
+// "connect" on a socket a "connect" listener destroyed, "close" with no
+// argument for a socket that never connected, and a localPort outside
+// 0..65535, which Node does not check (libuv keeps its low 16 bits).
+func TestConnectEdges(t *testing.T) {
+	_, err := net.Connect(math.Inf(1))
+	require.EqualError(t, err, "Port should be >= 0 and < 65536. Received type number (Infinity).")
+	require.EqualError(t, net.CreateServer(nil).Listen(net.ListenOptions{Port: math.Inf(-1)}),
+		"options.port should be >= 0 and < 65536. Received type number (-Infinity).")
+	got := clientScenarios(t,
+		func(_ int, log func(string, ...any), done func()) {
+			s := net.NewSocket(net.SocketOptions{})
+			s.On("close", func(args ...any) { log("close args %d", len(args)); done() })
+			s.Destroy(nil)
+		},
+		func(p int, log func(string, ...any), done func()) {
+			c, err := net.Connect(p, "127.0.0.1")
+			require.NoError(t, err)
+			c.On("connect", func() { c.Destroy(nil) })
+			c.Write([]byte("queued"), func(err error) { e := err.(*net.Error); log("cb %s %s", e.Code, e.Message) })
+			c.On("close", func(bool) { done() })
+		},
+		func(_ int, log func(string, ...any), done func()) {
+			d, err := net.Connect(net.ConnectOptions{Host: "127.0.0.1", Port: 1, LocalAddress: "127.0.0.1", LocalPort: -5})
+			require.NoError(t, err)
+			d.On("error", func(err error) {
+				e := err.(*net.Error)
+				j, _ := json.Marshal(e)
+				log("lp-5 %s %s %s", e.Code, e.Message, j)
+			})
+			d.On("close", func(bool) { done() })
+		},
+		func(_ int, log func(string, ...any), done func()) {
+			f, err := net.Connect(net.ConnectOptions{Host: "127.0.0.1", Port: 1, LocalAddress: "127.0.0.1", LocalPort: 70000})
+			require.NoError(t, err)
+			f.On("error", func(err error) { e := err.(*net.Error); log("lp70000 %s %s", e.Code, e.Message) })
+			f.On("close", func(bool) { done() })
+		},
+	)
+	want := [][]string{
+		{"close args 0"},
+		{"cb ERR_SOCKET_CLOSED Socket is closed"},
+		{`lp-5 ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1 - Local (127.0.0.1:-5) {"errno":-111,"code":"ECONNREFUSED","syscall":"connect","address":"127.0.0.1","port":1,"localAddress":"127.0.0.1","localPort":-5}`},
+		{"lp70000 EADDRINUSE bind EADDRINUSE 127.0.0.1:70000"},
+	}
+	require.Empty(t, cmp.Diff(want, got), "events (-node +port)")
 }

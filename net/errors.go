@@ -351,5 +351,12 @@ func isIP(s string) int {
 	case ip.Is4():
 		return 4
 	}
+	// Node's pattern takes a zone of letters, digits, '-', '.' and ':'
+	// only; netip takes any.
+	for _, c := range []byte(ip.Zone()) {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '.' || c == ':') {
+			return 0
+		}
+	}
 	return 6
 }

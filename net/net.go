@@ -1076,8 +1076,13 @@ func init() {
 }
 
 func formatNumber(f float64) string {
-	if math.IsNaN(f) {
+	switch {
+	case math.IsNaN(f):
 		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
 	}
 	return childprocess.ToJSString(f)
 }

@@ -353,10 +353,10 @@ func (s *Socket) writeGeneric(data []byte, cb func(error)) {
 // the caller: it reports whether it left it.
 func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held bool) {
 	n := len(data)
-	if s.destroyed { // an earlier write of the same flush failed
+	if s.destroyed { // by a "connect" listener, or an earlier write of the same flush
 		s.writableLength -= n
 		if cb != nil {
-			uv.Default().NextTick(func() { cb(errStreamDestroyed) })
+			uv.Default().NextTick(func() { cb(errSocketClosed) })
 		}
 		return false
 	}
@@ -574,18 +574,24 @@ func (s *Socket) Destroy(err error) {
 		s.timer.Stop()
 		s.timer = nil
 	}
-	onClose := func() {
-		if err != nil && (s.ListenerCount("error") > 0 || ReproduceSocketErrorThrow) {
-			s.Emit("error", err)
-		}
-		s.Emit("close", s.hadError)
+	if err != nil {
+		// "error" on the next tick, as a stream's destroy emits it;
+		// "close" when the handle has closed.
+		uv.Default().NextTick(func() {
+			if s.ListenerCount("error") > 0 || ReproduceSocketErrorThrow {
+				s.Emit("error", err)
+			}
+		})
 	}
+	onClose := func() { s.Emit("close", s.hadError) }
 	switch {
-	case s.handle == nil:
-		// Not connected, or still looking its host up: nothing to close.
-		// A connect under way closes as its handle would have.
-		s.hadError = s.hadError && wasConnecting
+	case s.handle == nil && wasConnecting:
+		// Still looking its host up: Node's socket has a handle (libuv
+		// makes its descriptor later), and closes it.
 		uv.Default().NextTick(onClose)
+	case s.handle == nil:
+		// Never connected: "close" with no argument, as Node's.
+		uv.Default().NextTick(func() { s.Emit("close") })
 	case s.resetAndClosing:
 		s.resetAndClosing = false
 		if rerr := s.handle.CloseReset(onClose); rerr != nil {
@@ -987,13 +993,16 @@ func (s *Socket) internalConnect(address string, port, addressType int, localAdd
 		}
 	}
 	if localAddress != "" || localPort != 0 {
+		// Node does not check localPort: libuv's htons keeps its low 16
+		// bits (-5 binds 65531), and checkBindError then finds a port
+		// above 65535 taken.
 		var err error
 		if addressType == 4 {
 			localAddress = cmpOr(localAddress, defaultIPv4Addr)
-			err = s.handle.Bind(localAddress, localPort)
+			err = s.handle.Bind(localAddress, int(uint16(localPort)))
 		} else {
 			localAddress = cmpOr(localAddress, defaultIPv6Addr)
-			err = s.handle.Bind6(localAddress, localPort, 0)
+			err = s.handle.Bind6(localAddress, int(uint16(localPort)), 0)
 		}
 		errno := 0
 		if err != nil {
@@ -1139,10 +1148,10 @@ func (s *Socket) internalConnectMultiple(ctx *connectContext, canceled bool) {
 		var err error
 		if a.Family == 4 {
 			localAddress = defaultIPv4Addr
-			err = s.handle.Bind(localAddress, ctx.localPort)
+			err = s.handle.Bind(localAddress, int(uint16(ctx.localPort)))
 		} else {
 			localAddress = defaultIPv6Addr
-			err = s.handle.Bind6(localAddress, ctx.localPort, 0)
+			err = s.handle.Bind6(localAddress, int(uint16(ctx.localPort)), 0)
 		}
 		errno := 0
 		if err != nil {

@@ -494,3 +494,17 @@ func TestSocketFinishAfterShutdown(t *testing.T) {
 	}, readToEnd)
 	require.Equal(t, []string{"after end", "tick", "finish", "close false"}, events)
 }
+
+// A socket's "error" comes on the tick after Destroy, as a stream's
+// destroy emits it, and "close" once the handle has closed (node:
+// "error boom", "tick", "server close", "immediate", "close true").
+func TestSocketErrorOnNextTick(t *testing.T) {
+	events := sockScenario(t, net.ServerOptions{}, func(s *net.Socket, log func(string, ...any), srv *net.Server) {
+		s.On("error", func(err error) { log("error %v", err) })
+		s.Destroy(errors.New("boom"))
+		uv.Default().NextTick(func() { log("tick") })
+		uv.Default().SetImmediate(func() { log("immediate") })
+		srv.Close(func(error) { log("server close") })
+	}, readToEnd)
+	require.Equal(t, []string{"error boom", "tick", "server close", "immediate", "close true"}, events)
+}
