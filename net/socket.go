@@ -297,8 +297,9 @@ func (s *Socket) onReadableStreamEnd() {
 //
 // While the socket connects, writes wait for "connect"; if it closes
 // first, the first one's callback gets ERR_SOCKET_CLOSED_BEFORE_CONNECTION
-// and the others' ERR_STREAM_DESTROYED. On a socket that never connected,
-// a write is ERR_SOCKET_CLOSED, which destroys it.
+// and the others' the socket's error (ERR_STREAM_DESTROYED when it had
+// none). On a socket that never connected, a write is ERR_SOCKET_CLOSED,
+// which destroys it.
 func (s *Socket) Write(data []byte, cb func(error)) bool {
 	if s.writeAfterFIN && s.writableEnded {
 		return s.writeAfterFin(cb)
