@@ -517,3 +517,30 @@ func TestConnectEdges(t *testing.T) {
 	}
 	require.Empty(t, cmp.Diff(want, got), "events (-node +port)")
 }
+
+// Lookups started together answer in the order they were asked, as from
+// libuv's thread pool (node: A, B, C every time); a goroutine started
+// last tends to run first, which made it C, A, B.
+func TestConnectLookupsAnswerInOrder(t *testing.T) {
+	for i := 0; i < 5; i++ {
+		var order []string
+		run(t, func() {
+			srv := net.CreateServer(func(c *net.Socket) { c.End(nil) })
+			require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+				left := 3
+				for _, name := range []string{"A", "B", "C"} {
+					s, err := net.Connect(srv.Address().Port, "localhost")
+					require.NoError(t, err)
+					s.On("lookup", func() { order = append(order, name) })
+					s.On("data", func([]byte) {})
+					s.On("close", func(bool) {
+						if left--; left == 0 {
+							srv.Close(nil)
+						}
+					})
+				}
+			}))
+		})
+		require.Equal(t, []string{"A", "B", "C"}, order, "run %d", i)
+	}
+}

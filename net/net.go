@@ -1,11 +1,8 @@
 package net
 
 import (
-	"context"
 	"math"
-	stdnet "net"
 	"net/netip"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"time"
@@ -702,74 +699,6 @@ func lookupAndListen(s *Server, port int, address string, backlog any, exclusive
 			return
 		}
 		done(addrs[0].Address, addrs[0].Family, nil)
-	})
-}
-
-// LookupAddress is one address dns.lookup found: {address, family}.
-type LookupAddress struct {
-	Address string
-	Family  int // 4 or 6
-}
-
-// LookupOptions are what connect asks dns.lookup for: addresses of one
-// family (4 or 6; 0 for both), and all of them or only the first.
-type LookupOptions struct {
-	Family int
-	All    bool
-}
-
-// dnsLookup is dns.lookup: cb gets the host's addresses from the loop, or
-// the DNSException a failed lookup gives (at least one address when err
-// is nil; only the first unless opts.All).
-func dnsLookup(host string, opts LookupOptions, cb func(err error, addrs []LookupAddress)) {
-	l := uv.Default()
-	l.Ref()
-	r := &resolver{host: host, opts: opts, loop: l, done: cb}
-	go r.lookup()
-}
-
-// resolver runs dns.lookup for one host on its own goroutine.
-type resolver struct {
-	host string
-	opts LookupOptions
-	loop *uv.Loop
-	done func(err error, addrs []LookupAddress)
-}
-
-// DEVIATION(goroutine): dns.lookup runs getaddrinfo on libuv's thread
-// pool; the port resolves on a goroutine and posts the answer to the loop.
-func (r *resolver) lookup() {
-	pprof.Do(context.Background(), pprof.Labels("node.fn", "dns.lookup"), r.run)
-}
-
-func (r *resolver) run(context.Context) {
-	network := "ip"
-	switch r.opts.Family {
-	case 4:
-		network = "ip4"
-	case 6:
-		network = "ip6"
-	}
-	ips, err := stdnet.DefaultResolver.LookupNetIP(context.Background(), network, r.host)
-	var addrs []LookupAddress
-	for _, ip := range ips {
-		ip = ip.Unmap()
-		fam := 4
-		if ip.Is6() {
-			fam = 6
-		}
-		addrs = append(addrs, LookupAddress{Address: ip.String(), Family: fam})
-		if !r.opts.All {
-			break
-		}
-	}
-	r.loop.Post(func() {
-		r.loop.Unref()
-		if err != nil || len(addrs) == 0 {
-			r.done(dnsException(lookupErrno(err), "getaddrinfo", r.host), nil)
-			return
-		}
-		r.done(nil, addrs)
 	})
 }
 

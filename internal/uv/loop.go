@@ -365,11 +365,15 @@ func (l *Loop) runImmediates() {
 	}
 }
 
+// runClosing calls the close callbacks, the handle closed last first:
+// libuv keeps the closing handles in a list it pushes onto
+// (uv__make_close_pending) and runs from its head.
 func (l *Loop) runClosing() {
 	for len(l.closing) > 0 {
 		q := l.closing
 		l.closing = l.spareClosing[:0]
-		for i, fn := range q {
+		for i := len(q) - 1; i >= 0; i-- {
+			fn := q[i]
 			q[i] = nil
 			l.Call(fn)
 		}

@@ -751,25 +751,37 @@ func (s *Stream) Close(cb func()) {
 	}
 	s.listening = false
 	s.reading = false
-	// Writes still queued fail with ECANCELED, in the close phase, as
-	// uv__stream_destroy reports them; their loop references go with them.
-	// A shutdown not made yet and a connect under way fail with
-	// ECANCELED, in the close phase.
-	if cb := s.shutdownReq; cb != nil && !s.shutdownDone {
-		s.shutdownReq = nil
-		s.loop.closing = append(s.loop.closing, func() { cb(unix.ECANCELED) })
-	}
+	// What is under way fails with ECANCELED in the close phase, just
+	// before the close callback, in uv__stream_destroy's order: a
+	// connect, the writes still queued (their loop references go with
+	// them), a shutdown not made yet.
+	var canceled []func(error)
 	if cb := s.connectReq; cb != nil {
 		s.connectReq, s.connectErr = nil, nil
-		s.loop.closing = append(s.loop.closing, func() { cb(unix.ECANCELED) })
+		canceled = append(canceled, cb)
 	}
 	dropped := s.writeQ
 	s.writeQ = nil
 	s.wqArr = nil
 	for _, r := range dropped {
 		s.loop.Unref()
-		if cb := r.cb; cb != nil {
-			s.loop.closing = append(s.loop.closing, func() { cb(unix.ECANCELED) })
+		if r.cb != nil {
+			canceled = append(canceled, r.cb)
+		}
+	}
+	if cb := s.shutdownReq; cb != nil && !s.shutdownDone {
+		s.shutdownReq = nil
+		canceled = append(canceled, cb)
+	}
+	if len(canceled) > 0 {
+		l, closeCb := s.loop, cb
+		cb = func() {
+			for _, c := range canceled {
+				l.callErr(c, unix.ECANCELED)
+			}
+			if closeCb != nil {
+				closeCb()
+			}
 		}
 	}
 	s.loop.IOClose(&s.io)
