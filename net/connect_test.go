@@ -544,3 +544,39 @@ func TestConnectLookupsAnswerInOrder(t *testing.T) {
 		require.Equal(t, []string{"A", "B", "C"}, order, "run %d", i)
 	}
 }
+
+// A write done at once answers true however large, as Node v20's does
+// (its answer is taken after the write: nothing is left waiting), and
+// brings no "drain"; a write on a socket that never connected answers
+// false, leaves it readOnly and counts no byte, then its callback,
+// "error" and "close" (each as node printed). Connect(cb) with no port
+// names an anonymous function as Node does ("function ").
+func TestWriteAnswers(t *testing.T) {
+	got := clientScenarios(t,
+		func(p int, log func(string, ...any), done func()) {
+			s, err := net.Connect(p, "127.0.0.1")
+			require.NoError(t, err)
+			s.On("connect", func() {
+				log("w20000 %v %d", s.Write(make([]byte, 20000), nil), s.BufferSize())
+				s.On("drain", func() { log("drain") })
+				uv.Default().SetTimeout(100*time.Millisecond, func() { s.End(nil) }) // no "drain" meanwhile
+			})
+			s.On("data", func([]byte) {})
+			s.On("close", func(bool) { done() })
+		},
+		func(_ int, log func(string, ...any), done func()) {
+			s := net.NewSocket(net.SocketOptions{})
+			s.On("error", func(err error) { log("error %s", err.(*net.Error).Code) })
+			s.On("close", func() { log("close %d", s.BytesWritten); done() })
+			ret := s.Write([]byte("x"), func(err error) { log("cb %s", err.(*net.Error).Code) })
+			log("write %v %s %d", ret, s.ReadyState(), s.BytesWritten)
+		},
+	)
+	want := [][]string{
+		{"w20000 true 0"},
+		{"write false readOnly 0", "cb ERR_SOCKET_CLOSED", "error ERR_SOCKET_CLOSED", "close 0"},
+	}
+	require.Empty(t, cmp.Diff(want, got), "events (-node +port)")
+	_, err := net.Connect(func() {})
+	require.EqualError(t, err, `The "options.port" property must be one of type number or string. Received function `)
+}

@@ -80,6 +80,7 @@ type Socket struct {
 	// BufferSize follow it.
 	writableLength int
 	destroyErr     error // what Destroy was given (state.errored)
+	writeErrored   bool  // a write failed before the socket could be destroyed
 
 	// AutoSelectFamilyAttemptedAddresses lists the "address:port" a
 	// connect tried, in order, when it tried several.
@@ -288,8 +289,8 @@ func (s *Socket) onReadableStreamEnd() {
 
 // Write writes data; cb, when not nil, runs once it has left, or with the
 // error that ended the socket. It returns false, as Node's write does,
-// once 16 KB or more are written and not yet called back (the write
-// still goes): "drain" says when they all have. A write that fails
+// when 16 KB or more are left waiting after it (written but not yet
+// called back; the write still goes): "drain" says when they have gone. A write that fails
 // destroys the socket with Node's error ("write EPIPE"): the callback
 // gets it, then "error", then "close". After End the write is
 // ERR_STREAM_WRITE_AFTER_END, which destroys the socket too; after
@@ -319,12 +320,14 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 	}
 	s.BytesWritten += len(data)
 	s.writableLength += len(data)
-	ret := s.writableLength < highWaterMark
+	s.writeGeneric(data, cb)
+	// As Node v20's writeOrBuffer: after the write, so that one done at
+	// once, however large, leaves nothing waiting and answers true.
+	ret := s.writableLength < highWaterMark || s.writableLength == 0
 	if !ret {
 		s.needDrain = true
 	}
-	s.writeGeneric(data, cb)
-	return ret && !s.destroyed
+	return ret && !s.destroyed && !s.writeErrored
 }
 
 // pendingWrite is a write made while the socket connects.
@@ -362,11 +365,17 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 		return false
 	}
 	if s.handle == nil {
+		// Never connected: the write's callback, then the socket's
+		// destroy, on the next tick (a Writable's onwriteError).
 		s.writableLength -= n
-		if cb != nil {
-			uv.Default().NextTick(func() { cb(errSocketClosed) })
-		}
-		s.Destroy(errSocketClosed)
+		s.BytesWritten -= n
+		s.writeErrored = true
+		uv.Default().NextTick(func() {
+			if cb != nil {
+				cb(errSocketClosed)
+			}
+			s.Destroy(errSocketClosed)
+		})
 		return false
 	}
 	s.unrefTimer()
@@ -719,7 +728,7 @@ func (s *Socket) ReadyState() string {
 		return "opening"
 	}
 	readable := !s.destroyed && !s.readableEnded
-	writable := !s.destroyed && !s.writableEnded
+	writable := !s.destroyed && !s.writableEnded && !s.writeErrored
 	switch {
 	case readable && writable:
 		return "open"

@@ -698,6 +698,11 @@ func describeArg(v any) string {
 			if i := strings.LastIndexByte(name, '.'); i >= 0 {
 				name = name[i+1:]
 			}
+			// A closure ("main.main.func1", "func1.2") has no name of its
+			// own: Node prints an anonymous function as "function ".
+			if strings.TrimLeft(strings.TrimPrefix(name, "func"), "0123456789") == "" {
+				name = ""
+			}
 		}
 		return "function " + name
 	}
