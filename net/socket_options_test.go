@@ -311,8 +311,9 @@ func TestSocketResetDuringShutdown(t *testing.T) {
 				})
 				require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
 					l.Ref()
+					addr := "127.0.0.1:" + strconv.Itoa(srv.Address().Port)
 					go func() {
-						err := readToEnd("127.0.0.1:" + strconv.Itoa(srv.Address().Port))
+						err := readToEnd(addr)
 						l.Post(func() { l.Unref(); require.NoError(t, err) })
 					}()
 				}))
