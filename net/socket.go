@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -52,7 +53,7 @@ type Socket struct {
 	// "timeout" listeners it added.
 	timeout          time.Duration
 	timer            *uv.Timer
-	timeoutListeners []*events.Listener
+	timeoutListeners []timeoutListener
 	// lastWriteQueueSize is what the last asynchronous write left queued
 	// (kLastWriteQueueSize): a timeout while it shrinks is no timeout.
 	lastWriteQueueSize int
@@ -134,14 +135,15 @@ func (s *Socket) unrefTimer() {
 // idle stretch of that length; the socket stays open (the listener
 // decides: End or Destroy). callback, when not nil, is added as a "timeout"
 // listener for once. A timeout of 0 turns it off and, when callback is not
-// nil, removes the listeners SetTimeout added. The timer does not keep
+// nil, removes that callback's "timeout" listener. The timer does not keep
 // the process alive. A negative timeout panics with ERR_OUT_OF_RANGE, as
 // Node throws; one beyond 2^31-1 ms is cut to that, with Node's
 // TimeoutOverflowWarning.
 //
 // DEVIATION(shape): the duration is a time.Duration, not milliseconds;
 // and since Go functions cannot be compared, SetTimeout(0, cb) removes
-// every listener SetTimeout added, not the one equal to cb.
+// the last listener SetTimeout added for a function of the same code as
+// cb (two closures of one function literal count as the same).
 //
 // Like lib/internal/stream_base_commons.js setStreamTimeout(), which
 // lib/net.js makes Socket.prototype.setTimeout.
@@ -164,19 +166,30 @@ func (s *Socket) SetTimeout(timeout time.Duration, callback func()) *Socket {
 	}
 	if timeout == 0 {
 		if callback != nil {
-			for _, l := range s.timeoutListeners {
-				s.RemoveListener(l)
+			code := reflect.ValueOf(callback).Pointer()
+			for i := len(s.timeoutListeners) - 1; i >= 0; i-- {
+				if tl := s.timeoutListeners[i]; tl.code == code {
+					s.RemoveListener(tl.l)
+					s.timeoutListeners = slices.Delete(s.timeoutListeners, i, i+1)
+					break
+				}
 			}
-			s.timeoutListeners = s.timeoutListeners[:0]
 		}
 		return s
 	}
 	s.timer = uv.Default().SetTimeout(timeout, s.onTimeout)
 	s.timer.Unref()
 	if callback != nil {
-		s.timeoutListeners = append(s.timeoutListeners, s.Once("timeout", callback))
+		s.timeoutListeners = append(s.timeoutListeners, timeoutListener{s.Once("timeout", callback), reflect.ValueOf(callback).Pointer()})
 	}
 	return s
+}
+
+// timeoutListener is a "timeout" listener SetTimeout added, with its
+// function's code, which SetTimeout(0, cb) compares.
+type timeoutListener struct {
+	l    *events.Listener
+	code uintptr
 }
 
 // timeoutMax is the longest timer, in milliseconds (TIMEOUT_MAX).

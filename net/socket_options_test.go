@@ -509,3 +509,21 @@ func TestSocketErrorOnNextTick(t *testing.T) {
 	}, readToEnd)
 	require.Equal(t, []string{"error boom", "tick", "server close", "immediate", "close true"}, events)
 }
+
+// SetTimeout(0, cb) removes cb's listener only: another function's stays
+// (node: listenerCount 1 after setTimeout(100, f); setTimeout(0, g), 0
+// after setTimeout(100, f); setTimeout(0, f)).
+func TestSocketSetTimeoutZeroRemovesThatCallback(t *testing.T) {
+	events := sockScenario(t, net.ServerOptions{}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+		f := func() { log("f") }
+		g := func() { log("g") }
+		s.SetTimeout(100*time.Millisecond, f)
+		s.SetTimeout(0, g)
+		log("other %d", s.ListenerCount("timeout"))
+		s.SetTimeout(100*time.Millisecond, g)
+		s.SetTimeout(0, g)
+		log("same %d", s.ListenerCount("timeout"))
+		s.Destroy(nil)
+	}, readToEnd)
+	require.Equal(t, []string{"other 1", "same 1", "close false"}, events)
+}
