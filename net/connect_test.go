@@ -76,11 +76,38 @@ func showConnect(s *net.Socket, log func(string, ...any), done func()) {
 
 // connectScenarios runs each scenario in turn against a server on
 // 127.0.0.1 that answers "hi" and ends; each returns its socket (or the
-// error Connect returned, logged as "throw").
+// error Connect returned, logged as "throw"), whose events showConnect
+// records.
 func connectScenarios(t *testing.T, scenarios []func(port int) (*net.Socket, error)) (all [][]string, port int) {
 	t.Helper()
+	steps := make([]func(int, func(string, ...any), func()), len(scenarios))
+	for i, sc := range scenarios {
+		steps[i] = func(p int, log func(string, ...any), done func()) {
+			port = p
+			s, err := sc(p)
+			if err != nil {
+				e := err.(*net.Error)
+				log("throw %s %s", e.Code, e.Message)
+				done()
+				return
+			}
+			log("pending %v connecting %v state %s", s.Pending(), s.Connecting(), s.ReadyState())
+			showConnect(s, log, done)
+		}
+	}
+	all = runScenarios(t, func(c *net.Socket) { c.End([]byte("hi")) }, steps)
+	return all, port
+}
+
+// runScenarios runs client scenarios one after the other against a
+// server on 127.0.0.1 whose connections onConn handles; each scenario
+// logs and calls done once it is over (what it logs until the loop's
+// next check phase counts). It returns each one's log.
+func runScenarios(t *testing.T, onConn func(c *net.Socket), scenarios []func(port int, log func(string, ...any), done func())) [][]string {
+	t.Helper()
+	var all [][]string
 	run(t, func() {
-		srv := net.CreateServer(func(c *net.Socket) { c.End([]byte("hi")) })
+		srv := net.CreateServer(onConn)
 		var next func(i int)
 		next = func(i int) {
 			if i == len(scenarios) {
@@ -89,27 +116,18 @@ func connectScenarios(t *testing.T, scenarios []func(port int) (*net.Socket, err
 			}
 			var events []string
 			log := func(f string, a ...any) { events = append(events, fmt.Sprintf(f, a...)) }
-			finish := func() {
-				all = append(all, events)
-				uv.Default().SetImmediate(func() { next(i + 1) })
-			}
-			s, err := scenarios[i](srv.Address().Port)
-			if err != nil {
-				e := err.(*net.Error)
-				log("throw %s %s", e.Code, e.Message)
-				finish()
-				return
-			}
-			log("pending %v connecting %v state %s", s.Pending(), s.Connecting(), s.ReadyState())
-			showConnect(s, log, finish)
+			scenarios[i](srv.Address().Port, log, func() {
+				// What the ticks after done log still counts.
+				uv.Default().SetImmediate(func() {
+					all = append(all, events)
+					next(i + 1)
+				})
+			})
 		}
-		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
-			port = srv.Address().Port
-			next(0)
-		}))
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() { next(0) }))
 	})
 	require.Len(t, all, len(scenarios), "every scenario should have ended")
-	return all, port
+	return all
 }
 
 // Mirrors the node script's scenarios: a port alone (host localhost),
@@ -266,36 +284,14 @@ func TestIsIP(t *testing.T) {
 	}
 }
 
-// clientScenarios runs client scenarios one after the other against a
-// server on 127.0.0.1 that reads and ends when its client ends; each
-// scenario logs and calls done once its socket has closed.
+// clientScenarios runs client scenarios against a server that reads
+// and ends when its client ends.
 func clientScenarios(t *testing.T, scenarios ...func(port int, log func(string, ...any), done func())) [][]string {
 	t.Helper()
-	var all [][]string
-	run(t, func() {
-		srv := net.CreateServer(func(c *net.Socket) {
-			c.On("data", func([]byte) {})
-			c.On("end", func() { c.End(nil) })
-		})
-		var next func(i int)
-		next = func(i int) {
-			if i == len(scenarios) {
-				srv.Close(nil)
-				return
-			}
-			var events []string
-			log := func(f string, a ...any) { events = append(events, fmt.Sprintf(f, a...)) }
-			scenarios[i](srv.Address().Port, log, func() {
-				uv.Default().SetImmediate(func() {
-					all = append(all, events)
-					next(i + 1)
-				})
-			})
-		}
-		require.NoError(t, srv.Listen(0, "127.0.0.1", func() { next(0) }))
-	})
-	require.Len(t, all, len(scenarios), "every scenario should have ended")
-	return all
+	return runScenarios(t, func(c *net.Socket) {
+		c.On("data", func([]byte) {})
+		c.On("end", func() { c.End(nil) })
+	}, scenarios)
 }
 
 // Writes made while connecting, as node gives them (each expected line

@@ -366,13 +366,7 @@ func TestSocketWriteAfterPeerEnded(t *testing.T) {
 			})
 		})
 	}, func(addr string) error {
-		c, err := dialTCP(addr)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		c.CloseWrite()
-		got, err := io.ReadAll(c)
+		got, err := endThenRead(addr)
 		if err == nil && string(got) != "a" {
 			err = errors.New("client read " + strconv.Quote(string(got)) + ", want \"a\"")
 		}
@@ -468,14 +462,8 @@ func TestSocketAutoEndAfterEndListenersTicks(t *testing.T) {
 				log("write %v", s.Write([]byte("x"), func(err error) { log("wcb %v", err) }))
 			})
 		})
-	}, func(addr string) error {
-		c, err := dialTCP(addr)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		c.CloseWrite()
-		got, err = io.ReadAll(c)
+	}, func(addr string) (err error) {
+		got, err = endThenRead(addr)
 		return err
 	})
 	require.Equal(t, []string{"write true", "wcb <nil>", "close false"}, events)
@@ -526,4 +514,16 @@ func TestSocketSetTimeoutZeroRemovesThatCallback(t *testing.T) {
 		s.Destroy(nil)
 	}, readToEnd)
 	require.Equal(t, []string{"other 1", "same 1", "close false"}, events)
+}
+
+// endThenRead is a client that ends its side at once and reads what the
+// server sends until it ends.
+func endThenRead(addr string) ([]byte, error) {
+	c, err := dialTCP(addr)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	c.CloseWrite()
+	return io.ReadAll(c)
 }
