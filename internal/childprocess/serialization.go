@@ -24,9 +24,10 @@ func (w *v8Writer) view(kind TypedArrayKind, data []byte) {
 // hostObject reads a host object as ChildProcessDeserializer does: after
 // marker 0 an array buffer view as Node's DefaultDeserializer reads it
 // (a Buffer becomes a []byte, any other view a *TypedArray), after marker
-// 1 the value that stood for another kind of host object. Another marker,
-// an unknown constructor index or a length that is no whole number of
-// elements is an error (Node's assertion or its constructor throws).
+// 1 the value that stood for another kind of host object. Another marker
+// or an unknown constructor index is an error (Node's assertion throws);
+// bytes past the view's last whole element are dropped, as Node's
+// constructor drops them.
 //
 // Mirrors lib/internal/child_process/serialization.js ChildProcessDeserializer._readHostObject().
 func (r *v8Reader) hostObject(depth int) (any, error) {
@@ -38,10 +39,16 @@ func (r *v8Reader) hostObject(depth int) (any, error) {
 	switch marker {
 	case hostNotArrayBufferView:
 		v, err := r.value(depth + 1)
-		if err == nil {
-			r.objs[id] = v
+		if err != nil {
+			return nil, err
 		}
-		return v, err
+		switch v.(type) {
+		case nil, bool, float64, string, undefinedType, BigInt:
+			// V8 wants an object from a host object's reader
+			return nil, r.fail("readHostObject must return an object")
+		}
+		r.objs[id] = v
+		return v, nil
 	case hostArrayBufferView:
 	default:
 		return nil, r.fail("host object marker %d", marker)
@@ -58,10 +65,11 @@ func (r *v8Reader) hostObject(depth int) (any, error) {
 		return nil, err
 	}
 	k := TypedArrayKind(kind)
-	if n%k.elementSize() != 0 {
-		return nil, r.fail("%v of %d bytes, not a multiple of %d", k, n, k.elementSize())
-	}
+	// Node makes the view with byteLength / BYTES_PER_ELEMENT elements,
+	// which the constructor cuts to a whole number: bytes past the last
+	// whole element are dropped.
 	data := slices.Clone(r.raw(n))
+	data = data[:len(data)-len(data)%k.elementSize()]
 	if k == bufferKind {
 		if data == nil {
 			data = []byte{}

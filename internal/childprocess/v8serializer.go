@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -83,9 +84,16 @@ const (
 )
 
 // maxSparseLength bounds the lengths of the sparse arrays one message
-// makes, all together: the deserializer builds each as a []any, and a few
-// bytes on the wire can claim 2^32-1 elements.
+// makes, all together, beyond half an element per byte of the message:
+// the deserializer builds each as a []any, and a few bytes on the wire
+// can claim 2^32-1 elements, while an array whose elements are all there
+// (V8 writes any array it holds as holey sparsely, a filled one too)
+// takes two bytes an element at least.
 const maxSparseLength = 1 << 20
+
+// sparseBudget is how many sparse-array elements a message of n bytes
+// may make.
+func sparseBudget(n int) uint64 { return maxSparseLength + uint64(n)/2 }
 
 // DataCloneError is what V8's serializer throws for a value it cannot
 // clone (a JS function or symbol; here a Go function, channel or unsafe
@@ -157,10 +165,12 @@ func appendAdvanced(b []byte, v any) ([]byte, error) {
 // no channel carries (a SharedArrayBuffer, a WebAssembly module, an
 // array buffer view outside a host object), is a *DeserializeError.
 //
-// DEVIATION(shape): sparse arrays of more than 2^20 elements in all in
-// one message (a few bytes can claim 2^32-1) are a *DeserializeError,
-// where V8 builds them: the port makes every array a []any, and will not
-// allocate that much on a peer's word.
+// DEVIATION(shape): sparse arrays of more elements in all in one message
+// than 2^20 and half the message's bytes (a few bytes can claim 2^32-1)
+// are a *DeserializeError, where V8 builds them: the port makes every
+// array a []any, and will not allocate that much on a peer's word. An
+// array whose elements are there (a filled holey array, which V8 writes
+// sparsely) always fits.
 func DeserializeAdvanced(data []byte) (any, error) {
 	r := v8Reader{b: data}
 	if err := r.header(); err != nil {
@@ -340,7 +350,11 @@ func (w *v8Writer) value(v any, depth int) error {
 		if w.object(x) {
 			return nil
 		}
-		return w.array(x.Elements, x.Props, depth)
+		elems, props, err := jsArray(x)
+		if err != nil {
+			return err
+		}
+		return w.array(elems, props, depth)
 	case *Map:
 		if x == nil {
 			w.byte(tagNull)
@@ -383,7 +397,7 @@ func (w *v8Writer) value(v any, depth int) error {
 		}
 		if !w.object(x) {
 			w.byte(tagDate)
-			w.double(x.Ms)
+			w.double(timeClip(x.Ms))
 		}
 	case time.Time:
 		w.object(nil)
@@ -479,7 +493,7 @@ func (w *v8Writer) value(v any, depth int) error {
 // message shows the JS value.
 func describeClone(v any) string {
 	if kindOf(v) == reflect.Func {
-		return describeArg(v)
+		return strings.TrimSpace(describeArg(v)) // "function" for a closure
 	}
 	return fmt.Sprintf("%T", v)
 }
@@ -616,6 +630,51 @@ func (w *v8Writer) bigint(b BigInt) {
 	}
 }
 
+// jsArray is the array a JS program would hold for a: its properties
+// that are array indices set those elements (past the end, with holes
+// between), and "length" cuts it or lengthens it with holes, as assigning
+// them to a JS array does; the other properties stay properties. (V8
+// rejects an array written with an index among its properties, and the
+// Node peer would die on it.)
+func jsArray(a *Array) ([]any, *Object, error) {
+	if a.Props == nil || a.Props.Len() == 0 {
+		return a.Elements, a.Props, nil
+	}
+	elems := slices.Clone(a.Elements)
+	props := newObject()
+	for i, k := range a.Props.keys {
+		v := a.Props.vals[i]
+		if k == "length" {
+			f, ok := ToFloat(v)
+			if !ok || f < 0 || f != math.Trunc(f) || f > math.MaxUint32 {
+				return nil, nil, &DataCloneError{Message: "Invalid array length"}
+			}
+			n := int(f)
+			if n > len(elems)+maxSparseLength {
+				return nil, nil, &DataCloneError{Message: "Invalid array length: the port builds no array of " + strconv.Itoa(n) + " elements"}
+			}
+			for len(elems) < n {
+				elems = append(elems, Hole)
+			}
+			elems = elems[:n]
+			continue
+		}
+		idx, ok := arrayIndex(k)
+		if !ok {
+			props.Set(k, v)
+			continue
+		}
+		if idx >= uint64(len(elems)+maxSparseLength) {
+			return nil, nil, &DataCloneError{Message: "Invalid array length: the port builds no array of " + strconv.FormatUint(idx+1, 10) + " elements"}
+		}
+		for uint64(len(elems)) <= idx {
+			elems = append(elems, Hole)
+		}
+		elems[idx] = v
+	}
+	return elems, props, nil
+}
+
 // array writes an array densely, or sparsely (as V8 writes an array with
 // holes) when an element is Hole, with props after its elements.
 func (w *v8Writer) array(elems []any, props *Object, depth int) error {
@@ -706,7 +765,7 @@ func (w *v8Writer) error(e *Error, depth int) error {
 	if t, ok := errorPrototypeTags[e.Name]; ok {
 		w.byte(t)
 	}
-	if e.Message != "" {
+	if e.Message != "" || e.HasMessage {
 		w.byte(errTagMessage)
 		w.string(e.Message)
 	}
@@ -913,7 +972,7 @@ func (r *v8Reader) value(depth int) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		d := &Date{Ms: f}
+		d := &Date{Ms: timeClip(f)}
 		r.objs[id] = d
 		return d, nil
 	case tagTrueObject, tagFalseObject:
@@ -1244,9 +1303,10 @@ func (r *v8Reader) sparseArray(depth int) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.sparse += n; n > maxSparseLength || r.sparse > maxSparseLength {
-		return nil, r.fail("sparse array of length %d, past the %d elements of sparse arrays the port builds for one message", n, maxSparseLength)
+	if budget := sparseBudget(len(r.b)); n > budget || r.sparse+n > budget {
+		return nil, r.fail("sparse array of length %d, past the %d elements of sparse arrays the port builds for a message of %d bytes", n, budget, len(r.b))
 	}
+	r.sparse += n
 	elems := make([]any, n)
 	for i := range elems {
 		elems[i] = Hole
@@ -1288,6 +1348,7 @@ func (r *v8Reader) error(depth int) (any, error) {
 			if e.Message, err = r.string(); err != nil {
 				return nil, err
 			}
+			e.HasMessage = e.Message == "" // an empty one of its own
 		case errTagStack:
 			if e.Stack, err = r.string(); err != nil {
 				return nil, err

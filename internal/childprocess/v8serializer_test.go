@@ -360,7 +360,6 @@ func TestV8DeserializeMalformed(t *testing.T) {
 		{"bad regexp flags", "ff0f52220161ff7f", "bad regular expression flags"},
 		{"host marker", "ff0f5c02", "host object marker 2"},
 		{"view type", "ff0f5c000d0100", "unknown array buffer view type 13"},
-		{"view length", "ff0f5c000403010203", "Uint16Array of 3 bytes, not a multiple of 2"},
 		{"error tag", "ff0f72712e", `unknown error tag 'q'`},
 		{"bigint past the end", "ff0f5a2001", "BigInt length 16 past the end of data"},
 		{"varint too long", "ff0f49ffffffffffffffffffffffff", "varint too long"},
@@ -375,6 +374,11 @@ func TestV8DeserializeMalformed(t *testing.T) {
 			require.True(t, strings.HasPrefix(err.Error(), "Unable to deserialize cloned data: "), err.Error())
 		})
 	}
+	// A Uint16Array of 3 bytes: Node's constructor keeps one element (node
+	// printed Uint16Array [513]).
+	v, err := DeserializeAdvanced([]byte{0xff, 0x0f, 0x5c, 0x00, 0x04, 0x03, 0x01, 0x02, 0x03})
+	require.NoError(t, err)
+	require.Equal(t, &TypedArray{Kind: Uint16Array, Bytes: []byte{1, 2}}, v)
 	// Sparse arrays of 600 000 elements: one is built, two in one
 	// message are too many.
 	sparseArrays := func(n int) []byte {
@@ -387,12 +391,25 @@ func TestV8DeserializeMalformed(t *testing.T) {
 		}
 		return append(b, tagEndDense, 0, byte(n))
 	}
-	v, err := DeserializeAdvanced(sparseArrays(1))
+	v, err = DeserializeAdvanced(sparseArrays(1))
 	require.NoError(t, err)
 	require.Len(t, v.([]any)[0], 600000)
 	require.Equal(t, Hole, v.([]any)[0].([]any)[599999])
 	_, err = DeserializeAdvanced(sparseArrays(2))
-	require.ErrorContains(t, err, "sparse array of length 600000, past the 1048576 elements of sparse arrays the port builds for one message")
+	require.ErrorContains(t, err, "sparse array of length 600000, past the 1048588 elements of sparse arrays the port builds for a message of 25 bytes")
+	// A holey array with its elements there (V8 writes new
+	// Array(1500000).fill(0) so, and Node delivers it) fits: each element
+	// brings its bytes.
+	filled := make([]any, 1500000)
+	for i := range filled {
+		filled[i] = 0
+	}
+	filled[0] = Hole
+	b, err := SerializeAdvanced(filled)
+	require.NoError(t, err)
+	v, err = DeserializeAdvanced(b)
+	require.NoError(t, err, "a filled sparse array of 1 500 000 elements")
+	require.Len(t, v.([]any), 1500000)
 	recorded, names := recordedV8Values(t)
 	for _, name := range names {
 		b := recorded[name]
@@ -478,4 +495,36 @@ func FuzzDeserializeAdvanced(f *testing.F) {
 			t.Fatalf("read %x, cannot write it again: %v", data, err)
 		}
 	})
+}
+
+// Values a Go program can build that JS cannot hold are written as the
+// JS value they stand for, not as bytes V8 rejects (a Node peer died on
+// them): an Array's index properties set its elements and "length" its
+// length, as assigning them in JS does. An empty message of an error's
+// own goes too (node wrote ff0f72536d22002e for new SyntaxError(”)).
+func TestV8SerializeAsJSHoldsIt(t *testing.T) {
+	ser := func(v any) []byte {
+		b, err := SerializeAdvanced(v)
+		require.NoError(t, err)
+		return b
+	}
+	require.Equal(t, ser([]any{"dup"}), ser(&Array{Elements: []any{1}, Props: NewObject("0", "dup")}))
+	require.Equal(t, ser([]any{1, Hole, Hole, Hole, Hole}), ser(&Array{Elements: []any{1}, Props: NewObject("length", 5)}))
+	require.Equal(t, ser(&Array{Elements: []any{1, Hole, "x"}, Props: NewObject("k", true)}),
+		ser(&Array{Elements: []any{1}, Props: NewObject("2", "x", "k", true)}))
+	require.Equal(t, "ff0f72536d22002e", hex.EncodeToString(ser(&Error{Name: "SyntaxError", HasMessage: true})))
+	v, err := DeserializeAdvanced(ser(&Error{Name: "SyntaxError", HasMessage: true}))
+	require.NoError(t, err)
+	require.True(t, v.(*Error).HasMessage, "an empty message of its own comes back as such")
+	_, err = SerializeAdvanced(&Array{Props: NewObject("length", -1)})
+	require.Error(t, err, "an invalid length cannot be written")
+	// A Date is TimeClip'd, as V8 makes every Date: out of range it is
+	// Invalid Date, and whole milliseconds.
+	require.Equal(t, ser(&Date{Ms: math.NaN()}), ser(&Date{Ms: 1e300}))
+	require.False(t, (&Date{Ms: 1e300}).Valid())
+	require.Equal(t, ser(&Date{Ms: 1}), ser(&Date{Ms: 1.7}))
+	// A host object other than a view must be an object (node: "readHostObject
+	// must return an object").
+	_, err = DeserializeAdvanced([]byte{0xff, 0x0f, 0x5c, 0x01, 0x49, 0x02})
+	require.ErrorContains(t, err, "readHostObject must return an object")
 }

@@ -153,8 +153,19 @@ func (d *Date) Time() time.Time {
 	return time.UnixMilli(int64(d.Ms)).UTC()
 }
 
-// Valid reports whether the date is not Invalid Date.
-func (d *Date) Valid() bool { return !math.IsNaN(d.Ms) }
+// Valid reports whether the date is not Invalid Date (a time JS can hold:
+// a number within 8.64e15 ms of the epoch).
+func (d *Date) Valid() bool { return !math.IsNaN(timeClip(d.Ms)) }
+
+// timeClip is ECMAScript's TimeClip: a time JS Dates can hold, cut to a
+// whole number of milliseconds, or NaN (Invalid Date), as V8 makes every
+// Date it builds, a deserialized one too.
+func timeClip(ms float64) float64 {
+	if math.IsNaN(ms) || math.Abs(ms) > 8.64e15 {
+		return math.NaN()
+	}
+	return math.Trunc(ms) + 0 // no -0
+}
 
 // MarshalJSON writes what JSON.stringify writes for a Date: its ISO
 // string, null when invalid.
@@ -307,13 +318,16 @@ type TypedArray struct {
 // (Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError,
 // URIError; any other error arrives as Error), the message and the stack
 // when the error has them as strings, and the cause when it has one
-// (HasCause, since a cause can be null or undefined).
+// (HasCause, since a cause can be null or undefined). An empty Message
+// is the error's own when HasMessage says so (new Error("") has one, new
+// Error() none); a Message that is not empty always is.
 type Error struct {
-	Name     string
-	Message  string
-	Stack    string
-	Cause    any
-	HasCause bool
+	Name       string
+	Message    string
+	HasMessage bool
+	Stack      string
+	Cause      any
+	HasCause   bool
 }
 
 func (e *Error) Error() string {
