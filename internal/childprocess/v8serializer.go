@@ -142,9 +142,10 @@ func (e *DeserializeError) Error() string {
 // Go function, channel or unsafe pointer is what V8 cannot clone (a JS
 // function or symbol): a *DataCloneError. A value met again in the same
 // message (a pointer, the same slice or map) is written as a reference to
-// the first, so shared and cyclic structures arrive as they were; a
-// []byte, which Go cannot tell from another slice of the same bytes, is
-// written in full each time. A value nested deeper than 100 000 levels is
+// the first, so shared and cyclic structures arrive as they were; so is
+// a []byte met again (the same first byte and length: one Buffer, as
+// Node sends a Buffer it has seen). A value nested deeper than 100 000
+// levels is
 // the *StringifyError RangeError V8's stack overflow would throw.
 func SerializeAdvanced(v any) ([]byte, error) {
 	return appendAdvanced(nil, v)
@@ -226,6 +227,12 @@ func (w *v8Writer) int32(n int32) {
 // object gives the next id to a JS object about to be written, or, when
 // key was written before in this message, writes the reference to it and
 // returns true. A nil key is an object Go cannot recognize again.
+// bytesKey tells a []byte by its first byte and length.
+type bytesKey struct {
+	p unsafe.Pointer
+	n int
+}
+
 func (w *v8Writer) object(key any) bool {
 	if key != nil {
 		if id, ok := w.lookup(key); ok {
@@ -438,7 +445,15 @@ func (w *v8Writer) value(v any, depth int) error {
 			w.byte(tagNull)
 			return nil
 		}
-		w.object(nil)
+		// The same bytes twice are one Buffer, written once and then
+		// referred to, as V8 writes a host object it has seen.
+		var key any
+		if len(x) > 0 {
+			key = bytesKey{unsafe.Pointer(&x[0]), len(x)}
+		}
+		if w.object(key) {
+			return nil
+		}
 		w.view(bufferKind, x)
 	case *TypedArray:
 		if x == nil {

@@ -518,6 +518,18 @@ func TestV8SerializeAsJSHoldsIt(t *testing.T) {
 	require.True(t, v.(*Error).HasMessage, "an empty message of its own comes back as such")
 	_, err = SerializeAdvanced(&Array{Props: NewObject("length", -1)})
 	require.Error(t, err, "an invalid length cannot be written")
+	// The same Buffer twice is written once and then referred to (node's
+	// v8.serialize([b, b]) is ff0f41025c0a0261625e01240002; the channel's
+	// serializer adds its 00 before the view); it comes back as one
+	// []byte.
+	buf := []byte("ab")
+	twice := ser([]any{buf, buf})
+	require.Equal(t, "ff0f41025c000a0261625e01240002", hex.EncodeToString(twice))
+	back, err := DeserializeAdvanced(twice)
+	require.NoError(t, err)
+	pair := back.([]any)
+	require.Equal(t, "ab", string(pair[0].([]byte)))
+	require.Same(t, &pair[0].([]byte)[0], &pair[1].([]byte)[0])
 	// A Date is TimeClip'd, as V8 makes every Date: out of range it is
 	// Invalid Date, and whole milliseconds.
 	require.Equal(t, ser(&Date{Ms: math.NaN()}), ser(&Date{Ms: 1e300}))
