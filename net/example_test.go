@@ -130,3 +130,36 @@ func get(loop *uv.Loop, url string, got chan<- string, then func()) {
 	}
 	loop.Post(func() { loop.Unref(); then() })
 }
+
+// The client side: Connect connects (looking a host name up first, with
+// "lookup"), and the socket emits "connect" and "ready"; writes made
+// before the connect wait for it.
+// Here the client and the server share the process's loop, as a Node
+// program's would.
+func ExampleConnect() {
+	process.RunMain(func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			s.On("data", func(b []byte) { s.End(append([]byte("echo: "), b...)) })
+		})
+		srv.Listen(0, "127.0.0.1", func() {
+			c, err := net.Connect(srv.Address().Port, "127.0.0.1")
+			if err != nil {
+				fmt.Println(err)
+				return
+			}
+			c.On("connect", func() { fmt.Println("connected to", c.RemoteAddress()) })
+			c.On("data", func(b []byte) { fmt.Printf("read %q\n", b) })
+			c.On("close", func(hadError bool) {
+				fmt.Println("closed, error:", hadError)
+				srv.Close(nil)
+			})
+			c.Write([]byte("hi"), nil) // waits for the connect
+			c.End(nil)
+		})
+	})
+	// Output:
+	// connected to 127.0.0.1
+	// read "echo: hi"
+	// closed, error: false
+}
