@@ -94,3 +94,55 @@ func TestSendKeepOpen(t *testing.T) {
 	})
 	require.Equal(t, []string{"take true", "client got kept: destroyed false, err <nil> false"}, got)
 }
+
+func init() {
+	// Sends a connection to the primary without keepOpen, then uses the
+	// socket it kept: its state, a write, an end.
+	workerScenarios["send-then-use"] = func() {
+		var client interface{ End() }
+		server := net.CreateServer(func(socket *net.Socket) {
+			var log []string
+			socket.On("error", func(err error) { log = append(log, "error "+err.(*net.Error).Code) })
+			socket.On("close", func(args ...any) {
+				log = append(log, fmt.Sprintf("close %d args", len(args)))
+				process.Get().Send(fmt.Sprint(log), nil, nil)
+				client.End()
+				cluster.CurrentWorker().Disconnect()
+			})
+			cluster.CurrentWorker().Send("take", socket, func(error) {
+				log = append(log, fmt.Sprintf("send cb %v %s %v", socket.Destroyed(), socket.ReadyState(), socket.Pending()))
+				ret := socket.Write([]byte("x"), func(err error) {
+					log = append(log, fmt.Sprintf("write cb %s %v", err.(*net.Error).Code, socket.Destroyed()))
+				})
+				log = append(log, fmt.Sprintf("write ret %v %v", ret, socket.Destroyed()))
+				socket.End(nil)
+				log = append(log, fmt.Sprintf("after end %v", socket.Destroyed()))
+			})
+		})
+		server.Listen(0, "127.0.0.1", func() {
+			client = ipcConnect("127.0.0.1:"+strconv.Itoa(server.Address().Port), func() {})
+		})
+	}
+}
+
+// TestSendThenUseSocket: a socket sent without keepOpen lets its handle
+// go and is left without one, not destroyed, as Node's: a write is then
+// ERR_SOCKET_CLOSED, which destroys it, with "error" and a "close" with no
+// argument (node: "send cb false open", "write ret false false", "after
+// end false", "write cb ERR_SOCKET_CLOSED false", "error
+// ERR_SOCKET_CLOSED", "close []"). It was destroyed at once, and a write
+// was ERR_STREAM_DESTROYED with no "error" and no "close".
+func TestSendThenUseSocket(t *testing.T) {
+	var got []string
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		w := forkScenario(t, "send-then-use", nil)
+		w.On("message", func(m any, h any) {
+			if s, ok := h.(*net.Socket); ok {
+				s.Destroy(nil)
+				return
+			}
+			got = append(got, fmt.Sprint(m))
+		})
+	})
+	require.Equal(t, []string{"[send cb false open true write ret false false after end false write cb ERR_SOCKET_CLOSED false error ERR_SOCKET_CLOSED close 0 args]"}, got)
+}

@@ -25,8 +25,9 @@ func init() {
 	})
 }
 
-// socketSend takes the socket's handle to send it: the socket is detached
-// (unless keepOpen) and no longer counts on its server.
+// socketSend takes the socket's handle to send it: the socket is left
+// without it (unless keepOpen), not destroyed, and no longer counts on
+// its server.
 //
 // Mirrors lib/internal/child_process.js handleConversion.'net.Socket'.send().
 func socketSend(t *childprocess.Target, message *childprocess.Object, handle any, opts childprocess.SendOptions) *uv.Stream {
@@ -51,10 +52,12 @@ func socketSend(t *childprocess.Target, message *childprocess.Object, handle any
 	}
 	h := s.handle
 	if !opts.KeepOpen {
+		// The socket lets its handle go, and is left without one, not
+		// destroyed (as Node's): a later write is ERR_SOCKET_CLOSED.
 		h.ReadStop()
 		h.OnRead = nil
 		s.handle = nil
-		s.destroyed = true
+		s.reading = false
 	}
 	return h
 }

@@ -305,8 +305,9 @@ func (s *Socket) onReadableStreamEnd() {
 // when 16 KB or more are left waiting after it (written but not yet
 // called back; the write still goes): "drain" says when they have gone. A write that fails
 // destroys the socket with Node's error ("write EPIPE"): the callback
-// gets it, then "error", then "close". After End the write is
-// ERR_STREAM_WRITE_AFTER_END, which destroys the socket too; after
+// gets it, then "error", then "close"; its bytes do not count in
+// BytesWritten. After End the write is ERR_STREAM_WRITE_AFTER_END (even
+// once the socket has closed), which destroys the socket too; after
 // Destroy it is ERR_STREAM_DESTROYED, for the callback only.
 //
 // While the socket connects, writes wait for "connect"; if it closes
@@ -318,17 +319,18 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 	if s.writeAfterFIN && s.writableEnded {
 		return s.writeAfterFin(cb)
 	}
-	if s.destroyed {
-		if cb != nil {
-			uv.Default().NextTick(func() { cb(errStreamDestroyed) })
-		}
-		return false
-	}
+	// Ended is told before destroyed, as a Writable checks them.
 	if s.writableEnded {
 		if cb != nil {
 			uv.Default().NextTick(func() { cb(errWriteAfterEnd) })
 		}
 		s.Destroy(errWriteAfterEnd)
+		return false
+	}
+	if s.destroyed {
+		if cb != nil {
+			uv.Default().NextTick(func() { cb(errStreamDestroyed) })
+		}
 		return false
 	}
 	s.BytesWritten += len(data)
@@ -404,6 +406,7 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 			}
 			s.afterWrite(cb)
 		default:
+			s.BytesWritten -= n // not sent
 			e := errnoException(err, "write")
 			if cb != nil {
 				cb(e)
@@ -413,6 +416,7 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 	})
 	if err != nil {
 		s.writableLength -= n
+		s.BytesWritten -= n // not sent
 		e := errnoException(err, "write")
 		if cb != nil {
 			uv.Default().NextTick(func() { cb(e) })

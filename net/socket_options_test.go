@@ -527,3 +527,46 @@ func endThenRead(addr string) ([]byte, error) {
 	c.CloseWrite()
 	return io.ReadAll(c)
 }
+
+// From a probe of worker sockets against node: a write that fails
+// (EPIPE: the peer has gone) does not count in BytesWritten (node: "wcb1
+// null 4", "after write2 4", "wcb2 EPIPE 4", "error EPIPE 4", "close true
+// 4"); a write after End is ERR_STREAM_WRITE_AFTER_END even once the
+// socket has closed (a Writable checks ending before destroyed).
+func TestSocketWriteCountsAndOrder(t *testing.T) {
+	events := sockScenario(t, net.ServerOptions{AllowHalfOpen: true}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+		s.On("data", func([]byte) {})
+		s.On("error", func(err error) { log("error %s %d", err.(*net.Error).Code, s.BytesWritten) })
+		s.On("end", func() {
+			s.Write([]byte("aaaa"), func(err error) {
+				log("wcb1 %v %d", err, s.BytesWritten)
+				// the peer, gone, answers with a reset
+				uv.Default().SetTimeout(100*time.Millisecond, func() {
+					s.Write([]byte("bbbb"), func(err error) { log("wcb2 %s %d", err.(*net.Error).Code, s.BytesWritten) })
+					log("after write2 %d", s.BytesWritten)
+				})
+			})
+		})
+		s.On("close", func(hadError bool) { log("closed %v bw %d", hadError, s.BytesWritten) })
+	}, func(addr string) error {
+		c, err := dialTCP(addr)
+		if err != nil {
+			return err
+		}
+		c.Write([]byte("x"))
+		return c.Close()
+	})
+	require.Equal(t, []string{"wcb1 <nil> 4", "after write2 4", "wcb2 EPIPE 4", "error EPIPE 4", "close true", "closed true bw 4"}, events)
+
+	events = sockScenario(t, net.ServerOptions{AllowHalfOpen: true}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+		s.On("data", func([]byte) {})
+		s.On("end", func() { s.End([]byte("bye")) })
+		s.On("close", func(bool) {
+			s.Write([]byte("aaaa"), func(err error) { log("wcb %s", err.(*net.Error).Code) })
+		})
+	}, func(addr string) error {
+		_, err := endThenRead(addr)
+		return err
+	})
+	require.Equal(t, []string{"close false", "wcb ERR_STREAM_WRITE_AFTER_END"}, events)
+}
