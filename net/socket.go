@@ -1261,7 +1261,8 @@ func (s *Socket) connect(options *ConnectOptions, cb func()) error {
 // (_undestroy, and the reset of _handle, _peername and _sockname).
 func (s *Socket) undestroy() {
 	*s = Socket{EventEmitter: s.EventEmitter, allowHalfOpen: s.allowHalfOpen, noDelay: s.noDelay,
-		keepAlive: s.keepAlive, keepAliveDelay: s.keepAliveDelay, flowing: s.flowing}
+		keepAlive: s.keepAlive, keepAliveDelay: s.keepAliveDelay, flowing: s.flowing,
+		timeout: s.timeout, timeoutListeners: s.timeoutListeners}
 }
 
 // lookupAndConnect checks connect's TCP options, then connects at once to
