@@ -1004,17 +1004,7 @@ func init() {
 	}
 }
 
-func formatNumber(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	}
-	return childprocess.ToJSString(f)
-}
+func formatNumber(f float64) string { return childprocess.ToJSString(f) }
 
 func init() {
 	netbridge.TakeHandle = func(server any) uv.ServerHandle {

@@ -251,6 +251,14 @@ func ToJSString(v any) string {
 		return "[object Object]"
 	}
 	if f, ok := ToFloat(v); ok {
+		switch {
+		case math.IsNaN(f): // JSON's number writer says null for these
+			return "NaN"
+		case math.IsInf(f, 1):
+			return "Infinity"
+		case math.IsInf(f, -1):
+			return "-Infinity"
+		}
 		return string(appendNumber(nil, f))
 	}
 	return fmt.Sprint(v)
