@@ -19,6 +19,7 @@ import (
 	stdnet "net"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
@@ -575,4 +576,20 @@ func TestWriteAnswers(t *testing.T) {
 	require.Empty(t, cmp.Diff(want, got), "events (-node +port)")
 	_, err := net.Connect(func() {})
 	require.EqualError(t, err, `The "options.port" property must be one of type number or string. Received function `)
+}
+
+// Node's names for a port of the wrong type (as node printed them).
+func TestConnectPortTypeNames(t *testing.T) {
+	for _, c := range []struct {
+		port any
+		want string
+	}{
+		{[]any{}, "an instance of Array"},
+		{[]any{1}, "an instance of Array"},
+		{childprocess.NewObject(), "an instance of Object"},
+		{childprocess.NewMap(), "an instance of Map"},
+	} {
+		_, err := net.Connect(net.ConnectOptions{Port: c.port})
+		require.EqualError(t, err, `The "options.port" property must be one of type number or string. Received `+c.want)
+	}
 }

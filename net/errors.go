@@ -217,9 +217,18 @@ func describeType(v any) string {
 		return "null"
 	case bool:
 		return fmt.Sprintf("type boolean (%v)", x)
+	case *childprocess.Object, map[string]any:
+		return "an instance of Object"
+	case *childprocess.Map:
+		return "an instance of Map"
 	}
-	if reflect.TypeOf(v).Kind() == reflect.Func {
+	switch reflect.TypeOf(v).Kind() {
+	case reflect.Func:
 		return childprocess.DescribeArg(v)
+	case reflect.Slice, reflect.Array:
+		if _, isBytes := v.([]byte); !isBytes {
+			return "an instance of Array" // what a Go slice is in JS
+		}
 	}
 	if f, ok := childprocess.ToFloat(v); ok {
 		return "type number (" + formatNumber(f) + ")"
