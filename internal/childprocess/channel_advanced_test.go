@@ -75,21 +75,11 @@ func TestAdvancedChannelReassemblesMessages(t *testing.T) {
 			} else {
 				chunks = []chanChunk{{data: wire}}
 			}
-			var got []string
-			record := func(event string) func(msg any) {
-				return func(msg any) {
-					got = append(got, event+" "+advDescribe(t, msg))
-					if len(got) == len(msgs) {
-						h.loop.Stop()
-					}
-				}
-			}
-			h.target.On("internalMessage", record("internalMessage"))
-			h.target.On("message", record("message"))
+			got := h.recordMessages(len(msgs), func(msg any) string { return advDescribe(t, msg) })
 			reads := h.feed(chunks)
 			h.run()
 			require.Equal(t, len(chunks), *reads)
-			chanDiff(t, want, got)
+			chanDiff(t, want, *got)
 			require.False(t, h.target.buffering)
 		})
 	}

@@ -144,6 +144,25 @@ func (h *chanHarness) readAvailable() (string, []int) {
 // feed writes chunks on the peer one read at a time: the first now, each
 // next one once the channel has read the one before. It returns a counter
 // of the reads the channel made.
+// recordMessages logs each "internalMessage" and "message" (which come
+// with no handle) as the event's name and describe(msg), and stops the
+// loop once n have come.
+func (h *chanHarness) recordMessages(n int, describe func(msg any) string) *[]string {
+	got := new([]string)
+	record := func(event string) func(msg any, handle any) {
+		return func(msg any, handle any) {
+			require.Nil(h.t, handle)
+			*got = append(*got, event+" "+describe(msg))
+			if len(*got) == n {
+				h.loop.Stop()
+			}
+		}
+	}
+	h.target.On("internalMessage", record("internalMessage"))
+	h.target.On("message", record("message"))
+	return got
+}
+
 func (h *chanHarness) feed(chunks []chanChunk) *int {
 	h.t.Helper()
 	reads := 0
@@ -272,17 +291,7 @@ func TestChannelReassemblesMessagesSplitAcrossReads(t *testing.T) {
 	for i := 0; i < len(wire); i++ { // one byte per read, cutting é and 😀
 		chunks = append(chunks, chanChunk{data: wire[i : i+1]})
 	}
-	var got []string
-	record := func(event string) func(msg any) {
-		return func(msg any) {
-			got = append(got, event+" "+chanJSON(t, msg))
-			if len(got) == 3 {
-				h.loop.Stop()
-			}
-		}
-	}
-	h.target.On("internalMessage", record("internalMessage"))
-	h.target.On("message", record("message"))
+	got := h.recordMessages(3, func(msg any) string { return chanJSON(t, msg) })
 	reads := h.feed(chunks)
 	h.run()
 	require.Equal(t, len(wire), *reads)
@@ -290,7 +299,7 @@ func TestChannelReassemblesMessagesSplitAcrossReads(t *testing.T) {
 		`internalMessage {"cmd":"NODE_CLUSTER","act":"online"}`,
 		`message {"user":"é😀","a":[1,2]}`,
 		`message {"n":3}`,
-	}, got)
+	}, *got)
 }
 
 func TestChannelLargeMessageBothWays(t *testing.T) {
@@ -372,18 +381,7 @@ func TestChannelInternalVersusUserMessages(t *testing.T) {
 		`"NODE_CLUSTER"`,
 		`{"act":"NODE_CLUSTER"}`,
 	}
-	var got []string
-	record := func(event string) func(msg any, handle any) {
-		return func(msg any, handle any) {
-			require.Nil(t, handle)
-			got = append(got, event+" "+chanJSON(t, msg))
-			if len(got) == len(lines) {
-				h.loop.Stop()
-			}
-		}
-	}
-	h.target.On("internalMessage", record("internalMessage"))
-	h.target.On("message", record("message"))
+	got := h.recordMessages(len(lines), func(msg any) string { return chanJSON(t, msg) })
 	h.write(strings.Join(lines, "\n") + "\n")
 	h.run()
 	chanDiff(t, []string{
@@ -395,7 +393,7 @@ func TestChannelInternalVersusUserMessages(t *testing.T) {
 		`internalMessage {"cmd":"NODE_X"}`,
 		`message "NODE_CLUSTER"`,
 		`message {"act":"NODE_CLUSTER"}`,
-	}, got)
+	}, *got)
 
 	require.False(t, IsInternal(NewObject("cmd", "NODE_")))
 	require.True(t, IsInternal(NewObject("cmd", "NODE_A")))
