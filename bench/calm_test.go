@@ -58,8 +58,9 @@ func TestBusyStealProbe(t *testing.T) {
 	start, cpu0 := time.Now(), selfCPU(t)
 	steal := busyStealProbe()
 	require.GreaterOrEqual(t, time.Since(start), calmProbe)
-	// Some of it may be stolen, but not most of a whole CPU.
-	require.GreaterOrEqual(t, selfCPU(t)-cpu0, calmProbe/2, "the probe did not keep the CPUs busy")
+	// Some of it may be stolen, and other processes (a test run beside it)
+	// take their share of the two CPUs; a probe that slept would use none.
+	require.GreaterOrEqual(t, selfCPU(t)-cpu0, calmProbe/4, "the probe did not keep the CPUs busy")
 	if !math.IsNaN(steal) {
 		require.GreaterOrEqual(t, steal, 0.0)
 		require.LessOrEqual(t, steal, 100.0)

@@ -6,7 +6,10 @@ import (
 	stdnet "net"
 	"net/netip"
 	"reflect"
+	"sort"
+	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/uv"
@@ -212,7 +215,10 @@ func errSocketBadPort(name string, port any) *Error {
 func describeType(v any) string {
 	switch x := v.(type) {
 	case string:
-		return fmt.Sprintf("type string ('%s')", x)
+		if utf16Len(x) > 28 {
+			x = utf16Prefix(x, 25) + "..."
+		}
+		return "type string (" + inspectValue(x) + ")"
 	case nil:
 		return "null"
 	case bool:
@@ -249,17 +255,13 @@ func inspectOptions(options any) string {
 	}
 	var parts []string
 	if o.Port != nil {
-		if s, isStr := o.Port.(string); isStr {
-			parts = append(parts, "port: '"+s+"'")
-		} else {
-			parts = append(parts, fmt.Sprintf("port: %v", o.Port))
-		}
+		parts = append(parts, "port: "+inspectValue(o.Port))
 	}
 	if o.Host != "" {
-		parts = append(parts, "host: '"+o.Host+"'")
+		parts = append(parts, "host: "+inspectValue(o.Host))
 	}
 	if o.Path != "" {
-		parts = append(parts, "path: '"+o.Path+"'")
+		parts = append(parts, "path: "+inspectValue(o.Path))
 	}
 	if o.Backlog != 0 {
 		parts = append(parts, fmt.Sprintf("backlog: %d", o.Backlog))
@@ -270,10 +272,79 @@ func inspectOptions(options any) string {
 	if o.IPv6Only {
 		parts = append(parts, "ipv6Only: true")
 	}
+	if o.Fd != 0 {
+		parts = append(parts, fmt.Sprintf("fd: %d", o.Fd))
+	}
 	if len(parts) == 0 {
 		return "{}"
 	}
 	return "{ " + strings.Join(parts, ", ") + " }"
+}
+
+// utf16Len is a string's length in JS (UTF-16 code units).
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// utf16Prefix is JS's s.slice(0, n), cut at a whole character.
+func utf16Prefix(s string, n int) string {
+	for i, r := range s {
+		n -= utf16.RuneLen(r)
+		if n < 0 {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// inspectValue prints a value of an options object as util.inspect
+// prints it: strings in single quotes (double quotes when the string has
+// a single quote and no double one), numbers as JS writes them, nil as
+// null, Go maps as objects (keys sorted: a Go map keeps no order) and
+// slices as arrays.
+func inspectValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		if strings.Contains(x, "'") && !strings.Contains(x, "\"") {
+			return "\"" + x + "\""
+		}
+		return "'" + strings.ReplaceAll(x, "'", "\\'") + "'"
+	case bool:
+		return strconv.FormatBool(x)
+	case map[string]any:
+		if len(x) == 0 {
+			return "{}"
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + ": " + inspectValue(x[k])
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
+	case []any:
+		if len(x) == 0 {
+			return "[]"
+		}
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = inspectValue(e)
+		}
+		return "[ " + strings.Join(parts, ", ") + " ]"
+	}
+	if f, ok := childprocess.ToFloat(v); ok {
+		return childprocess.ToJSString(f)
+	}
+	return fmt.Sprint(v)
 }
 
 // ErrServerAlreadyListen is listen on a listening server.
