@@ -440,3 +440,19 @@ func isIP(s string) int {
 	}
 	return 6
 }
+
+// isObjectLike says whether v is what JS would see as an object: a map,
+// a slice (a byte slice too: a Buffer), an array, a struct or a pointer
+// to one; not a function, string, number, bool or nil.
+func isObjectLike(v any) bool {
+	if v == nil || v == childprocess.Undefined {
+		return false
+	}
+	switch reflect.TypeOf(v).Kind() {
+	case reflect.Map, reflect.Slice, reflect.Array, reflect.Struct:
+		return true
+	case reflect.Pointer:
+		return !reflect.ValueOf(v).IsNil()
+	}
+	return false
+}

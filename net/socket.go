@@ -987,9 +987,16 @@ func normalizeConnectArgs(args []any) (*ConnectOptions, func(), error) {
 				*options = *a
 			}
 		default:
-			lo, _, _, _ := normalizeArgs(args)
-			options.Port, options.Host, options.Path = lo.Port, lo.Host, lo.Path
+			// Any other object (a map, a slice, a struct) is an options
+			// object, as in Node, one with neither port nor path.
+			if !isObjectLike(a) {
+				lo, _, _, _ := normalizeArgs(args)
+				options.Port, options.Host, options.Path = lo.Port, lo.Host, lo.Path
+			}
 		}
+	}
+	if options.Port == childprocess.Undefined {
+		options.Port = nil // {port: undefined} gives no port
 	}
 	var cb func()
 	if len(args) > 0 {

@@ -1,0 +1,155 @@
+package net_test
+
+// Node's own tests of net.connect and net.Socket, ported: each checks
+// what its JS original asserts.
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/net"
+	"github.com/stretchr/testify/require"
+)
+
+// connectForms are the six ways test-net-connect-options-port connects:
+// createConnection, connect and new Socket().connect, each with the
+// callback as the last argument and with a "connect" listener instead.
+func connectForms(args []any, cb func()) []func() (*net.Socket, error) {
+	withCb := append(append([]any{}, args...), cb)
+	listen := func(s *net.Socket, err error) (*net.Socket, error) {
+		if err == nil {
+			s.On("connect", cb)
+		}
+		return s, err
+	}
+	socketConnect := func(a []any) (*net.Socket, error) {
+		s := net.NewSocket(net.SocketOptions{})
+		if err := s.Connect(a...); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	return []func() (*net.Socket, error){
+		func() (*net.Socket, error) { return net.CreateConnection(withCb...) },
+		func() (*net.Socket, error) { return listen(net.CreateConnection(args...)) },
+		func() (*net.Socket, error) { return net.Connect(withCb...) },
+		func() (*net.Socket, error) { return listen(net.Connect(args...)) },
+		func() (*net.Socket, error) { return socketConnect(withCb) },
+		func() (*net.Socket, error) { return listen(socketConnect(args)) },
+	}
+}
+
+// TestNetConnectOptionsPort: ports of the wrong type or out of range
+// throw (are returned) in every form of connect, with Node's codes and
+// messages (as node v20.20.2 printed them); a port as a number, a decimal
+// string or a hex string connects in all 72 combinations; connecting to
+// port 0 fails with "connect E...".
+//
+// In Go a nil port is JS undefined (ERR_MISSING_ARGS): Go has one nil
+// for JS's two, and a ConnectOptions field left out must mean "not
+// given". Node's null port (ERR_INVALID_ARG_TYPE, "Received null") has
+// no Go spelling; the rest of the original's table is here.
+//
+// Mirrors test/parallel/test-net-connect-options-port.js
+func TestNetConnectOptionsPort(t *testing.T) {
+	const (
+		typeErr  = `ERR_INVALID_ARG_TYPE The "options.port" property must be one of type number or string. Received `
+		rangeErr = `ERR_SOCKET_BAD_PORT Port should be >= 0 and < 65536. Received `
+		missing  = `ERR_MISSING_ARGS The "options" or "port" or "path" argument must be specified`
+	)
+	bad := []struct {
+		port            any
+		positional, opt string // the error for connect(port[, host]) and for connect({port[, host]})
+	}{
+		{true, typeErr + "type boolean (true)", typeErr + "type boolean (true)"},
+		{false, typeErr + "type boolean (false)", typeErr + "type boolean (false)"},
+		{[]any{}, missing, typeErr + "an instance of Array"},
+		{map[string]any{}, missing, typeErr + "an instance of Object"},
+		{cluster.Undefined, missing, missing},
+		{nil, missing, missing},
+		{"", rangeErr + "type string ('').", rangeErr + "type string ('')."},
+		{" ", rangeErr + "type string (' ').", rangeErr + "type string (' ')."},
+		{"0x", "", rangeErr + "type string ('0x')."},     // positional: a pipe name
+		{"-0x1", "", rangeErr + "type string ('-0x1')."}, // likewise
+		{math.NaN(), rangeErr + "type number (NaN).", rangeErr + "type number (NaN)."},
+		{math.Inf(1), rangeErr + "type number (Infinity).", rangeErr + "type number (Infinity)."},
+		{-1, rangeErr + "type number (-1).", rangeErr + "type number (-1)."},
+		{65536, rangeErr + "type number (65536).", rangeErr + "type number (65536)."},
+	}
+	var got, want []string
+	connected, served := 0, 0
+	var asyncErrs []string
+	run(t, func() {
+		never := func() { t.Error("connected with a bad port") }
+		for _, b := range bad {
+			tries := []struct {
+				args []any
+				want string
+			}{
+				{[]any{b.port}, b.positional},
+				{[]any{b.port, "localhost"}, b.positional},
+				{[]any{net.ConnectOptions{Port: b.port}}, b.opt},
+				{[]any{net.ConnectOptions{Port: b.port, Host: "localhost"}}, b.opt},
+			}
+			for _, try := range tries {
+				if try.want == "" {
+					continue
+				}
+				for i, connect := range connectForms(try.args, never) {
+					s, err := connect()
+					if err == nil {
+						s.Destroy(nil)
+						got = append(got, fmt.Sprintf("%v form %d: no error", try.args, i))
+					} else {
+						e := err.(*net.Error)
+						got = append(got, e.Code+" "+e.Message)
+					}
+					want = append(want, try.want)
+				}
+			}
+		}
+
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			s.End([]byte("ok"))
+			if served++; served == 72 {
+				srv.Close(nil)
+			}
+		})
+		srv.On("close", func() {
+			fail := func() { t.Error("connected to port 0") }
+			onError := func(err error) { asyncErrs = append(asyncErrs, err.Error()) }
+			for _, args := range [][]any{{0}, {net.ConnectOptions{Port: 0}}, {net.ConnectOptions{Port: 0, Host: "localhost"}}} {
+				for _, connect := range connectForms(args, fail) {
+					s, err := connect()
+					require.NoError(t, err)
+					s.On("error", onError)
+				}
+			}
+		})
+		require.NoError(t, srv.Listen(0, "localhost", func() {
+			port := srv.AddressPort()
+			for _, p := range []any{port, strconv.Itoa(port), "0x" + strconv.FormatInt(int64(port), 16)} {
+				for _, args := range [][]any{{p}, {p, "localhost"}, {net.ConnectOptions{Port: p}}, {net.ConnectOptions{Port: p, Host: "localhost"}}} {
+					for _, connect := range connectForms(args, func() { connected++ }) {
+						s, err := connect()
+						require.NoError(t, err, "%v", args)
+						s.Resume()
+					}
+				}
+			}
+		}))
+	})
+	require.Empty(t, cmp.Diff(want, got))
+	require.Equal(t, 72, connected)
+	require.Equal(t, 72, served)
+	require.Len(t, asyncErrs, 18)
+	for _, e := range asyncErrs {
+		require.Regexp(t, regexp.MustCompile(`^connect E\w+ .+$`), e)
+	}
+}
