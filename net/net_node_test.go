@@ -153,3 +153,126 @@ func TestNetConnectOptionsPort(t *testing.T) {
 		require.Regexp(t, regexp.MustCompile(`^connect E\w+ .+$`), e)
 	}
 }
+
+// TestNetAfterClose: once a socket has closed (its handle gone), its
+// setters, getters, Pause and Resume are harmless.
+//
+// Mirrors test/parallel/test-net-after-close.js
+func TestNetAfterClose(t *testing.T) {
+	closed := false
+	run(t, func() {
+		srv := net.CreateServer(func(s *net.Socket) { s.End(nil) })
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.CreateConnection(srv.AddressPort())
+			require.NoError(t, err)
+			c.On("close", func() {
+				closed = true
+				require.Nil(t, c.Handle())
+				require.NotPanics(t, func() {
+					c.SetNoDelay(true)
+					c.SetKeepAlive(false, 0)
+					_ = c.BufferSize()
+					c.Pause()
+					c.Resume()
+					_ = c.Address()
+					_ = c.RemoteAddress()
+					_ = c.RemotePort()
+				})
+				srv.Close(nil)
+			})
+		}))
+	})
+	require.True(t, closed)
+}
+
+// TestNetBytesStats: BytesRead and BytesWritten over two connections of
+// one socket (connected again from its "close"): "foo" then End("bar")
+// each time, 12 bytes each way in all.
+//
+// Mirrors test/parallel/test-net-bytes-stats.js
+func TestNetBytesStats(t *testing.T) {
+	bytesRead, bytesWritten, count := 0, 0, 0
+	run(t, func() {
+		tcp := net.CreateServer(func(s *net.Socket) {
+			s.Resume()
+			s.On("end", func() { bytesRead += s.BytesRead })
+		})
+		require.NoError(t, tcp.Listen(0, func() {
+			c, err := net.CreateConnection(tcp.AddressPort())
+			require.NoError(t, err)
+			c.On("connect", func() {
+				count++
+				c.Write([]byte("foo"), func(error) { c.End([]byte("bar")) })
+			})
+			c.On("finish", func() { bytesWritten += c.BytesWritten })
+			c.On("close", func() {
+				if count < 2 {
+					require.NoError(t, c.Connect(tcp.AddressPort()))
+					return
+				}
+				tcp.Close(nil)
+			})
+		}))
+	})
+	require.Equal(t, 2, count)
+	require.Equal(t, 12, bytesRead)
+	require.Equal(t, 12, bytesWritten)
+}
+
+// TestNetErrorTwice: a server socket writing 10 MB to a client that
+// destroyed itself gets one "error", not the same one twice.
+//
+// Mirrors test/parallel/test-net-error-twice.js
+func TestNetErrorTwice(t *testing.T) {
+	var errs []error
+	run(t, func() {
+		buf := make([]byte, 10<<20)
+		for i := range buf {
+			buf[i] = 'b'
+		}
+		var client, server *net.Socket
+		ready := func() {
+			if client != nil && server != nil {
+				client.Destroy(nil)
+				server.Write(buf, nil)
+			}
+		}
+		var srv *net.Server
+		srv = net.CreateServer(func(c *net.Socket) {
+			c.On("error", func(err error) { errs = append(errs, err) })
+			c.On("close", func() { srv.Unref() })
+			server = c
+			ready()
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.Connect(net.ConnectOptions{Port: srv.AddressPort()})
+			require.NoError(t, err)
+			c.On("connect", func() { client = c; ready() })
+		}))
+	})
+	require.Len(t, errs, 1, "errors: %v", errs)
+	require.Contains(t, []string{"EPIPE", "ECONNRESET"}, errs[0].(*net.Error).Code)
+}
+
+// TestNetDuringClose: a client still connecting when the server closes
+// answers RemoteAddress, RemoteFamily and RemotePort without trouble.
+//
+// Mirrors test/parallel/test-net-during-close.js
+func TestNetDuringClose(t *testing.T) {
+	accessed := false
+	run(t, func() {
+		srv := net.CreateServer(func(s *net.Socket) { s.End(nil) })
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.CreateConnection(srv.AddressPort())
+			require.NoError(t, err)
+			c.On("error", func(error) {})
+			srv.Close(nil)
+			require.NotPanics(t, func() {
+				_, _, _ = c.RemoteAddress(), c.RemoteFamily(), c.RemotePort()
+			})
+			accessed = true
+			c.Destroy(nil)
+		}))
+	})
+	require.True(t, accessed)
+}

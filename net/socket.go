@@ -920,8 +920,15 @@ func (s *Socket) RemoteFamily() string {
 	return ""
 }
 
-// Handle is the socket's libuv stream (socket._handle).
-func (s *Socket) Handle() *uv.Stream { return s.handle }
+// Handle is the socket's libuv stream (socket._handle): nil once the
+// socket is destroyed, as Node's destroy lets its handle go at once (the
+// port keeps it inside until it has closed).
+func (s *Socket) Handle() *uv.Stream {
+	if s.destroyed {
+		return nil
+	}
+	return s.handle
+}
 
 // --- the client side: connect ------------------------------------------
 
