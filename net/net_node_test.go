@@ -6,6 +6,8 @@ package net_test
 import (
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -275,4 +277,94 @@ func TestNetDuringClose(t *testing.T) {
 		}))
 	})
 	require.True(t, accessed)
+}
+
+// TestNetBetterErrorMessagesPortHostname: a host that does not resolve is
+// a lookup error naming the host (hostname, "getaddrinfo ENOTFOUND
+// blah.blah"); node v20 sets no port on it, and neither does the port.
+//
+// Mirrors test/parallel/test-net-better-error-messages-port-hostname.js
+func TestNetBetterErrorMessagesPortHostname(t *testing.T) {
+	var got *net.Error
+	run(t, func() {
+		c, err := net.CreateConnection(12346, "blah.blah")
+		require.NoError(t, err)
+		c.On("connect", func() { t.Error("connected to blah.blah") })
+		c.On("error", func(err error) { got = err.(*net.Error) })
+	})
+	require.NotNil(t, got, "no error")
+	// ENOTFOUND here and in node; a machine whose resolver cannot be
+	// reached answers EAI_AGAIN (node too).
+	require.Contains(t, []string{"ENOTFOUND", "EAI_AGAIN"}, got.Code)
+	require.Equal(t, "blah.blah", got.Hostname)
+	require.Nil(t, got.Port)
+	require.Equal(t, "getaddrinfo "+got.Code+" blah.blah", got.Message)
+}
+
+// TestNetConnectImmediateFinish: End right after connecting to a host
+// that does not resolve still ends in the lookup's "error".
+//
+// Mirrors test/parallel/test-net-connect-immediate-finish.js
+func TestNetConnectImmediateFinish(t *testing.T) {
+	var got error
+	run(t, func() {
+		c, err := net.Connect(net.ConnectOptions{Host: "no.way.you.will.resolve.this", Port: 12346})
+		require.NoError(t, err)
+		c.Once("error", func(err error) { got = err })
+		c.End(nil)
+	})
+	require.Error(t, got)
+	require.Regexp(t, `^getaddrinfo (ENOTFOUND|EAI_AGAIN) no\.way\.you\.will\.resolve\.this$`, got.Error())
+}
+
+// TestNetPipeConnectErrors: connecting to a file that is not a socket is
+// ECONNREFUSED (Linux; ENOTSOCK elsewhere), to a missing one ENOENT with
+// the path as the error's address. (The original's EACCES case does not
+// run as root, and neither does this one: these machines run as root.)
+//
+// Mirrors test/parallel/test-net-pipe-connect-errors.js
+func TestNetPipeConnectErrors(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "0.txt")
+	require.NoError(t, os.WriteFile(file, nil, 0o644))
+	var notSocket, noEnt *net.Error
+	run(t, func() {
+		a, err := net.CreateConnection(file, func() { t.Error("connected to a file") })
+		require.NoError(t, err)
+		a.On("error", func(err error) { notSocket = err.(*net.Error) })
+		b, err := net.CreateConnection("no-ent-file", func() { t.Error("connected to nothing") })
+		require.NoError(t, err)
+		b.On("error", func(err error) { noEnt = err.(*net.Error) })
+	})
+	require.NotNil(t, notSocket)
+	require.Contains(t, []string{"ENOTSOCK", "ECONNREFUSED"}, notSocket.Code)
+	require.Equal(t, "connect "+notSocket.Code+" "+file, notSocket.Message)
+	require.NotNil(t, noEnt)
+	require.Equal(t, "ENOENT", noEnt.Code)
+	require.Equal(t, "connect ENOENT no-ent-file", noEnt.Message)
+	require.Equal(t, "no-ent-file", noEnt.Address)
+}
+
+// TestNetLocalAddressPort: a server socket's LocalAddress and LocalPort
+// are the address and port the server listens on.
+//
+// Mirrors test/parallel/test-net-local-address-port.js
+func TestNetLocalAddressPort(t *testing.T) {
+	conns := 0
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			conns++
+			require.Equal(t, "127.0.0.1", s.LocalAddress())
+			require.Equal(t, srv.AddressPort(), s.LocalPort())
+			s.On("end", func() { srv.Close(nil) })
+			s.Resume()
+		})
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			c, err := net.CreateConnection(srv.AddressPort(), "127.0.0.1")
+			require.NoError(t, err)
+			c.On("connect", func() { c.End(nil) })
+		}))
+	})
+	require.Equal(t, 1, conns)
 }
