@@ -11,9 +11,11 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
 )
@@ -367,4 +369,129 @@ func TestNetLocalAddressPort(t *testing.T) {
 		}))
 	})
 	require.Equal(t, 1, conns)
+}
+
+// TestNetSocketConnecting: Connecting is true from Connect until
+// "connect", false in the connect callback.
+//
+// Mirrors test/parallel/test-net-socket-connecting.js
+func TestNetSocketConnecting(t *testing.T) {
+	var during, after []bool
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(c *net.Socket) { c.End(nil); srv.Close(nil) })
+		require.NoError(t, srv.Listen(0, func() {
+			var c *net.Socket
+			c, err := net.Connect(srv.AddressPort(), func() {
+				after = append(after, c.Connecting())
+				c.End(nil)
+			})
+			require.NoError(t, err)
+			during = append(during, c.Connecting())
+		}))
+	})
+	require.Equal(t, []bool{true}, during)
+	require.Equal(t, []bool{false}, after)
+}
+
+// TestNetEndWithoutConnect: End on a socket that never connected does not
+// fail, and the loop still ends.
+//
+// Mirrors test/parallel/test-net-end-without-connect.js
+func TestNetEndWithoutConnect(t *testing.T) {
+	run(t, func() {
+		require.NotPanics(t, func() { net.NewSocket(net.SocketOptions{}).End(nil) })
+	})
+}
+
+// TestNetSocketWriteAfterClose: a write on a socket whose handle was
+// closed under it fails with "write EBADF" as its "error". (The
+// original's second half sets socket._handle to null by hand, which the
+// port's Socket does not let a caller do.)
+//
+// Mirrors test/parallel/test-net-socket-write-after-close.js
+func TestNetSocketWriteAfterClose(t *testing.T) {
+	var got error
+	run(t, func() {
+		srv := net.CreateServer(nil)
+		require.NoError(t, srv.Listen(func() {
+			var c *net.Socket
+			c, err := net.Connect(net.ConnectOptions{Port: srv.AddressPort()}, func() {
+				c.On("error", func(err error) {
+					got = err
+					srv.Close(nil)
+				})
+				c.Handle().Close(nil)
+				c.Write([]byte("foo"), nil)
+			})
+			require.NoError(t, err)
+		}))
+	})
+	require.EqualError(t, got, "write EBADF")
+}
+
+// TestNetTimeoutNoHandle: a socket that never connects still times out,
+// with no handle, and never connects.
+//
+// Mirrors test/parallel/test-net-timeout-no-handle.js
+func TestNetTimeoutNoHandle(t *testing.T) {
+	timeouts := 0
+	run(t, func() {
+		s := net.NewSocket(net.SocketOptions{})
+		s.SetTimeout(50*time.Millisecond, nil)
+		s.On("timeout", func() {
+			timeouts++
+			require.Nil(t, s.Handle())
+		})
+		s.On("connect", func() { t.Error("connected") })
+		// The socket's timer does not keep the loop alive; this one does.
+		uv.Default().SetTimeout(200*time.Millisecond, func() {})
+	})
+	require.Equal(t, 1, timeouts)
+}
+
+// TestNetRemoteAddressPort: both ends of a connection to a server on
+// localhost know the other end's address, family and port, before and
+// after "close".
+//
+// Mirrors test/parallel/test-net-remote-address-port.js
+func TestNetRemoteAddressPort(t *testing.T) {
+	addrs := []string{"127.0.0.1", "::ffff:127.0.0.1", "::1"}
+	families := []string{"IPv4", "IPv6"}
+	conns, ended, clientChecks := 0, 0, 0
+	check := func(s *net.Socket) {
+		require.Contains(t, addrs, s.RemoteAddress())
+		require.Contains(t, families, s.RemoteFamily())
+	}
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			conns++
+			check(s)
+			require.NotZero(t, s.RemotePort())
+			require.NotEqual(t, srv.AddressPort(), s.RemotePort())
+			s.On("end", func() {
+				if ended++; ended == 2 {
+					srv.Close(nil)
+				}
+			})
+			s.On("close", func() { check(s) })
+			s.Resume()
+		})
+		require.NoError(t, srv.Listen(0, "localhost", func() {
+			for _, args := range [][]any{{srv.AddressPort(), "localhost"}, {srv.AddressPort()}} {
+				c, err := net.CreateConnection(args...)
+				require.NoError(t, err)
+				c.On("connect", func() {
+					check(c)
+					require.Equal(t, srv.AddressPort(), c.RemotePort())
+					clientChecks++
+					c.End(nil)
+				})
+				c.On("close", func() { check(c); clientChecks++ })
+			}
+		}))
+	})
+	require.Equal(t, 2, conns)
+	require.Equal(t, 4, clientChecks)
 }
