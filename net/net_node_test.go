@@ -495,3 +495,125 @@ func TestNetRemoteAddressPort(t *testing.T) {
 	require.Equal(t, 2, conns)
 	require.Equal(t, 4, clientChecks)
 }
+
+// TestNetWriteAfterEndNt: a write after the peer's end, on a socket that
+// ended its own side too, returns false and fails with EPIPE; the
+// "error" comes on a later tick, not inside Write.
+//
+// Mirrors test/parallel/test-net-write-after-end-nt.js
+func TestNetWriteAfterEndNt(t *testing.T) {
+	var log []string
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) { s.End(nil) })
+		require.NoError(t, srv.Listen(func() {
+			var c *net.Socket
+			c, err := net.Connect(srv.AddressPort(), func() {
+				hasError := false
+				c.On("error", func(err error) {
+					log = append(log, fmt.Sprintf("error %s hasError=%v", err.(*net.Error).Code, hasError))
+					hasError = true
+					srv.Close(nil)
+				})
+				c.On("end", func() {
+					ret := c.Write([]byte("hello"), func(err error) { log = append(log, "cb "+err.(*net.Error).Code) })
+					log = append(log, fmt.Sprintf("ret %v hasError=%v", ret, hasError))
+				})
+				c.On("close", func() { log = append(log, "close") })
+				c.End(nil)
+			})
+			require.NoError(t, err)
+		}))
+	})
+	// As node v20.20.2 printed them for the same program.
+	require.Empty(t, cmp.Diff([]string{"ret false hasError=false", "cb EPIPE", "error EPIPE hasError=false", "close"}, log))
+}
+
+// TestNetWriteCbOnDestroyBeforeConnect: a write made while connecting,
+// then Destroy: the write's callback gets
+// ERR_SOCKET_CLOSED_BEFORE_CONNECTION and "connect" never comes.
+//
+// Mirrors test/parallel/test-net-write-cb-on-destroy-before-connect.js
+func TestNetWriteCbOnDestroyBeforeConnect(t *testing.T) {
+	var got error
+	run(t, func() {
+		srv := net.CreateServer(nil)
+		require.NoError(t, srv.Listen(0, func() {
+			s := net.NewSocket(net.SocketOptions{})
+			s.On("connect", func() { t.Error("connected") })
+			require.NoError(t, s.Connect(net.ConnectOptions{Port: srv.AddressPort()}))
+			require.True(t, s.Connecting())
+			s.Write([]byte("foo"), func(err error) { got = err })
+			s.Destroy(nil)
+			srv.Close(nil)
+		}))
+	})
+	require.ErrorIs(t, got, &net.Error{Code: "ERR_SOCKET_CLOSED_BEFORE_CONNECTION"})
+	require.EqualError(t, got, "Socket closed before the connection was established")
+}
+
+// TestNetConnectPausedConnection: an unref'd server and a paused client
+// connection do not keep the loop alive.
+//
+// Mirrors test/parallel/test-net-connect-paused-connection.js
+func TestNetConnectPausedConnection(t *testing.T) {
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(c *net.Socket) { c.Unref() })
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.Connect(srv.AddressPort(), "localhost")
+			require.NoError(t, err)
+			c.Pause()
+			uv.Default().SetTimeout(time.Second, func() { t.Error("the loop did not end") }).Unref()
+		}))
+		srv.Unref()
+	})
+}
+
+// TestNetPauseResumeConnecting: Pause and Resume called while the socket
+// connects take effect in order once it is connected: the three clients
+// left flowing get the server's data, the two left paused do not.
+//
+// Mirrors test/parallel/test-net-pause-resume-connecting.js
+func TestNetPauseResumeConnecting(t *testing.T) {
+	connections, dataEvents := 0, 0
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(c *net.Socket) {
+			connections++
+			c.End([]byte("This was the year he fell to pieces."))
+			if connections == 5 {
+				srv.Close(nil)
+			}
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			ok := func([]byte) { dataEvents++ }
+			fail := func([]byte) { t.Error("data on a paused socket") }
+			tearDown := func(c *net.Socket) {
+				uv.Default().SetTimeout(100*time.Millisecond, func() {
+					c.RemoveAllListeners("data")
+					c.Resume()
+				})
+			}
+			for _, calls := range []string{"r", "pr", "p", "rpr", "rrp"} {
+				c, err := net.CreateConnection(srv.AddressPort(), "localhost")
+				require.NoError(t, err)
+				for _, call := range calls {
+					if call == 'p' {
+						c.Pause()
+					} else {
+						c.Resume()
+					}
+				}
+				if calls[len(calls)-1] == 'r' {
+					c.On("data", ok)
+				} else {
+					c.On("data", fail)
+					tearDown(c)
+				}
+			}
+		}))
+	})
+	require.Equal(t, 5, connections)
+	require.Equal(t, 3, dataEvents)
+}
