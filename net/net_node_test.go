@@ -557,16 +557,30 @@ func TestNetWriteCbOnDestroyBeforeConnect(t *testing.T) {
 //
 // Mirrors test/parallel/test-net-connect-paused-connection.js
 func TestNetConnectPausedConnection(t *testing.T) {
+	var srv *net.Server
+	var client, served *net.Socket
+	var timer *uv.Timer
 	run(t, func() {
-		var srv *net.Server
-		srv = net.CreateServer(func(c *net.Socket) { c.Unref() })
+		srv = net.CreateServer(func(c *net.Socket) { served = c; c.Unref() })
 		require.NoError(t, srv.Listen(0, func() {
-			c, err := net.Connect(srv.AddressPort(), "localhost")
+			var err error
+			client, err = net.Connect(srv.AddressPort(), "localhost")
 			require.NoError(t, err)
-			c.Pause()
-			uv.Default().SetTimeout(time.Second, func() { t.Error("the loop did not end") }).Unref()
+			client.Pause()
+			timer = uv.Default().SetTimeout(time.Second, func() { t.Error("the loop did not end") })
+			timer.Unref()
 		}))
 		srv.Unref()
+	})
+	// The loop ended with all of them open; close them for the next test,
+	// which runs on the same loop.
+	run(t, func() {
+		timer.Stop()
+		client.Destroy(nil)
+		if served != nil {
+			served.Destroy(nil)
+		}
+		srv.Close(nil)
 	})
 }
 
