@@ -11,12 +11,17 @@ import (
 )
 
 // TestConformanceTable: every Go test docs/CONFORMANCE.md names exists in
-// this package, and every ported test's Mirrors line is in the table.
+// this package, net or internal/childprocess, and every ported test's
+// Mirrors line is in the table.
 func TestConformanceTable(t *testing.T) {
 	doc, err := os.ReadFile(filepath.Join("docs", "CONFORMANCE.md"))
 	require.NoError(t, err)
-	files, err := filepath.Glob("*_test.go")
-	require.NoError(t, err)
+	var files []string
+	for _, pattern := range []string{"*_test.go", "net/*_test.go", "internal/childprocess/*_test.go"} {
+		f, err := filepath.Glob(pattern)
+		require.NoError(t, err)
+		files = append(files, f...)
+	}
 	var src strings.Builder
 	for _, f := range files {
 		b, err := os.ReadFile(f)
