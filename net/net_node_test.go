@@ -18,6 +18,7 @@ import (
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // connectForms are the six ways test-net-connect-options-port connects:
@@ -630,4 +631,132 @@ func TestNetPauseResumeConnecting(t *testing.T) {
 	})
 	require.Equal(t, 5, connections)
 	require.Equal(t, 3, dataEvents)
+}
+
+// TestNetSocketTimeout: a negative delay is ERR_OUT_OF_RANGE (Go's
+// Duration cannot carry the original's other bad values: strings,
+// Infinity, NaN); 0 and positive delays are taken; SetTimeout returns the
+// socket, and after Destroy it is ignored (its callback never runs).
+//
+// Mirrors test/parallel/test-net-socket-timeout.js
+func TestNetSocketTimeout(t *testing.T) {
+	s := net.NewSocket(net.SocketOptions{})
+	func() {
+		defer func() {
+			e, _ := recover().(*net.Error)
+			require.NotNil(t, e, "SetTimeout(-1µs) should panic with a *net.Error")
+			require.Equal(t, "ERR_OUT_OF_RANGE", e.Code)
+			require.Equal(t, `The value of "msecs" is out of range. It must be a non-negative finite number. Received -0.001`, e.Message)
+		}()
+		s.SetTimeout(-time.Microsecond, func() {})
+	}()
+	timeouts := 0
+	run(t, func() {
+		for _, d := range []time.Duration{0, time.Microsecond, time.Millisecond, 1e6 * time.Millisecond} {
+			require.Same(t, s, s.SetTimeout(d, func() {}))
+		}
+		s.SetTimeout(0, nil)
+		srv := net.CreateServer(nil)
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.CreateConnection(srv.AddressPort())
+			require.NoError(t, err)
+			require.Same(t, c, c.SetTimeout(time.Millisecond, func() {
+				timeouts++
+				c.Destroy(nil)
+				require.Same(t, c, c.SetTimeout(time.Millisecond, func() { t.Error("timeout after destroy") }))
+				srv.Close(nil)
+			}))
+		}))
+	})
+	require.Equal(t, 1, timeouts)
+}
+
+// TestNetCanResetTimeout: a write from the "timeout" listener is allowed
+// and the connection then ends normally on both sides.
+//
+// Mirrors test/parallel/test-net-can-reset-timeout.js
+func TestNetCanResetTimeout(t *testing.T) {
+	timeouts, clientEnds := 0, 0
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			s.SetTimeout(100*time.Millisecond, nil)
+			s.Resume()
+			s.On("timeout", func() {
+				timeouts++
+				s.Write([]byte("WHAT."), nil)
+			})
+			s.On("end", func() { s.End(nil) })
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.CreateConnection(srv.AddressPort())
+			require.NoError(t, err)
+			c.On("data", func([]byte) { c.End(nil) })
+			c.On("end", func() { clientEnds++; srv.Close(nil) })
+		}))
+	})
+	require.Equal(t, 1, timeouts)
+	require.Equal(t, 1, clientEnds)
+}
+
+// TestNetAllowHalfOpen: a client without allowHalfOpen whose server ends
+// is not destroyed at "end" (nor on the next tick) nor at "finish": it
+// ends its own side and closes properly.
+//
+// Mirrors test/parallel/test-net-allow-half-open.js
+func TestNetAllowHalfOpen(t *testing.T) {
+	var log []string
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) { s.End(make([]byte, 1024)) })
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.Connect(srv.AddressPort())
+			require.NoError(t, err)
+			c.Resume()
+			c.On("end", func() {
+				uv.Default().NextTick(func() {
+					log = append(log, fmt.Sprintf("end+tick destroyed=%v", c.Destroyed()))
+					srv.Close(nil)
+				})
+			})
+			c.On("finish", func() { log = append(log, fmt.Sprintf("finish destroyed=%v", c.Destroyed())) })
+			c.On("close", func() { log = append(log, "close") })
+		}))
+	})
+	require.Equal(t, []string{"end+tick destroyed=false", "finish destroyed=false", "close"}, log)
+}
+
+// TestNetPersistentKeepalive: SetKeepAlive on a socket before it
+// connects is kept, and the connection stays open.
+//
+// Mirrors test/parallel/test-net-persistent-keepalive.js
+func TestNetPersistentKeepalive(t *testing.T) {
+	var states []string
+	var keepAlive int
+	run(t, func() {
+		var client *net.Socket
+		var srv *net.Server
+		srv = net.CreateServer(func(conn *net.Socket) {
+			uv.Default().SetTimeout(600*time.Millisecond, func() {
+				states = append(states, conn.ReadyState(), client.ReadyState())
+				v, err := unix.GetsockoptInt(client.Handle().Fd(), unix.SOL_SOCKET, unix.SO_KEEPALIVE)
+				require.NoError(t, err)
+				keepAlive = v
+				conn.End(nil)
+				client.End(nil)
+				srv.Close(nil)
+			})
+			conn.SetTimeout(0, nil)
+			conn.On("end", func() { conn.End(nil) })
+		})
+		require.NoError(t, srv.Listen(0))
+		srv.On("listening", func() {
+			client = net.NewSocket(net.SocketOptions{})
+			require.Same(t, client, client.SetKeepAlive(true, 400*time.Millisecond))
+			require.NoError(t, client.Connect(srv.AddressPort()))
+			client.SetTimeout(0, nil)
+		})
+	})
+	require.Equal(t, []string{"open", "open"}, states)
+	require.Equal(t, 1, keepAlive)
 }
