@@ -13,6 +13,18 @@ import (
 // a worker, the process itself ([CurrentWorker]).
 type Worker = worker.Worker
 
+// WorkerOptions are the options of [NewWorker]: ID, State ("none" when
+// empty) and Process.
+type WorkerOptions = worker.Options
+
+// NewWorker is new cluster.Worker(options): a Worker with no process
+// unless options give one, whose "error" and "message" events it then
+// forwards. [Fork] is how a primary gets a Worker for a new process; this
+// constructor is what Node exports as cluster.Worker.
+//
+// Mirrors lib/internal/cluster/worker.js Worker().
+func NewWorker(options WorkerOptions) *Worker { return worker.New(options) }
+
 // Address is the "listening" event's address object.
 type Address = worker.Address
 
