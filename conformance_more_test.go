@@ -1,0 +1,358 @@
+package nodecluster_test
+
+// More of Node v20's test-cluster-*.js, each checked first against node
+// v20.20.2 with a small script doing the same: lifecycle and settings.
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/internal/master"
+	"github.com/nodecluster/nodecluster/internal/process"
+	"github.com/nodecluster/nodecluster/net"
+	"github.com/stretchr/testify/require"
+)
+
+func init() {
+	// mc-self-disconnect: say whether the worker starts connected, then
+	// disconnect from the worker side.
+	workerScenarios["mc-self-disconnect"] = func() {
+		w := cluster.CurrentWorker()
+		if !w.IsConnected() {
+			process.Get().Exit(5)
+		}
+		w.Disconnect()
+	}
+	// mc-idle: do nothing; the channel keeps the worker alive.
+	workerScenarios["mc-idle"] = func() {}
+	// mc-bound: listen on a random port when BOUND=y, else stay idle.
+	workerScenarios["mc-bound"] = func() {
+		if os.Getenv("BOUND") == "y" {
+			net.CreateServer(nil).Listen(0)
+		}
+	}
+	// mc-cwd: send the working directory, then let go of the channel.
+	workerScenarios["mc-cwd"] = func() {
+		p := process.Get()
+		wd, err := os.Getwd()
+		if err != nil {
+			wd = "error: " + err.Error()
+		}
+		p.Send(wd, nil, nil)
+		p.Disconnect()
+	}
+	primaryScenarios["mc-disconnect-unshared-tcp"] = disconnectUnsharedTCPScenario
+	// mc-rr-ref-unref: a round-robin server unref'd before it listens,
+	// then ref'd and unref'd again once it does, and the channel unref'd:
+	// nothing keeps the worker alive, so it exits (9 if a connection came).
+	workerScenarios["mc-rr-ref-unref"] = func() {
+		s := net.CreateServer(func(*net.Socket) { process.Get().Exit(9) })
+		s.Listen(0, func() {
+			s.Ref()
+			s.Unref()
+			process.Get().Channel.Unref()
+		})
+		s.Unref()
+	}
+	// mc-argv: send the first argument.
+	workerScenarios["mc-argv"] = func() {
+		arg := "(none)"
+		if len(os.Args) > 1 {
+			arg = os.Args[1]
+		}
+		process.Get().Send(arg, nil, nil)
+	}
+	primaryScenarios["mc-setup-primary-argv"] = setupPrimaryArgvScenario
+	primaryScenarios["mc-uncaught-exception"] = uncaughtExceptionScenario
+	// mc-exit: end at once (process.exit()).
+	workerScenarios["mc-exit"] = func() { process.Get().Exit(0) }
+}
+
+// TestClusterCallAndDestroy: a worker that disconnects itself is connected
+// at start; in the primary its "disconnect" comes with isConnected()
+// false, and destroy() then kills it with SIGTERM, as node does (the
+// worker is still in cluster.workers after destroy: it leaves on "exit").
+//
+// Mirrors test/parallel/test-cluster-call-and-destroy.js
+func TestClusterCallAndDestroy(t *testing.T) {
+	var ev []string
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		w := forkScenario(t, "mc-self-disconnect", nil)
+		w.On("disconnect", func() {
+			ev = append(ev, fmt.Sprintf("disconnect connected=%v", w.IsConnected()))
+			w.Destroy("")
+			ev = append(ev, fmt.Sprintf("destroyed, workers=%d", len(cluster.Workers())))
+		})
+		w.On("exit", func(code, signal any) { ev = append(ev, fmt.Sprintf("exit %v %v", code, signal)) })
+	})
+	want := []string{"disconnect connected=false", "destroyed, workers=1", "exit <nil> SIGTERM"}
+	if d := cmp.Diff(want, ev); d != "" {
+		t.Errorf("events (-node +port):\n%s", d)
+	}
+}
+
+// TestClusterDisconnectBeforeExit: cluster.disconnect() called from a
+// worker's "disconnect" (the worker already left cluster.workers when the
+// primary disconnected it) does not disconnect it twice: its callback
+// runs, and the worker exits 0 having left on purpose.
+//
+// Mirrors test/parallel/test-cluster-disconnect-before-exit.js
+func TestClusterDisconnectBeforeExit(t *testing.T) {
+	var ev []string
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		w := forkScenario(t, "mc-idle", nil)
+		w.On("online", func() {
+			w.Disconnect()
+			ev = append(ev, fmt.Sprintf("after disconnect() connected=%v state=%s", w.IsConnected(), w.State))
+			w.On("disconnect", func() {
+				ev = append(ev, "disconnect")
+				cluster.Disconnect(func() { ev = append(ev, "cluster.disconnect cb") })
+			})
+		})
+		w.On("exit", func(code, signal any) {
+			ev = append(ev, fmt.Sprintf("exit %v %v ead=%v", code, signal, *w.ExitedAfterDisconnect))
+		})
+		lcClusterOn(t, "disconnect", func(*cluster.Worker) { ev = append(ev, "cluster disconnect") })
+	})
+	want := []string{
+		"after disconnect() connected=true state=online",
+		"disconnect", "cluster disconnect", "cluster.disconnect cb",
+		"exit 0 <nil> ead=true",
+	}
+	if d := cmp.Diff(want, ev); d != "" {
+		t.Errorf("events (-node +port):\n%s", d)
+	}
+}
+
+// disconnectUnsharedTCPScenario is the primary of
+// TestClusterDisconnectUnsharedTcp, under SCHED_NONE: it prints what
+// happens as lines.
+func disconnectUnsharedTCPScenario() {
+	cluster.SetupPrimary(&cluster.Settings{Args: []string{}})
+	var unbound *cluster.Worker
+	unbound, _ = cluster.Fork(map[string]string{envWorker: "mc-bound"})
+	unbound.On("online", func() {
+		fmt.Println("unbound online")
+		bound, _ := cluster.Fork(map[string]string{envWorker: "mc-bound", "BOUND": "y"})
+		bound.On("listening", func(a cluster.Address) {
+			fmt.Printf("bound listening %v\n", a.AddressType)
+			unbound.Disconnect()
+			unbound.On("disconnect", func() {
+				fmt.Println("unbound disconnect")
+				cluster.Disconnect(func() { fmt.Println("all disconnected") })
+			})
+		})
+	})
+	cluster.On("exit", func(w *cluster.Worker, code, signal any) {
+		fmt.Printf("exit %d %v %v\n", w.ID, code, signal)
+	})
+}
+
+// TestClusterDisconnectUnsharedTcp: under SCHED_NONE, a worker that never
+// listened and one that listens on a port of its own (not shared with the
+// primary) both go with cluster.disconnect(), and the primary ends.
+//
+// Mirrors test/parallel/test-cluster-disconnect-unshared-tcp.js
+func TestClusterDisconnectUnsharedTcp(t *testing.T) {
+	lines, code, signal := runPrimaryProcess(t, "mc-disconnect-unshared-tcp", map[string]string{"NODE_CLUSTER_SCHED_POLICY": "none"}, 30*time.Second)
+	require.Equal(t, 0, code, "primary signal %q", signal)
+	// The two exits come in either order, in node too.
+	want := []string{"unbound online", "bound listening 4", "unbound disconnect", "all disconnected", "exit 1 0 <nil>", "exit 2 0 <nil>"}
+	if len(lines) == len(want) {
+		slices.Sort(lines[4:])
+	}
+	if d := cmp.Diff(want, lines); d != "" {
+		t.Errorf("primary (-node +port):\n%s", d)
+	}
+}
+
+// TestClusterCwd: with no cwd setting, cluster.settings.cwd is unset and
+// a worker starts in the primary's working directory; after
+// setupPrimary({cwd}), the next worker starts in that directory.
+//
+// Mirrors test/parallel/test-cluster-cwd.js
+func TestClusterCwd(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	require.NoError(t, err)
+	own, err := os.Getwd()
+	require.NoError(t, err)
+	old := master.C.Settings.Cwd
+	t.Cleanup(func() { master.C.Settings.Cwd = old })
+	var before, after string
+	got := map[int]any{}
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		before = cluster.GetSettings().Cwd
+		w1 := forkScenario(t, "mc-cwd", nil)
+		w1.On("message", func(m any) { got[1] = m })
+		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Cwd: dir}))
+		after = cluster.GetSettings().Cwd
+		w2 := forkScenario(t, "mc-cwd", nil)
+		w2.On("message", func(m any) { got[2] = m })
+	})
+	require.Equal(t, "", before, "settings.cwd before setupPrimary({cwd})")
+	require.Equal(t, dir, after, "settings.cwd after setupPrimary({cwd})")
+	if d := cmp.Diff(map[int]any{1: own, 2: dir}, got); d != "" {
+		t.Errorf("working directories (-want +got):\n%s", d)
+	}
+}
+
+// TestClusterRrHandleRefUnref: under SCHED_RR, a worker's server unref'd
+// before listening and ref'd then unref'd after, with the channel
+// unref'd, lets the worker exit on its own (code 0).
+//
+// Mirrors test/parallel/test-cluster-rr-handle-ref-unref.js
+func TestClusterRrHandleRefUnref(t *testing.T) {
+	var ev []string
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		require.Equal(t, cluster.SCHED_RR, cluster.SchedulingPolicy())
+		w := forkScenario(t, "mc-rr-ref-unref", nil)
+		w.On("exit", func(code, signal any) { ev = append(ev, fmt.Sprintf("exit %v %v", code, signal)) })
+	})
+	require.Equal(t, []string{"exit 0 <nil>"}, ev)
+}
+
+// TestClusterSetupPrimary: setupPrimary({args, silent}) emits "setup"
+// with cluster.settings holding those (and exec left as it was: node's
+// is process.argv[1], a Go primary's is empty as the binary is its own
+// program); both workers get the argument and are killed once they sent
+// it.
+//
+// Mirrors test/parallel/test-cluster-setup-primary.js
+func TestClusterSetupPrimary(t *testing.T) {
+	t.Cleanup(func() { master.C.Settings.Silent = false })
+	var setup []string
+	got := map[int][]string{}
+	onlines := 0
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Args: []string{"custom argument"}, Silent: true}))
+		l := cluster.Once("setup", func() {
+			s := cluster.GetSettings()
+			setup = append(setup, fmt.Sprintf("args=%q silent=%v exec=%q", s.Args, s.Silent, s.Exec))
+		})
+		t.Cleanup(func() { cluster.RemoveListener(l) })
+		lcClusterOn(t, "online", func(w *cluster.Worker) {
+			onlines++
+			w.Once("message", func(m any) {
+				got[w.ID] = append(got[w.ID], fmt.Sprintf("message %v", m))
+				w.Kill("")
+			})
+		})
+		lcClusterOn(t, "exit", func(w *cluster.Worker, code, signal any) {
+			got[w.ID] = append(got[w.ID], fmt.Sprintf("exit %v %v", code, signal))
+		})
+		for i := 0; i < 2; i++ {
+			if _, err := cluster.Fork(map[string]string{envWorker: "mc-argv"}); err != nil {
+				fail("fork: %v", err)
+			}
+		}
+	})
+	require.Equal(t, []string{`args=["custom argument"] silent=true exec=""`}, setup, "the setup event")
+	require.Equal(t, 2, onlines)
+	var ids []int
+	for id := range got {
+		ids = append(ids, id)
+	}
+	require.Len(t, ids, 2)
+	for _, id := range ids {
+		if d := cmp.Diff([]string{"message custom argument", "exit <nil> SIGTERM"}, got[id]); d != "" {
+			t.Errorf("worker %d (-node +port):\n%s", id, d)
+		}
+	}
+}
+
+// setupPrimaryArgvScenario: arguments added to the process's own argv
+// before the first setupPrimary() are the workers' args.
+func setupPrimaryArgvScenario() {
+	timer := cluster.SetTimeout(time.Second, func() {
+		fmt.Println("setup not emitted")
+		process.Get().Exit(3)
+	})
+	timer.Unref()
+	cluster.On("setup", func() {
+		a := cluster.GetSettings().Args
+		last := a[len(a)-1]
+		fmt.Printf("setup %q %v\n", a[len(a)-2:], last == os.Args[len(os.Args)-1])
+	})
+	if os.Args[len(os.Args)-1] == "OMG,OMG" {
+		fmt.Println("argv already ends in OMG,OMG")
+	}
+	os.Args = append(os.Args, "OMG,OMG", "OMG,OMG")
+	cluster.SetupPrimary(nil)
+}
+
+// TestClusterSetupPrimaryArgv: cluster.settings.args defaults to the
+// primary's own arguments as they are at the first setupPrimary()
+// (process.argv in node, os.Args in Go), and "setup" comes within a
+// second.
+//
+// Mirrors test/parallel/test-cluster-setup-primary-argv.js
+func TestClusterSetupPrimaryArgv(t *testing.T) {
+	lines, code, signal := runPrimaryProcess(t, "mc-setup-primary-argv", nil, 20*time.Second)
+	require.Equal(t, 0, code, "primary signal %q", signal)
+	require.Equal(t, []string{`setup ["OMG,OMG" "OMG,OMG"] true`}, lines)
+}
+
+// uncaughtExceptionScenario: a primary whose main throws after forking,
+// with its own "uncaughtException" listener that exits 42 on the next
+// tick.
+func uncaughtExceptionScenario() {
+	p := process.Get()
+	p.On("uncaughtException", func(err any) {
+		fmt.Printf("uncaught %v\n", err)
+		cluster.NextTick(func() { p.Exit(42) })
+	})
+	p.On("exit", func(code int) { fmt.Printf("primary exiting %d %d\n", code, len(cluster.Workers())) })
+	cluster.SetupPrimary(&cluster.Settings{Args: []string{}})
+	cluster.Fork(map[string]string{envWorker: "mc-exit"})
+	panic(errors.New("kill master"))
+}
+
+// TestClusterUncaughtException: an "uncaughtException" listener in the
+// primary replaces the default handling (print and exit 1): the primary
+// exits with the code the listener chose, 42, its worker still listed.
+//
+// Mirrors test/parallel/test-cluster-uncaught-exception.js
+func TestClusterUncaughtException(t *testing.T) {
+	lines, code, signal := runPrimaryProcess(t, "mc-uncaught-exception", nil, 20*time.Second)
+	require.Equal(t, 42, code, "primary signal %q", signal)
+	require.Equal(t, []string{"uncaught kill master", "primary exiting 42 1"}, lines)
+}
+
+// TestClusterWorkerConstructor: new cluster.Worker() with no options has
+// exitedAfterDisconnect unset, state "none", id 0 and no process; with
+// {id: 3, state: "online", process} it keeps those. (Node's test also
+// calls cluster.Worker without new, a JS-only form with no Go
+// counterpart.) The worker forwards its process's messages.
+//
+// Mirrors test/parallel/test-cluster-worker-constructor.js
+func TestClusterWorkerConstructor(t *testing.T) {
+	w := cluster.NewWorker(cluster.WorkerOptions{})
+	require.Nil(t, w.ExitedAfterDisconnect)
+	require.Equal(t, "none", w.State)
+	require.Equal(t, 0, w.ID)
+	require.Nil(t, w.Process)
+
+	p := process.Get()
+	require.Zero(t, p.ListenerCount("message")+p.ListenerCount("error"), "the test process has message or error listeners already")
+	t.Cleanup(func() {
+		p.RemoveAllListeners("message")
+		p.RemoveAllListeners("error")
+	})
+	w = cluster.NewWorker(cluster.WorkerOptions{ID: 3, State: "online", Process: p})
+	require.Nil(t, w.ExitedAfterDisconnect)
+	require.Equal(t, "online", w.State)
+	require.Equal(t, 3, w.ID)
+	require.Same(t, p, w.Process)
+	// The process's messages are the worker's.
+	var got []any
+	w.On("message", func(m any) { got = append(got, m) })
+	p.Emit("message", "hi", nil)
+	require.Equal(t, []any{"hi"}, got)
+}
