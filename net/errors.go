@@ -272,6 +272,12 @@ func inspectOptions(options any) string {
 	if o.IPv6Only {
 		parts = append(parts, "ipv6Only: true")
 	}
+	if o.ReadableAll {
+		parts = append(parts, "readableAll: true")
+	}
+	if o.WritableAll {
+		parts = append(parts, "writableAll: true")
+	}
 	if o.Fd != 0 {
 		parts = append(parts, fmt.Sprintf("fd: %d", o.Fd))
 	}
@@ -311,10 +317,7 @@ func inspectValue(v any) string {
 	case nil:
 		return "null"
 	case string:
-		if strings.Contains(x, "'") && !strings.Contains(x, "\"") {
-			return "\"" + x + "\""
-		}
-		return "'" + strings.ReplaceAll(x, "'", "\\'") + "'"
+		return inspectString(x)
 	case bool:
 		return strconv.FormatBool(x)
 	case map[string]any:
@@ -345,6 +348,48 @@ func inspectValue(v any) string {
 		return childprocess.ToJSString(f)
 	}
 	return fmt.Sprint(v)
+}
+
+// inspectString is util.inspect of a string: in single quotes, or in
+// double quotes when it has a single quote and no double one, or in
+// backticks when it has both and no backtick or "${"; control characters,
+// C1 characters and backslashes (and the single quote, when that is the
+// quote) are escaped as Node's strEscape writes them ('\x00', '\n',
+// '\x7F').
+func inspectString(s string) string {
+	quote := '\''
+	if strings.Contains(s, "'") {
+		if !strings.Contains(s, "\"") {
+			quote = '"'
+		} else if !strings.Contains(s, "`") && !strings.Contains(s, "${") {
+			quote = '`'
+		}
+	}
+	var b strings.Builder
+	b.WriteRune(quote)
+	for _, r := range s {
+		switch {
+		case r == '\\' || (r == '\'' && quote == '\''):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\b':
+			b.WriteString(`\b`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
+			fmt.Fprintf(&b, `\x%02X`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteRune(quote)
+	return b.String()
 }
 
 // ErrServerAlreadyListen is listen on a listening server.

@@ -277,3 +277,51 @@ func TestListenPortUndefined(t *testing.T) {
 	require.NotNil(t, addr)
 	require.NotZero(t, addr.Port)
 }
+
+// TestListenPipeReadableWritableAll: a server listening on a Unix socket
+// in its own process (the primary, as the round-robin handle does) with
+// readableAll and/or writableAll adds the read or write bits for
+// everyone to the socket file; with neither it has the umask's mode; an
+// abstract name with either is Node's ERR_INVALID_ARG_VALUE (node v20.20.2:
+// 755, 755|0444, 755|0222, 777 under umask 022).
+func TestListenPipeReadableWritableAll(t *testing.T) {
+	old := unix.Umask(0o022)
+	defer unix.Umask(old)
+	dir := t.TempDir()
+	got := map[string]string{}
+	var abstractErr string
+	run(t, func() {
+		for _, c := range []struct {
+			name string
+			r, w bool
+		}{{"none", false, false}, {"r", true, false}, {"w", false, true}, {"rw", true, true}} {
+			path := filepath.Join(dir, c.name+".sock")
+			srv := net.CreateServer(nil)
+			require.NoError(t, srv.Listen(net.ListenOptions{Path: path, ReadableAll: c.r, WritableAll: c.w}))
+			fi, err := os.Stat(path)
+			require.NoError(t, err)
+			got[c.name] = strconv.FormatUint(uint64(fi.Mode().Perm()), 8)
+			srv.Close(nil)
+		}
+		err := net.CreateServer(nil).Listen(net.ListenOptions{Path: "\x00abc", ReadableAll: true})
+		require.Error(t, err)
+		abstractErr = err.(*net.Error).Code + ": " + err.Error()
+	})
+	want := map[string]string{"none": "755", "r": "755", "w": "777", "rw": "777"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("socket modes (-node +port):\n%s", d)
+	}
+	require.Equal(t, `ERR_INVALID_ARG_VALUE: The argument 'options' can not set readableAll or writableAllt to true when path is abstract unix socket. Received { path: '\x00abc', readableAll: true }`, abstractErr)
+	// The path as util.inspect quotes and escapes it (node v20.20.2's
+	// messages for the same listens).
+	for path, want := range map[string]string{
+		"\x00it's":       `{ path: "\x00it's", writableAll: true }`,
+		"\x00it's \"q\"": "{ path: `\\x00it's \"q\"`, writableAll: true }",
+		"\x00a\\b\n\x7f": `{ path: '\x00a\\b\n\x7F', writableAll: true }`,
+	} {
+		err := net.CreateServer(nil).Listen(net.ListenOptions{Path: path, WritableAll: true})
+		require.Error(t, err)
+		_, got, _ := strings.Cut(err.Error(), "Received ")
+		require.Equal(t, want, got, "path %q", path)
+	}
+}

@@ -548,7 +548,9 @@ func checkBindError(errno int, port int, handle uv.ServerHandle) int {
 // cb is a func() added as a "listening" listener. Errors Node throws
 // (ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE, ERR_SERVER_ALREADY_LISTEN)
 // are returned and nothing is bound; errors from binding arrive as the
-// "error" event.
+// "error" event. ReadableAll and WritableAll open a Unix socket's file to
+// every user once it is bound (in a worker, the primary does it); a
+// failed chmod is returned as Node's "uv_pipe_chmod" error.
 //
 // Mirrors lib/net.js Server.prototype.listen().
 func (s *Server) Listen(args ...any) error {
@@ -612,6 +614,10 @@ func (s *Server) Listen(args ...any) error {
 		return nil
 	}
 	if options.Path != "" && isPipeName(options.Path) {
+		// An abstract socket has no file to chmod.
+		if options.Path[0] == 0 && (options.ReadableAll || options.WritableAll) {
+			return errInvalidArgValue("can not set readableAll or writableAllt to true when path is abstract unix socket", *options)
+		}
 		s.pipeName = options.Path
 		var backlog any = backlogFromArgs
 		if options.Backlog != 0 {
@@ -621,6 +627,26 @@ func (s *Server) Listen(args ...any) error {
 		// were not given hold undefined and vanish from the JSON.
 		extra := childprocess.NewObject("readableAll", trueOrUndefined(options.ReadableAll), "writableAll", trueOrUndefined(options.WritableAll))
 		listenInCluster(s, options.Path, -1, -1, backlog, -1, options.Exclusive, childprocess.Undefined, extra)
+		// The primary (or an exclusive worker) has its handle now; a
+		// worker's comes later from the primary, which does the chmod.
+		h, ok := s.handle.(*uv.Stream)
+		if !ok || h == nil {
+			return nil
+		}
+		mode := 0
+		if options.ReadableAll {
+			mode |= uv.PipeReadable
+		}
+		if options.WritableAll {
+			mode |= uv.PipeWritable
+		}
+		if mode != 0 {
+			if err := h.Fchmod(mode); err != nil {
+				h.Close(nil)
+				s.handle = nil
+				return errnoException(err, "uv_pipe_chmod")
+			}
+		}
 		return nil
 	}
 	if options.Port == nil && options.Path == "" {

@@ -144,3 +144,47 @@ func interfaceIndex(name string) (uint32, error) {
 	}
 	return uint32(ifi.Index), nil
 }
+
+// The modes of Fchmod (UV_READABLE, UV_WRITABLE).
+const (
+	PipeReadable = 1
+	PipeWritable = 2
+)
+
+// Fchmod lets every user read (PipeReadable) and/or write (PipeWritable)
+// the socket file a bound pipe made (pipe_wrap Fchmod, uv_pipe_chmod): as
+// libuv does, it finds the file by getsockname, adds the read or write
+// bits for user, group and others to the mode stat gives, and leaves the
+// file alone when it has them already. Any other mode is EINVAL; a pipe
+// with no descriptor is EBADF.
+func (s *Stream) Fchmod(mode int) error {
+	if s.fd < 0 {
+		return unix.EBADF
+	}
+	if mode != PipeReadable && mode != PipeWritable && mode != PipeReadable|PipeWritable {
+		return unix.EINVAL
+	}
+	sa, err := unix.Getsockname(s.fd)
+	if err != nil {
+		return err
+	}
+	su, ok := sa.(*unix.SockaddrUnix)
+	if !ok {
+		return unix.EINVAL
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(su.Name, &st); err != nil {
+		return err
+	}
+	var desired uint32
+	if mode&PipeReadable != 0 {
+		desired |= unix.S_IRUSR | unix.S_IRGRP | unix.S_IROTH
+	}
+	if mode&PipeWritable != 0 {
+		desired |= unix.S_IWUSR | unix.S_IWGRP | unix.S_IWOTH
+	}
+	if st.Mode&desired == desired {
+		return nil
+	}
+	return unix.Chmod(su.Name, st.Mode|desired)
+}
