@@ -6,9 +6,12 @@ package nodecluster_test
 import (
 	"errors"
 	"fmt"
+	stdnet "net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +21,7 @@ import (
 	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 func init() {
@@ -355,4 +359,246 @@ func TestClusterWorkerConstructor(t *testing.T) {
 	w.On("message", func(m any) { got = append(got, m) })
 	p.Emit("message", "hi", nil)
 	require.Equal(t, []any{"hi"}, got)
+}
+
+func init() {
+	// mc-pipe-mode: listen on $PIPE with readableAll and writableAll, send
+	// the socket file's permission bits once listening, close and let go
+	// of the channel.
+	workerScenarios["mc-pipe-mode"] = func() {
+		path := os.Getenv("PIPE")
+		all := os.Getenv("ALL") == "y"
+		s := net.CreateServer(nil)
+		s.Listen(net.ListenOptions{Path: path, ReadableAll: all, WritableAll: all}, func() {
+			mode := "stat: "
+			if fi, err := os.Stat(path); err != nil {
+				mode += err.Error()
+			} else {
+				mode = fmt.Sprintf("%o", fi.Mode().Perm())
+			}
+			p := process.Get()
+			p.Send(mode, nil, nil)
+			s.Close(nil)
+			p.Disconnect()
+		})
+	}
+	// mc-relative-path: chdir into ./unix-socket-dir and listen on a
+	// relative socket name whose absolute path is over 100 bytes; say
+	// whether the socket file is there, then let go of the channel.
+	workerScenarios["mc-relative-path"] = func() {
+		p := process.Get()
+		if err := os.Chdir(relSocketDir); err != nil {
+			fmt.Println("worker chdir:", err)
+			p.Exit(3)
+		}
+		s := net.CreateServer(func(*net.Socket) { p.Exit(9) })
+		s.Listen(relSocketName(), func() {
+			_, err := os.Stat(relSocketName())
+			fmt.Printf("worker: socket in cwd %v\n", err == nil)
+			p.Disconnect()
+		})
+	}
+	primaryScenarios["mc-relative-path"] = relativePathScenario
+}
+
+const relSocketDir = "./unix-socket-dir"
+
+// relSocketName is a socket name such that its absolute path, under the
+// test's temporary directory, is over 100 bytes.
+func relSocketName() string { return strings.Repeat("A", 100-len(relSocketDir)-1) }
+
+// TestClusterListenPipeReadableWritable: a worker's server on a Unix
+// socket with readableAll and writableAll (made by the primary under
+// SCHED_RR) has mode 0777; without them it has the umask's mode (0755
+// under umask 022, as node gives), which shows the options are what
+// changed it.
+//
+// Mirrors test/parallel/test-cluster-listen-pipe-readable-writable.js
+func TestClusterListenPipeReadableWritable(t *testing.T) {
+	dir := t.TempDir()
+	old := unix.Umask(0o022)
+	defer unix.Umask(old)
+	got := map[string]any{}
+	codes := map[string]any{}
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		for _, all := range []string{"y", "n"} {
+			w := forkScenario(t, "mc-pipe-mode", map[string]string{"PIPE": filepath.Join(dir, "p"+all+".sock"), "ALL": all})
+			w.On("message", func(m any) { got[all] = m })
+			w.On("exit", func(code, signal any) { codes[all] = fmt.Sprint(code, signal) })
+		}
+	})
+	if d := cmp.Diff(map[string]any{"y": "777", "n": "755"}, got); d != "" {
+		t.Errorf("socket modes (-node +port):\n%s", d)
+	}
+	require.Equal(t, map[string]any{"y": "0 <nil>", "n": "0 <nil>"}, codes)
+}
+
+// relativePathScenario: the primary works in a fresh directory ($DIR)
+// holding unix-socket-dir, forks one worker that listens there by a
+// relative name, and checks that the socket is gone once the worker
+// exited.
+func relativePathScenario() {
+	p := process.Get()
+	if err := os.Chdir(os.Getenv("DIR")); err != nil {
+		fmt.Println("chdir:", err)
+		p.Exit(3)
+	}
+	if err := os.Mkdir(relSocketDir, 0o755); err != nil {
+		fmt.Println("mkdir:", err)
+		p.Exit(3)
+	}
+	abs, _ := filepath.Abs(filepath.Join(relSocketDir, relSocketName()))
+	fmt.Printf("absolute path over 100 bytes %v\n", len(abs) > 100)
+	cluster.SetupPrimary(&cluster.Settings{Args: []string{}})
+	w, _ := cluster.Fork(map[string]string{envWorker: "mc-relative-path"})
+	w.On("exit", func(code, signal any) {
+		_, err := os.Stat(filepath.Join(relSocketDir, relSocketName()))
+		fmt.Printf("exit %v %v, socket left %v\n", code, signal, err == nil)
+	})
+}
+
+// TestClusterNetListenRelativePath: a worker listening on a relative Unix
+// socket path whose absolute form is too long for sun_path gets its
+// socket in its own working directory (the primary binds it by the path
+// relative to its own), and the socket is removed once the worker exits.
+//
+// Mirrors test/parallel/test-cluster-net-listen-relative-path.js
+func TestClusterNetListenRelativePath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), strings.Repeat("d", 20))
+	require.NoError(t, os.Mkdir(dir, 0o755))
+	lines, code, signal := runPrimaryProcess(t, "mc-relative-path", map[string]string{"DIR": dir}, 20*time.Second)
+	require.Equal(t, 0, code, "primary signal %q", signal)
+	want := []string{"absolute path over 100 bytes true", "worker: socket in cwd true", "exit 0 <nil>, socket left false"}
+	if d := cmp.Diff(want, lines); d != "" {
+		t.Errorf("(-node +port):\n%s", d)
+	}
+}
+
+func init() {
+	// mc-ipv6only: listen on "::" with ipv6Only (port $PORT) unless
+	// MODE=false (port 0, dual-stack).
+	workerScenarios["mc-ipv6only"] = func() {
+		port, _ := strconv.Atoi(os.Getenv("PORT"))
+		o := net.ListenOptions{Host: "::", Port: port, IPv6Only: true}
+		if os.Getenv("MODE") == "false" {
+			o = net.ListenOptions{Host: "::", Port: 0}
+		}
+		net.CreateServer(nil).Listen(o, func() {})
+	}
+	primaryScenarios["mc-ipv6only"] = ipv6OnlyScenario
+}
+
+// ipv6OnlyScenario forks three workers listening on "::"; once all
+// listen, it connects to the port over IPv4 (MODE=false: the socket is
+// dual-stack) or listens on 0.0.0.0 with the same port (MODE none or rr:
+// the workers' socket is IPv6-only, so the port is free in IPv4), then
+// disconnects the workers. It prints each step.
+func ipv6OnlyScenario() {
+	mode := os.Getenv("MODE")
+	cluster.SetupPrimary(&cluster.Settings{Args: []string{}})
+	var ws []*cluster.Worker
+	listening, firstPort := 0, 0
+	disconnectAll := func() {
+		for _, w := range ws {
+			w.Disconnect()
+		}
+	}
+	for i := 0; i < 3; i++ {
+		w, _ := cluster.Fork(map[string]string{envWorker: "mc-ipv6only", "MODE": mode, "PORT": os.Getenv("PORT")})
+		ws = append(ws, w)
+		w.On("exit", func(code, signal any) { fmt.Printf("exit %v %v\n", code, signal) })
+		w.On("listening", func(a cluster.Address) {
+			same := firstPort == 0 || a.Port == firstPort
+			if firstPort == 0 {
+				firstPort = a.Port
+			}
+			fmt.Printf("listening %v %v %v\n", a.AddressType, a.Address, same)
+			if listening++; listening < 3 {
+				return
+			}
+			if mode == "false" {
+				var sock *net.Socket
+				sock, err := net.Connect(net.ConnectOptions{Port: a.Port, Host: "0.0.0.0"}, func() {
+					fmt.Println("connected over IPv4")
+					sock.Destroy(nil)
+					disconnectAll()
+				})
+				if err != nil {
+					fmt.Println("connect:", err)
+					disconnectAll()
+					return
+				}
+				sock.On("error", func(err error) {
+					fmt.Println("connect error:", err)
+					disconnectAll()
+				})
+				return
+			}
+			srv := net.CreateServer(nil)
+			srv.On("error", func(err error) {
+				fmt.Println("IPv4 listen error:", err)
+				disconnectAll()
+			})
+			srv.Listen(net.ListenOptions{Host: "0.0.0.0", Port: a.Port}, func() {
+				fmt.Println("IPv4 listen ok")
+				srv.Close(nil)
+				disconnectAll()
+			})
+		})
+	}
+}
+
+// runIPv6Only runs ipv6OnlyScenario under the policy and checks what
+// node v20.20.2 printed for the same scenario.
+func runIPv6Only(t *testing.T, mode, policy, last string) {
+	t.Helper()
+	if !hasIPv6() {
+		t.Skip("no IPv6 support")
+	}
+	hold, err := stdnet.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := strconv.Itoa(hold.Addr().(*stdnet.TCPAddr).Port)
+	hold.Close()
+	lines, code, signal := runPrimaryProcess(t, "mc-ipv6only", map[string]string{"MODE": mode, "PORT": port, "NODE_CLUSTER_SCHED_POLICY": policy}, 30*time.Second)
+	require.Equal(t, 0, code, "primary signal %q", signal)
+	l := "listening 6 :: true"
+	want := []string{l, l, l, last, "exit 0 <nil>", "exit 0 <nil>", "exit 0 <nil>"}
+	if d := cmp.Diff(want, lines); d != "" {
+		t.Errorf("(-node +port):\n%s", d)
+	}
+}
+
+func hasIPv6() bool {
+	l, err := stdnet.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
+// TestClusterNetListenIpv6onlyFalse: three workers listening on "::"
+// without ipv6Only share one dual-stack socket (same address and port),
+// which an IPv4 client reaches.
+//
+// Mirrors test/parallel/test-cluster-net-listen-ipv6only-false.js
+func TestClusterNetListenIpv6onlyFalse(t *testing.T) {
+	runIPv6Only(t, "false", "rr", "connected over IPv4")
+}
+
+// TestClusterNetListenIpv6onlyNone: under SCHED_NONE, three workers
+// listening on "::" with ipv6Only on one port leave that port free in
+// IPv4: the primary can listen on 0.0.0.0 with it.
+//
+// Mirrors test/sequential/test-cluster-net-listen-ipv6only-none.js
+func TestClusterNetListenIpv6onlyNone(t *testing.T) {
+	runIPv6Only(t, "none", "none", "IPv4 listen ok")
+}
+
+// TestClusterNetListenIpv6onlyRr: the same under SCHED_RR, where the
+// primary's round-robin socket carries the ipv6Only flag from the query.
+//
+// Mirrors test/sequential/test-cluster-net-listen-ipv6only-rr.js
+func TestClusterNetListenIpv6onlyRr(t *testing.T) {
+	runIPv6Only(t, "rr", "rr", "IPv4 listen ok")
 }
