@@ -6,6 +6,7 @@ package net_test
 import (
 	"encoding/json"
 	stdnet "net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
@@ -324,4 +326,31 @@ func TestListenPipeReadableWritableAll(t *testing.T) {
 		_, got, _ := strings.Cut(err.Error(), "Received ")
 		require.Equal(t, want, got, "path %q", path)
 	}
+}
+
+// TestServeHTTPFailedListenKeepsNothingAlive: an HTTP server whose listen
+// fails (the port is taken) gets "error" and keeps nothing alive, as a
+// Node http.Server that never listened: the loop empties. The port's
+// ServeHTTP held the loop from the start until Serve returned, which it
+// never does for a server that never listened.
+func TestServeHTTPFailedListenKeepsNothingAlive(t *testing.T) {
+	hold, err := stdnet.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer hold.Close()
+	port := hold.Addr().(*stdnet.TCPAddr).Port
+	var code string
+	timedOut := false
+	process.RunMain(func() {
+		timer := uv.Default().SetTimeout(5*time.Second, func() {
+			timedOut = true
+			process.Get().Exit(process.Get().ExitCode)
+		})
+		timer.Unref()
+		srv := net.CreateServer(nil)
+		net.ServeHTTP(srv, &http.Server{}, nil)
+		srv.On("error", func(err error) { code = err.(*net.Error).Code })
+		srv.Listen(port, "127.0.0.1")
+	})
+	require.Equal(t, "EADDRINUSE", code)
+	require.False(t, timedOut, "a failed listen kept the loop alive for 5s")
 }

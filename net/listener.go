@@ -247,6 +247,8 @@ func (l *Listener) drainClosed() {
 // flight finish), and the worker's disconnect completes once the last
 // connection is closed. Call it on the loop; hs runs on its own
 // goroutines. done, when not nil, runs on the loop with Serve's result.
+// The process is kept alive for hs from srv's "listening" until done has
+// run, not before: a server whose listen failed holds nothing, as in Node.
 func ServeHTTP(srv *Server, hs *http.Server, done func(error)) *Listener {
 	return serveHTTP(&httpRunner{srv: srv, hs: hs, done: done, run: (*http.Server).Serve})
 }
@@ -266,10 +268,26 @@ func ServeHTTPTLS(srv *Server, hs *http.Server, certFile, keyFile string, done f
 func serveHTTP(r *httpRunner) *Listener {
 	r.loop = uv.Default()
 	r.l = NewListener(r.srv)
-	r.loop.Ref()
+	if r.srv.handle != nil {
+		r.hold()
+	}
+	r.srv.On("listening", r.hold)
 	go r.serve()
 	go r.watch()
 	return r.l
+}
+
+// hold keeps the loop alive from the server's "listening" until Serve
+// has returned and done has run, so that done is not lost to a process
+// that ends first. Before the server listens nothing is held: as in Node,
+// where an HTTP server that never listened (its listen failed, say)
+// keeps no process alive, and a worker whose listen failed exits once it
+// disconnects.
+func (r *httpRunner) hold() {
+	if !r.held && !r.finished {
+		r.held = true
+		r.loop.Ref()
+	}
 }
 
 type httpRunner struct {
@@ -279,6 +297,9 @@ type httpRunner struct {
 	done func(error)
 	loop *uv.Loop
 	run  func(hs *http.Server, l stdnet.Listener) error // Serve or ServeTLS
+	// held and finished are the loop's: whether hold holds the loop, and
+	// whether Serve has returned.
+	held, finished bool
 }
 
 // DEVIATION(goroutine): net/http runs on its own goroutines; results come
@@ -296,7 +317,11 @@ func (r *httpRunner) serve() {
 			r.l.Close()
 		}
 		r.loop.Post(func() {
-			r.loop.Unref()
+			r.finished = true
+			if r.held {
+				r.held = false
+				r.loop.Unref()
+			}
 			if r.done != nil {
 				r.done(err)
 			}
