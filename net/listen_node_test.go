@@ -5,6 +5,7 @@ package net_test
 
 import (
 	"encoding/json"
+	"io"
 	stdnet "net"
 	"net/http"
 	"os"
@@ -353,4 +354,52 @@ func TestServeHTTPFailedListenKeepsNothingAlive(t *testing.T) {
 	})
 	require.Equal(t, "EADDRINUSE", code)
 	require.False(t, timedOut, "a failed listen kept the loop alive for 5s")
+}
+
+// TestServeHTTPLaterConnectionListenerDestroys: a "connection" listener
+// added after ServeHTTP's that destroys the socket closes the connection,
+// as with Node's http.Server (the client reads EOF at once, with no
+// answer); before, net/http had taken the socket and kept it open.
+func TestServeHTTPLaterConnectionListenerDestroys(t *testing.T) {
+	var got string
+	var readErr error
+	run(t, func() {
+		srv := net.CreateServer(nil)
+		net.ServeHTTP(srv, &http.Server{}, nil)
+		srv.On("connection", func(s *net.Socket) { s.Destroy(nil) })
+		srv.Listen(0, "127.0.0.1", func() {
+			c := &eofReader{port: srv.Address().Port, loop: uv.Default(), done: func(s string, err error) {
+				got, readErr = s, err
+				srv.Close(nil)
+			}}
+			uv.Default().Ref()
+			go c.run()
+		})
+	})
+	require.NoError(t, readErr)
+	require.Equal(t, "", got)
+}
+
+// eofReader connects, sends a request, and reads to the end (10 s at
+// most), then posts what it read.
+type eofReader struct {
+	port int
+	loop *uv.Loop
+	done func(string, error)
+}
+
+func (r *eofReader) run() {
+	got, err := func() (string, error) {
+		c, err := stdnet.Dial("tcp", "127.0.0.1:"+strconv.Itoa(r.port))
+		if err != nil {
+			return "", err
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+		var b strings.Builder
+		_, err = io.Copy(&b, c)
+		return b.String(), err
+	}()
+	r.loop.Post(func() { r.loop.Unref(); r.done(got, err) })
 }

@@ -90,10 +90,23 @@ func (l *Listener) markStopped() { l.stop.Do(func() { close(l.stopped) }) }
 
 // onConnection is the "connection" listener; as a func(any) it is called
 // without reflect (events.call), once per connection.
+//
+// With other "connection" listeners on the server, the socket is taken on
+// the next tick, once they all ran: as in Node, where a listener after the
+// HTTP server's may still destroy the socket (and the HTTP server then
+// sees it closed), a socket destroyed by then is left alone. Taking it at
+// once would move it off the loop first, and that destroy would do
+// nothing: the connection stayed open in net/http.
 func (l *Listener) onConnection(v any) {
-	if sock, ok := v.(*Socket); ok {
-		l.take(sock)
+	sock, ok := v.(*Socket)
+	if !ok {
+		return
 	}
+	if l.srv.ListenerCount("connection") > 1 {
+		l.loop.NextTick(func() { l.take(sock) })
+		return
+	}
+	l.take(sock)
 }
 
 // take moves a new connection off the loop and queues it for Accept.
