@@ -76,7 +76,13 @@ type ChildProcess struct {
 	// gives streams; these are *os.File pipes, read and written from any
 	// goroutine (not from the loop, where a blocked read would stop it).
 	Stdin, Stdout, Stderr *os.File
-	SpawnArgs             []string
+	// Stdio is child.stdio: the parent's end of each "pipe" in the stdio
+	// setting, by the child's fd (0-2 are Stdin, Stdout and Stderr; one
+	// at fd 3 or above is a socketpair, read and written both ways), nil
+	// for the others (Node's null). It has an entry for every fd the
+	// child was given, at least 0-3.
+	Stdio     []*os.File
+	SpawnArgs []string
 
 	proc        *os.Process
 	exited      bool

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -32,9 +33,15 @@ type ForkOptions struct {
 	// the parent's own (Node's 'pipe' stdio); the parent's ends are
 	// ChildProcess.Stdin, Stdout and Stderr.
 	Silent bool
-	// Stdio chooses fd 0, 1 and 2 of the child, each "pipe", "inherit" or
-	// "ignore", as Node's stdio array (whose "ipc" entry is always fd 3
-	// here); it overrides Silent.
+	// Stdio is Node's stdio array: entry i chooses the child's fd i,
+	// "pipe", "inherit", "ignore" or "ipc" (the channel, on that fd; at
+	// most one). It overrides Silent. A "pipe" at fd 3 or above is a
+	// socketpair, both ways, as libuv makes it; "ignore" there leaves the
+	// fd closed; "inherit" passes the parent's fd of that number.
+	//
+	// DEVIATION(shape): Node requires an "ipc" entry
+	// (ERR_CHILD_PROCESS_IPC_REQUIRED); here a Stdio of at most three
+	// entries without one is taken as fds 0-2 with the channel on fd 3.
 	Stdio []string
 	UID   *int
 	GID   *int
@@ -78,7 +85,20 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 		argv = append(argv, modulePath)
 	}
 	argv = append(argv, args...)
-	env := append(append([]string(nil), opts.Env...), "NODE_CHANNEL_FD=3", "NODE_CHANNEL_SERIALIZATION_MODE="+serialization)
+	stdio := opts.Stdio
+	if stdio == nil && opts.Silent {
+		stdio = []string{"pipe", "pipe", "pipe"}
+	}
+	ipcFd := 3
+	switch n := countOf(stdio, "ipc"); {
+	case n > 1:
+		return nil, &ErrnoError{Code: "ERR_IPC_ONE_PIPE", Message: "Child process can have only one IPC pipe"}
+	case n == 1:
+		ipcFd = slices.Index(stdio, "ipc")
+	case len(stdio) > 3:
+		return nil, &ErrnoError{Code: "ERR_CHILD_PROCESS_IPC_REQUIRED", Message: "Forked processes must have an IPC channel, missing value 'ipc' in options.stdio"}
+	}
+	env := append(append([]string(nil), opts.Env...), "NODE_CHANNEL_FD="+strconv.Itoa(ipcFd), "NODE_CHANNEL_SERIALIZATION_MODE="+serialization)
 
 	parentFd, childFd, err := uv.Socketpair()
 	if err != nil {
@@ -87,29 +107,57 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 	childFile := os.NewFile(uintptr(childFd), "ipc")
 	defer childFile.Close()
 
-	files := []*os.File{os.Stdin, os.Stdout, os.Stderr, childFile}
-	var parentEnds [3]*os.File
+	files := make([]*os.File, max(3, len(stdio), ipcFd+1))
+	copy(files, []*os.File{os.Stdin, os.Stdout, os.Stderr})
+	files[ipcFd] = childFile
+	parentEnds := make([]*os.File, len(files))
 	var childEnds []*os.File
-	stdio := opts.Stdio
-	if stdio == nil && opts.Silent {
-		stdio = []string{"pipe", "pipe", "pipe"}
+	defer func() {
+		for _, f := range childEnds {
+			f.Close() // the child's ends: the child has them now
+		}
+	}()
+	fail := func(err error) (*ChildProcess, error) {
+		unix.Close(parentFd)
+		for _, f := range parentEnds {
+			if f != nil {
+				f.Close()
+			}
+		}
+		return nil, err
 	}
-	for i := 0; i < 3 && i < len(stdio); i++ {
-		switch stdio[i] {
-		case "", "inherit":
-		case "ignore":
+	for i, kind := range stdio {
+		if i == ipcFd {
+			continue
+		}
+		switch {
+		case kind == "" || kind == "inherit":
+			if i < 3 {
+				break
+			}
+			// The parent's own fd i, through a copy that the parent's
+			// os.File (and its finalizer) may close.
+			dup, derr := unix.FcntlInt(uintptr(i), unix.F_DUPFD_CLOEXEC, 0)
+			if derr != nil {
+				return fail(spawnError(opts.ExecPath, unix.EBADF))
+			}
+			files[i] = os.NewFile(uintptr(dup), "inherit")
+			childEnds = append(childEnds, files[i])
+		case kind == "ignore":
+			if i >= 3 {
+				files[i] = nil // left closed, as libuv leaves it
+				break
+			}
 			null, nerr := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 			if nerr != nil {
-				unix.Close(parentFd)
-				return nil, nerr
+				return fail(nerr)
 			}
 			files[i] = null
 			childEnds = append(childEnds, null)
-		case "pipe":
+		case kind == "pipe" && i < 3:
 			r, w, perr := os.Pipe()
 			if perr != nil {
-				unix.Close(parentFd)
-				return nil, perr
+				return fail(perr)
 			}
 			if i == 0 {
 				files[0], parentEnds[0] = r, w
@@ -117,16 +165,18 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 				files[i], parentEnds[i] = w, r
 			}
 			childEnds = append(childEnds, files[i])
+		case kind == "pipe":
+			fds, perr := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+			if perr != nil {
+				return fail(perr)
+			}
+			parentEnds[i] = os.NewFile(uintptr(fds[0]), "stdio")
+			files[i] = os.NewFile(uintptr(fds[1]), "stdio")
+			childEnds = append(childEnds, files[i])
 		default:
-			unix.Close(parentFd)
-			return nil, fmt.Errorf("stdio[%d] = %q: only \"pipe\", \"inherit\" and \"ignore\" are supported", i, stdio[i])
+			return fail(fmt.Errorf("stdio[%d] = %q: only \"pipe\", \"inherit\", \"ignore\" and \"ipc\" are supported", i, kind))
 		}
 	}
-	defer func() {
-		for _, f := range childEnds {
-			f.Close() // the child's ends: the child has them now
-		}
-	}()
 	attr := &os.ProcAttr{Dir: opts.Cwd, Env: env, Files: files}
 	if opts.UID != nil || opts.GID != nil {
 		// libuv drops the supplementary groups when it changes the uid or
@@ -143,21 +193,15 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 	}
 	proc, err := os.StartProcess(file, argv, attr)
 	if err != nil {
-		unix.Close(parentFd)
-		for _, f := range parentEnds {
-			if f != nil {
-				f.Close()
-			}
-		}
 		var en unix.Errno
 		if errors.As(err, &en) {
-			return nil, spawnError(opts.ExecPath, en)
+			return fail(spawnError(opts.ExecPath, en))
 		}
-		return nil, err
+		return fail(err)
 	}
 
 	c := &ChildProcess{Target: &Target{}, Pid: proc.Pid, proc: proc, SpawnFile: opts.ExecPath, SpawnArgs: argv, closesNeed: 1,
-		Stdin: parentEnds[0], Stdout: parentEnds[1], Stderr: parentEnds[2]}
+		Stdin: parentEnds[0], Stdout: parentEnds[1], Stderr: parentEnds[2], Stdio: parentEnds}
 	stream, err := uv.OpenIPC(l, parentFd)
 	if err != nil {
 		proc.Kill()
@@ -332,4 +376,14 @@ func parentRole() string {
 		return "worker:" + id
 	}
 	return "primary"
+}
+
+func countOf(list []string, v string) int {
+	n := 0
+	for _, s := range list {
+		if s == v {
+			n++
+		}
+	}
+	return n
 }

@@ -40,8 +40,10 @@ type Settings struct {
 	Args     []string
 	ExecArgv []string
 	Silent   bool
-	// Stdio is Node's stdio setting for fds 0-2: "pipe", "inherit" or
-	// "ignore" each; it overrides Silent.
+	// Stdio is Node's stdio setting: entry i chooses the worker's fd i,
+	// "pipe", "inherit", "ignore" or "ipc" (the channel's fd, once); it
+	// overrides Silent. The parent's ends of pipes are the worker
+	// process's Stdio (childprocess.ForkOptions.Stdio says more).
 	Stdio []string
 	Cwd   string
 	UID   *int
