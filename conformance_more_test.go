@@ -874,3 +874,117 @@ func TestClusterSendSocketToWorkerHttpServer(t *testing.T) {
 		t.Errorf("(-node +port):\n%s", d)
 	}
 }
+
+func init() {
+	// mc-echo-fd4: echo what arrives on fd 4 (a pipe the primary made,
+	// opened as new net.Socket({fd: 4}) would), unref'd so that it does
+	// not keep the worker alive.
+	workerScenarios["mc-echo-fd4"] = func() {
+		h, err := uv.NewStream(uv.Default(), uv.KindPipe, 4, false)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "worker: fd 4:", err)
+			process.Get().Exit(3)
+		}
+		pipe := net.NewSocketFromHandle(h)
+		pipe.Unref()
+		pipe.On("data", func(b []byte) { pipe.Write(b, nil) })
+	}
+}
+
+// stdioEcho writes "foobar" on the primary's end of the worker's fd 4 and
+// reads until the echo is whole, then disconnects the worker on the loop.
+type stdioEcho struct {
+	f    *os.File
+	w    *cluster.Worker
+	loop *uv.Loop
+	done func(string, error)
+}
+
+func (e *stdioEcho) run() {
+	got, err := func() (string, error) {
+		if _, err := e.f.Write([]byte("foobar")); err != nil {
+			return "", err
+		}
+		e.f.SetReadDeadline(time.Now().Add(10 * time.Second))
+		var b []byte
+		buf := make([]byte, 64)
+		for string(b) != "foobar" && len(b) < 6 {
+			n, err := e.f.Read(buf)
+			b = append(b, buf[:n]...)
+			if err != nil {
+				return string(b), err
+			}
+		}
+		return string(b), nil
+	}()
+	e.loop.Post(func() {
+		e.loop.Unref()
+		e.done(got, err)
+	})
+}
+
+// TestClusterForkStdio: with settings.stdio ['pipe', 'pipe', 'pipe',
+// 'ipc', 'pipe'] the worker's channel is on fd 3 and fd 4 is a pipe both
+// ways: worker.process.stdio holds the primary's ends (null for the
+// channel, as in node); what the primary writes there the worker echoes
+// back, and the worker, disconnected, exits (0, null).
+//
+// Mirrors test/parallel/test-cluster-fork-stdio.js
+func TestClusterForkStdio(t *testing.T) {
+	t.Cleanup(func() { master.C.Settings.Stdio = nil })
+	var shape []bool
+	var echo, exit string
+	var echoErr error
+	var stdio []*os.File
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Stdio: []string{"pipe", "pipe", "pipe", "ipc", "pipe"}}))
+		w := forkScenario(t, "mc-echo-fd4", nil)
+		proc := w.Process.(*childprocess.ChildProcess)
+		stdio = proc.Stdio
+		for _, f := range proc.Stdio {
+			shape = append(shape, f != nil)
+		}
+		w.On("exit", func(code, signal any) { exit = fmt.Sprint(code, " ", signal) })
+		if len(proc.Stdio) < 5 || proc.Stdio[4] == nil {
+			fail("no pipe on fd 4")
+			return
+		}
+		l := uv.Default()
+		l.Ref()
+		e := &stdioEcho{f: proc.Stdio[4], w: w, loop: l, done: func(s string, err error) {
+			echo, echoErr = s, err
+			w.Disconnect()
+		}}
+		go e.run()
+	})
+	for _, f := range stdio {
+		if f != nil {
+			f.Close()
+		}
+	}
+	require.Equal(t, []bool{true, true, true, false, true}, shape, "which of worker.process.stdio are the primary's ends")
+	require.NoError(t, echoErr)
+	require.Equal(t, "foobar", echo)
+	require.Equal(t, "0 <nil>", exit)
+}
+
+// TestForkStdioIpc: fork's stdio checks: two "ipc" entries are
+// ERR_IPC_ONE_PIPE, and more than three entries without one is
+// ERR_CHILD_PROCESS_IPC_REQUIRED, with node's messages.
+func TestForkStdioIpc(t *testing.T) {
+	t.Cleanup(func() { master.C.Settings.Stdio = nil })
+	var errs []string
+	primaryRun(t, 10*time.Second, func(fail func(string, ...any)) {
+		for _, stdio := range [][]string{{"pipe", "ipc", "ipc"}, {"pipe", "pipe", "pipe", "pipe"}} {
+			require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Stdio: stdio}))
+			_, err := cluster.Fork(map[string]string{envWorker: "mc-idle"})
+			require.Error(t, err)
+			e := err.(*childprocess.ErrnoError)
+			errs = append(errs, e.Code+": "+e.Message)
+		}
+	})
+	require.Equal(t, []string{
+		"ERR_IPC_ONE_PIPE: Child process can have only one IPC pipe",
+		"ERR_CHILD_PROCESS_IPC_REQUIRED: Forked processes must have an IPC channel, missing value 'ipc' in options.stdio",
+	}, errs)
+}
