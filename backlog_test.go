@@ -96,3 +96,19 @@ func TestListenBacklogReachesListen(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterNetListenBacklog: under SCHED_RR the backlog a worker gives
+// listen ({host: 127.0.0.1, port: 0, backlog: 127}) is the one the
+// primary's own listen gets: its listening socket's backlog is 127
+// (Node's test checks the argument of the primary's Server.listen; the
+// port reads the socket, which that argument decides).
+//
+// Mirrors test/parallel/test-cluster-net-listen-backlog.js
+func TestClusterNetListenBacklog(t *testing.T) {
+	if _, err := exec.LookPath("ss"); err != nil {
+		t.Skip("ss (iproute2) is not installed: the backlog of a listening socket is read from its Send-Q")
+	}
+	lines, code, signal := runPrimaryProcess(t, "bl-primary", map[string]string{"NODE_CLUSTER_SCHED_POLICY": "rr", envBacklog: "127"}, 30*time.Second)
+	require.Equal(t, 0, code, "the primary's exit code (signal %s)", signal)
+	require.Equal(t, []string{"backlog 127"}, lines)
+}
