@@ -988,3 +988,32 @@ func TestForkStdioIpc(t *testing.T) {
 		"ERR_CHILD_PROCESS_IPC_REQUIRED: Forked processes must have an IPC channel, missing value 'ipc' in options.stdio",
 	}, errs)
 }
+
+func init() {
+	// mc-channel-fd (a plain child): send the fd its channel is on.
+	workerScenarios["mc-channel-fd"] = func() {
+		p := process.Get()
+		p.Send(p.Channel.Fd(), nil, nil)
+		p.Disconnect()
+	}
+}
+
+// TestForkStdioIpcAnywhere: the "ipc" entry of fork's stdio decides the
+// channel's fd (NODE_CHANNEL_FD): with ['ignore', 'ignore', 'inherit',
+// 'ignore', 'ipc'] the child talks on fd 4; child.stdio has no pipe.
+func TestForkStdioIpcAnywhere(t *testing.T) {
+	var got []any
+	var stdio []*os.File
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		cp, err := childprocess.Fork(uv.Default(), "", nil, childprocess.ForkOptions{
+			ExecPath: lsExecutable(), Env: lsEnv(map[string]string{envWorker: "mc-channel-fd"}), Label: "mc-channel-fd",
+			Stdio: []string{"ignore", "ignore", "inherit", "ignore", "ipc"},
+		})
+		require.NoError(t, err)
+		watch(cp)
+		stdio = cp.Stdio
+		cp.On("message", func(m any) { got = append(got, m) })
+	})
+	require.Equal(t, []any{float64(4)}, got)
+	require.Equal(t, []*os.File{nil, nil, nil, nil, nil}, stdio)
+}

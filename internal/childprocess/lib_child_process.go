@@ -53,12 +53,12 @@ type ForkOptions struct {
 	Label string
 }
 
-// Fork starts modulePath under ExecPath with an IPC channel on fd 3:
-// argv is [execPath, ...execArgv, modulePath, ...args] (modulePath left out
-// when empty, the Go case where the binary is the program), and the child
-// gets NODE_CHANNEL_FD=3 and NODE_CHANNEL_SERIALIZATION_MODE=json, or
-// =advanced with Serialization "advanced" (V8's serializer on the
-// channel, both ways).
+// Fork starts modulePath under ExecPath with an IPC channel on fd 3, or
+// on the fd of Stdio's "ipc" entry: argv is [execPath, ...execArgv,
+// modulePath, ...args] (modulePath left out when empty, the Go case where
+// the binary is the program), and the child gets NODE_CHANNEL_FD (that
+// fd) and NODE_CHANNEL_SERIALIZATION_MODE=json, or =advanced with
+// Serialization "advanced" (V8's serializer on the channel, both ways).
 //
 // Mirrors lib/child_process.js fork().
 func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*ChildProcess, error) {
