@@ -927,45 +927,61 @@ func (e *stdioEcho) run() {
 // 'ipc', 'pipe'] the worker's channel is on fd 3 and fd 4 is a pipe both
 // ways: worker.process.stdio holds the primary's ends (null for the
 // channel, as in node); what the primary writes there the worker echoes
-// back, and the worker, disconnected, exits (0, null).
+// back, and the worker, disconnected, exits (0, null). The worker is a Go
+// worker, and a Node one (testdata/interop/fork-stdio.js).
 //
 // Mirrors test/parallel/test-cluster-fork-stdio.js
 func TestClusterForkStdio(t *testing.T) {
-	t.Cleanup(func() { master.C.Settings.Stdio = nil })
-	var shape []bool
-	var echo, exit string
-	var echoErr error
-	var stdio []*os.File
-	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
-		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Stdio: []string{"pipe", "pipe", "pipe", "ipc", "pipe"}}))
-		w := forkScenario(t, "mc-echo-fd4", nil)
-		proc := w.Process.(*childprocess.ChildProcess)
-		stdio = proc.Stdio
-		for _, f := range proc.Stdio {
-			shape = append(shape, f != nil)
-		}
-		w.On("exit", func(code, signal any) { exit = fmt.Sprint(code, " ", signal) })
-		if len(proc.Stdio) < 5 || proc.Stdio[4] == nil {
-			fail("no pipe on fd 4")
-			return
-		}
-		l := uv.Default()
-		l.Ref()
-		e := &stdioEcho{f: proc.Stdio[4], w: w, loop: l, done: func(s string, err error) {
-			echo, echoErr = s, err
-			w.Disconnect()
-		}}
-		go e.run()
-	})
-	for _, f := range stdio {
-		if f != nil {
-			f.Close()
-		}
+	for _, worker := range []string{"go", "node"} {
+		t.Run(worker, func(t *testing.T) {
+			var node, script string
+			if worker == "node" {
+				node = nodeOrSkip(t)
+				var err error
+				script, err = filepath.Abs("testdata/interop/fork-stdio.js")
+				require.NoError(t, err)
+			}
+			old := master.C.Settings
+			t.Cleanup(func() {
+				master.C.Settings.Stdio = nil
+				master.C.Settings.ExecPath, master.C.Settings.Exec = old.ExecPath, old.Exec
+			})
+			var shape []bool
+			var echo, exit string
+			var echoErr error
+			var stdio []*os.File
+			primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+				require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Stdio: []string{"pipe", "pipe", "pipe", "ipc", "pipe"}, ExecPath: node, Exec: script}))
+				w := forkScenario(t, "mc-echo-fd4", nil)
+				proc := w.Process.(*childprocess.ChildProcess)
+				stdio = proc.Stdio
+				for _, f := range proc.Stdio {
+					shape = append(shape, f != nil)
+				}
+				w.On("exit", func(code, signal any) { exit = fmt.Sprint(code, " ", signal) })
+				if len(proc.Stdio) < 5 || proc.Stdio[4] == nil {
+					fail("no pipe on fd 4")
+					return
+				}
+				l := uv.Default()
+				l.Ref()
+				e := &stdioEcho{f: proc.Stdio[4], w: w, loop: l, done: func(s string, err error) {
+					echo, echoErr = s, err
+					w.Disconnect()
+				}}
+				go e.run()
+			})
+			for _, f := range stdio {
+				if f != nil {
+					f.Close()
+				}
+			}
+			require.Equal(t, []bool{true, true, true, false, true}, shape, "which of worker.process.stdio are the primary's ends")
+			require.NoError(t, echoErr)
+			require.Equal(t, "foobar", echo)
+			require.Equal(t, "0 <nil>", exit)
+		})
 	}
-	require.Equal(t, []bool{true, true, true, false, true}, shape, "which of worker.process.stdio are the primary's ends")
-	require.NoError(t, echoErr)
-	require.Equal(t, "foobar", echo)
-	require.Equal(t, "0 <nil>", exit)
 }
 
 // TestForkStdioIpc: fork's stdio checks: two "ipc" entries are
