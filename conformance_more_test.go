@@ -408,6 +408,14 @@ func init() {
 		})
 	}
 	primaryScenarios["mc-relative-path"] = relativePathScenario
+	// mc-pipe-mode: one mc-pipe-mode worker with both options; print the
+	// mode it saw.
+	primaryScenarios["mc-pipe-mode"] = func() {
+		cluster.SetupPrimary(&cluster.Settings{Args: []string{}})
+		w, _ := cluster.Fork(map[string]string{envWorker: "mc-pipe-mode", "ALL": "y"})
+		w.On("message", func(m any) { fmt.Printf("mode %v\n", m) })
+		w.On("exit", func(code, signal any) { fmt.Printf("exit %v %v\n", code, signal) })
+	}
 }
 
 const relSocketDir = "./unix-socket-dir"
@@ -420,7 +428,8 @@ func relSocketName() string { return strings.Repeat("A", 100-len(relSocketDir)-1
 // socket with readableAll and writableAll (made by the primary under
 // SCHED_RR) has mode 0777; without them it has the umask's mode (0755
 // under umask 022, as node gives), which shows the options are what
-// changed it.
+// changed it. Under SCHED_NONE the options have no effect, in node v20 as
+// here.
 //
 // Mirrors test/parallel/test-cluster-listen-pipe-readable-writable.js
 func TestClusterListenPipeReadableWritable(t *testing.T) {
@@ -440,6 +449,12 @@ func TestClusterListenPipeReadableWritable(t *testing.T) {
 		t.Errorf("socket modes (-node +port):\n%s", d)
 	}
 	require.Equal(t, map[string]any{"y": "0 <nil>", "n": "0 <nil>"}, codes)
+
+	// Under SCHED_NONE the primary binds through a SharedHandle, which in
+	// Node v20 does no chmod: the options are lost (node gives 0755 too).
+	lines, code, signal := runPrimaryProcess(t, "mc-pipe-mode", map[string]string{"NODE_CLUSTER_SCHED_POLICY": "none", "PIPE": filepath.Join(dir, "none.sock")}, 20*time.Second)
+	require.Equal(t, 0, code, "primary signal %q", signal)
+	require.Equal(t, []string{"mode 755", "exit 0 <nil>"}, lines, "SCHED_NONE")
 }
 
 // relativePathScenario: the primary works in a fresh directory ($DIR)
