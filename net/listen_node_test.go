@@ -403,3 +403,30 @@ func (r *eofReader) run() {
 	}()
 	r.loop.Post(func() { r.loop.Unref(); r.done(got, err) })
 }
+
+// TestServeHTTPUnrefLetsTheProcessEnd: an HTTP server unref'd once it
+// listens lets the loop empty, as Node's http.Server.unref() lets the
+// process end (node v20.20.2 exits at once); ServeHTTP held the loop
+// regardless.
+func TestServeHTTPUnrefLetsTheProcessEnd(t *testing.T) {
+	timedOut := false
+	listened := false
+	var srv *net.Server
+	process.RunMain(func() {
+		timer := uv.Default().SetTimeout(5*time.Second, func() {
+			timedOut = true
+			process.Get().Exit(process.Get().ExitCode)
+		})
+		timer.Unref()
+		srv = net.CreateServer(nil)
+		net.ServeHTTP(srv, &http.Server{}, nil)
+		srv.Listen(0, "127.0.0.1", func() {
+			listened = true
+			srv.Unref()
+		})
+	})
+	// The server still listens: close it, for the tests that follow.
+	process.RunMain(func() { srv.Close(nil) })
+	require.True(t, listened)
+	require.False(t, timedOut, "an unref'd HTTP server kept the loop alive for 5s")
+}

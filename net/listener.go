@@ -261,7 +261,8 @@ func (l *Listener) drainClosed() {
 // connection is closed. Call it on the loop; hs runs on its own
 // goroutines. done, when not nil, runs on the loop with Serve's result.
 // The process is kept alive for hs from srv's "listening" until done has
-// run, not before: a server whose listen failed holds nothing, as in Node.
+// run, not before (a server whose listen failed holds nothing) and not
+// while srv is unref'd, as in Node.
 func ServeHTTP(srv *Server, hs *http.Server, done func(error)) *Listener {
 	return serveHTTP(&httpRunner{srv: srv, hs: hs, done: done, run: (*http.Server).Serve})
 }
@@ -281,25 +282,37 @@ func ServeHTTPTLS(srv *Server, hs *http.Server, certFile, keyFile string, done f
 func serveHTTP(r *httpRunner) *Listener {
 	r.loop = uv.Default()
 	r.l = NewListener(r.srv)
+	r.srv.On("listening", r.onListening)
+	r.srv.onRefChange = append(r.srv.onRefChange, r.hold)
 	if r.srv.handle != nil {
-		r.hold()
+		r.onListening()
 	}
-	r.srv.On("listening", r.hold)
 	go r.serve()
 	go r.watch()
 	return r.l
 }
 
+func (r *httpRunner) onListening() {
+	r.listening = true
+	r.hold()
+}
+
 // hold keeps the loop alive from the server's "listening" until Serve
 // has returned and done has run, so that done is not lost to a process
-// that ends first. Before the server listens nothing is held: as in Node,
-// where an HTTP server that never listened (its listen failed, say)
-// keeps no process alive, and a worker whose listen failed exits once it
-// disconnects.
+// that ends first, unless the server is unref'd. Before the server
+// listens nothing is held: as in Node, where an HTTP server that never
+// listened (its listen failed, say) keeps no process alive, and a worker
+// whose listen failed exits once it disconnects; nor while it is unref'd,
+// as Node's unref'd http.Server lets the process end.
 func (r *httpRunner) hold() {
-	if !r.held && !r.finished {
+	want := r.listening && !r.finished && !r.srv.unref
+	switch {
+	case want && !r.held:
 		r.held = true
 		r.loop.Ref()
+	case !want && r.held:
+		r.held = false
+		r.loop.Unref()
 	}
 }
 
@@ -310,9 +323,10 @@ type httpRunner struct {
 	done func(error)
 	loop *uv.Loop
 	run  func(hs *http.Server, l stdnet.Listener) error // Serve or ServeTLS
-	// held and finished are the loop's: whether hold holds the loop, and
-	// whether Serve has returned.
-	held, finished bool
+	// listening, held and finished are the loop's: whether the server
+	// has listened, whether hold holds the loop, and whether Serve has
+	// returned.
+	listening, held, finished bool
 }
 
 // DEVIATION(goroutine): net/http runs on its own goroutines; results come
@@ -331,10 +345,7 @@ func (r *httpRunner) serve() {
 		}
 		r.loop.Post(func() {
 			r.finished = true
-			if r.held {
-				r.held = false
-				r.loop.Unref()
-			}
+			r.hold()
 			if r.done != nil {
 				r.done(err)
 			}
