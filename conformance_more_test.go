@@ -6,6 +6,7 @@ package nodecluster_test
 import (
 	"errors"
 	"fmt"
+	"io"
 	stdnet "net"
 	"net/http"
 	"os"
@@ -1047,4 +1048,55 @@ func TestForkStdioIpcAnywhere(t *testing.T) {
 	})
 	require.Equal(t, []any{float64(4)}, got)
 	require.Equal(t, []*os.File{nil, nil, nil, nil, nil}, stdio)
+}
+
+func init() {
+	// mc-write-fd50 (a plain child): write "inherited" on fd 50, then let
+	// go of the channel.
+	workerScenarios["mc-write-fd50"] = func() {
+		p := process.Get()
+		if _, err := unix.Write(50, []byte("inherited")); err != nil {
+			fmt.Fprintln(os.Stderr, "child: fd 50:", err)
+			p.Exit(3)
+		}
+		p.Disconnect()
+	}
+}
+
+// TestForkStdioInheritHighFd: "inherit" at an fd above 2 gives the child
+// the parent's descriptor of that number: the parent's pipe, put on its
+// fd 50, is the child's fd 50.
+func TestForkStdioInheritHighFd(t *testing.T) {
+	var fds [2]int
+	require.NoError(t, unix.Pipe2(fds[:], unix.O_CLOEXEC))
+	r := os.NewFile(uintptr(fds[0]), "r")
+	defer r.Close()
+	const high = 50
+	if _, err := unix.FcntlInt(high, unix.F_GETFD, 0); err == nil {
+		t.Skipf("fd %d is in use in the test process", high)
+	}
+	require.NoError(t, unix.Dup3(fds[1], high, unix.O_CLOEXEC))
+	unix.Close(fds[1])
+	stdio := make([]string, high+1)
+	stdio[3] = "ipc"
+	for i := 4; i < high; i++ {
+		stdio[i] = "ignore"
+	}
+	stdio[high] = "inherit"
+	var exit string
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		cp, err := childprocess.Fork(uv.Default(), "", nil, childprocess.ForkOptions{
+			ExecPath: lsExecutable(), Env: lsEnv(map[string]string{envWorker: "mc-write-fd50"}), Label: "mc-write-fd50",
+			Stdio: stdio,
+		})
+		unix.Close(high) // the child has its copy; the parent's read end then sees EOF once the child exits
+		require.NoError(t, err)
+		watch(cp)
+		cp.On("exit", func(code, signal any) { exit = fmt.Sprint(code, " ", signal) })
+	})
+	require.Equal(t, "0 <nil>", exit)
+	r.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, err := io.ReadAll(r)
+	require.NoError(t, err)
+	require.Equal(t, "inherited", string(b))
 }
