@@ -944,10 +944,25 @@ func (e *stdioEcho) run() {
 // ways: worker.process.stdio holds the primary's ends (null for the
 // channel, as in node); what the primary writes there the worker echoes
 // back, and the worker, disconnected, exits (0, null). The worker is a Go
-// worker, and a Node one (testdata/interop/fork-stdio.js).
+// worker, and a Node one (testdata/interop/fork-stdio.js); and the same
+// script as a Node primary drives a Go worker (and, to compare, a Node
+// one).
 //
 // Mirrors test/parallel/test-cluster-fork-stdio.js
 func TestClusterForkStdio(t *testing.T) {
+	t.Run("node-primary", func(t *testing.T) {
+		node := nodeOrSkip(t)
+		script, err := filepath.Abs("testdata/interop/fork-stdio.js")
+		require.NoError(t, err)
+		self, err := os.Executable()
+		require.NoError(t, err)
+		t.Setenv(envWorker, "mc-echo-fd4")
+		want := []string{"stdio true,true,true,false,true", "echo foobar", "exit 0 null"}
+		require.Equal(t, want, runNodeScript(t, node, script, "", 20*time.Second), "Node worker")
+		if d := cmp.Diff(want, runNodeScript(t, node, script, self, 20*time.Second)); d != "" {
+			t.Errorf("Go worker (-node +port):\n%s", d)
+		}
+	})
 	for _, worker := range []string{"go", "node"} {
 		t.Run(worker, func(t *testing.T) {
 			var node, script string
