@@ -220,9 +220,13 @@ func (h *RoundRobinHandle) handoff(w *worker.Worker) {
 		h.setFree(w)
 		return
 	}
+	// Take the oldest, shifting the rest down in place (at most the
+	// listen backlog's worth): the queue keeps its array, so that queuing
+	// the next connection allocates nothing.
 	handle := h.handles[0]
-	h.handles[0] = nil
-	h.handles = h.handles[1:]
+	n := copy(h.handles, h.handles[1:])
+	h.handles[n] = nil
+	h.handles = h.handles[:n]
 	message := childprocess.NewObject("act", "newconn", "key", h.key)
 	if trace.On { // the arguments would be boxed on every connection
 		trace.Step("handle.RoundRobinHandle.handoff", "round_robin_handle.js RoundRobinHandle.prototype.handoff", "key %s: send newconn with fd %d to worker %d", h.key, handle.Fd(), w.ID)
