@@ -38,8 +38,9 @@ type Socket struct {
 	allowHalfOpen bool
 	reading       bool // the handle reads
 	flowing       int8 // readableFlowing: 0 null (not yet), 1 true, -1 false
-	buffered      [][]byte
-	bufferedLen   int
+	buffered      []any // []byte, or string once SetEncoding set a decoder
+	bufferedLen   int   // bytes, or a string's JS length (state.length)
+	decoder       *StringDecoder
 	endPending    bool // the peer ended behind buffered data
 	flushQueued   bool
 	readableEnded bool
@@ -227,6 +228,12 @@ func (s *Socket) onread(data []byte, _ int, err error) {
 	if err != nil {
 		if err == uv.ErrEOF {
 			s.reading = false
+			if s.decoder != nil {
+				s.onEofChunk()
+				if s.destroyed {
+					return // by a "data" listener
+				}
+			}
 			if len(s.buffered) > 0 {
 				s.endPending = true // after the data nobody has read yet
 				return
@@ -238,6 +245,10 @@ func (s *Socket) onread(data []byte, _ int, err error) {
 		return
 	}
 	s.BytesRead += len(data)
+	if s.decoder != nil {
+		s.pushDecoded(data)
+		return
+	}
 	buf := make([]byte, len(data))
 	copy(buf, data)
 	if s.flowing == 1 && len(s.buffered) == 0 {
@@ -246,6 +257,11 @@ func (s *Socket) onread(data []byte, _ int, err error) {
 	}
 	s.buffered = append(s.buffered, buf)
 	s.bufferedLen += len(buf)
+	s.stopAtHighWaterMark()
+}
+
+// stopAtHighWaterMark stops reading once 16 KB wait to be read.
+func (s *Socket) stopAtHighWaterMark() {
 	if s.bufferedLen >= highWaterMark && s.reading {
 		s.reading = false
 		s.handle.ReadStop()
@@ -260,7 +276,7 @@ func (s *Socket) flush() {
 		b := s.buffered[0]
 		s.buffered[0] = nil
 		s.buffered = s.buffered[1:]
-		s.bufferedLen -= len(b)
+		s.bufferedLen -= chunkLength(b)
 		s.Emit("data", b)
 	}
 	if len(s.buffered) > 0 || s.destroyed {
@@ -674,6 +690,113 @@ func (s *Socket) Resume() *Socket {
 		uv.Default().NextTick(s.flush)
 	}
 	return s
+}
+
+// SetEncoding makes "data" carry strings, decoded from what is read in
+// enc as Node's StringDecoder does (see [StringDecoder]): "utf8" (also
+// "utf-8" and ""), "utf16le" ("ucs2"), "latin1" ("binary"), "ascii",
+// "hex", "base64" or "base64url", in any case. A character cut between
+// two reads waits for the rest; a read that decodes to nothing emits no
+// "data"; at the end of the stream what the decoder still holds comes as
+// a last "data" before "end". What waits to be read (a paused socket) is
+// decoded at once, into one string, as Node does; a second SetEncoding
+// decodes what comes next with the new encoding and leaves the strings
+// waiting as they are. An unknown encoding panics with Node's
+// ERR_UNKNOWN_ENCODING ("Unknown encoding: x"), as Node throws.
+//
+// "data" listeners of a socket with an encoding take a string (or any):
+// one taking []byte panics when called.
+//
+// Mirrors lib/internal/streams/readable.js Readable.prototype.setEncoding().
+func (s *Socket) SetEncoding(enc string) *Socket {
+	d, err := NewStringDecoder(enc)
+	if err != nil {
+		panic(err)
+	}
+	s.decoder = d
+	var content []byte
+	for _, c := range s.buffered {
+		switch c := c.(type) {
+		case []byte:
+			content = appendJS(content, d.Write(c))
+		case string: // a decoder's write gives a string back as it is
+			content = appendJS(content, c)
+		}
+	}
+	clear(s.buffered)
+	s.buffered = s.buffered[:0]
+	s.bufferedLen = 0
+	if len(content) > 0 {
+		str := string(content)
+		s.buffered = append(s.buffered, str)
+		s.bufferedLen = jsLength(str)
+	}
+	return s
+}
+
+// ReadableEncoding is the encoding SetEncoding set, by its normalised
+// name ("utf8", "hex", ...), or "" (null) when none was.
+//
+// Like the readableEncoding getter lib/internal/streams/readable.js
+// defines on Readable.prototype.
+func (s *Socket) ReadableEncoding() string {
+	if s.decoder == nil {
+		return ""
+	}
+	return s.decoder.Encoding()
+}
+
+// ReadableLength is how much waits to be read: bytes, or, with an
+// encoding set, the JS length of the strings (socket.readableLength).
+//
+// Like the readableLength getter lib/internal/streams/readable.js
+// defines on Readable.prototype.
+func (s *Socket) ReadableLength() int { return s.bufferedLen }
+
+// pushDecoded decodes a read with SetEncoding's decoder and emits the
+// string (or keeps it while the socket is paused or others wait); one
+// that decodes to nothing, the start of a character, is no "data".
+//
+// Like lib/internal/streams/readable.js readableAddChunkPushByteMode()
+// with a decoder.
+func (s *Socket) pushDecoded(data []byte) {
+	if str := s.decoder.Write(data); str != "" {
+		s.addString(str)
+	}
+}
+
+// addString emits a decoded string as "data" when the socket flows and
+// nothing waits before it, and otherwise keeps it, counted in JS's
+// units.
+//
+// Like lib/internal/streams/readable.js addChunk() for a string.
+func (s *Socket) addString(str string) {
+	if s.flowing == 1 && len(s.buffered) == 0 {
+		s.Emit("data", str)
+		return
+	}
+	s.buffered = append(s.buffered, str)
+	s.bufferedLen += jsLength(str)
+	s.stopAtHighWaterMark()
+}
+
+// onEofChunk, at the end of the stream, adds what SetEncoding's decoder
+// still holds as a last chunk, before "end".
+//
+// Like lib/internal/streams/readable.js onEofChunk() with a decoder.
+func (s *Socket) onEofChunk() {
+	if rest := s.decoder.End(); rest != "" {
+		s.addString(rest)
+	}
+}
+
+// chunkLength is what a chunk waiting to be read counts for (state.length):
+// bytes, or a string's JS length.
+func chunkLength(c any) int {
+	if b, ok := c.([]byte); ok {
+		return len(b)
+	}
+	return jsLength(c.(string))
 }
 
 // SetNoDelay turns Nagle's algorithm off (on=true) or on, on a TCP

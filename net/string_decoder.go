@@ -415,15 +415,16 @@ func jsLength(s string) int {
 	return n
 }
 
-// joinJS joins strings as JS's + does: the first half of a surrogate pair
-// at the end of one and the second at the start of the next make the
-// character.
-func joinJS(a, b string) string {
-	if len(a) >= 3 && len(b) >= 3 && a[len(a)-3] == 0xED && a[len(a)-2] >= 0xA0 && a[len(a)-2] <= 0xAF &&
-		b[0] == 0xED && b[1] >= 0xB0 && b[1] <= 0xBF {
-		hi := 0xD000 | rune(a[len(a)-2]&0x3F)<<6 | rune(a[len(a)-1]&0x3F)
-		lo := 0xD000 | rune(b[1]&0x3F)<<6 | rune(b[2]&0x3F)
-		return a[:len(a)-3] + string(0x10000+(hi-0xD800)<<10+(lo-0xDC00)) + b[3:]
+// appendJS appends s to b as JS's + joins strings: the first half of a
+// surrogate pair at the end of b and the second at the start of s make
+// the character (both halves are in WTF-8 apart).
+func appendJS(b []byte, s string) []byte {
+	if n := len(b); n >= 3 && len(s) >= 3 && b[n-3] == 0xED && b[n-2] >= 0xA0 && b[n-2] <= 0xAF &&
+		s[0] == 0xED && s[1] >= 0xB0 && s[1] <= 0xBF {
+		hi := 0xD000 | rune(b[n-2]&0x3F)<<6 | rune(b[n-1]&0x3F)
+		lo := 0xD000 | rune(s[1]&0x3F)<<6 | rune(s[2]&0x3F)
+		b = utf8.AppendRune(b[:n-3], 0x10000+(hi-0xD800)<<10+(lo-0xDC00))
+		return append(b, s[3:]...)
 	}
-	return a + b
+	return append(b, s...)
 }
