@@ -82,6 +82,12 @@ type Socket struct {
 	// BufferSize follow it.
 	writableLength int
 	destroyErr     error // what Destroy was given (state.errored)
+	// Cork's count (state.corked), and what was written meanwhile: the
+	// bytes, one after the other, and each write's length and callback
+	// (state.buffered).
+	corked     int
+	corkBuf    []byte
+	corkWrites []corkedWrite
 	writeErrored   bool  // a write failed before the socket could be destroyed
 
 	// AutoSelectFamilyAttemptedAddresses lists the "address:port" a
@@ -351,7 +357,12 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 	}
 	s.BytesWritten += len(data)
 	s.writableLength += len(data)
-	s.writeGeneric(data, cb)
+	if s.corked > 0 {
+		s.corkBuf = append(s.corkBuf, data...)
+		s.corkWrites = append(s.corkWrites, corkedWrite{len(data), cb})
+	} else {
+		s.writeGeneric(data, cb)
+	}
 	// As Node v20's writeOrBuffer: after the write, so that one done at
 	// once, however large, leaves nothing waiting and answers true.
 	ret := s.writableLength < highWaterMark || s.writableLength == 0
@@ -359,6 +370,112 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 		s.needDrain = true
 	}
 	return ret && !s.destroyed && !s.writeErrored
+}
+
+// Cork holds what is written from now on until as many Uncork (or an
+// End) as there were Cork: then it all goes out together, as one write
+// (one system call), whose completion calls each write's callback in
+// order. Write's answer, "drain" and BufferSize count what is held.
+//
+// Mirrors lib/internal/streams/writable.js Writable.prototype.cork().
+func (s *Socket) Cork() {
+	s.corked++
+}
+
+// Uncork undoes one Cork; the last one writes what was held. A write
+// done at once has its callbacks on the next tick, after "drain" when a
+// Write answered false, as Node's.
+//
+// DEVIATION(shape): Node hands the held writes to libuv as a writev of
+// their buffers; the port copies them, as they are written, into one
+// buffer, and writes that. The peer gets the same bytes from the same
+// single system call.
+//
+// Mirrors lib/internal/streams/writable.js Writable.prototype.uncork().
+func (s *Socket) Uncork() {
+	if s.corked == 0 {
+		return
+	}
+	s.corked--
+	if s.corked == 0 {
+		s.clearBuffer()
+	}
+}
+
+// WritableCorked is how many Cork wait for their Uncork
+// (writable.writableCorked).
+//
+// Like the writableCorked getter lib/internal/streams/writable.js
+// defines on Writable.prototype.
+func (s *Socket) WritableCorked() int { return s.corked }
+
+// WritableLength is how many bytes written have not gone yet, those held
+// by Cork included (writable.writableLength).
+//
+// Like the writableLength getter lib/internal/streams/writable.js
+// defines on Writable.prototype.
+func (s *Socket) WritableLength() int { return s.writableLength }
+
+// corkedWrite is a write held by Cork: its length and callback.
+type corkedWrite struct {
+	n  int
+	cb func(error)
+}
+
+// clearBuffer writes what Cork held: a single write as it was, several
+// as one write whose callback calls theirs in order (none when none of
+// them had one). A destroyed socket leaves them to errorBuffer.
+//
+// Like lib/internal/streams/writable.js clearBuffer(), which makes
+// several into one writev.
+func (s *Socket) clearBuffer() {
+	if s.destroyed || len(s.corkWrites) == 0 {
+		return
+	}
+	data, writes := s.corkBuf, s.corkWrites
+	s.corkBuf, s.corkWrites = nil, nil
+	if len(writes) == 1 {
+		s.writeGeneric(data, writes[0].cb)
+		return
+	}
+	var cb func(error)
+	for _, w := range writes {
+		if w.cb != nil {
+			cb = func(err error) { callEach(writes, err) }
+			break
+		}
+	}
+	s.writeGeneric(data, cb)
+}
+
+// callEach calls the callbacks of writes made while corked, in order.
+func callEach(writes []corkedWrite, err error) {
+	for _, w := range writes {
+		if w.cb != nil {
+			w.cb(err)
+		}
+	}
+}
+
+// errorBuffer, on the tick after Destroy, fails the writes Cork still
+// held: each callback gets the error the socket was destroyed with, or
+// ERR_STREAM_DESTROYED, and their bytes no longer count.
+//
+// Mirrors lib/internal/streams/writable.js errorBuffer().
+func (s *Socket) errorBuffer() {
+	writes := s.corkWrites
+	s.corkBuf, s.corkWrites = nil, nil
+	err := s.destroyErr
+	if err == nil {
+		err = errStreamDestroyed
+	}
+	for _, w := range writes {
+		s.writableLength -= w.n
+		s.BytesWritten -= w.n
+		if w.cb != nil {
+			w.cb(err)
+		}
+	}
 }
 
 // pendingWrite is a write made while the socket connects.
@@ -545,6 +662,10 @@ func (s *Socket) End(data []byte) *Socket {
 	if len(data) > 0 {
 		s.Write(data, nil)
 	}
+	if s.corked > 0 {
+		s.corked = 1
+		s.Uncork()
+	}
 	if s.writableEnded || s.destroyed {
 		return s
 	}
@@ -611,6 +732,9 @@ func (s *Socket) Destroy(err error) {
 	wasConnecting := s.connecting
 	s.destroyErr = err
 	s.destroyed = true
+	if len(s.corkWrites) > 0 {
+		uv.Default().NextTick(s.errorBuffer)
+	}
 	s.connecting = false
 	s.hadError = err != nil
 	if s.timer != nil {

@@ -166,3 +166,152 @@ func TestSocketSetEncoding(t *testing.T) {
 		})
 	}
 }
+
+// Cork and Uncork, as node gives them: writes held until the last
+// Uncork (or End), then sent as one write (the server reads them as one
+// chunk), their callbacks in order on the next tick, after "drain" when
+// a write answered false; Write's answer, WritableLength and
+// BytesWritten count what is held. Destroy fails what is held on the
+// next tick with ERR_STREAM_DESTROYED; writes held and released while
+// connecting go once connected, their callbacks before the "connect"
+// listeners added after them.
+func TestSocketCork(t *testing.T) {
+	var chunks []string
+	type scenario struct {
+		name          string
+		beforeConnect bool
+		do            func(c *net.Socket, log func(string, ...any))
+		want          []string // as node printed it, then what the server read
+	}
+	tick := func(log func(string, ...any), what string) {
+		uv.Default().NextTick(func() { log("tick " + what) })
+		uv.Default().SetImmediate(func() { log("immediate " + what) })
+	}
+	cb := func(log func(string, ...any), name string) func(error) {
+		return func(err error) {
+			if e, ok := err.(*net.Error); ok {
+				log("%s %s", name, e.Code)
+				return
+			}
+			log("%s %v", name, err)
+		}
+	}
+	endLater := func(c *net.Socket) { uv.Default().SetTimeout(50*time.Millisecond, func() { c.End(nil) }) }
+	scenarios := []scenario{
+		{"three writes", false, func(c *net.Socket, log func(string, ...any)) {
+			c.Cork()
+			c.Cork()
+			log("corked %d", c.WritableCorked())
+			for _, x := range []string{"a", "b", "c"} {
+				log("w%s %v %d %d", x, c.Write([]byte(x), cb(log, "cb"+x)), c.WritableLength(), c.BufferSize())
+			}
+			log("bw %d", c.BytesWritten)
+			c.Uncork()
+			log("uncork1 %d %d", c.WritableCorked(), c.WritableLength())
+			c.Uncork()
+			log("uncork2 %d %d", c.WritableCorked(), c.WritableLength())
+			c.Uncork()
+			log("uncork3 %d", c.WritableCorked())
+			tick(log, "after")
+			c.On("drain", func() { log("drain") })
+			endLater(c)
+		}, []string{"corked 2", "wa true 1 1", "wb true 2 2", "wc true 3 3", "bw 3", "uncork1 1 3", "uncork2 0 0", "uncork3 0",
+			"cba <nil>", "cbb <nil>", "cbc <nil>", "tick after", "immediate after", "close", "server read [abc]"}},
+		{"drain", false, func(c *net.Socket, log func(string, ...any)) {
+			c.Cork()
+			log("w1 %v %d", c.Write(make([]byte, 10240), cb(log, "cb1")), c.WritableLength())
+			log("w2 %v %d", c.Write(make([]byte, 10240), cb(log, "cb2")), c.WritableLength())
+			log("w3 %v %d", c.Write([]byte("z"), nil), c.WritableLength())
+			c.On("drain", func() { log("drain %d", c.WritableLength()) })
+			c.Uncork()
+			log("uncorked %d", c.WritableLength())
+			tick(log, "after")
+			endLater(c)
+		}, []string{"w1 true 10240", "w2 false 20480", "w3 false 20481", "uncorked 0", "drain 0", "cb1 <nil>", "cb2 <nil>",
+			"tick after", "immediate after", "close", "server read [20481B]"}},
+		{"one write", false, func(c *net.Socket, log func(string, ...any)) {
+			c.Cork()
+			log("w %v", c.Write([]byte("a"), cb(log, "cb")))
+			c.Uncork()
+			log("uncorked %d", c.WritableLength())
+			tick(log, "after")
+			endLater(c)
+		}, []string{"w true", "uncorked 0", "cb <nil>", "tick after", "immediate after", "close", "server read [a]"}},
+		{"end while corked", false, func(c *net.Socket, log func(string, ...any)) {
+			c.Cork()
+			c.Cork()
+			c.Write([]byte("a"), cb(log, "cba"))
+			c.Write([]byte("b"), cb(log, "cbb"))
+			c.On("finish", func() { log("finish") })
+			c.End([]byte("c"))
+			log("ended %d %d", c.WritableCorked(), c.WritableLength())
+			tick(log, "after")
+		}, []string{"ended 0 0", "cba <nil>", "cbb <nil>", "tick after", "finish", "immediate after", "close", "server read [abc]"}},
+		{"destroy while corked", false, func(c *net.Socket, log func(string, ...any)) {
+			c.Cork()
+			c.Write([]byte("a"), cb(log, "cba"))
+			c.Write([]byte("b"), cb(log, "cbb"))
+			c.On("error", func(err error) { log("error %v", err) })
+			log("bw %d", c.BytesWritten)
+			c.Destroy(nil)
+			log("destroyed %d %d", c.WritableLength(), c.WritableCorked())
+			tick(log, "after")
+			c.On("close", func(bool) { log("bw %d %d", c.BytesWritten, c.WritableLength()) })
+		}, []string{"bw 2", "destroyed 2 1", "cba ERR_STREAM_DESTROYED", "cbb ERR_STREAM_DESTROYED", "tick after", "immediate after",
+			"close", "bw 0 0", "server read []"}},
+		{"corked while connecting", true, func(c *net.Socket, log func(string, ...any)) {
+			c.Cork()
+			c.Write([]byte("a"), cb(log, "cba"))
+			c.Write([]byte("b"), cb(log, "cbb"))
+			c.Uncork()
+			log("uncorked %d %d", c.WritableLength(), c.BufferSize())
+			c.On("connect", func() {
+				log("connect")
+				tick(log, "connect")
+				endLater(c)
+			})
+		}, []string{"uncorked 2 2", "cba <nil>", "cbb <nil>", "connect", "tick connect", "immediate connect", "close", "server read [ab]"}},
+		{"no callbacks", false, func(c *net.Socket, log func(string, ...any)) {
+			c.Uncork()
+			log("corked %d", c.WritableCorked())
+			c.Cork()
+			c.Write([]byte("a"), nil)
+			c.Write([]byte("b"), nil)
+			c.Uncork()
+			tick(log, "after")
+			endLater(c)
+		}, []string{"corked 0", "tick after", "immediate after", "close", "server read [ab]"}},
+	}
+	steps := make([]func(int, func(string, ...any), func()), len(scenarios))
+	for i, sc := range scenarios {
+		steps[i] = func(port int, log func(string, ...any), done func()) {
+			chunks = nil
+			c, err := net.Connect(port, "127.0.0.1")
+			require.NoError(t, err)
+			c.On("data", func([]byte) {})
+			c.On("close", func(bool) {
+				log("close")
+				uv.Default().SetImmediate(func() { log("server read %v", chunks) })
+				done()
+			})
+			if sc.beforeConnect {
+				sc.do(c, log)
+			} else {
+				c.On("connect", func() { sc.do(c, log) })
+			}
+		}
+	}
+	got := runScenarios(t, func(s *net.Socket) {
+		s.On("data", func(d []byte) {
+			if len(d) > 8 {
+				chunks = append(chunks, fmt.Sprintf("%dB", len(d)))
+			} else {
+				chunks = append(chunks, string(d))
+			}
+		})
+		s.On("end", func() { s.End(nil) })
+	}, steps)
+	for i, sc := range scenarios {
+		require.Empty(t, cmp.Diff(sc.want, got[i]), "%s: events (-node +port)", sc.name)
+	}
+}
