@@ -8,11 +8,11 @@
 // internalConnectMultiple, and afterConnect.
 //
 // Of what Socket has as a stream.Duplex, setEncoding (with
-// [StringDecoder], lib/string_decoder.js), cork and uncork are ported.
-// Not ported of Socket: the rest of what it has as a stream.Duplex
-// beyond a server's and a client's needs (unshift, pipe, async
-// iteration), new net.Socket({fd}) and the signal, onread and hints
-// options.
+// [StringDecoder], lib/string_decoder.js), cork, uncork and unshift are
+// ported. Not ported of Socket: the rest of what it has as a
+// stream.Duplex beyond a server's and a client's needs (pipe, async
+// iteration, read and the "readable" event), new net.Socket({fd}) and
+// the signal, onread and hints options.
 //
 // Source: Node.js v20.20.2, lib/net.js.
 //

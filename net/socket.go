@@ -283,6 +283,11 @@ func (s *Socket) flush() {
 		s.buffered[0] = nil
 		s.buffered = s.buffered[1:]
 		s.bufferedLen -= chunkLength(b)
+		if raw, ok := b.([]byte); ok && s.decoder != nil && len(s.buffered) == 0 {
+			// Unshifted bytes read alone with an encoding set: Node joins
+			// the strings read, and a Buffer joins as its UTF-8.
+			b = decodeUTF8(raw)
+		}
 		s.Emit("data", b)
 	}
 	if len(s.buffered) > 0 || s.destroyed {
@@ -912,6 +917,53 @@ func (s *Socket) onEofChunk() {
 	if rest := s.decoder.End(); rest != "" {
 		s.addString(rest)
 	}
+}
+
+// Unshift puts chunk back in front of what waits to be read, as if it
+// had not been read yet: it comes first in "data", as bytes even with an
+// encoding set (decoded as UTF-8 when it is all that waits, as Node
+// gives it). On a socket that flows with nothing waiting it is emitted
+// at once, as Node's is (from a "data" listener, Pause first). It
+// reports whether more may be read (Node's answer): false once the peer
+// has ended or 16 KB wait. After "end" it is
+// ERR_STREAM_UNSHIFT_AFTER_END_EVENT, which destroys the socket; a
+// destroyed socket ignores it. An empty chunk does nothing.
+//
+// DEVIATION(shape): Node's unshift also takes a string and its encoding;
+// this one takes bytes. The chunk is copied.
+//
+// Mirrors lib/internal/streams/readable.js Readable.prototype.unshift().
+func (s *Socket) Unshift(chunk []byte) bool {
+	if len(chunk) == 0 {
+		return s.canPushMore()
+	}
+	if s.readableEnded {
+		if !s.destroyed {
+			s.Destroy(errUnshiftAfterEnd)
+		}
+		return s.canPushMore()
+	}
+	if s.destroyed {
+		return false
+	}
+	buf := append([]byte(nil), chunk...)
+	if s.flowing == 1 && len(s.buffered) == 0 {
+		s.Emit("data", buf)
+	} else {
+		s.buffered = slices.Insert(s.buffered, 0, any(buf))
+		s.bufferedLen += len(buf)
+	}
+	return s.canPushMore()
+}
+
+var errUnshiftAfterEnd = &Error{Code: "ERR_STREAM_UNSHIFT_AFTER_END_EVENT", Message: "stream.unshift() after end event"}
+
+// canPushMore reports whether the socket may read more: the peer has not
+// ended, and less than 16 KB wait (or nothing).
+//
+// Mirrors lib/internal/streams/readable.js canPushMore().
+func (s *Socket) canPushMore() bool {
+	return !s.endPending && !s.readableEnded && (s.bufferedLen < highWaterMark || s.bufferedLen == 0)
 }
 
 // chunkLength is what a chunk waiting to be read counts for (state.length):

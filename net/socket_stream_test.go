@@ -315,3 +315,121 @@ func TestSocketCork(t *testing.T) {
 		require.Empty(t, cmp.Diff(sc.want, got[i]), "%s: events (-node +port)", sc.name)
 	}
 }
+
+// Unshift, as node gives it: the chunk comes back first in "data" once
+// the socket flows again, at once (inside the listener that unshifted
+// it) when it flows with nothing waiting; it stays bytes with an
+// encoding set, unless it is all that waits (then it is its UTF-8);
+// after "end" it is ERR_STREAM_UNSHIFT_AFTER_END_EVENT, which destroys
+// the socket, and Unshift answers false.
+func TestSocketUnshift(t *testing.T) {
+	show := func(d any) string {
+		if s, ok := d.(string); ok {
+			return fmt.Sprintf("str %q", s)
+		}
+		return fmt.Sprintf("buf %q", d)
+	}
+	for _, c := range []struct {
+		name   string
+		server func(t *testing.T, s *net.Socket, log func(string, ...any))
+		chunks []string
+		want   []string // as node printed it
+	}{
+		{"paused", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			n := 0
+			s.On("data", func(d []byte) {
+				log("data %s", show(d))
+				if n++; n == 1 {
+					s.Pause()
+					log("ret %v %d", s.Unshift([]byte("XY")), s.ReadableLength())
+					log("empty %v %d", s.Unshift(nil), s.ReadableLength())
+					s.Write([]byte("k"), nil)
+					uv.Default().SetImmediate(func() { log("resume"); s.Resume() })
+				}
+			})
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, []string{"hello", "world"},
+			[]string{`data buf "hello"`, "ret true 2", "empty true 2", "resume", `data buf "XY"`, `data buf "world"`, "end", "close false"}},
+		{"flowing", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			n := 0
+			s.On("data", func(d []byte) {
+				log("data %s", show(d))
+				if n++; n == 1 {
+					log("ret %v %d", s.Unshift([]byte("XY")), s.ReadableLength())
+				}
+			})
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, []string{"hello"},
+			[]string{`data buf "hello"`, `data buf "XY"`, "ret true 0", "end", "close false"}},
+		{"after end", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.On("data", func(d []byte) { log("data %s", show(d)) })
+			s.On("error", func(err error) {
+				e := err.(*net.Error)
+				log("error Error %s %s", e.Code, e.Message)
+			})
+			s.On("end", func() { log("end"); log("ret %v", s.Unshift([]byte("Z"))) })
+		}, []string{"hello"},
+			[]string{`data buf "hello"`, "end", "ret false", "error Error ERR_STREAM_UNSHIFT_AFTER_END_EVENT stream.unshift() after end event", "close true"}},
+		{"encoding", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			n := 0
+			s.SetEncoding("hex")
+			s.On("data", func(d any) {
+				log("data %s", show(d))
+				if n++; n == 1 {
+					s.Pause()
+					log("ret %v %d", s.Unshift([]byte("XY")), s.ReadableLength())
+					s.Write([]byte("k"), nil)
+					waitUntil(t, func() bool { return net.EndPending(s) }, func() {
+						log("len %d", s.ReadableLength())
+						s.Resume()
+					})
+				}
+			})
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, []string{"hi", "yo"},
+			[]string{`data str "6869"`, "ret true 2", "len 6", `data buf "XY"`, `data str "796f"`, "end", "close false"}},
+		{"encoding alone", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			n := 0
+			s.SetEncoding("hex")
+			s.On("data", func(d any) {
+				log("data %s", show(d))
+				if n++; n == 1 {
+					s.Pause()
+					log("ret %v %d", s.Unshift([]byte("XY")), s.ReadableLength())
+					uv.Default().SetImmediate(func() { s.Resume() })
+				}
+			})
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, []string{"hi"},
+			[]string{`data str "6869"`, "ret true 2", `data str "XY"`, "end", "close false"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var events []string
+			log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
+			run(t, func() {
+				var srv *net.Server
+				srv = net.CreateServer(func(s *net.Socket) {
+					s.On("close", func(hadError bool) { log("close %v", hadError); srv.Close(nil) })
+					c.server(t, s, log)
+				})
+				require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+					cl, err := net.Connect(srv.Address().Port, "127.0.0.1")
+					require.NoError(t, err)
+					cl.On("error", func(error) {})
+					i := 0
+					next := func() {
+						x := []byte(c.chunks[i])
+						if i++; i == len(c.chunks) {
+							cl.End(x)
+						} else {
+							cl.Write(x, nil)
+						}
+					}
+					cl.On("data", func([]byte) { next() })
+					next()
+				}))
+			})
+			require.Empty(t, cmp.Diff(c.want, events), "events (-node +port)")
+		})
+	}
+}
