@@ -36,8 +36,8 @@ type Socket struct {
 	handle        *uv.Stream
 	server        *Server
 	allowHalfOpen bool
-	reading       bool // the handle reads
-	flowing       int8 // readableFlowing: 0 null (not yet), 1 true, -1 false
+	reading       bool  // the handle reads
+	flowing       int8  // readableFlowing: 0 null (not yet), 1 true, -1 false
 	buffered      []any // []byte, or string once SetEncoding set a decoder
 	bufferedLen   int   // bytes, or a string's JS length (state.length)
 	decoder       *StringDecoder
@@ -82,13 +82,17 @@ type Socket struct {
 	// BufferSize follow it.
 	writableLength int
 	destroyErr     error // what Destroy was given (state.errored)
-	// Cork's count (state.corked), and what was written meanwhile: the
-	// bytes, one after the other, and each write's length and callback
-	// (state.buffered).
-	corked     int
-	corkBuf    []byte
-	corkWrites []corkedWrite
-	writeErrored   bool  // a write failed before the socket could be destroyed
+	// Cork's count (state.corked); the handle's writes that have not
+	// completed at once (kWriting); and what was written while either
+	// was so, held back (state.buffered): the bytes, one after the
+	// other, and each write's length and callback. finalPending: End's
+	// shutdown waits for them.
+	corked       int
+	writing      int
+	heldBuf      []byte
+	held         []heldWrite
+	finalPending bool
+	writeErrored bool // a write failed before the socket could be destroyed
 
 	// AutoSelectFamilyAttemptedAddresses lists the "address:port" a
 	// connect tried, in order, when it tried several.
@@ -337,6 +341,13 @@ func (s *Socket) onReadableStreamEnd() {
 // once the socket has closed), which destroys the socket too; after
 // Destroy it is ERR_STREAM_DESTROYED, for the callback only.
 //
+// A write made while an earlier one waits for the socket (it could not
+// all go at once), or while the socket is corked (Cork), waits in the
+// socket, as in a Writable's buffer: once that write completes (or at
+// Uncork), all that waited goes out as one write, before the completed
+// write's callback and "drain", so "drain" says that everything has
+// gone.
+//
 // While the socket connects, writes wait for "connect"; if it closes
 // first, the first one's callback gets ERR_SOCKET_CLOSED_BEFORE_CONNECTION
 // and the others' the socket's error (ERR_STREAM_DESTROYED when it had
@@ -362,9 +373,9 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 	}
 	s.BytesWritten += len(data)
 	s.writableLength += len(data)
-	if s.corked > 0 {
-		s.corkBuf = append(s.corkBuf, data...)
-		s.corkWrites = append(s.corkWrites, corkedWrite{len(data), cb})
+	if s.corked > 0 || s.writing > 0 {
+		s.heldBuf = append(s.heldBuf, data...)
+		s.held = append(s.held, heldWrite{len(data), cb})
 	} else {
 		s.writeGeneric(data, cb)
 	}
@@ -391,10 +402,10 @@ func (s *Socket) Cork() {
 // done at once has its callbacks on the next tick, after "drain" when a
 // Write answered false, as Node's.
 //
-// DEVIATION(shape): Node hands the held writes to libuv as a writev of
-// their buffers; the port copies them, as they are written, into one
-// buffer, and writes that. The peer gets the same bytes from the same
-// single system call.
+// DEVIATION(shape): Node hands the held writes (corked, or behind a
+// write in flight) to libuv as a writev of their buffers; the port
+// copies them, as they are written, into one buffer, and writes that.
+// The peer gets the same bytes from the same single system call.
 //
 // Mirrors lib/internal/streams/writable.js Writable.prototype.uncork().
 func (s *Socket) Uncork() {
@@ -402,7 +413,7 @@ func (s *Socket) Uncork() {
 		return
 	}
 	s.corked--
-	if s.corked == 0 {
+	if s.corked == 0 && s.writing == 0 {
 		s.clearBuffer()
 	}
 }
@@ -421,8 +432,8 @@ func (s *Socket) WritableCorked() int { return s.corked }
 // defines on Writable.prototype.
 func (s *Socket) WritableLength() int { return s.writableLength }
 
-// corkedWrite is a write held by Cork: its length and callback.
-type corkedWrite struct {
+// heldWrite is a write held by Cork: its length and callback.
+type heldWrite struct {
 	n  int
 	cb func(error)
 }
@@ -434,11 +445,11 @@ type corkedWrite struct {
 // Like lib/internal/streams/writable.js clearBuffer(), which makes
 // several into one writev.
 func (s *Socket) clearBuffer() {
-	if s.destroyed || len(s.corkWrites) == 0 {
+	if s.destroyed || len(s.held) == 0 {
 		return
 	}
-	data, writes := s.corkBuf, s.corkWrites
-	s.corkBuf, s.corkWrites = nil, nil
+	data, writes := s.heldBuf, s.held
+	s.heldBuf, s.held = nil, nil
 	if len(writes) == 1 {
 		s.writeGeneric(data, writes[0].cb)
 		return
@@ -454,7 +465,7 @@ func (s *Socket) clearBuffer() {
 }
 
 // callEach calls the callbacks of writes made while corked, in order.
-func callEach(writes []corkedWrite, err error) {
+func callEach(writes []heldWrite, err error) {
 	for _, w := range writes {
 		if w.cb != nil {
 			w.cb(err)
@@ -462,14 +473,19 @@ func callEach(writes []corkedWrite, err error) {
 	}
 }
 
-// errorBuffer, on the tick after Destroy, fails the writes Cork still
-// held: each callback gets the error the socket was destroyed with, or
-// ERR_STREAM_DESTROYED, and their bytes no longer count.
+// errorBuffer, on the tick after Destroy, or once the write in flight
+// then is done (afterWrite), fails the writes still held (by Cork, or
+// behind that write): each callback gets the error the socket was
+// destroyed with, or ERR_STREAM_DESTROYED, and their bytes no longer
+// count.
 //
 // Mirrors lib/internal/streams/writable.js errorBuffer().
 func (s *Socket) errorBuffer() {
-	writes := s.corkWrites
-	s.corkBuf, s.corkWrites = nil, nil
+	if s.writing > 0 {
+		return // afterWrite calls it again once the write is done
+	}
+	writes := s.held
+	s.heldBuf, s.held = nil, nil
 	err := s.destroyErr
 	if err == nil {
 		err = errStreamDestroyed
@@ -534,6 +550,7 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 	s.unrefTimer()
 	sync, err := s.handle.Write(data, -1, func(err error) {
 		s.writableLength -= n
+		s.writing--
 		switch {
 		case s.destroyed || err == nil:
 			// One still queued when the socket was destroyed completes
@@ -541,6 +558,7 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 			if !s.destroyed {
 				s.unrefTimer()
 				s.lastWriteQueueSize = 0
+				s.onWriteDone()
 			}
 			s.afterWrite(cb)
 		default:
@@ -564,6 +582,7 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 	}
 	if !sync {
 		s.lastWriteQueueSize = n
+		s.writing++
 		return false
 	}
 	s.writableLength -= n
@@ -576,8 +595,26 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 	return false
 }
 
+// onWriteDone, when the handle's last write has completed, writes what
+// was held behind it (before that write's callback and "drain", so that
+// "drain" waits for them too), then lets End's shutdown follow.
+//
+// Like lib/internal/streams/writable.js onwrite(), which clears the
+// buffer before afterWrite.
+func (s *Socket) onWriteDone() {
+	if s.writing > 0 || s.corked > 0 {
+		return
+	}
+	s.clearBuffer()
+	if s.finalPending && len(s.held) == 0 {
+		s.finalPending = false
+		s.final()
+	}
+}
+
 // afterWrite emits "drain" when a write that returned false has gone
-// with everything before it, then calls the write's callback.
+// with everything before it, then calls the write's callback; on a
+// destroyed socket it then fails what was held behind it.
 //
 // Like lib/internal/streams/writable.js afterWrite.
 func (s *Socket) afterWrite(cb func(error)) {
@@ -587,6 +624,9 @@ func (s *Socket) afterWrite(cb func(error)) {
 	}
 	if cb != nil {
 		cb(nil)
+	}
+	if s.destroyed && len(s.held) > 0 {
+		s.errorBuffer()
 	}
 }
 
@@ -693,6 +733,10 @@ func (s *Socket) final() {
 	if s.destroyed || s.handle == nil {
 		return
 	}
+	if len(s.held) > 0 {
+		s.finalPending = true // once they are written (onWriteDone)
+		return
+	}
 	s.handle.Shutdown(func(error) {
 		if !s.destroyed {
 			uv.Default().NextTick(s.finish)
@@ -737,7 +781,7 @@ func (s *Socket) Destroy(err error) {
 	wasConnecting := s.connecting
 	s.destroyErr = err
 	s.destroyed = true
-	if len(s.corkWrites) > 0 {
+	if len(s.held) > 0 {
 		uv.Default().NextTick(s.errorBuffer)
 	}
 	s.connecting = false

@@ -433,3 +433,94 @@ func TestSocketUnshift(t *testing.T) {
 		})
 	}
 }
+
+// Writes made while an earlier one waits for the socket (it did not
+// complete at once) wait in the socket, as in a Writable's buffer, and go
+// out together once it completes, before its callback and "drain": so
+// "drain" comes first, once everything has gone, then the callbacks in
+// order, corked or not. Destroy fails those held with
+// ERR_STREAM_DESTROYED once the write in flight is done (it completes
+// without an error); End shuts down after them. As node printed it (the
+// server's read: its size and last two bytes, "part" when the client
+// was destroyed before it sent all).
+func TestSocketWritesBehindAWrite(t *testing.T) {
+	const big = 8 << 20
+	code := func(e error) string {
+		if ne, ok := e.(*net.Error); ok {
+			return ne.Code
+		}
+		return fmt.Sprint(e)
+	}
+	scenarios := []struct {
+		name string
+		do   func(c *net.Socket, log func(string, ...any))
+		want []string
+	}{
+		{"corked", func(c *net.Socket, log func(string, ...any)) {
+			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", code(e)) }))
+			c.Cork()
+			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
+			log("wb %v", c.Write([]byte("b"), func(e error) { log("cbb %s", code(e)) }))
+			c.Uncork()
+			log("uncorked %d", c.WritableLength())
+			c.On("drain", func() { log("drain %d", c.WritableLength()); c.End(nil) })
+		}, []string{"big false", "wa false", "wb false", "uncorked 8388610", "drain 0", "cbbig <nil>", "cba <nil>", "cbb <nil>", `server read 8388610 "ab"`, "close"}},
+		{"not corked", func(c *net.Socket, log func(string, ...any)) {
+			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", code(e)) }))
+			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
+			log("wb %v", c.Write([]byte("b"), func(e error) { log("cbb %s", code(e)) }))
+			c.On("drain", func() { log("drain %d", c.WritableLength()); c.End(nil) })
+		}, []string{"big false", "wa false", "wb false", "drain 0", "cbbig <nil>", "cba <nil>", "cbb <nil>", `server read 8388610 "ab"`, "close"}},
+		{"destroy", func(c *net.Socket, log func(string, ...any)) {
+			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", code(e)) }))
+			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
+			c.On("error", func(e error) { log("error %s", code(e)) })
+			c.Destroy(nil)
+			log("destroyed %d", c.WritableLength())
+			uv.Default().NextTick(func() { log("tick") })
+		}, []string{"big false", "wa false", "destroyed 8388609", "tick", "cbbig <nil>", "cba ERR_STREAM_DESTROYED", "close", "server read part"}},
+		{"end", func(c *net.Socket, log func(string, ...any)) {
+			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", code(e)) }))
+			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
+			c.On("finish", func() { log("finish") })
+			c.On("drain", func() { log("drain") })
+			c.End([]byte("b"))
+			log("ended %d", c.WritableLength())
+		}, []string{"big false", "wa false", "ended 8388610", "cbbig <nil>", "cba <nil>", "finish", `server read 8388610 "ab"`, "close"}},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			var events []string
+			log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
+			run(t, func() {
+				var srv *net.Server
+				srv = net.CreateServer(func(s *net.Socket) {
+					total, last := 0, ""
+					s.On("data", func(d []byte) {
+						total += len(d)
+						last += string(d[max(0, len(d)-2):])
+						last = last[max(0, len(last)-2):]
+					})
+					s.On("error", func(error) {})
+					s.On("end", func() { s.End(nil) })
+					s.On("close", func(bool) {
+						if total == big+2 {
+							log("server read %d %q", total, last)
+						} else {
+							log("server read part")
+						}
+						srv.Close(nil)
+					})
+				})
+				require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+					c, err := net.Connect(srv.Address().Port, "127.0.0.1")
+					require.NoError(t, err)
+					c.On("data", func([]byte) {})
+					c.On("close", func(bool) { log("close") })
+					c.On("connect", func() { sc.do(c, log) })
+				}))
+			})
+			require.Empty(t, cmp.Diff(sc.want, events), "events (-node +port)")
+		})
+	}
+}
