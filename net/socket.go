@@ -15,10 +15,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Socket is a connected stream, as net.Socket: it emits "data" ([]byte),
-// "end" (the peer finished writing), "finish" (our writes are done and
-// the write side shut down), "drain" (a Write that returned false has
-// left), "close" (hadError bool) and "error".
+// Socket is a connected stream, as net.Socket: it emits "data" ([]byte,
+// or string once SetEncoding has set an encoding), "end" (the peer
+// finished writing), "finish" (our writes are done and the write side
+// shut down), "drain" (a Write that returned false has left), "close"
+// (hadError bool) and "error".
 //
 // As a Node socket starts paused, what arrives before anyone reads (a
 // "data" listener, or Resume) waits in the socket, up to 16 KB before it
@@ -26,8 +27,8 @@ import (
 // comes after the data that waited (at once when none waits).
 //
 // DEVIATION(shape): Node's Socket is a stream.Duplex; this one keeps the
-// events and methods a server needs (write, end, destroy, pause, resume)
-// without the streams machinery.
+// events and methods a server needs (write, end, destroy, pause, resume,
+// setEncoding, cork, uncork, unshift) without the streams machinery.
 //
 // Mirrors lib/net.js Socket().
 type Socket struct {

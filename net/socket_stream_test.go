@@ -524,3 +524,41 @@ func TestSocketWritesBehindAWrite(t *testing.T) {
 		})
 	}
 }
+
+// A reset while a write is in flight and another waits behind it: the
+// read's ECONNRESET destroys the socket ("error" first), the write in
+// flight completes without an error, and the one held gets the socket's
+// error, as node printed it (net/testdata/socket_reset_writes_held.js).
+func TestSocketResetWithWritesHeld(t *testing.T) {
+	var events []string
+	log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
+	code := func(e error) string {
+		if ne, ok := e.(*net.Error); ok {
+			return ne.Code + " " + ne.Syscall
+		}
+		return fmt.Sprint(e)
+	}
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			s.On("error", func(error) {})
+			// The first thing read: the client's write has begun, and
+			// is far from done.
+			s.Once("data", func([]byte) { s.ResetAndDestroy() })
+			srv.Close(nil)
+		})
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			c, err := net.Connect(srv.Address().Port, "127.0.0.1")
+			require.NoError(t, err)
+			c.On("data", func([]byte) {})
+			c.On("error", func(e error) { log("error %s", code(e)) })
+			c.On("close", func(h bool) { log("close %v", h) })
+			c.On("connect", func() {
+				log("big %v", c.Write(make([]byte, 8<<20), func(e error) { log("cbbig %s", code(e)) }))
+				log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
+			})
+		}))
+	})
+	want := []string{"big false", "wa false", "error ECONNRESET read", "cbbig <nil>", "cba ECONNRESET read", "close true"}
+	require.Empty(t, cmp.Diff(want, events), "events (-node +port)")
+}
