@@ -1616,11 +1616,12 @@ func (s *Socket) connect(options *ConnectOptions, cb func()) error {
 }
 
 // undestroy makes a destroyed socket new again for another connect
-// (_undestroy, and the reset of _handle, _peername and _sockname).
+// (_undestroy, and the reset of _handle, _peername and _sockname); the
+// encoding SetEncoding set and Cork's count stay, as in Node.
 func (s *Socket) undestroy() {
 	*s = Socket{EventEmitter: s.EventEmitter, allowHalfOpen: s.allowHalfOpen, noDelay: s.noDelay,
 		keepAlive: s.keepAlive, keepAliveDelay: s.keepAliveDelay, flowing: s.flowing,
-		timeout: s.timeout, timeoutListeners: s.timeoutListeners}
+		timeout: s.timeout, timeoutListeners: s.timeoutListeners, decoder: s.decoder, corked: s.corked}
 }
 
 // lookupAndConnect checks connect's TCP options, then connects at once to

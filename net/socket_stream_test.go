@@ -562,3 +562,40 @@ func TestSocketResetWithWritesHeld(t *testing.T) {
 	want := []string{"big false", "wa false", "error ECONNRESET read", "cbbig <nil>", "cba ECONNRESET read", "close true"}
 	require.Empty(t, cmp.Diff(want, events), "events (-node +port)")
 }
+
+// A socket that connects again after a failed connect keeps its encoding
+// and Cork's count, as node printed (new net.Socket, setEncoding('hex'),
+// cork, connect to a closed port, then again on "error").
+func TestSocketEncodingAndCorkSurviveAConnectAgain(t *testing.T) {
+	var closedPort int
+	run(t, func() {
+		srv := net.CreateServer(nil)
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			closedPort = srv.Address().Port
+			srv.Close(nil)
+		}))
+	})
+	var events []string
+	log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			s.End([]byte("hi"))
+			srv.Close(nil)
+		})
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			c := net.NewSocket(net.SocketOptions{})
+			c.SetEncoding("hex")
+			c.Cork()
+			c.On("error", func(e error) {
+				log("error %s %s %d", e.(*net.Error).Code, c.ReadableEncoding(), c.WritableCorked())
+				require.NoError(t, c.Connect(srv.Address().Port, "127.0.0.1"))
+			})
+			c.On("data", func(d string) { log("data %s", d) })
+			c.On("connect", func() { log("connect %s %d", c.ReadableEncoding(), c.WritableCorked()) })
+			c.On("end", func() { c.End(nil) })
+			require.NoError(t, c.Connect(closedPort, "127.0.0.1"))
+		}))
+	})
+	require.Equal(t, []string{"error ECONNREFUSED hex 1", "connect hex 1", "data 6869"}, events)
+}
