@@ -433,15 +433,17 @@ func (s *Socket) WritableCorked() int { return s.corked }
 // defines on Writable.prototype.
 func (s *Socket) WritableLength() int { return s.writableLength }
 
-// heldWrite is a write held by Cork: its length and callback.
+// heldWrite is a write held by Cork or behind a write in flight: its
+// length and callback.
 type heldWrite struct {
 	n  int
 	cb func(error)
 }
 
-// clearBuffer writes what Cork held: a single write as it was, several
-// as one write whose callback calls theirs in order (none when none of
-// them had one). A destroyed socket leaves them to errorBuffer.
+// clearBuffer writes what was held (by Cork, or behind a write in
+// flight): a single write as it was, several as one write whose callback
+// calls theirs in order (none when none of them had one). A destroyed
+// socket leaves them to errorBuffer.
 //
 // Like lib/internal/streams/writable.js clearBuffer(), which makes
 // several into one writev.
@@ -451,21 +453,27 @@ func (s *Socket) clearBuffer() {
 	}
 	data, writes := s.heldBuf, s.held
 	s.heldBuf, s.held = nil, nil
-	if len(writes) == 1 {
-		s.writeGeneric(data, writes[0].cb)
-		return
-	}
 	var cb func(error)
-	for _, w := range writes {
-		if w.cb != nil {
-			cb = func(err error) { callEach(writes, err) }
-			break
+	if len(writes) == 1 {
+		cb = writes[0].cb
+	} else {
+		for _, w := range writes {
+			if w.cb != nil {
+				cb = func(err error) { callEach(writes, err) }
+				break
+			}
 		}
 	}
+	connecting := s.connecting
 	s.writeGeneric(data, cb)
+	if !connecting && s.heldBuf == nil {
+		// Written, or copied into the handle's queue: the buffer serves
+		// again (a write kept for "connect" keeps it).
+		s.heldBuf = data[:0]
+	}
 }
 
-// callEach calls the callbacks of writes made while corked, in order.
+// callEach calls the callbacks of held writes, in order.
 func callEach(writes []heldWrite, err error) {
 	for _, w := range writes {
 		if w.cb != nil {
