@@ -35,4 +35,6 @@
 // OMITTED(node): lib/net.js:/^  _setSimultaneousAccepts = function\(handle\)/: Windows only, and deprecated (DEP0121).
 //
 // OMITTED(node): lib/net.js:/^  _setSimultaneousAccepts = function\(\)/: does nothing but warn that it is deprecated (DEP0121).
+//
+// OMITTED(node): lib/string_decoder.js StringDecoder.prototype.text(): undocumented legacy (it drops what the decoder held and decodes from an offset); with the lastChar, lastNeed and lastTotal getters, which expose the held bytes.
 package net
