@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -178,6 +179,32 @@ func TestStringDecoderMatchesNode(t *testing.T) {
 				b[j] = pool[rng.IntN(len(pool))]
 			}
 			c.chunks = append(c.chunks, hex.EncodeToString(b))
+		}
+		cases = append(cases, c)
+	}
+	// And streams of whole characters (UTF-8 or UTF-16LE, surrogate pairs
+	// among them) with stray bytes, cut at random places.
+	chars := []rune{'a', 'é', '€', '😀', 0x800, 0x10000, 0x10FFFF, 0xFFFD}
+	for i := 0; i < 1000; i++ {
+		c := decoderCase{enc: encs[rng.IntN(len(encs))]}
+		c.chunks = []string{}
+		var stream []byte
+		for range rng.IntN(40) {
+			switch r := chars[rng.IntN(len(chars))]; {
+			case rng.IntN(5) == 0:
+				stream = append(stream, byte(rng.IntN(256)))
+			case c.enc == "utf16le":
+				for _, u := range utf16.Encode([]rune{r}) {
+					stream = append(stream, byte(u), byte(u>>8))
+				}
+			default:
+				stream = utf8.AppendRune(stream, r)
+			}
+		}
+		for len(stream) > 0 {
+			n := min(len(stream), rng.IntN(8))
+			c.chunks = append(c.chunks, hex.EncodeToString(stream[:n]))
+			stream = stream[n:]
 		}
 		cases = append(cases, c)
 	}
