@@ -142,6 +142,16 @@ func TestSocketSetEncoding(t *testing.T) {
 			s.On("end", func() { log("end"); s.End(nil) })
 		}, sendAcked("A\x00B"),
 			[]string{`data str "A" 1`, "end"}},
+		{"a read that decodes to nothing", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.SetEncoding("utf8")
+			s.On("data", func(d any) { log("data %s", show(d)) })
+			s.On("end", func() { log("end"); s.End(nil) })
+			waitUntil(t, func() bool { return s.BytesRead >= 1 }, func() {
+				log("read %d", s.BytesRead)
+				s.Write([]byte("k"), nil)
+			})
+		}, sendAcked("\xe2", "\x82\xac"),
+			[]string{"read 1", `data str "€"`, "end"}},
 		{"unknown", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
 			func() {
 				defer func() {

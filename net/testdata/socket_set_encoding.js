@@ -51,6 +51,13 @@ scen.push({ name: 'E', server(s, log) {
   s.on('data', (d) => log('data ' + show(d) + ' ' + d.length));
   s.on('end', () => { log('end'); s.end(); });
 }, client(c) { c.end(Buffer.from('410042', 'hex')); }});
+// G: a read that decodes to nothing emits no data
+scen.push({ name: 'G', server(s, log) {
+  s.setEncoding('utf8');
+  s.on('data', (d) => log('data ' + show(d)));
+  s.on('end', () => { log('end'); s.end(); });
+  waitUntil(() => s.bytesRead >= 1, () => { log('read ' + s.bytesRead); s.write('k'); });
+}, client(c) { c.write(Buffer.from('e2', 'hex')); c.on('data', () => c.end(Buffer.from('82ac', 'hex'))); }});
 // F: unknown
 scen.push({ name: 'F', server(s, log) {
   try { s.setEncoding('nope'); } catch (e) { log(e.name + ' ' + e.code + ' ' + e.message); }
