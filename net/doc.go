@@ -14,7 +14,9 @@
 // iteration, read and the "readable" event), new net.Socket({fd}) and
 // the signal, onread and hints options.
 //
-// Source: Node.js v20.20.2, lib/net.js.
+// Source: Node.js v20.20.2, lib/net.js; lib/string_decoder.js (and the
+// decoding in src/string_decoder.cc it calls); for what Socket has as a
+// stream, lib/internal/streams/readable.js and writable.js.
 //
 // The package shadows the standard library's net: import that one as
 // stdnet, and in delve name functions by module path
