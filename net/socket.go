@@ -640,10 +640,11 @@ func (s *Socket) afterWrite(cb func(error)) {
 }
 
 // flushPending writes, once connected, what was written while the
-// socket connected, as Node does: the first write, then the others
-// (which a Writable had buffered behind it) together; when the first
-// was done at once, its callback runs now, after "drain" if they are all
-// gone, and theirs on the next tick.
+// socket connected, as Node does: the first write, while the others wait
+// behind it as in a Writable's buffer (before any Cork holds), to go
+// together once it completes. When it was done at once, they go at once,
+// then its callback runs, after "drain" if everything has gone, and
+// theirs on the next tick.
 func (s *Socket) flushPending() {
 	list := s.pending
 	s.pending = nil
@@ -654,11 +655,24 @@ func (s *Socket) flushPending() {
 	if len(list) == 0 {
 		return
 	}
-	held := s.writeHandle(list[0].data, list[0].cb, true)
-	for _, w := range list[1:] {
-		s.writeHandle(w.data, w.cb, false)
+	if s.destroyed { // by a "connect" listener: each write is told so
+		for _, w := range list {
+			s.writeHandle(w.data, w.cb, false)
+		}
+		return
 	}
-	if held {
+	if len(list) > 1 {
+		var buf []byte
+		held := make([]heldWrite, 0, len(list)-1+len(s.held))
+		for _, w := range list[1:] {
+			buf = append(buf, w.data...)
+			held = append(held, heldWrite{len(w.data), w.cb})
+		}
+		s.heldBuf = append(buf, s.heldBuf...)
+		s.held = append(held, s.held...)
+	}
+	if s.writeHandle(list[0].data, list[0].cb, true) {
+		s.onWriteDone()
 		s.afterWrite(list[0].cb)
 	}
 }

@@ -604,3 +604,59 @@ func TestSocketEncodingAndCorkSurviveAConnectAgain(t *testing.T) {
 	})
 	require.Equal(t, []string{"error ECONNREFUSED hex 1", "connect hex 1", "data 6869"}, events)
 }
+
+// Writes made while connecting, the first too big to go at once: the
+// others wait behind it as in a Writable's buffer and go together when it
+// completes, so "drain" comes before the callbacks, as node printed it
+// (net/testdata/socket_pending_writes.js); an End made while connecting
+// shuts down after all of them.
+func TestSocketWritesWhileConnectingBehindABigOne(t *testing.T) {
+	const big = 8 << 20
+	for _, c := range []struct {
+		name string
+		then func(c *net.Socket, log func(string, ...any))
+		want []string
+	}{
+		{"drain", func(c *net.Socket, log func(string, ...any)) {
+			c.On("drain", func() { log("drain %d", c.WritableLength()); c.End(nil) })
+		}, []string{"w1 false", "w2 false", "w3 false", "connect", "drain 0", "cb1", "cb2", "cb3", `server read 8388610 "ab"`, "close"}},
+		{"end", func(c *net.Socket, log func(string, ...any)) {
+			c.On("finish", func() { log("finish") })
+			c.End([]byte("c"))
+			log("ended %d", c.WritableLength())
+		}, []string{"w1 false", "w2 false", "w3 false", "ended 8388611", "connect", "cb1", "cb2", "cb3", "finish", `server read 8388611 "bc"`, "close"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var events []string
+			log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
+			run(t, func() {
+				var srv *net.Server
+				srv = net.CreateServer(func(s *net.Socket) {
+					total, last := 0, ""
+					s.On("data", func(d []byte) {
+						total += len(d)
+						last += string(d[max(0, len(d)-2):])
+						last = last[max(0, len(last)-2):]
+					})
+					s.On("end", func() { s.End(nil) })
+					s.On("close", func(bool) {
+						log("server read %d %q", total, last)
+						srv.Close(nil)
+					})
+				})
+				require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+					cl, err := net.Connect(srv.Address().Port, "127.0.0.1")
+					require.NoError(t, err)
+					cl.On("data", func([]byte) {})
+					cl.On("connect", func() { log("connect") })
+					log("w1 %v", cl.Write(make([]byte, big), func(error) { log("cb1") }))
+					log("w2 %v", cl.Write([]byte("a"), func(error) { log("cb2") }))
+					log("w3 %v", cl.Write([]byte("b"), func(error) { log("cb3") }))
+					c.then(cl, log)
+					cl.On("close", func(bool) { log("close") })
+				}))
+			})
+			require.Empty(t, cmp.Diff(c.want, events), "events (-node +port)")
+		})
+	}
+}
