@@ -399,9 +399,10 @@ func (s *Socket) Cork() {
 	s.corked++
 }
 
-// Uncork undoes one Cork; the last one writes what was held. A write
-// done at once has its callbacks on the next tick, after "drain" when a
-// Write answered false, as Node's.
+// Uncork undoes one Cork; the last one writes what was held (or, while
+// an earlier write waits for the socket, leaves it to go when that one
+// completes). A write done at once has its callbacks on the next tick,
+// after "drain" when a Write answered false, as Node's.
 //
 // DEVIATION(shape): Node hands the held writes (corked, or behind a
 // write in flight) to libuv as a writev of their buffers; the port
@@ -427,7 +428,7 @@ func (s *Socket) Uncork() {
 func (s *Socket) WritableCorked() int { return s.corked }
 
 // WritableLength is how many bytes written have not gone yet, those held
-// by Cork included (writable.writableLength).
+// in the socket included (writable.writableLength).
 //
 // Like the writableLength getter lib/internal/streams/writable.js
 // defines on Writable.prototype.
