@@ -526,6 +526,7 @@ func (s *Socket) writeGeneric(data []byte, cb func(error)) {
 			s.pendingClose = s.Once("close", s.failPending)
 		}
 		s.pending = append(s.pending, pendingWrite{data, cb})
+		s.writing++ // what Write gets meanwhile waits behind it
 		return
 	}
 	s.writeHandle(data, cb, false)
@@ -649,6 +650,7 @@ func (s *Socket) afterWrite(cb func(error)) {
 func (s *Socket) flushPending() {
 	list := s.pending
 	s.pending = nil
+	s.writing -= len(list)
 	if s.pendingClose != nil {
 		s.RemoveListener(s.pendingClose)
 		s.pendingClose = nil
@@ -680,11 +682,13 @@ func (s *Socket) flushPending() {
 
 // failPending tells the writes made while the socket connected that it
 // closed first: the first one that it closed before it connected, the
-// others (a Writable's buffer behind it) the error the socket was
-// destroyed with, or ERR_STREAM_DESTROYED.
+// others the error the socket was destroyed with, or
+// ERR_STREAM_DESTROYED; then those that waited behind them in the socket
+// (errorBuffer) get that error too.
 func (s *Socket) failPending() {
 	list := s.pending
 	s.pending, s.pendingClose = nil, nil
+	s.writing -= len(list)
 	for i, w := range list {
 		switch {
 		case w.cb == nil:
@@ -695,6 +699,9 @@ func (s *Socket) failPending() {
 		default:
 			w.cb(errStreamDestroyed)
 		}
+	}
+	if len(s.held) > 0 {
+		s.errorBuffer()
 	}
 }
 

@@ -660,3 +660,34 @@ func TestSocketWritesWhileConnectingBehindABigOne(t *testing.T) {
 		})
 	}
 }
+
+// A connect that fails (port 1: nobody listens) with a write waiting for
+// it and others held behind it, corked and uncorked and corked again:
+// "error", then the first write's ERR_SOCKET_CLOSED_BEFORE_CONNECTION
+// and, behind it, the connect's error for each held one, as node printed
+// (net/testdata/socket_connect_fails_writes_held.js).
+func TestSocketConnectFailsWithWritesHeld(t *testing.T) {
+	var events []string
+	log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
+	code := func(e error) string {
+		if ne, ok := e.(*net.Error); ok {
+			return ne.Code
+		}
+		return fmt.Sprint(e)
+	}
+	run(t, func() {
+		c, err := net.Connect(1, "127.0.0.1")
+		require.NoError(t, err)
+		c.On("error", func(e error) { log("error %s", code(e)) })
+		log("w0 %v", c.Write([]byte("z"), func(e error) { log("cb0 %s", code(e)) }))
+		c.Cork()
+		c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) })
+		c.Write([]byte("b"), func(e error) { log("cbb %s", code(e)) })
+		c.Uncork()
+		c.Cork()
+		c.Write([]byte("c"), func(e error) { log("cbc %s", code(e)) })
+		c.On("close", func(bool) { log("close") })
+	})
+	want := []string{"w0 true", "error ECONNREFUSED", "cb0 ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "cba ECONNREFUSED", "cbb ECONNREFUSED", "cbc ECONNREFUSED", "close"}
+	require.Empty(t, cmp.Diff(want, events), "events (-node +port)")
+}
