@@ -34,6 +34,10 @@ var NodeLibModules = []string{
 	"dgram",
 	"internal/dgram",
 	"events",
+	"string_decoder",
+	"internal/util",
+	"internal/streams/readable",
+	"internal/streams/writable",
 }
 
 // dumpNatives is run by node. Its arguments are the output folder followed

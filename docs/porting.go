@@ -86,6 +86,7 @@ var mappedFiles = []mappedFile{
 		inScope: func(fn *jsFunc, _ []*jsFunc) bool { return channelPart[fn.top] },
 	},
 	{File: "lib/internal/child_process/serialization.js", Title: "lib/internal/child_process/serialization.js"},
+	{File: "lib/string_decoder.js", Title: "lib/string_decoder.js"},
 }
 
 // portEntry is one JS function of the map with what the port says of it.

@@ -7,12 +7,16 @@
 // with lookupAndConnect, the autoSelectFamily attempts of
 // internalConnectMultiple, and afterConnect.
 //
-// Not ported of Socket: what it has as a stream.Duplex beyond a server's
-// and a client's needs (setEncoding, cork and uncork, unshift, pipe,
-// async iteration), new net.Socket({fd}) and the signal, onread and
-// hints options.
+// Of what Socket has as a stream.Duplex, setEncoding (with
+// [StringDecoder], lib/string_decoder.js), cork, uncork and unshift are
+// ported. Not ported of Socket: the rest of what it has as a
+// stream.Duplex beyond a server's and a client's needs (pipe, async
+// iteration, read and the "readable" event), new net.Socket({fd}) and
+// the signal, onread and hints options.
 //
-// Source: Node.js v20.20.2, lib/net.js.
+// Source: Node.js v20.20.2, lib/net.js; lib/string_decoder.js (and the
+// decoding in src/string_decoder.cc it calls); for what Socket has as a
+// stream, lib/internal/streams/readable.js and writable.js.
 //
 // The package shadows the standard library's net: import that one as
 // stdnet, and in delve name functions by module path
@@ -33,4 +37,6 @@
 // OMITTED(node): lib/net.js:/^  _setSimultaneousAccepts = function\(handle\)/: Windows only, and deprecated (DEP0121).
 //
 // OMITTED(node): lib/net.js:/^  _setSimultaneousAccepts = function\(\)/: does nothing but warn that it is deprecated (DEP0121).
+//
+// OMITTED(node): lib/string_decoder.js StringDecoder.prototype.text(): undocumented legacy (it drops what the decoder held and decodes from an offset); with the lastChar, lastNeed and lastTotal getters, which expose the held bytes.
 package net

@@ -143,7 +143,12 @@ func (l *Listener) take(sock *Socket) {
 	// What the socket read and nobody consumed yet comes first: a socket
 	// received over IPC reads (as Node's does) until it is handed over.
 	for _, b := range sock.buffered {
-		c.pre = append(c.pre, b...)
+		switch b := b.(type) {
+		case []byte:
+			c.pre = append(c.pre, b...)
+		case string: // never: nobody set an encoding on this socket
+			c.pre = append(c.pre, b...)
+		}
 	}
 	sock.buffered, sock.bufferedLen = nil, 0
 	l.loop.Ref() // an open conn keeps the process alive, as a socket does

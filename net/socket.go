@@ -15,10 +15,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Socket is a connected stream, as net.Socket: it emits "data" ([]byte),
-// "end" (the peer finished writing), "finish" (our writes are done and
-// the write side shut down), "drain" (a Write that returned false has
-// left), "close" (hadError bool) and "error".
+// Socket is a connected stream, as net.Socket: it emits "data" ([]byte,
+// or string once SetEncoding has set an encoding), "end" (the peer
+// finished writing), "finish" (our writes are done and the write side
+// shut down), "drain" (a Write that returned false has left), "close"
+// (hadError bool) and "error".
 //
 // As a Node socket starts paused, what arrives before anyone reads (a
 // "data" listener, or Resume) waits in the socket, up to 16 KB before it
@@ -26,8 +27,8 @@ import (
 // comes after the data that waited (at once when none waits).
 //
 // DEVIATION(shape): Node's Socket is a stream.Duplex; this one keeps the
-// events and methods a server needs (write, end, destroy, pause, resume)
-// without the streams machinery.
+// events and methods a server needs (write, end, destroy, pause, resume,
+// setEncoding, cork, uncork, unshift) without the streams machinery.
 //
 // Mirrors lib/net.js Socket().
 type Socket struct {
@@ -36,10 +37,11 @@ type Socket struct {
 	handle        *uv.Stream
 	server        *Server
 	allowHalfOpen bool
-	reading       bool // the handle reads
-	flowing       int8 // readableFlowing: 0 null (not yet), 1 true, -1 false
-	buffered      [][]byte
-	bufferedLen   int
+	reading       bool  // the handle reads
+	flowing       int8  // readableFlowing: 0 null (not yet), 1 true, -1 false
+	buffered      []any // []byte, or string once SetEncoding set a decoder
+	bufferedLen   int   // bytes, or a string's JS length (state.length)
+	decoder       *StringDecoder
 	endPending    bool // the peer ended behind buffered data
 	flushQueued   bool
 	readableEnded bool
@@ -81,7 +83,17 @@ type Socket struct {
 	// BufferSize follow it.
 	writableLength int
 	destroyErr     error // what Destroy was given (state.errored)
-	writeErrored   bool  // a write failed before the socket could be destroyed
+	// Cork's count (state.corked); the handle's writes that have not
+	// completed at once (kWriting); and what was written while either
+	// was so, held back (state.buffered): the bytes, one after the
+	// other, and each write's length and callback. finalPending: End's
+	// shutdown waits for them.
+	corked       int
+	writing      int
+	heldBuf      []byte
+	held         []heldWrite
+	finalPending bool
+	writeErrored bool // a write failed before the socket could be destroyed
 
 	// AutoSelectFamilyAttemptedAddresses lists the "address:port" a
 	// connect tried, in order, when it tried several.
@@ -227,6 +239,12 @@ func (s *Socket) onread(data []byte, _ int, err error) {
 	if err != nil {
 		if err == uv.ErrEOF {
 			s.reading = false
+			if s.decoder != nil {
+				s.onEofChunk()
+				if s.destroyed {
+					return // by a "data" listener
+				}
+			}
 			if len(s.buffered) > 0 {
 				s.endPending = true // after the data nobody has read yet
 				return
@@ -238,6 +256,10 @@ func (s *Socket) onread(data []byte, _ int, err error) {
 		return
 	}
 	s.BytesRead += len(data)
+	if s.decoder != nil {
+		s.pushDecoded(data)
+		return
+	}
 	buf := make([]byte, len(data))
 	copy(buf, data)
 	if s.flowing == 1 && len(s.buffered) == 0 {
@@ -246,6 +268,11 @@ func (s *Socket) onread(data []byte, _ int, err error) {
 	}
 	s.buffered = append(s.buffered, buf)
 	s.bufferedLen += len(buf)
+	s.stopAtHighWaterMark()
+}
+
+// stopAtHighWaterMark stops reading once 16 KB wait to be read.
+func (s *Socket) stopAtHighWaterMark() {
 	if s.bufferedLen >= highWaterMark && s.reading {
 		s.reading = false
 		s.handle.ReadStop()
@@ -260,7 +287,12 @@ func (s *Socket) flush() {
 		b := s.buffered[0]
 		s.buffered[0] = nil
 		s.buffered = s.buffered[1:]
-		s.bufferedLen -= len(b)
+		s.bufferedLen -= chunkLength(b)
+		if raw, ok := b.([]byte); ok && s.decoder != nil && len(s.buffered) == 0 {
+			// Unshifted bytes read alone with an encoding set: Node joins
+			// the strings read, and a Buffer joins as its UTF-8.
+			b = decodeUTF8(raw)
+		}
 		s.Emit("data", b)
 	}
 	if len(s.buffered) > 0 || s.destroyed {
@@ -310,6 +342,13 @@ func (s *Socket) onReadableStreamEnd() {
 // once the socket has closed), which destroys the socket too; after
 // Destroy it is ERR_STREAM_DESTROYED, for the callback only.
 //
+// A write made while an earlier one waits for the socket (it could not
+// all go at once), or while the socket is corked (Cork), waits in the
+// socket, as in a Writable's buffer: once that write completes (or at
+// Uncork), all that waited goes out as one write, before the completed
+// write's callback and "drain", so "drain" says that everything has
+// gone.
+//
 // While the socket connects, writes wait for "connect"; if it closes
 // first, the first one's callback gets ERR_SOCKET_CLOSED_BEFORE_CONNECTION
 // and the others' the socket's error (ERR_STREAM_DESTROYED when it had
@@ -335,7 +374,12 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 	}
 	s.BytesWritten += len(data)
 	s.writableLength += len(data)
-	s.writeGeneric(data, cb)
+	if s.corked > 0 || s.writing > 0 {
+		s.heldBuf = append(s.heldBuf, data...)
+		s.held = append(s.held, heldWrite{len(data), cb})
+	} else {
+		s.writeGeneric(data, cb)
+	}
 	// As Node v20's writeOrBuffer: after the write, so that one done at
 	// once, however large, leaves nothing waiting and answers true.
 	ret := s.writableLength < highWaterMark || s.writableLength == 0
@@ -343,6 +387,126 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 		s.needDrain = true
 	}
 	return ret && !s.destroyed && !s.writeErrored
+}
+
+// Cork holds what is written from now on until as many Uncork (or an
+// End) as there were Cork: then it all goes out together, as one write
+// (one system call), whose completion calls each write's callback in
+// order. Write's answer, "drain" and BufferSize count what is held.
+//
+// Mirrors lib/internal/streams/writable.js Writable.prototype.cork().
+func (s *Socket) Cork() {
+	s.corked++
+}
+
+// Uncork undoes one Cork; the last one writes what was held (or, while
+// an earlier write waits for the socket, leaves it to go when that one
+// completes). A write done at once has its callbacks on the next tick,
+// after "drain" when a Write answered false, as Node's.
+//
+// DEVIATION(shape): Node hands the held writes (corked, or behind a
+// write in flight) to libuv as a writev of their buffers; the port
+// copies them, as they are written, into one buffer, and writes that.
+// The peer gets the same bytes from the same single system call.
+//
+// Mirrors lib/internal/streams/writable.js Writable.prototype.uncork().
+func (s *Socket) Uncork() {
+	if s.corked == 0 {
+		return
+	}
+	s.corked--
+	if s.corked == 0 && s.writing == 0 {
+		s.clearBuffer()
+	}
+}
+
+// WritableCorked is how many Cork wait for their Uncork
+// (writable.writableCorked).
+//
+// Like the writableCorked getter lib/internal/streams/writable.js
+// defines on Writable.prototype.
+func (s *Socket) WritableCorked() int { return s.corked }
+
+// WritableLength is how many bytes written have not gone yet, those held
+// in the socket included (writable.writableLength).
+//
+// Like the writableLength getter lib/internal/streams/writable.js
+// defines on Writable.prototype.
+func (s *Socket) WritableLength() int { return s.writableLength }
+
+// heldWrite is a write held by Cork or behind a write in flight: its
+// length and callback.
+type heldWrite struct {
+	n  int
+	cb func(error)
+}
+
+// clearBuffer writes what was held (by Cork, or behind a write in
+// flight): a single write as it was, several as one write whose callback
+// calls theirs in order (none when none of them had one). A destroyed
+// socket leaves them to errorBuffer.
+//
+// Like lib/internal/streams/writable.js clearBuffer(), which makes
+// several into one writev.
+func (s *Socket) clearBuffer() {
+	if s.destroyed || len(s.held) == 0 {
+		return
+	}
+	data, writes := s.heldBuf, s.held
+	s.heldBuf, s.held = nil, nil
+	var cb func(error)
+	if len(writes) == 1 {
+		cb = writes[0].cb
+	} else {
+		for _, w := range writes {
+			if w.cb != nil {
+				cb = func(err error) { callEach(writes, err) }
+				break
+			}
+		}
+	}
+	connecting := s.connecting
+	s.writeGeneric(data, cb)
+	if !connecting && s.heldBuf == nil {
+		// Written, or copied into the handle's queue: the buffer serves
+		// again (a write kept for "connect" keeps it).
+		s.heldBuf = data[:0]
+	}
+}
+
+// callEach calls the callbacks of held writes, in order.
+func callEach(writes []heldWrite, err error) {
+	for _, w := range writes {
+		if w.cb != nil {
+			w.cb(err)
+		}
+	}
+}
+
+// errorBuffer, on the tick after Destroy, or once the write in flight
+// then is done (afterWrite), fails the writes still held (by Cork, or
+// behind that write): each callback gets the error the socket was
+// destroyed with, or ERR_STREAM_DESTROYED, and their bytes no longer
+// count.
+//
+// Mirrors lib/internal/streams/writable.js errorBuffer().
+func (s *Socket) errorBuffer() {
+	if s.writing > 0 {
+		return // afterWrite calls it again once the write is done
+	}
+	writes := s.held
+	s.heldBuf, s.held = nil, nil
+	err := s.destroyErr
+	if err == nil {
+		err = errStreamDestroyed
+	}
+	for _, w := range writes {
+		s.writableLength -= w.n
+		s.BytesWritten -= w.n
+		if w.cb != nil {
+			w.cb(err)
+		}
+	}
 }
 
 // pendingWrite is a write made while the socket connects.
@@ -362,6 +526,7 @@ func (s *Socket) writeGeneric(data []byte, cb func(error)) {
 			s.pendingClose = s.Once("close", s.failPending)
 		}
 		s.pending = append(s.pending, pendingWrite{data, cb})
+		s.writing++ // what Write gets meanwhile waits behind it
 		return
 	}
 	s.writeHandle(data, cb, false)
@@ -396,6 +561,7 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 	s.unrefTimer()
 	sync, err := s.handle.Write(data, -1, func(err error) {
 		s.writableLength -= n
+		s.writing--
 		switch {
 		case s.destroyed || err == nil:
 			// One still queued when the socket was destroyed completes
@@ -403,6 +569,7 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 			if !s.destroyed {
 				s.unrefTimer()
 				s.lastWriteQueueSize = 0
+				s.onWriteDone()
 			}
 			s.afterWrite(cb)
 		default:
@@ -426,6 +593,7 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 	}
 	if !sync {
 		s.lastWriteQueueSize = n
+		s.writing++
 		return false
 	}
 	s.writableLength -= n
@@ -438,8 +606,26 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 	return false
 }
 
+// onWriteDone, when the handle's last write has completed, writes what
+// was held behind it (before that write's callback and "drain", so that
+// "drain" waits for them too), then lets End's shutdown follow.
+//
+// Like lib/internal/streams/writable.js onwrite(), which clears the
+// buffer before afterWrite.
+func (s *Socket) onWriteDone() {
+	if s.writing > 0 || s.corked > 0 {
+		return
+	}
+	s.clearBuffer()
+	if s.finalPending && len(s.held) == 0 {
+		s.finalPending = false
+		s.final()
+	}
+}
+
 // afterWrite emits "drain" when a write that returned false has gone
-// with everything before it, then calls the write's callback.
+// with everything before it, then calls the write's callback; on a
+// destroyed socket it then fails what was held behind it.
 //
 // Like lib/internal/streams/writable.js afterWrite.
 func (s *Socket) afterWrite(cb func(error)) {
@@ -450,16 +636,21 @@ func (s *Socket) afterWrite(cb func(error)) {
 	if cb != nil {
 		cb(nil)
 	}
+	if s.destroyed && len(s.held) > 0 {
+		s.errorBuffer()
+	}
 }
 
 // flushPending writes, once connected, what was written while the
-// socket connected, as Node does: the first write, then the others
-// (which a Writable had buffered behind it) together; when the first
-// was done at once, its callback runs now, after "drain" if they are all
-// gone, and theirs on the next tick.
+// socket connected, as Node does: the first write, while the others wait
+// behind it as in a Writable's buffer (before any Cork holds), to go
+// together once it completes. When it was done at once, they go at once,
+// then its callback runs, after "drain" if everything has gone, and
+// theirs on the next tick.
 func (s *Socket) flushPending() {
 	list := s.pending
 	s.pending = nil
+	s.writing -= len(list)
 	if s.pendingClose != nil {
 		s.RemoveListener(s.pendingClose)
 		s.pendingClose = nil
@@ -467,22 +658,37 @@ func (s *Socket) flushPending() {
 	if len(list) == 0 {
 		return
 	}
-	held := s.writeHandle(list[0].data, list[0].cb, true)
-	for _, w := range list[1:] {
-		s.writeHandle(w.data, w.cb, false)
+	if s.destroyed { // by a "connect" listener: each write is told so
+		for _, w := range list {
+			s.writeHandle(w.data, w.cb, false)
+		}
+		return
 	}
-	if held {
+	if len(list) > 1 {
+		var buf []byte
+		held := make([]heldWrite, 0, len(list)-1+len(s.held))
+		for _, w := range list[1:] {
+			buf = append(buf, w.data...)
+			held = append(held, heldWrite{len(w.data), w.cb})
+		}
+		s.heldBuf = append(buf, s.heldBuf...)
+		s.held = append(held, s.held...)
+	}
+	if s.writeHandle(list[0].data, list[0].cb, true) {
+		s.onWriteDone()
 		s.afterWrite(list[0].cb)
 	}
 }
 
 // failPending tells the writes made while the socket connected that it
 // closed first: the first one that it closed before it connected, the
-// others (a Writable's buffer behind it) the error the socket was
-// destroyed with, or ERR_STREAM_DESTROYED.
+// others the error the socket was destroyed with, or
+// ERR_STREAM_DESTROYED; then those that waited behind them in the socket
+// (errorBuffer) get that error too.
 func (s *Socket) failPending() {
 	list := s.pending
 	s.pending, s.pendingClose = nil, nil
+	s.writing -= len(list)
 	for i, w := range list {
 		switch {
 		case w.cb == nil:
@@ -493,6 +699,9 @@ func (s *Socket) failPending() {
 		default:
 			w.cb(errStreamDestroyed)
 		}
+	}
+	if len(s.held) > 0 {
+		s.errorBuffer()
 	}
 }
 
@@ -529,6 +738,10 @@ func (s *Socket) End(data []byte) *Socket {
 	if len(data) > 0 {
 		s.Write(data, nil)
 	}
+	if s.corked > 0 {
+		s.corked = 1
+		s.Uncork()
+	}
 	if s.writableEnded || s.destroyed {
 		return s
 	}
@@ -549,6 +762,10 @@ func (s *Socket) End(data []byte) *Socket {
 // Mirrors lib/net.js Socket.prototype._final().
 func (s *Socket) final() {
 	if s.destroyed || s.handle == nil {
+		return
+	}
+	if len(s.held) > 0 {
+		s.finalPending = true // once they are written (onWriteDone)
 		return
 	}
 	s.handle.Shutdown(func(error) {
@@ -595,6 +812,9 @@ func (s *Socket) Destroy(err error) {
 	wasConnecting := s.connecting
 	s.destroyErr = err
 	s.destroyed = true
+	if len(s.held) > 0 {
+		uv.Default().NextTick(s.errorBuffer)
+	}
 	s.connecting = false
 	s.hadError = err != nil
 	if s.timer != nil {
@@ -674,6 +894,160 @@ func (s *Socket) Resume() *Socket {
 		uv.Default().NextTick(s.flush)
 	}
 	return s
+}
+
+// SetEncoding makes "data" carry strings, decoded from what is read in
+// enc as Node's StringDecoder does (see [StringDecoder]): "utf8" (also
+// "utf-8" and ""), "utf16le" ("ucs2"), "latin1" ("binary"), "ascii",
+// "hex", "base64" or "base64url", in any case. A character cut between
+// two reads waits for the rest; a read that decodes to nothing emits no
+// "data"; at the end of the stream what the decoder still holds comes as
+// a last "data" before "end". What waits to be read (a paused socket) is
+// decoded at once, into one string, as Node does; a second SetEncoding
+// decodes what comes next with the new encoding and leaves the strings
+// waiting as they are. An unknown encoding panics with Node's
+// ERR_UNKNOWN_ENCODING ("Unknown encoding: x"), as Node throws.
+//
+// "data" listeners of a socket with an encoding take a string (or any):
+// one taking []byte panics when called.
+//
+// Mirrors lib/internal/streams/readable.js Readable.prototype.setEncoding().
+func (s *Socket) SetEncoding(enc string) *Socket {
+	d, err := NewStringDecoder(enc)
+	if err != nil {
+		panic(err)
+	}
+	s.decoder = d
+	var content []byte
+	for _, c := range s.buffered {
+		switch c := c.(type) {
+		case []byte:
+			content = appendJS(content, d.Write(c))
+		case string: // a decoder's write gives a string back as it is
+			content = appendJS(content, c)
+		}
+	}
+	clear(s.buffered)
+	s.buffered = s.buffered[:0]
+	s.bufferedLen = 0
+	if len(content) > 0 {
+		str := string(content)
+		s.buffered = append(s.buffered, str)
+		s.bufferedLen = jsLength(str)
+	}
+	return s
+}
+
+// ReadableEncoding is the encoding SetEncoding set, by its normalised
+// name ("utf8", "hex", ...), or "" (null) when none was.
+//
+// Like the readableEncoding getter lib/internal/streams/readable.js
+// defines on Readable.prototype.
+func (s *Socket) ReadableEncoding() string {
+	if s.decoder == nil {
+		return ""
+	}
+	return s.decoder.Encoding()
+}
+
+// ReadableLength is how much waits to be read: bytes, or, with an
+// encoding set, the JS length of the strings (socket.readableLength).
+//
+// Like the readableLength getter lib/internal/streams/readable.js
+// defines on Readable.prototype.
+func (s *Socket) ReadableLength() int { return s.bufferedLen }
+
+// pushDecoded decodes a read with SetEncoding's decoder and emits the
+// string (or keeps it while the socket is paused or others wait); one
+// that decodes to nothing, the start of a character, is no "data".
+//
+// Like lib/internal/streams/readable.js readableAddChunkPushByteMode()
+// with a decoder.
+func (s *Socket) pushDecoded(data []byte) {
+	if str := s.decoder.Write(data); str != "" {
+		s.addString(str)
+	}
+}
+
+// addString emits a decoded string as "data" when the socket flows and
+// nothing waits before it, and otherwise keeps it, counted in JS's
+// units.
+//
+// Like lib/internal/streams/readable.js addChunk() for a string.
+func (s *Socket) addString(str string) {
+	if s.flowing == 1 && len(s.buffered) == 0 {
+		s.Emit("data", str)
+		return
+	}
+	s.buffered = append(s.buffered, str)
+	s.bufferedLen += jsLength(str)
+	s.stopAtHighWaterMark()
+}
+
+// onEofChunk, at the end of the stream, adds what SetEncoding's decoder
+// still holds as a last chunk, before "end".
+//
+// Like lib/internal/streams/readable.js onEofChunk() with a decoder.
+func (s *Socket) onEofChunk() {
+	if rest := s.decoder.End(); rest != "" {
+		s.addString(rest)
+	}
+}
+
+// Unshift puts chunk back in front of what waits to be read, as if it
+// had not been read yet: it comes first in "data", as bytes even with an
+// encoding set (decoded as UTF-8 when it is all that waits, as Node
+// gives it). On a socket that flows with nothing waiting it is emitted
+// at once, as Node's is (from a "data" listener, Pause first). It
+// reports whether more may be read (Node's answer): false once the peer
+// has ended or 16 KB wait. After "end" it is
+// ERR_STREAM_UNSHIFT_AFTER_END_EVENT, which destroys the socket; a
+// destroyed socket ignores it. An empty chunk does nothing.
+//
+// DEVIATION(shape): Node's unshift also takes a string and its encoding;
+// this one takes bytes. The chunk is copied.
+//
+// Mirrors lib/internal/streams/readable.js Readable.prototype.unshift().
+func (s *Socket) Unshift(chunk []byte) bool {
+	if len(chunk) == 0 {
+		return s.canPushMore()
+	}
+	if s.readableEnded {
+		if !s.destroyed {
+			s.Destroy(errUnshiftAfterEnd)
+		}
+		return s.canPushMore()
+	}
+	if s.destroyed {
+		return false
+	}
+	buf := append([]byte(nil), chunk...)
+	if s.flowing == 1 && len(s.buffered) == 0 {
+		s.Emit("data", buf)
+	} else {
+		s.buffered = slices.Insert(s.buffered, 0, any(buf))
+		s.bufferedLen += len(buf)
+	}
+	return s.canPushMore()
+}
+
+var errUnshiftAfterEnd = &Error{Code: "ERR_STREAM_UNSHIFT_AFTER_END_EVENT", Message: "stream.unshift() after end event"}
+
+// canPushMore reports whether the socket may read more: the peer has not
+// ended, and less than 16 KB wait (or nothing).
+//
+// Mirrors lib/internal/streams/readable.js canPushMore().
+func (s *Socket) canPushMore() bool {
+	return !s.endPending && !s.readableEnded && (s.bufferedLen < highWaterMark || s.bufferedLen == 0)
+}
+
+// chunkLength is what a chunk waiting to be read counts for (state.length):
+// bytes, or a string's JS length.
+func chunkLength(c any) int {
+	if b, ok := c.([]byte); ok {
+		return len(b)
+	}
+	return jsLength(c.(string))
 }
 
 // SetNoDelay turns Nagle's algorithm off (on=true) or on, on a TCP
@@ -1272,11 +1646,12 @@ func (s *Socket) connect(options *ConnectOptions, cb func()) error {
 }
 
 // undestroy makes a destroyed socket new again for another connect
-// (_undestroy, and the reset of _handle, _peername and _sockname).
+// (_undestroy, and the reset of _handle, _peername and _sockname); the
+// encoding SetEncoding set and Cork's count stay, as in Node.
 func (s *Socket) undestroy() {
 	*s = Socket{EventEmitter: s.EventEmitter, allowHalfOpen: s.allowHalfOpen, noDelay: s.noDelay,
 		keepAlive: s.keepAlive, keepAliveDelay: s.keepAliveDelay, flowing: s.flowing,
-		timeout: s.timeout, timeoutListeners: s.timeoutListeners}
+		timeout: s.timeout, timeoutListeners: s.timeoutListeners, decoder: s.decoder, corked: s.corked}
 }
 
 // lookupAndConnect checks connect's TCP options, then connects at once to

@@ -293,3 +293,24 @@ func TestSocketKeepsDataUntilRead(t *testing.T) {
 	})
 	require.Equal(t, []string{"listening for data", "data hello", "end", "close false"}, events)
 }
+
+// End's "finish" comes in the same turn of the loop as the shutdown it
+// waits for, before the check phase's immediates, as node printed it:
+// libuv runs what the poll fed to the pending queue right after the
+// poll (node net/testdata/socket_end_finish.js).
+func TestSocketEndFinishBeforeImmediate(t *testing.T) {
+	got := clientScenarios(t, func(port int, log func(string, ...any), done func()) {
+		c, err := net.Connect(port, "127.0.0.1")
+		require.NoError(t, err)
+		c.On("data", func([]byte) {})
+		c.On("close", func(bool) { done() })
+		c.On("connect", func() {
+			c.On("finish", func() { log("finish") })
+			c.Write([]byte("a"), func(error) { log("cba") })
+			c.End([]byte("c"))
+			uv.Default().NextTick(func() { log("tick") })
+			uv.Default().SetImmediate(func() { log("immediate") })
+		})
+	})
+	require.Equal(t, [][]string{{"cba", "tick", "finish", "immediate"}}, got)
+}

@@ -230,8 +230,9 @@ func (l *Loop) alive() bool {
 func (l *Loop) Alive() bool { return l.alive() }
 
 // Run runs the loop until nothing keeps it alive or Stop is called, as
-// uv_run(UV_RUN_DEFAULT) does: timers, posted work, poll for I/O, check
-// (immediates), close callbacks.
+// uv_run(UV_RUN_DEFAULT) does: timers, pending callbacks, posted work,
+// poll for I/O, the pending callbacks that fed, check (immediates), close
+// callbacks.
 func (l *Loop) Run() {
 	l.stopped = false
 	l.runTicks()
@@ -242,6 +243,9 @@ func (l *Loop) Run() {
 		l.runPosted()
 		timeout := l.pollTimeout()
 		l.poll(timeout)
+		// What the I/O callbacks fed to the pending queue runs before the
+		// check phase, as libuv (since 1.45) runs it right after the poll.
+		l.runPending()
 		l.runImmediates()
 		l.runClosing()
 		l.yieldNow()

@@ -1,0 +1,693 @@
+package net_test
+
+// What a Node socket has of its streams beyond reading and writing:
+// setEncoding, cork and uncork, unshift, each against what node v20.20.2
+// printed for the same scenario (a node server and client over
+// 127.0.0.1, with the same steps).
+
+import (
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/internal/uv"
+	"github.com/nodecluster/nodecluster/net"
+	"github.com/stretchr/testify/require"
+)
+
+// waitUntil calls then, on the loop, once cond holds; it looks every
+// millisecond and gives up, failing t, after 10 s.
+func waitUntil(t *testing.T, cond func() bool, then func()) {
+	deadline := time.Now().Add(10 * time.Second)
+	var poll func()
+	poll = func() {
+		switch {
+		case cond():
+			then()
+		case time.Now().After(deadline):
+			t.Error("waitUntil: timed out")
+		default:
+			uv.Default().SetTimeout(time.Millisecond, poll)
+		}
+	}
+	poll()
+}
+
+// show is a chunk as the node scripts printed it: a string (with an
+// encoding) or bytes.
+func show(d any) string {
+	if s, ok := d.(string); ok {
+		return fmt.Sprintf("str %q", s)
+	}
+	return fmt.Sprintf("buf %x", d)
+}
+
+func orNull(s string) string {
+	if s == "" {
+		return "null"
+	}
+	return s
+}
+
+// sendAcked is a client that writes each chunk but the last after the
+// server's answer to the one before (a byte), then the last with its
+// end, and reads to the server's end.
+func sendAcked(chunks ...string) func(addr string) error {
+	return func(addr string) error {
+		c, err := dialTCP(addr)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		ack := make([]byte, 1)
+		for i, chunk := range chunks {
+			if _, err := c.Write([]byte(chunk)); err != nil {
+				return err
+			}
+			if i == len(chunks)-1 {
+				break
+			}
+			if _, err := io.ReadFull(c, ack); err != nil {
+				return err
+			}
+		}
+		c.CloseWrite()
+		_, err = io.Copy(io.Discard, c)
+		return err
+	}
+}
+
+// SetEncoding, as node gives it: strings whose characters are never cut
+// (a read that ends inside one keeps it back, and a read that decodes to
+// nothing emits no "data"), the decoder's remainder as a last "data"
+// before "end", what waits in a paused socket decoded at once (one
+// string, counted in JS's units), a remainder lost when the end came
+// before the encoding was set, a single odd byte of UTF-16LE dropped,
+// and Node's error for an unknown encoding, which leaves the socket
+// without one.
+func TestSocketSetEncoding(t *testing.T) {
+	endPending := func(s *net.Socket) func() bool { return func() bool { return net.EndPending(s) } }
+	for _, c := range []struct {
+		name   string
+		server func(t *testing.T, s *net.Socket, log func(string, ...any))
+		client func(addr string) error
+		want   []string // as node printed it
+	}{
+		{"utf8 split and remainder", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			log("enc %s", orNull(s.ReadableEncoding()))
+			log("ret %v %s", s.SetEncoding("UTF-8") == s, s.ReadableEncoding())
+			s.On("data", func(d any) { log("data %s", show(d)); s.Write([]byte("k"), nil) })
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, sendAcked("A\xe2", "\x82\xacB", "C\xf0"),
+			[]string{"enc null", "ret true utf8", `data str "A"`, `data str "€B"`, `data str "C"`, "data str \"\uFFFD\"", "end"}},
+		{"paused, ended, then set", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.Pause()
+			s.On("end", func() { log("end"); s.End(nil) })
+			waitUntil(t, endPending(s), func() {
+				log("len %d", s.ReadableLength())
+				s.SetEncoding("utf8")
+				log("len %d %s", s.ReadableLength(), s.ReadableEncoding())
+				s.On("data", func(d any) { log("data %s", show(d)) })
+				s.Resume()
+			})
+		}, sendAcked("A\xe2\x82\xac\xe2"),
+			[]string{"len 5", "len 2 utf8", `data str "A€"`, "end"}},
+		{"paused, set, then ended", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.Pause()
+			s.On("end", func() { log("end"); s.End(nil) })
+			s.On("data", func(d any) { log("data %s", show(d)) })
+			s.Pause()
+			waitUntil(t, func() bool { return s.BytesRead >= 3 }, func() {
+				s.SetEncoding("utf8")
+				log("len %d", s.ReadableLength())
+				s.Write([]byte("k"), nil)
+				waitUntil(t, endPending(s), func() {
+					log("len %d", s.ReadableLength())
+					s.Resume()
+				})
+			})
+		}, sendAcked("A\xe2\x82", ""),
+			[]string{"len 1", "len 2", `data str "A"`, "data str \"\uFFFD\"", "end"}},
+		{"base64", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.SetEncoding("base64")
+			s.On("data", func(d any) { log("data %s", show(d)) })
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, sendAcked("\x00\x01\x02\x03"),
+			[]string{`data str "AAEC"`, `data str "Aw=="`, "end"}},
+		{"utf16le odd byte", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.SetEncoding("utf16le")
+			s.On("data", func(d string) { log("data %s %d", show(d), len(d)) })
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, sendAcked("A\x00B"),
+			[]string{`data str "A" 1`, "end"}},
+		{"a read that decodes to nothing", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.SetEncoding("utf8")
+			s.On("data", func(d any) { log("data %s", show(d)) })
+			s.On("end", func() { log("end"); s.End(nil) })
+			waitUntil(t, func() bool { return s.BytesRead >= 1 }, func() {
+				log("read %d", s.BytesRead)
+				s.Write([]byte("k"), nil)
+			})
+		}, sendAcked("\xe2", "\x82\xac"),
+			[]string{"read 1", `data str "€"`, "end"}},
+		{"unknown", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			func() {
+				defer func() {
+					e, _ := recover().(*net.Error)
+					require.NotNil(t, e, "SetEncoding(nope) should panic with a *net.Error")
+					log("TypeError %s %s", e.Code, e.Message)
+				}()
+				s.SetEncoding("nope")
+			}()
+			log("enc %s", orNull(s.ReadableEncoding()))
+			s.On("data", func(d any) { log("data %s", show(d)) })
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, sendAcked("x"),
+			[]string{"TypeError ERR_UNKNOWN_ENCODING Unknown encoding: nope", "enc null", "data buf 78", "end"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			events := sockScenario(t, net.ServerOptions{}, func(s *net.Socket, log func(string, ...any), _ *net.Server) {
+				c.server(t, s, log)
+			}, c.client)
+			want := append(c.want, "close false")
+			require.Empty(t, cmp.Diff(want, events), "events (-node +port)")
+		})
+	}
+}
+
+// Cork and Uncork, as node gives them: writes held until the last
+// Uncork (or End), then sent as one write (the server reads them as one
+// chunk), their callbacks in order on the next tick, after "drain" when
+// a write answered false; Write's answer, WritableLength and
+// BytesWritten count what is held. Destroy fails what is held on the
+// next tick with ERR_STREAM_DESTROYED; writes held and released while
+// connecting go once connected, their callbacks before the "connect"
+// listeners added after them.
+func TestSocketCork(t *testing.T) {
+	var chunks []string
+	type scenario struct {
+		name          string
+		beforeConnect bool
+		do            func(c *net.Socket, log func(string, ...any))
+		want          []string // as node printed it, then what the server read
+	}
+	tick := func(log func(string, ...any), what string) {
+		uv.Default().NextTick(func() { log("tick " + what) })
+		uv.Default().SetImmediate(func() { log("immediate " + what) })
+	}
+	cb := func(log func(string, ...any), name string) func(error) {
+		return func(err error) {
+			if e, ok := err.(*net.Error); ok {
+				log("%s %s", name, e.Code)
+				return
+			}
+			log("%s %v", name, err)
+		}
+	}
+	endLater := func(c *net.Socket) { uv.Default().SetTimeout(50*time.Millisecond, func() { c.End(nil) }) }
+	scenarios := []scenario{
+		{"three writes", false, func(c *net.Socket, log func(string, ...any)) {
+			c.Cork()
+			c.Cork()
+			log("corked %d", c.WritableCorked())
+			for _, x := range []string{"a", "b", "c"} {
+				log("w%s %v %d %d", x, c.Write([]byte(x), cb(log, "cb"+x)), c.WritableLength(), c.BufferSize())
+			}
+			log("bw %d", c.BytesWritten)
+			c.Uncork()
+			log("uncork1 %d %d", c.WritableCorked(), c.WritableLength())
+			c.Uncork()
+			log("uncork2 %d %d", c.WritableCorked(), c.WritableLength())
+			c.Uncork()
+			log("uncork3 %d", c.WritableCorked())
+			tick(log, "after")
+			c.On("drain", func() { log("drain") })
+			endLater(c)
+		}, []string{"corked 2", "wa true 1 1", "wb true 2 2", "wc true 3 3", "bw 3", "uncork1 1 3", "uncork2 0 0", "uncork3 0",
+			"cba <nil>", "cbb <nil>", "cbc <nil>", "tick after", "immediate after", "close", "server read [abc]"}},
+		{"drain", false, func(c *net.Socket, log func(string, ...any)) {
+			c.Cork()
+			log("w1 %v %d", c.Write(make([]byte, 10240), cb(log, "cb1")), c.WritableLength())
+			log("w2 %v %d", c.Write(make([]byte, 10240), cb(log, "cb2")), c.WritableLength())
+			log("w3 %v %d", c.Write([]byte("z"), nil), c.WritableLength())
+			c.On("drain", func() { log("drain %d", c.WritableLength()) })
+			c.Uncork()
+			log("uncorked %d", c.WritableLength())
+			tick(log, "after")
+			endLater(c)
+		}, []string{"w1 true 10240", "w2 false 20480", "w3 false 20481", "uncorked 0", "drain 0", "cb1 <nil>", "cb2 <nil>",
+			"tick after", "immediate after", "close", "server read [20481B]"}},
+		{"one write", false, func(c *net.Socket, log func(string, ...any)) {
+			c.Cork()
+			log("w %v", c.Write([]byte("a"), cb(log, "cb")))
+			c.Uncork()
+			log("uncorked %d", c.WritableLength())
+			tick(log, "after")
+			endLater(c)
+		}, []string{"w true", "uncorked 0", "cb <nil>", "tick after", "immediate after", "close", "server read [a]"}},
+		{"end while corked", false, func(c *net.Socket, log func(string, ...any)) {
+			c.Cork()
+			c.Cork()
+			c.Write([]byte("a"), cb(log, "cba"))
+			c.Write([]byte("b"), cb(log, "cbb"))
+			c.On("finish", func() { log("finish") })
+			c.End([]byte("c"))
+			log("ended %d %d", c.WritableCorked(), c.WritableLength())
+			tick(log, "after")
+		}, []string{"ended 0 0", "cba <nil>", "cbb <nil>", "tick after", "finish", "immediate after", "close", "server read [abc]"}},
+		{"destroy while corked", false, func(c *net.Socket, log func(string, ...any)) {
+			c.Cork()
+			c.Write([]byte("a"), cb(log, "cba"))
+			c.Write([]byte("b"), cb(log, "cbb"))
+			c.On("error", func(err error) { log("error %v", err) })
+			log("bw %d", c.BytesWritten)
+			c.Destroy(nil)
+			log("destroyed %d %d", c.WritableLength(), c.WritableCorked())
+			tick(log, "after")
+			c.On("close", func(bool) { log("bw %d %d", c.BytesWritten, c.WritableLength()) })
+		}, []string{"bw 2", "destroyed 2 1", "cba ERR_STREAM_DESTROYED", "cbb ERR_STREAM_DESTROYED", "tick after", "immediate after",
+			"close", "bw 0 0", "server read []"}},
+		{"corked while connecting", true, func(c *net.Socket, log func(string, ...any)) {
+			c.Cork()
+			c.Write([]byte("a"), cb(log, "cba"))
+			c.Write([]byte("b"), cb(log, "cbb"))
+			c.Uncork()
+			log("uncorked %d %d", c.WritableLength(), c.BufferSize())
+			c.On("connect", func() {
+				log("connect")
+				tick(log, "connect")
+				endLater(c)
+			})
+		}, []string{"uncorked 2 2", "cba <nil>", "cbb <nil>", "connect", "tick connect", "immediate connect", "close", "server read [ab]"}},
+		{"no callbacks", false, func(c *net.Socket, log func(string, ...any)) {
+			c.Uncork()
+			log("corked %d", c.WritableCorked())
+			c.Cork()
+			c.Write([]byte("a"), nil)
+			c.Write([]byte("b"), nil)
+			c.Uncork()
+			tick(log, "after")
+			endLater(c)
+		}, []string{"corked 0", "tick after", "immediate after", "close", "server read [ab]"}},
+	}
+	steps := make([]func(int, func(string, ...any), func()), len(scenarios))
+	for i, sc := range scenarios {
+		steps[i] = func(port int, log func(string, ...any), done func()) {
+			chunks = nil
+			c, err := net.Connect(port, "127.0.0.1")
+			require.NoError(t, err)
+			c.On("data", func([]byte) {})
+			c.On("close", func(bool) {
+				log("close")
+				uv.Default().SetImmediate(func() { log("server read %v", chunks) })
+				done()
+			})
+			if sc.beforeConnect {
+				sc.do(c, log)
+			} else {
+				c.On("connect", func() { sc.do(c, log) })
+			}
+		}
+	}
+	got := runScenarios(t, func(s *net.Socket) {
+		s.On("data", func(d []byte) {
+			if len(d) > 8 {
+				chunks = append(chunks, fmt.Sprintf("%dB", len(d)))
+			} else {
+				chunks = append(chunks, string(d))
+			}
+		})
+		s.On("end", func() { s.End(nil) })
+	}, steps)
+	for i, sc := range scenarios {
+		require.Empty(t, cmp.Diff(sc.want, got[i]), "%s: events (-node +port)", sc.name)
+	}
+}
+
+// Unshift, as node gives it: the chunk comes back first in "data" once
+// the socket flows again, at once (inside the listener that unshifted
+// it) when it flows with nothing waiting; it stays bytes with an
+// encoding set, unless it is all that waits (then it is its UTF-8);
+// after "end" it is ERR_STREAM_UNSHIFT_AFTER_END_EVENT, which destroys
+// the socket, and Unshift answers false.
+func TestSocketUnshift(t *testing.T) {
+	show := func(d any) string {
+		if s, ok := d.(string); ok {
+			return fmt.Sprintf("str %q", s)
+		}
+		return fmt.Sprintf("buf %q", d)
+	}
+	for _, c := range []struct {
+		name   string
+		server func(t *testing.T, s *net.Socket, log func(string, ...any))
+		chunks []string
+		want   []string // as node printed it
+	}{
+		{"paused", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			n := 0
+			s.On("data", func(d []byte) {
+				log("data %s", show(d))
+				if n++; n == 1 {
+					s.Pause()
+					log("ret %v %d", s.Unshift([]byte("XY")), s.ReadableLength())
+					log("empty %v %d", s.Unshift(nil), s.ReadableLength())
+					s.Write([]byte("k"), nil)
+					uv.Default().SetImmediate(func() { log("resume"); s.Resume() })
+				}
+			})
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, []string{"hello", "world"},
+			[]string{`data buf "hello"`, "ret true 2", "empty true 2", "resume", `data buf "XY"`, `data buf "world"`, "end", "close false"}},
+		{"flowing", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			n := 0
+			s.On("data", func(d []byte) {
+				log("data %s", show(d))
+				if n++; n == 1 {
+					log("ret %v %d", s.Unshift([]byte("XY")), s.ReadableLength())
+				}
+			})
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, []string{"hello"},
+			[]string{`data buf "hello"`, `data buf "XY"`, "ret true 0", "end", "close false"}},
+		{"after end", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.On("data", func(d []byte) { log("data %s", show(d)) })
+			s.On("error", func(err error) {
+				e := err.(*net.Error)
+				log("error Error %s %s", e.Code, e.Message)
+			})
+			s.On("end", func() { log("end"); log("ret %v", s.Unshift([]byte("Z"))) })
+		}, []string{"hello"},
+			[]string{`data buf "hello"`, "end", "ret false", "error Error ERR_STREAM_UNSHIFT_AFTER_END_EVENT stream.unshift() after end event", "close true"}},
+		{"encoding", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			n := 0
+			s.SetEncoding("hex")
+			s.On("data", func(d any) {
+				log("data %s", show(d))
+				if n++; n == 1 {
+					s.Pause()
+					log("ret %v %d", s.Unshift([]byte("XY")), s.ReadableLength())
+					s.Write([]byte("k"), nil)
+					waitUntil(t, func() bool { return net.EndPending(s) }, func() {
+						log("len %d", s.ReadableLength())
+						s.Resume()
+					})
+				}
+			})
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, []string{"hi", "yo"},
+			[]string{`data str "6869"`, "ret true 2", "len 6", `data buf "XY"`, `data str "796f"`, "end", "close false"}},
+		{"encoding alone", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			n := 0
+			s.SetEncoding("hex")
+			s.On("data", func(d any) {
+				log("data %s", show(d))
+				if n++; n == 1 {
+					s.Pause()
+					log("ret %v %d", s.Unshift([]byte("XY")), s.ReadableLength())
+					uv.Default().SetImmediate(func() { s.Resume() })
+				}
+			})
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, []string{"hi"},
+			[]string{`data str "6869"`, "ret true 2", `data str "XY"`, "end", "close false"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var events []string
+			log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
+			run(t, func() {
+				var srv *net.Server
+				srv = net.CreateServer(func(s *net.Socket) {
+					s.On("close", func(hadError bool) { log("close %v", hadError); srv.Close(nil) })
+					c.server(t, s, log)
+				})
+				require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+					cl, err := net.Connect(srv.Address().Port, "127.0.0.1")
+					require.NoError(t, err)
+					cl.On("error", func(error) {})
+					i := 0
+					next := func() {
+						x := []byte(c.chunks[i])
+						if i++; i == len(c.chunks) {
+							cl.End(x)
+						} else {
+							cl.Write(x, nil)
+						}
+					}
+					cl.On("data", func([]byte) { next() })
+					next()
+				}))
+			})
+			require.Empty(t, cmp.Diff(c.want, events), "events (-node +port)")
+		})
+	}
+}
+
+// Writes made while an earlier one waits for the socket (it did not
+// complete at once) wait in the socket, as in a Writable's buffer, and go
+// out together once it completes, before its callback and "drain": so
+// "drain" comes first, once everything has gone, then the callbacks in
+// order, corked or not. Destroy fails those held with
+// ERR_STREAM_DESTROYED once the write in flight is done (it completes
+// without an error); End shuts down after them. As node printed it (the
+// server's read: its size and last two bytes, "part" when the client
+// was destroyed before it sent all).
+func TestSocketWritesBehindAWrite(t *testing.T) {
+	const big = 8 << 20
+	code := func(e error) string {
+		if ne, ok := e.(*net.Error); ok {
+			return ne.Code
+		}
+		return fmt.Sprint(e)
+	}
+	scenarios := []struct {
+		name string
+		do   func(c *net.Socket, log func(string, ...any))
+		want []string
+	}{
+		{"corked", func(c *net.Socket, log func(string, ...any)) {
+			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", code(e)) }))
+			c.Cork()
+			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
+			log("wb %v", c.Write([]byte("b"), func(e error) { log("cbb %s", code(e)) }))
+			c.Uncork()
+			log("uncorked %d", c.WritableLength())
+			c.On("drain", func() { log("drain %d", c.WritableLength()); c.End(nil) })
+		}, []string{"big false", "wa false", "wb false", "uncorked 8388610", "drain 0", "cbbig <nil>", "cba <nil>", "cbb <nil>", `server read 8388610 "ab"`, "close"}},
+		{"not corked", func(c *net.Socket, log func(string, ...any)) {
+			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", code(e)) }))
+			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
+			log("wb %v", c.Write([]byte("b"), func(e error) { log("cbb %s", code(e)) }))
+			c.On("drain", func() { log("drain %d", c.WritableLength()); c.End(nil) })
+		}, []string{"big false", "wa false", "wb false", "drain 0", "cbbig <nil>", "cba <nil>", "cbb <nil>", `server read 8388610 "ab"`, "close"}},
+		{"destroy", func(c *net.Socket, log func(string, ...any)) {
+			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", code(e)) }))
+			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
+			c.On("error", func(e error) { log("error %s", code(e)) })
+			c.Destroy(nil)
+			log("destroyed %d", c.WritableLength())
+			uv.Default().NextTick(func() { log("tick") })
+		}, []string{"big false", "wa false", "destroyed 8388609", "tick", "cbbig <nil>", "cba ERR_STREAM_DESTROYED", "close", "server read part"}},
+		{"end", func(c *net.Socket, log func(string, ...any)) {
+			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", code(e)) }))
+			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
+			c.On("finish", func() { log("finish") })
+			c.On("drain", func() { log("drain") })
+			c.End([]byte("b"))
+			log("ended %d", c.WritableLength())
+		}, []string{"big false", "wa false", "ended 8388610", "cbbig <nil>", "cba <nil>", "finish", `server read 8388610 "ab"`, "close"}},
+	}
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			var events []string
+			log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
+			run(t, func() {
+				var srv *net.Server
+				srv = net.CreateServer(func(s *net.Socket) {
+					total, last := 0, ""
+					s.On("data", func(d []byte) {
+						total += len(d)
+						last += string(d[max(0, len(d)-2):])
+						last = last[max(0, len(last)-2):]
+					})
+					s.On("error", func(error) {})
+					s.On("end", func() { s.End(nil) })
+					s.On("close", func(bool) {
+						if total == big+2 {
+							log("server read %d %q", total, last)
+						} else {
+							log("server read part")
+						}
+						srv.Close(nil)
+					})
+				})
+				require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+					c, err := net.Connect(srv.Address().Port, "127.0.0.1")
+					require.NoError(t, err)
+					c.On("data", func([]byte) {})
+					c.On("close", func(bool) { log("close") })
+					c.On("connect", func() { sc.do(c, log) })
+				}))
+			})
+			require.Empty(t, cmp.Diff(sc.want, events), "events (-node +port)")
+		})
+	}
+}
+
+// A reset while a write is in flight and another waits behind it: the
+// read's ECONNRESET destroys the socket ("error" first), the write in
+// flight completes without an error, and the one held gets the socket's
+// error, as node printed it (net/testdata/socket_reset_writes_held.js).
+func TestSocketResetWithWritesHeld(t *testing.T) {
+	var events []string
+	log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
+	code := func(e error) string {
+		if ne, ok := e.(*net.Error); ok {
+			return ne.Code + " " + ne.Syscall
+		}
+		return fmt.Sprint(e)
+	}
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			s.On("error", func(error) {})
+			// The first thing read: the client's write has begun, and
+			// is far from done.
+			s.Once("data", func([]byte) { s.ResetAndDestroy() })
+			srv.Close(nil)
+		})
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			c, err := net.Connect(srv.Address().Port, "127.0.0.1")
+			require.NoError(t, err)
+			c.On("data", func([]byte) {})
+			c.On("error", func(e error) { log("error %s", code(e)) })
+			c.On("close", func(h bool) { log("close %v", h) })
+			c.On("connect", func() {
+				log("big %v", c.Write(make([]byte, 8<<20), func(e error) { log("cbbig %s", code(e)) }))
+				log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
+			})
+		}))
+	})
+	want := []string{"big false", "wa false", "error ECONNRESET read", "cbbig <nil>", "cba ECONNRESET read", "close true"}
+	require.Empty(t, cmp.Diff(want, events), "events (-node +port)")
+}
+
+// A socket that connects again after a failed connect keeps its encoding
+// and Cork's count, as node printed (new net.Socket, setEncoding('hex'),
+// cork, connect to port 1, where nobody listens, then again on "error").
+func TestSocketEncodingAndCorkSurviveAConnectAgain(t *testing.T) {
+	// Port 1 (tcpmux) has nobody listening: a port just closed could be
+	// taken meanwhile by another test's listener.
+	const closedPort = 1
+	var events []string
+	log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			s.End([]byte("hi"))
+			srv.Close(nil)
+		})
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			c := net.NewSocket(net.SocketOptions{})
+			c.SetEncoding("hex")
+			c.Cork()
+			c.On("error", func(e error) {
+				log("error %s %s %d", e.(*net.Error).Code, c.ReadableEncoding(), c.WritableCorked())
+				require.NoError(t, c.Connect(srv.Address().Port, "127.0.0.1"))
+			})
+			c.On("data", func(d string) { log("data %s", d) })
+			c.On("connect", func() { log("connect %s %d", c.ReadableEncoding(), c.WritableCorked()) })
+			c.On("end", func() { c.End(nil) })
+			require.NoError(t, c.Connect(closedPort, "127.0.0.1"))
+		}))
+	})
+	require.Equal(t, []string{"error ECONNREFUSED hex 1", "connect hex 1", "data 6869"}, events)
+}
+
+// Writes made while connecting, the first too big to go at once: the
+// others wait behind it as in a Writable's buffer and go together when it
+// completes, so "drain" comes before the callbacks, as node printed it
+// (net/testdata/socket_pending_writes.js); an End made while connecting
+// shuts down after all of them.
+func TestSocketWritesWhileConnectingBehindABigOne(t *testing.T) {
+	const big = 8 << 20
+	for _, c := range []struct {
+		name string
+		then func(c *net.Socket, log func(string, ...any))
+		want []string
+	}{
+		{"drain", func(c *net.Socket, log func(string, ...any)) {
+			c.On("drain", func() { log("drain %d", c.WritableLength()); c.End(nil) })
+		}, []string{"w1 false", "w2 false", "w3 false", "connect", "drain 0", "cb1", "cb2", "cb3", `server read 8388610 "ab"`, "close"}},
+		{"end", func(c *net.Socket, log func(string, ...any)) {
+			c.On("finish", func() { log("finish") })
+			c.End([]byte("c"))
+			log("ended %d", c.WritableLength())
+		}, []string{"w1 false", "w2 false", "w3 false", "ended 8388611", "connect", "cb1", "cb2", "cb3", "finish", `server read 8388611 "bc"`, "close"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var events []string
+			log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
+			run(t, func() {
+				var srv *net.Server
+				srv = net.CreateServer(func(s *net.Socket) {
+					total, last := 0, ""
+					s.On("data", func(d []byte) {
+						total += len(d)
+						last += string(d[max(0, len(d)-2):])
+						last = last[max(0, len(last)-2):]
+					})
+					s.On("end", func() { s.End(nil) })
+					s.On("close", func(bool) {
+						log("server read %d %q", total, last)
+						srv.Close(nil)
+					})
+				})
+				require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+					cl, err := net.Connect(srv.Address().Port, "127.0.0.1")
+					require.NoError(t, err)
+					cl.On("data", func([]byte) {})
+					cl.On("connect", func() { log("connect") })
+					log("w1 %v", cl.Write(make([]byte, big), func(error) { log("cb1") }))
+					log("w2 %v", cl.Write([]byte("a"), func(error) { log("cb2") }))
+					log("w3 %v", cl.Write([]byte("b"), func(error) { log("cb3") }))
+					c.then(cl, log)
+					cl.On("close", func(bool) { log("close") })
+				}))
+			})
+			require.Empty(t, cmp.Diff(c.want, events), "events (-node +port)")
+		})
+	}
+}
+
+// A connect that fails (port 1: nobody listens) with a write waiting for
+// it and others held behind it, corked and uncorked and corked again:
+// "error", then the first write's ERR_SOCKET_CLOSED_BEFORE_CONNECTION
+// and, behind it, the connect's error for each held one, as node printed
+// (net/testdata/socket_connect_fails_writes_held.js).
+func TestSocketConnectFailsWithWritesHeld(t *testing.T) {
+	var events []string
+	log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
+	code := func(e error) string {
+		if ne, ok := e.(*net.Error); ok {
+			return ne.Code
+		}
+		return fmt.Sprint(e)
+	}
+	run(t, func() {
+		c, err := net.Connect(1, "127.0.0.1")
+		require.NoError(t, err)
+		c.On("error", func(e error) { log("error %s", code(e)) })
+		log("w0 %v", c.Write([]byte("z"), func(e error) { log("cb0 %s", code(e)) }))
+		c.Cork()
+		c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) })
+		c.Write([]byte("b"), func(e error) { log("cbb %s", code(e)) })
+		c.Uncork()
+		c.Cork()
+		c.Write([]byte("c"), func(e error) { log("cbc %s", code(e)) })
+		c.On("close", func(bool) { log("close") })
+	})
+	want := []string{"w0 true", "error ECONNREFUSED", "cb0 ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "cba ECONNREFUSED", "cbb ECONNREFUSED", "cbc ECONNREFUSED", "close"}
+	require.Empty(t, cmp.Diff(want, events), "events (-node +port)")
+}
