@@ -213,9 +213,10 @@ func ipcForkChild(t *testing.T, name string) *childprocess.ChildProcess {
 func ipcRunParent(t *testing.T, main func(watch func(...*childprocess.ChildProcess))) {
 	t.Helper()
 	var failure string
+	var timer *uv.Timer
 	process.RunMain(func() {
 		var children []*childprocess.ChildProcess
-		timer := uv.Default().SetTimeout(20*time.Second, func() {
+		timer = uv.Default().SetTimeout(20*time.Second, func() {
 			failure = "deadline: the parent's loop did not empty in 20s"
 			for _, c := range children {
 				c.Kill("SIGKILL")
@@ -224,6 +225,7 @@ func ipcRunParent(t *testing.T, main func(watch func(...*childprocess.ChildProce
 		timer.Unref()
 		main(func(cs ...*childprocess.ChildProcess) { children = append(children, cs...) })
 	})
+	timer.Stop() // the next test runs on the same loop
 	require.Empty(t, failure)
 	require.Empty(t, childPids(), "child processes left behind")
 }

@@ -341,8 +341,9 @@ func TestServeHTTPFailedListenKeepsNothingAlive(t *testing.T) {
 	port := hold.Addr().(*stdnet.TCPAddr).Port
 	var code string
 	timedOut := false
+	var timer *uv.Timer
 	process.RunMain(func() {
-		timer := uv.Default().SetTimeout(5*time.Second, func() {
+		timer = uv.Default().SetTimeout(5*time.Second, func() {
 			timedOut = true
 			process.Get().Exit(process.Get().ExitCode)
 		})
@@ -352,6 +353,7 @@ func TestServeHTTPFailedListenKeepsNothingAlive(t *testing.T) {
 		srv.On("error", func(err error) { code = err.(*net.Error).Code })
 		srv.Listen(port, "127.0.0.1")
 	})
+	timer.Stop() // the next test runs on the same loop
 	require.Equal(t, "EADDRINUSE", code)
 	require.False(t, timedOut, "a failed listen kept the loop alive for 5s")
 }
@@ -412,8 +414,9 @@ func TestServeHTTPUnrefLetsTheProcessEnd(t *testing.T) {
 	timedOut := false
 	listened := false
 	var srv *net.Server
+	var timer *uv.Timer
 	process.RunMain(func() {
-		timer := uv.Default().SetTimeout(5*time.Second, func() {
+		timer = uv.Default().SetTimeout(5*time.Second, func() {
 			timedOut = true
 			process.Get().Exit(process.Get().ExitCode)
 		})
@@ -427,6 +430,7 @@ func TestServeHTTPUnrefLetsTheProcessEnd(t *testing.T) {
 	})
 	// The server still listens: close it, for the tests that follow.
 	process.RunMain(func() { srv.Close(nil) })
+	timer.Stop()
 	require.True(t, listened)
 	require.False(t, timedOut, "an unref'd HTTP server kept the loop alive for 5s")
 }

@@ -58,10 +58,11 @@ func (r *listenerRig) run(body func(r *listenerRig)) {
 func runListener(t *testing.T, body func(r *listenerRig)) {
 	t.Helper()
 	timedOut := false
+	var timer *uv.Timer
 	process.RunMain(func() {
 		l := uv.Default()
 		// Exit, not Stop: a loop kept alive would only run again.
-		timer := l.SetTimeout(20*time.Second, func() { timedOut = true; process.Get().Exit(process.Get().ExitCode) })
+		timer = l.SetTimeout(20*time.Second, func() { timedOut = true; process.Get().Exit(process.Get().ExitCode) })
 		timer.Unref()
 		r := &listenerRig{t: t, loop: l, srv: CreateServer(nil)}
 		r.ln = NewListener(r.srv)
@@ -71,6 +72,7 @@ func runListener(t *testing.T, body func(r *listenerRig)) {
 			go r.run(body)
 		}))
 	})
+	timer.Stop() // the next test runs on the same loop
 	require.False(t, timedOut, "the loop did not empty in 20s")
 }
 
@@ -147,9 +149,10 @@ func TestServeHTTPTLSBadCertificate(t *testing.T) {
 	var got error
 	var events []string
 	timedOut := false
+	var timer *uv.Timer
 	process.RunMain(func() {
 		l := uv.Default()
-		timer := l.SetTimeout(20*time.Second, func() { timedOut = true; process.Get().Exit(process.Get().ExitCode) })
+		timer = l.SetTimeout(20*time.Second, func() { timedOut = true; process.Get().Exit(process.Get().ExitCode) })
 		timer.Unref()
 		srv := CreateServer(nil)
 		srv.On("close", func() { events = append(events, "close") })
@@ -159,6 +162,7 @@ func TestServeHTTPTLSBadCertificate(t *testing.T) {
 		})
 		require.NoError(t, srv.Listen(0, "127.0.0.1"))
 	})
+	timer.Stop() // the next test runs on the same loop
 	require.False(t, timedOut, "the loop did not empty in 20s: the server kept listening")
 	require.Error(t, got)
 	require.ErrorIs(t, got, os.ErrNotExist)

@@ -19,8 +19,9 @@ import (
 func run(t *testing.T, main func()) {
 	t.Helper()
 	timedOut := false
+	var timer *uv.Timer
 	process.RunMain(func() {
-		timer := uv.Default().SetTimeout(20*time.Second, func() {
+		timer = uv.Default().SetTimeout(20*time.Second, func() {
 			timedOut = true
 			// Exit, not Stop: a loop kept alive would only run again.
 			process.Get().Exit(process.Get().ExitCode)
@@ -28,6 +29,9 @@ func run(t *testing.T, main func()) {
 		timer.Unref()
 		main()
 	})
+	// The watchdog must not outlive the test: the next test runs on the
+	// same loop, and a stale one would end it.
+	timer.Stop()
 	require.False(t, timedOut, "the loop did not empty in 20s")
 }
 
