@@ -100,17 +100,19 @@ func TestRoundRobinAcceptsOneConnectionPerRound(t *testing.T) {
 	requireOneConnectionFirst(t, logs, clients)
 
 	// Node, running testdata/accept-round.js, shows the same.
-	node := nodeOrSkip(t)
-	out, err := exec.Command(node, "testdata/accept-round.js").Output()
-	require.NoError(t, err)
-	nodeLogs := map[int]string{}
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		var id int
-		_, err := fmt.Sscanf(l, "worker %d:", &id)
-		require.NoError(t, err, "node printed %q", l)
-		_, nodeLogs[id], _ = strings.Cut(l, ": ")
-	}
-	requireOneConnectionFirst(t, nodeLogs, clients)
+	t.Run("node", func(t *testing.T) {
+		node := nodeOrSkip(t)
+		out, err := exec.Command(node, "testdata/accept-round.js").Output()
+		require.NoError(t, err)
+		nodeLogs := map[int]string{}
+		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+			var id int
+			_, err := fmt.Sscanf(l, "worker %d:", &id)
+			require.NoError(t, err, "node printed %q", l)
+			_, nodeLogs[id], _ = strings.Cut(l, ": ")
+		}
+		requireOneConnectionFirst(t, nodeLogs, clients)
+	})
 }
 
 // requireOneConnectionFirst checks the two workers' logs: one begins with
