@@ -62,9 +62,9 @@ type Loop struct {
 	yields    int       // how many times yieldNow yielded (tests)
 
 	// emptyAccepts counts accept4 calls that found no connection (EAGAIN),
-	// for tests: after acceptPending that is a readable listening socket
-	// whose connection another process took first, not the end of every
-	// round of accepts.
+	// for tests: a readable listening socket whose connection another
+	// process took first (accept takes one connection per round, so it
+	// never accepts until the queue is empty).
 	emptyAccepts int
 
 	// emfileFd is a descriptor kept in reserve so that a listening socket

@@ -54,28 +54,6 @@ func accept4(fd int) (int, error) {
 	}
 }
 
-// acceptPending reports whether the listening socket fd has a connection
-// waiting to be accepted: a zero-timeout ppoll(2) for POLLIN, which a
-// listening TCP or Unix socket reports while its accept queue is not
-// empty. On an error it answers true, and accept4 then says what is wrong.
-//
-// It costs a tenth of an accept4 that fails with EAGAIN, which is how
-// libuv learns that the queue is empty: Linux's accept4 allocates the new
-// socket's inode and file before it looks at the queue, and frees them
-// again when nothing is there (2.4-2.7 µs against 0.4 µs on this
-// project's machines, docs/PERFORMANCE.md).
-func acceptPending(fd int) bool {
-	pfd := unix.PollFd{Fd: int32(fd), Events: unix.POLLIN}
-	var ts unix.Timespec
-	for {
-		r, _, e := unix.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&pfd)), 1, uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
-		if e == unix.EINTR {
-			continue
-		}
-		return e != 0 || r > 0
-	}
-}
-
 // rightsLen is the size of a control message carrying one descriptor.
 var rightsLen = unix.CmsgSpace(4)
 

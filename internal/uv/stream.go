@@ -195,49 +195,40 @@ func (s *Stream) onIO(events uint32) {
 	}
 }
 
-// accept takes every pending connection, as uv__server_io does, and hands
-// each to OnConnection. Accepted descriptors are non-blocking and
-// close-on-exec from the start (accept4).
+// accept takes one waiting connection and hands it to OnConnection, as
+// uv__server_io does since libuv 1.45 (libuv/libuv#3696, "don't accept()
+// connections in a loop"; Node v20.20.2 has 1.46). The listening socket is
+// polled level-triggered, so the next waiting connection is taken in the
+// loop's next round, after the other callbacks of this one (the client
+// "connect"s, the workers' answers read in the same round). Accepted
+// descriptors are non-blocking and close-on-exec from the start (accept4).
 //
-// uv__server_io calls accept until it fails with EAGAIN; after each
-// connection this asks acceptPending instead whether another one is
-// waiting, which takes the same connections in the same order for a tenth
-// of the cost of the failing accept4 (the primary makes one for nearly
-// every connection it hands off).
+// A failed accept is dropped, as in libuv: EAGAIN (another process took
+// the connection), ECONNABORTED (the next round tries again), and, after
+// EMFILE or ENFILE, what the shedding of the pending connections ends
+// with (uv__emfile_trick); OnConnection never hears of an error.
 func (s *Stream) accept() {
-	for s.listening && !s.closing {
-		nfd, err := accept4(s.fd)
-		if err != nil {
-			if err == unix.EAGAIN { // accept4 itself retries EINTR
-				s.loop.emptyAccepts++
-				return
-			}
-			if err == unix.ECONNABORTED {
-				continue
-			}
-			if err == unix.EMFILE || err == unix.ENFILE {
-				// Out of descriptors: shed the pending connections.
-				if err = s.loop.emfileTrick(s.fd); err == unix.EAGAIN {
-					return
-				}
-			}
-			if s.OnConnection != nil {
-				s.loop.Call(func() { s.OnConnection(err, nil) })
-			}
-			return
-		}
-		c := &Stream{Kind: s.Kind, fd: nfd}
-		c.Handle.init(s.loop)
-		s.loop.initIO(&c.io, nfd, c)
-		if s.OnConnection == nil {
-			unix.Close(nfd)
-		} else {
-			s.loop.Call(func() { s.OnConnection(nil, c) })
-		}
-		if !acceptPending(s.fd) {
-			return
-		}
+	if !s.listening || s.closing {
+		return
 	}
+	nfd, err := accept4(s.fd) // accept4 itself retries EINTR
+	if err == unix.EMFILE || err == unix.ENFILE {
+		err = s.loop.emfileTrick(s.fd) // Shed load.
+	}
+	if err != nil {
+		if err == unix.EAGAIN {
+			s.loop.emptyAccepts++
+		}
+		return
+	}
+	c := &Stream{Kind: s.Kind, fd: nfd}
+	c.Handle.init(s.loop)
+	s.loop.initIO(&c.io, nfd, c)
+	if s.OnConnection == nil {
+		unix.Close(nfd)
+		return
+	}
+	s.loop.Call(func() { s.OnConnection(nil, c) })
 }
 
 // reserveEmfileFd opens the loop's reserve descriptor once, as
@@ -261,8 +252,8 @@ func (l *Loop) reserveEmfileFd() {
 // every pending connection (their clients see them closed instead of
 // waiting in the backlog while the loop spins on a socket that stays
 // readable), and reserves a descriptor again. It returns the error that
-// ended the accepts: EAGAIN when every pending connection was shed, in
-// which case onconnection hears nothing.
+// ended the accepts: EAGAIN when every pending connection was shed
+// (accept drops whatever it returns).
 //
 // Like libuv's uv__emfile_trick (src/unix/stream.c).
 func (l *Loop) emfileTrick(acceptFd int) error {
