@@ -94,6 +94,9 @@ type Socket struct {
 	held         []heldWrite
 	finalPending bool
 	writeErrored bool // a write failed before the socket could be destroyed
+	// onFinished are End's callbacks waiting for "finish"
+	// (state[kOnFinished]).
+	onFinished []func(error)
 
 	// AutoSelectFamilyAttemptedAddresses lists the "address:port" a
 	// connect tried, in order, when it tried several.
@@ -358,6 +361,15 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 	if s.writeAfterFIN && s.writableEnded {
 		return s.writeAfterFin(cb)
 	}
+	return s.writeChunk(data, cb)
+}
+
+// writeChunk is Write without net's check for a peer that ended, as the
+// Writable's own write (End writes through it, as Node's end calls the
+// Writable's _write, not the socket's write).
+//
+// Like lib/internal/streams/writable.js _write() and writeOrBuffer().
+func (s *Socket) writeChunk(data []byte, cb func(error)) bool {
 	// Ended is told before destroyed, as a Writable checks them.
 	if s.writableEnded {
 		if cb != nil {
@@ -505,6 +517,17 @@ func (s *Socket) errorBuffer() {
 		s.BytesWritten -= w.n
 		if w.cb != nil {
 			w.cb(err)
+		}
+	}
+	if len(s.onFinished) > 0 {
+		endErr := s.destroyErr
+		if endErr == nil {
+			endErr = errEndDestroyed
+		}
+		cbs := s.onFinished
+		s.onFinished = nil
+		for _, cb := range cbs {
+			cb(endErr)
 		}
 	}
 }
@@ -734,26 +757,76 @@ func (s *Socket) writeAfterFin(cb func(error)) bool {
 //
 // A socket that is connecting (or not connected yet) shuts down once it
 // has connected and written what waited.
-func (s *Socket) End(data []byte) *Socket {
+//
+// cb, when given (Node's end(data, cb)), runs once the write side has
+// finished, with nil, just before "finish"; with the socket's error, or
+// ERR_STREAM_DESTROYED, when it is destroyed first (on the tick after);
+// on the next tick with ERR_STREAM_ALREADY_FINISHED when it had finished
+// already, or ERR_STREAM_DESTROYED when it was destroyed with an error,
+// or the error of data's write. As in Node, an End with cb on a socket
+// destroyed without an error and not ended never calls cb.
+//
+// DEVIATION(shape): Node's end takes (data, encoding, cb) with each part
+// optional; here data is bytes (nil for none) and cb the optional last
+// argument.
+//
+// Like lib/internal/streams/writable.js Writable.prototype.end(), which
+// lib/net.js Socket.prototype.end calls.
+func (s *Socket) End(data []byte, cb ...func(error)) *Socket {
+	var err error
 	if len(data) > 0 {
-		s.Write(data, nil)
+		// The errors writeChunk reports to a callback, for End's.
+		if s.writableEnded {
+			err = errWriteAfterEnd
+		} else if s.destroyed {
+			err = errStreamDestroyed
+		}
+		s.writeChunk(data, nil)
 	}
 	if s.corked > 0 {
 		s.corked = 1
 		s.Uncork()
 	}
-	if s.writableEnded || s.destroyed {
-		return s
+	switch {
+	case err != nil:
+	case s.destroyErr == nil && !s.writeErrored && !s.writableEnded:
+		s.writableEnded = true
+		if !s.destroyed {
+			s.startEnding()
+		}
+	case s.finished:
+		err = errEndAfterFinish
+	case s.destroyed:
+		err = errEndDestroyed
 	}
-	s.writableEnded = true
+	for _, f := range cb {
+		if f == nil {
+			continue
+		}
+		if err != nil || s.finished {
+			uv.Default().NextTick(func() { f(err) })
+		} else {
+			s.onFinished = append(s.onFinished, f)
+		}
+	}
+	return s
+}
+
+var (
+	errEndAfterFinish = &Error{Code: "ERR_STREAM_ALREADY_FINISHED", Message: "Cannot call end after a stream was finished"}
+	errEndDestroyed   = &Error{Code: "ERR_STREAM_DESTROYED", Message: "Cannot call end after a stream was destroyed"}
+)
+
+// startEnding shuts the write side down now, or once the socket has
+// connected.
+func (s *Socket) startEnding() {
 	if s.handle == nil || s.connecting {
 		// After the writes that waited, which go first (their callbacks
 		// come on the next tick, and Node's _final after them).
 		s.Once("connect", func() { uv.Default().NextTick(s.final) })
-		return s
+		return
 	}
 	s.final()
-	return s
 }
 
 // final shuts the write side down once what was written has gone, then
@@ -783,6 +856,12 @@ func (s *Socket) finish() {
 		return // no "finish" once destroyed
 	}
 	s.finished = true
+	if cbs := s.onFinished; len(cbs) > 0 {
+		s.onFinished = nil
+		for _, cb := range cbs {
+			cb(nil)
+		}
+	}
 	s.Emit("finish")
 	if s.readableEnded {
 		s.Destroy(nil)
@@ -812,7 +891,7 @@ func (s *Socket) Destroy(err error) {
 	wasConnecting := s.connecting
 	s.destroyErr = err
 	s.destroyed = true
-	if len(s.held) > 0 {
+	if len(s.held) > 0 || len(s.onFinished) > 0 {
 		uv.Default().NextTick(s.errorBuffer)
 	}
 	s.connecting = false
@@ -1306,9 +1385,14 @@ func (s *Socket) Handle() *uv.Stream {
 
 // --- the client side: connect ------------------------------------------
 
-// SocketOptions are new net.Socket's options for a socket that will
-// connect.
+// SocketOptions are new net.Socket's options: for a socket that will
+// connect, or (Fd) one over a descriptor the process has already.
 type SocketOptions struct {
+	// Fd, when > 0, is an open descriptor to wrap (new net.Socket({fd})):
+	// a connected TCP socket, or a Unix socket or FIFO (a pipe). Node
+	// takes fd 0 too; here Go's zero value means none, and a negative
+	// one is ERR_OUT_OF_RANGE, as Node's.
+	Fd                    int
 	AllowHalfOpen         bool
 	NoDelay               bool
 	KeepAlive             bool
@@ -1319,12 +1403,49 @@ type SocketOptions struct {
 // Connect connects it. Until then it is pending; writes and End wait for
 // "connect".
 //
+// With Fd, the socket is the descriptor's, and reads from it at once (what
+// arrives waits until read, as in any socket); a descriptor that is not a
+// TCP socket or a pipe panics with ERR_INVALID_FD_TYPE ("Unsupported fd
+// type: FILE"), as Node throws.
+//
 // Mirrors lib/net.js Socket().
 func NewSocket(opts SocketOptions) *Socket {
 	s := &Socket{allowHalfOpen: opts.AllowHalfOpen, noDelay: opts.NoDelay,
 		keepAlive: opts.KeepAlive, keepAliveDelay: keepAliveSeconds(opts.KeepAliveInitialDelay)}
 	s.On("newListener", s.onNewListener)
+	if opts.Fd < 0 {
+		panic(&Error{Code: "ERR_OUT_OF_RANGE", Message: `The value of "fd" is out of range. It must be >= 0 && <= 2147483647. Received ` + strconv.Itoa(opts.Fd)})
+	}
+	if opts.Fd > 0 {
+		h, err := createHandle(opts.Fd)
+		if err != nil {
+			panic(err)
+		}
+		s.setHandle(h)
+		s.startReading() // Node's read(0)
+	}
 	return s
+}
+
+// createHandle wraps fd in a stream of its kind: a pipe for a Unix
+// socket or FIFO, TCP for a TCP socket, else ERR_INVALID_FD_TYPE.
+//
+// Mirrors lib/net.js createHandle().
+func createHandle(fd int) (*uv.Stream, error) {
+	var kind uv.Kind
+	switch t := uv.GuessHandle(fd); t {
+	case "PIPE":
+		kind = uv.KindPipe
+	case "TCP":
+		kind = uv.KindTCP
+	default:
+		return nil, &Error{Code: "ERR_INVALID_FD_TYPE", Message: "Unsupported fd type: " + t}
+	}
+	h, err := uv.NewStream(uv.Default(), kind, fd, false)
+	if err != nil {
+		return nil, errnoException(err, "open")
+	}
+	return h, nil
 }
 
 // ConnectOptions are connect's options object. Port is any, as in

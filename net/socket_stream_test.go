@@ -8,6 +8,8 @@ package net_test
 import (
 	"fmt"
 	"io"
+	stdnet "net"
+	"os"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // waitUntil calls then, on the loop, once cond holds; it looks every
@@ -690,4 +693,166 @@ func TestSocketConnectFailsWithWritesHeld(t *testing.T) {
 	})
 	want := []string{"w0 true", "error ECONNREFUSED", "cb0 ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "cba ECONNREFUSED", "cbb ECONNREFUSED", "cbc ECONNREFUSED", "close"}
 	require.Empty(t, cmp.Diff(want, events), "events (-node +port)")
+}
+
+// TestSocketEndCallback: End's callback (end(data, cb)), in six
+// scenarios, as node printed them (net/testdata/socket_end_callback.js):
+// with nil just before "finish", for a second End while ending too; with
+// ERR_STREAM_ALREADY_FINISHED once finished; with ERR_STREAM_DESTROYED
+// after Destroy, or the error Destroy was given, before "error"; never,
+// when the socket was destroyed before End; with the write's error when
+// data comes after End.
+func TestSocketEndCallback(t *testing.T) {
+	type scenario struct {
+		name          string
+		beforeConnect bool
+		do            func(c *net.Socket, log func(string, ...any))
+		want          []string // as node printed it
+	}
+	cb := func(log func(string, ...any), name string) func(error) {
+		return func(err error) {
+			if e, ok := err.(*net.Error); ok {
+				log("%s %s %s", name, e.Code, e.Message)
+				return
+			}
+			if err != nil {
+				log("%s %s", name, err)
+				return
+			}
+			log("%s null", name)
+		}
+	}
+	scenarios := []scenario{
+		{"end then end while ending", false, func(c *net.Socket, log func(string, ...any)) {
+			c.On("finish", func() { log("finish") })
+			c.End([]byte("x"), cb(log, "cb1"))
+			c.End(nil, cb(log, "cb2"))
+			c.On("close", func() { c.End(nil, cb(log, "cb3")) })
+		}, []string{"cb1 null", "cb2 null", "finish", "close", "cb3 ERR_STREAM_ALREADY_FINISHED Cannot call end after a stream was finished"}},
+		{"end then destroy", false, func(c *net.Socket, log func(string, ...any)) {
+			c.End(nil, cb(log, "cb"))
+			c.Destroy(nil)
+		}, []string{"cb ERR_STREAM_DESTROYED Cannot call end after a stream was destroyed", "close"}},
+		{"destroy then end", false, func(c *net.Socket, log func(string, ...any)) {
+			c.Destroy(nil)
+			c.End(nil, cb(log, "cb"))
+		}, []string{"close"}},
+		{"end then destroy with an error", false, func(c *net.Socket, log func(string, ...any)) {
+			c.On("error", func(err error) { log("error %s", err) })
+			c.End([]byte("y"), cb(log, "cb"))
+			c.Destroy(fmt.Errorf("boom"))
+		}, []string{"cb boom", "error boom", "close"}},
+		{"end before connect", true, func(c *net.Socket, log func(string, ...any)) {
+			c.End(nil, cb(log, "cb"))
+			c.On("finish", func() { log("finish") })
+		}, []string{"cb null", "finish", "close"}},
+		{"end with data after end", false, func(c *net.Socket, log func(string, ...any)) {
+			c.On("error", func(err error) { log("error %s", err.(*net.Error).Code) })
+			c.End(nil)
+			c.End([]byte("more"), cb(log, "cb"))
+		}, []string{"error ERR_STREAM_WRITE_AFTER_END", "cb ERR_STREAM_WRITE_AFTER_END write after end", "close"}},
+	}
+	steps := make([]func(int, func(string, ...any), func()), len(scenarios))
+	for i, sc := range scenarios {
+		steps[i] = func(port int, log func(string, ...any), done func()) {
+			c, err := net.Connect(port, "127.0.0.1")
+			require.NoError(t, err)
+			c.On("close", func(bool) { log("close"); done() })
+			if sc.beforeConnect {
+				sc.do(c, log)
+			} else {
+				c.On("connect", func() { sc.do(c, log) })
+			}
+		}
+	}
+	got := runScenarios(t, func(s *net.Socket) {
+		s.Resume()
+		s.On("end", func() { s.End(nil) })
+	}, steps)
+	for i, sc := range scenarios {
+		require.Empty(t, cmp.Diff(sc.want, got[i]), "%s: events (-node +port)", sc.name)
+	}
+}
+
+// TestSocketFromFd: NewSocket with Fd wraps a descriptor the process has:
+// one end of a socketpair is a pipe, and what the other end writes
+// arrives as "data" (read at once, kept until read) and its end as
+// "end"; a connected TCP socket is TCP; a regular file, or a descriptor
+// that is not open, is ERR_INVALID_FD_TYPE and a negative one
+// ERR_OUT_OF_RANGE, as node throws them for new net.Socket({fd}).
+func TestSocketFromFd(t *testing.T) {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	defer unix.Close(pair[1])
+	f, err := os.Open("/etc/hostname")
+	if err != nil {
+		f, err = os.Open(os.Args[0])
+	}
+	require.NoError(t, err)
+	defer f.Close()
+
+	var log []string
+	var fileErr *net.Error
+	run(t, func() {
+		s := net.NewSocket(net.SocketOptions{Fd: pair[0]})
+		require.Equal(t, uv.KindPipe, s.Handle().Kind)
+		_, err := unix.Write(pair[1], []byte("hello"))
+		require.NoError(t, err)
+		require.NoError(t, unix.Shutdown(pair[1], unix.SHUT_WR))
+		// Read later: what came waits in the socket.
+		uv.Default().SetTimeout(50*time.Millisecond, func() {
+			log = append(log, fmt.Sprintf("bytesRead %d", s.BytesRead))
+			s.On("data", func(b []byte) { log = append(log, "data "+string(b)) })
+		})
+		s.On("end", func() { log = append(log, "end") })
+		s.On("close", func() { log = append(log, "close") })
+
+		func() {
+			defer func() { fileErr, _ = recover().(*net.Error) }()
+			net.NewSocket(net.SocketOptions{Fd: int(f.Fd())})
+		}()
+	})
+	require.Equal(t, []string{"bytesRead 5", "data hello", "end", "close"}, log)
+	require.NotNil(t, fileErr, "a regular file should be refused")
+	require.Equal(t, "ERR_INVALID_FD_TYPE", fileErr.Code)
+	require.Equal(t, "Unsupported fd type: FILE", fileErr.Message)
+	// A negative descriptor, and one that is not open, as node threw them.
+	for fd, want := range map[int]string{
+		-1:  `ERR_OUT_OF_RANGE The value of "fd" is out of range. It must be >= 0 && <= 2147483647. Received -1`,
+		999: "ERR_INVALID_FD_TYPE Unsupported fd type: UNKNOWN",
+	} {
+		func() {
+			defer func() {
+				e, _ := recover().(*net.Error)
+				require.NotNil(t, e, "fd %d", fd)
+				require.Equal(t, want, e.Code+" "+e.Message)
+			}()
+			net.NewSocket(net.SocketOptions{Fd: fd})
+		}()
+	}
+
+	// A connected TCP socket.
+	l, err := stdnet.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	port := l.Addr().(*stdnet.TCPAddr).Port
+	require.NoError(t, unix.Connect(fd, &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}))
+	peer, err := l.Accept()
+	require.NoError(t, err)
+	defer peer.Close()
+	_, err = peer.Write([]byte("tcp"))
+	require.NoError(t, err)
+	require.NoError(t, peer.(*stdnet.TCPConn).CloseWrite())
+	var got []string
+	run(t, func() {
+		s := net.NewSocket(net.SocketOptions{Fd: fd})
+		require.Equal(t, uv.KindTCP, s.Handle().Kind)
+		require.Equal(t, port, s.RemotePort())
+		s.On("data", func(b []byte) { got = append(got, "data "+string(b)) })
+		s.On("end", func() { got = append(got, "end") })
+		s.On("close", func() { got = append(got, "close") })
+	})
+	require.Equal(t, []string{"data tcp", "end", "close"}, got)
 }
