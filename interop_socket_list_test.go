@@ -2,8 +2,6 @@ package nodecluster_test
 
 import (
 	"fmt"
-	"io"
-	stdnet "net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -82,19 +80,10 @@ func socketListPrimary() {
 	}
 	w.On("listening", func(addr cluster.Address) {
 		cluster.Ref()
-		go func() {
-			got := ""
-			if c, err := stdnet.DialTimeout("tcp", fmt.Sprintf("%v:%d", addr.Address, addr.Port), 10*time.Second); err == nil {
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				b, _ := io.ReadAll(c)
-				got = string(b)
-				c.Close()
-			}
-			cluster.Post(func() {
-				lcOut("client got %s", got)
-				cluster.Unref()
-			})
-		}()
+		go clientReadAll(fmt.Sprintf("%v:%d", addr.Address, addr.Port), func(got string) {
+			lcOut("client got %s", got)
+			cluster.Unref()
+		})
 	})
 	w.On("message", func(m any, h any) {
 		s, ok := h.(*net.Socket)

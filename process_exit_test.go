@@ -37,13 +37,7 @@ func init() {
 		// "listening" (the primary's cue to signal) once the signals are
 		// taken over: they are, beside start-up.
 		cluster.Ref()
-		go func() {
-			<-process.SignalsTaken()
-			cluster.Post(func() {
-				cluster.Unref()
-				net.CreateServer(nil).Listen(0, "127.0.0.1")
-			})
-		}()
+		go listenOnceSignalsTaken()
 	}
 }
 
@@ -88,4 +82,15 @@ func TestWorkerDiesOfSignalsNodeLeavesAtDefault(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("exit (code/signal) (-node +port):\n%s", d)
 	}
+}
+
+// listenOnceSignalsTaken, started as a goroutine, waits until the
+// process has taken the signals over, then listens on the loop (the
+// primary's cue to signal); the caller holds a Ref for it.
+func listenOnceSignalsTaken() {
+	<-process.SignalsTaken()
+	cluster.Post(func() {
+		cluster.Unref()
+		net.CreateServer(nil).Listen(0, "127.0.0.1")
+	})
 }

@@ -284,3 +284,17 @@ func set(names ...string) map[string]bool {
 }
 
 var _ = strings.TrimSpace
+
+// clientReadAll, started as a goroutine, dials addr, reads until the
+// server closes (at most 10 s), and hands what it read to then on the
+// loop ("" when the dial failed). The caller holds a Ref for it.
+func clientReadAll(addr string, then func(got string)) {
+	got := ""
+	if c, err := stdnet.DialTimeout("tcp", addr, 10*time.Second); err == nil {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		b, _ := io.ReadAll(c)
+		got = string(b)
+		c.Close()
+	}
+	cluster.Post(func() { then(got) })
+}

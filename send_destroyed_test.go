@@ -2,8 +2,6 @@ package nodecluster_test
 
 import (
 	"fmt"
-	"io"
-	stdnet "net"
 	"strconv"
 	"testing"
 	"time"
@@ -61,19 +59,10 @@ func init() {
 		server.Listen(0, "127.0.0.1", func() {
 			cluster.Ref()
 			addr := "127.0.0.1:" + strconv.Itoa(server.Address().Port)
-			go func() {
-				got := ""
-				if c, err := stdnet.DialTimeout("tcp", addr, 10*time.Second); err == nil {
-					c.SetDeadline(time.Now().Add(10 * time.Second))
-					b, _ := io.ReadAll(c)
-					got = string(b)
-					c.Close()
-				}
-				cluster.Post(func() {
-					cluster.Unref()
-					process.Get().Send("client got "+got, nil, func(error) { cluster.CurrentWorker().Disconnect() })
-				})
-			}()
+			go clientReadAll(addr, func(got string) {
+				cluster.Unref()
+				process.Get().Send("client got "+got, nil, func(error) { cluster.CurrentWorker().Disconnect() })
+			})
 		})
 	}
 }

@@ -18,13 +18,7 @@ func TestGlobalsRunOnTheLoop(t *testing.T) {
 	process.RunMain(func() {
 		cluster.SetTimeout(20*time.Millisecond, func() {
 			order = append(order, "timeout")
-			go func() { // a goroutine's result, handed to the loop
-				time.Sleep(time.Millisecond)
-				cluster.Post(func() {
-					order = append(order, "posted")
-					cluster.Unref()
-				})
-			}()
+			go postAfterAMillisecond(&order) // a goroutine's result, handed to the loop
 		})
 		cluster.SetImmediate(func() { order = append(order, "immediate") })
 		cluster.NextTick(func() { order = append(order, "tick") })
@@ -48,4 +42,14 @@ func TestGlobalsRunOnTheLoop(t *testing.T) {
 	require.ElementsMatch(t, []string{"main", "tick", "immediate", "interval x3", "timeout", "posted"}, order)
 	require.Equal(t, []string{"main", "tick", "immediate"}, order[:3])
 	require.Equal(t, "posted", order[len(order)-1])
+}
+
+// postAfterAMillisecond, started as a goroutine, hands "posted" to the
+// loop a millisecond later and lets go of the Ref the caller took.
+func postAfterAMillisecond(order *[]string) {
+	time.Sleep(time.Millisecond)
+	cluster.Post(func() {
+		*order = append(*order, "posted")
+		cluster.Unref()
+	})
 }

@@ -312,35 +312,8 @@ func TestChannelLargeMessageBothWays(t *testing.T) {
 	line := chanJSON(t, msg) + "\n"
 
 	// The peer writes the message, then reads the echo back.
-	type result struct {
-		data []byte
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		if err := chanWriteAll(h.peer, []byte(line)); err != nil {
-			done <- result{err: fmt.Errorf("write: %w", err)}
-			return
-		}
-		var got []byte
-		buf := make([]byte, 64*1024)
-		for !bytes.HasSuffix(got, []byte("\n")) {
-			n, err := unix.Read(h.peer, buf)
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil {
-				done <- result{data: got, err: fmt.Errorf("read: %w", err)}
-				return
-			}
-			if n == 0 {
-				done <- result{data: got, err: io.ErrUnexpectedEOF}
-				return
-			}
-			got = append(got, buf[:n]...)
-		}
-		done <- result{data: got}
-	}()
+	done := make(chan peerEcho, 1)
+	go peerWriteThenReadLine(h.peer, line, done)
 
 	var received []string
 	var sendErr error
@@ -359,7 +332,7 @@ func TestChannelLargeMessageBothWays(t *testing.T) {
 	require.Len(t, received, 1)
 	require.True(t, received[0]+"\n" == line, "inbound message intact (%d bytes, want %d)", len(received[0])+1, len(line))
 
-	var res result
+	var res peerEcho
 	select {
 	case res = <-done:
 	case <-time.After(chanTestDeadline):
@@ -1054,4 +1027,38 @@ func TestChannelSendThrowsWhereNodeThrows(t *testing.T) {
 	require.True(t, h.target.Send(NewObject("f", func() {}, "n", 1), nil, SendOptions{}, nil))
 	wire, _ := h.readAvailable()
 	require.Equal(t, `{"n":1}`+"\n", wire)
+}
+
+// peerEcho is what peerWriteThenReadLine read back, or how it failed.
+type peerEcho struct {
+	data []byte
+	err  error
+}
+
+// peerWriteThenReadLine, started as a goroutine, writes line on the
+// peer's end of the channel, then reads until a whole line has come
+// back, and sends what it read on done.
+func peerWriteThenReadLine(peer int, line string, done chan<- peerEcho) {
+	if err := chanWriteAll(peer, []byte(line)); err != nil {
+		done <- peerEcho{err: fmt.Errorf("write: %w", err)}
+		return
+	}
+	var got []byte
+	buf := make([]byte, 64*1024)
+	for !bytes.HasSuffix(got, []byte("\n")) {
+		n, err := unix.Read(peer, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			done <- peerEcho{data: got, err: fmt.Errorf("read: %w", err)}
+			return
+		}
+		if n == 0 {
+			done <- peerEcho{data: got, err: io.ErrUnexpectedEOF}
+			return
+		}
+		got = append(got, buf[:n]...)
+	}
+	done <- peerEcho{data: got}
 }
