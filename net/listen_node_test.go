@@ -203,7 +203,7 @@ func TestServerDropCarriesAddresses(t *testing.T) {
 		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
 			port = srv.Address().Port
 			l.Ref()
-			go func() {
+			go offLoop(l, func() error {
 				c1, err := stdnet.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port))
 				if err == nil {
 					defer c1.Close()
@@ -216,8 +216,8 @@ func TestServerDropCarriesAddresses(t *testing.T) {
 						c2.Close()
 					}
 				}
-				l.Post(func() { l.Unref(); require.NoError(t, err) })
-			}()
+				return err
+			}, func(err error) { require.NoError(t, err) })
 		}))
 	})
 	want := []any{net.DropInfo{

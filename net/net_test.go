@@ -35,6 +35,14 @@ func run(t *testing.T, main func()) {
 	require.False(t, timedOut, "the loop did not empty in 20s")
 }
 
+// offLoop, started as a goroutine, runs client off the loop (a client
+// that blocks: a dial, a read to the end) and hands its error to then on
+// the loop, letting go of the Ref the caller took for it.
+func offLoop(l *uv.Loop, client func() error, then func(error)) {
+	err := client()
+	l.Post(func() { l.Unref(); then(err) })
+}
+
 type peer struct {
 	port int
 	send string

@@ -41,10 +41,7 @@ func sockScenario(t *testing.T, opts net.ServerOptions, onConn func(s *net.Socke
 		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
 			l.Ref()
 			addr := "127.0.0.1:" + strconv.Itoa(srv.Address().Port)
-			go func() {
-				err := client(addr)
-				l.Post(func() { l.Unref(); clientErr = err })
-			}()
+			go offLoop(l, func() error { return client(addr) }, func(err error) { clientErr = err })
 		}))
 	})
 	require.NoError(t, clientErr)
@@ -220,13 +217,13 @@ func TestServerCloseAroundItsLastSocket(t *testing.T) {
 		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
 			l.Ref()
 			addr := "127.0.0.1:" + strconv.Itoa(srv.Address().Port)
-			go func() {
+			go offLoop(l, func() error {
 				c, err := dialTCP(addr)
 				if err == nil {
 					c.Close()
 				}
-				l.Post(func() { l.Unref() })
-			}()
+				return err
+			}, func(error) {})
 		}))
 	})
 	require.Equal(t, []string{"server close", "close cb <nil>", "socket close, connections 0"}, events)

@@ -232,14 +232,14 @@ func TestSocketResetAndDestroyPipe(t *testing.T) {
 		})
 		require.NoError(t, srv.Listen(path, func() {
 			l.Ref()
-			go func() {
+			go offLoop(l, func() error {
 				c, err := stdnetDialUnix(path)
 				if err == nil {
 					io.Copy(io.Discard, c)
 					c.Close()
 				}
-				l.Post(func() { l.Unref(); require.NoError(t, err) })
-			}()
+				return err
+			}, func(err error) { require.NoError(t, err) })
 		}))
 	})
 	require.Equal(t, []string{"ERR_INVALID_HANDLE_TYPE This handle type cannot be sent", "open", "close"}, events)
@@ -313,10 +313,7 @@ func TestSocketResetDuringShutdown(t *testing.T) {
 				require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
 					l.Ref()
 					addr := "127.0.0.1:" + strconv.Itoa(srv.Address().Port)
-					go func() {
-						err := readToEnd(addr)
-						l.Post(func() { l.Unref(); require.NoError(t, err) })
-					}()
+					go offLoop(l, func() error { return readToEnd(addr) }, func(err error) { require.NoError(t, err) })
 				}))
 			})
 			want := []string{"error reset EINVAL", "after closed", "close"}
@@ -399,7 +396,7 @@ func TestSocketDataThenResetIsEnd(t *testing.T) {
 		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
 			l.Ref()
 			addr := "127.0.0.1:" + strconv.Itoa(srv.Address().Port)
-			go func() {
+			go offLoop(l, func() error {
 				c, err := dialTCP(addr)
 				if err == nil {
 					_, err = c.Write([]byte("abc"))
@@ -407,12 +404,11 @@ func TestSocketDataThenResetIsEnd(t *testing.T) {
 					c.Close() // a reset behind the data
 				}
 				time.Sleep(100 * time.Millisecond) // both have arrived
-				l.Post(func() {
-					l.Unref()
-					require.NoError(t, err)
-					sock.Resume()
-				})
-			}()
+				return err
+			}, func(err error) {
+				require.NoError(t, err)
+				sock.Resume()
+			})
 		}))
 	})
 	require.Equal(t, []string{"data abc", "end", "close false"}, events)
