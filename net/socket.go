@@ -1521,7 +1521,8 @@ func (s *Socket) onEofChunk() {
 // had not been read yet: it comes first in "data", as bytes even with an
 // encoding set (decoded as UTF-8 when it is all that waits, as Node
 // gives it). On a socket that flows with nothing waiting it is emitted
-// at once, as Node's is (from a "data" listener, Pause first). It
+// at once, as Node's is (from a "data" listener, Pause first); in paused
+// mode it brings a "readable", as data read does. It
 // reports whether more may be read (Node's answer): false once the peer
 // has ended or 16 KB wait. After "end" it is
 // ERR_STREAM_UNSHIFT_AFTER_END_EVENT, which destroys the socket; a
@@ -1550,6 +1551,9 @@ func (s *Socket) Unshift(chunk []byte) bool {
 	} else {
 		s.buffered = slices.Insert(s.buffered, 0, any(buf))
 		s.bufferedLen += len(buf)
+		if s.needReadable {
+			s.emitReadable()
+		}
 	}
 	return s.canPushMore()
 }

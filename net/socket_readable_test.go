@@ -228,6 +228,47 @@ func TestSocketReadable(t *testing.T) {
 			})
 		}, xs, 20 * time.Millisecond,
 			[]string{"waiting 16384 16384", "read null 32768", "waiting 40960", "read 20000 20960", "end 40960", "close false"}},
+		{"unshift in readable", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.On("readable", func() {
+				log("readable %d", s.ReadableLength())
+				c := s.Read()
+				if c == nil {
+					log("read null")
+					return
+				}
+				log("read %s", showRead(c))
+				if b := c.([]byte); len(b) > 1 {
+					log("unshift %v %d", s.Unshift(b[1:]), s.ReadableLength())
+				} else {
+					s.Write([]byte("k"), nil)
+				}
+			})
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, []string{"abc", "d"}, 0,
+			[]string{"readable 3", "read buf 616263", "unshift true 2", "readable 2", "read buf 6263", "unshift true 1", "readable 1", "read buf 63", "readable 1", "read buf 64", "readable 0", "read null", "end", "close false"}},
+		{"readable added late", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.Pause()
+			waitUntil(t, func() bool { return s.ReadableLength() == 2 }, func() {
+				log("waiting %d %s", s.ReadableLength(), flowingOf(s))
+				s.On("readable", func() {
+					log("readable %d", s.ReadableLength())
+					readLoop(s, log)
+					s.Write([]byte("k"), nil)
+				})
+				log("flowing %s", flowingOf(s))
+				uv.Default().NextTick(func() { log("tick") })
+			})
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, []string{"ab", "cd"}, 0,
+			[]string{"waiting 2 false", "flowing false", "readable 2", "read buf 6162", "tick", "readable 2", "read buf 6364", "readable 0", "end", "close false"}},
+		{"end only", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.On("readable", func() {
+				log("readable %d %s", s.ReadableLength(), showRead(s.Read()))
+				uv.Default().NextTick(func() { log("tick") })
+			})
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, []string{""}, 0,
+			[]string{"readable 0 null", "end", "tick", "close false"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var events []string

@@ -156,6 +156,38 @@ scen.push({ name: 'read above the mark', server(s, log) {
   s.on('close', () => {});
   setTimeout(() => { let c; while ((c = s.read()) !== null) {} }, 1200);
 }, chunks: Array(10).fill('x'.repeat(4096)), gap: 20 });
+scen.push({ name: 'unshift in readable', server(s, log) {
+  s.on('readable', () => {
+    log('readable ' + s.readableLength);
+    const c = s.read();
+    if (c === null) { log('read null'); return; }
+    log('read ' + show(c));
+    if (c.length > 1) log('unshift ' + s.unshift(c.subarray(1)) + ' ' + s.readableLength);
+    else s.write('k');
+  });
+  s.on('end', () => { log('end'); s.end(); });
+}, chunks: ['abc', 'd'] });
+scen.push({ name: 'readable added late', server(s, log) {
+  s.pause();
+  (function poll() {
+    if (s.readableLength === 2) {
+      log('waiting ' + s.readableLength + ' ' + flowing(s));
+      s.on('readable', () => {
+        log('readable ' + s.readableLength);
+        let c;
+        while ((c = s.read()) !== null) log('read ' + show(c));
+        s.write('k');
+      });
+      log('flowing ' + flowing(s));
+      process.nextTick(() => log('tick'));
+    } else setTimeout(poll, 2);
+  })();
+  s.on('end', () => { log('end'); s.end(); });
+}, chunks: ['ab', 'cd'] });
+scen.push({ name: 'end only', server(s, log) {
+  s.on('readable', () => { log('readable ' + s.readableLength + ' ' + show(s.read())); process.nextTick(() => log('tick')); });
+  s.on('end', () => { log('end'); s.end(); });
+}, chunks: [''] });
 (async () => {
   for (const sc of scen) {
     const lines = [];
