@@ -60,13 +60,18 @@ type Socket struct {
 	needReadable      bool
 	emittedReadable   bool
 	removeHooked      bool // the "removeListener" listener is added
-	hwm               int
-	readableEnded     bool
-	writableEnded     bool
-	finished          bool
-	destroyed         bool
-	hadError          bool
-	needDrain         bool // a Write returned false: "drain" when the queue empties
+	// Resume's tick waits while "readable" holds the socket paused
+	// (kResumeScheduled), and Pause was called after the last Resume
+	// (kPaused).
+	resumeScheduled bool
+	paused          bool
+	hwm             int
+	readableEnded   bool
+	writableEnded   bool
+	finished        bool
+	destroyed       bool
+	hadError        bool
+	needDrain       bool // a Write returned false: "drain" when the queue empties
 
 	// setTimeout's state: the duration as given, the idle timer, and the
 	// "timeout" listeners it added.
@@ -181,15 +186,16 @@ func (s *Socket) onRemoveListener(event string) {
 // listener has gone: the socket flows again if "data" has listeners, and
 // is neither flowing nor paused (null) when it has none.
 //
-// OMITTED(node): Node also makes the socket flow when Resume was called
-// while "readable" had listeners and Resume's tick has not run yet (nor
-// Pause been called since); the port keeps no such state, so that socket
-// flows only if "data" has a listener.
+// It flows too, "data" listeners or not, when Resume was called while
+// "readable" had listeners, after the removal, and its tick has not run
+// yet (nor Pause been called since).
 //
 // Mirrors lib/internal/streams/readable.js updateReadableListening().
 func (s *Socket) updateReadableListening() {
 	s.readableListening = s.ListenerCount("readable") > 0
 	switch {
+	case s.resumeScheduled && !s.paused:
+		s.flowing = 1
 	case s.ListenerCount("data") > 0:
 		s.Resume()
 	case !s.readableListening:
@@ -1037,6 +1043,7 @@ var ReproduceResetLeavesOpen = uv.Reproduce("reset-einval")
 // reading until 16 KB wait, as a Node socket does).
 func (s *Socket) Pause() *Socket {
 	s.flowing = -1
+	s.paused = true
 	return s
 }
 
@@ -1067,13 +1074,18 @@ func (s *Socket) Resume() *Socket {
 	}
 	if s.readableListening {
 		// "readable" keeps it paused; Node's resume still asks for a read
-		// on the next tick.
+		// on the next tick, and flows then if "readable" has gone.
+		s.paused = false
 		if s.flowing != 1 {
 			s.flowing = -1
-			uv.Default().NextTick(s.resumeReadable)
+			if !s.resumeScheduled {
+				s.resumeScheduled = true
+				uv.Default().NextTick(s.resumeReadable)
+			}
 		}
 		return s
 	}
+	s.paused = false
 	s.flowing = 1
 	if s.handle == nil || s.connecting {
 		// It reads once connected, even if paused again meanwhile (Node's
@@ -1092,11 +1104,18 @@ func (s *Socket) Resume() *Socket {
 }
 
 // resumeReadable is Resume's tick for a socket a "readable" listener
-// holds paused: it asks for a read unless one is under way.
+// held paused: it asks for a read unless one is under way, and lets the
+// data flow if the socket flows by now (its last "readable" listener was
+// removed before the Resume).
 //
-// Like lib/internal/streams/readable.js resume_() while flowing is false.
+// Mirrors lib/internal/streams/readable.js resume_().
 func (s *Socket) resumeReadable() {
 	if !s.reading {
+		s.Read(0)
+	}
+	s.resumeScheduled = false
+	s.flow()
+	if s.flowing == 1 && !s.reading {
 		s.Read(0)
 	}
 }

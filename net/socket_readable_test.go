@@ -52,6 +52,17 @@ type readableScenario struct {
 	want   []string      // as node printed it
 }
 
+// readableClients replace the client that writes chunks, by scenario.
+var readableClients = map[string]func(c *net.Socket, log func(string, ...any)){
+	"client reads": func(c *net.Socket, log func(string, ...any)) {
+		c.On("readable", func() { log("client readable %d %s", c.ReadableLength(), showRead(c.Read())) })
+		c.On("connect", func() { log("client connect %s", flowingOf(c)) })
+		c.On("end", func() { log("client end") })
+		c.On("close", func() { log("client close") })
+		log("client flowing %s", flowingOf(c))
+	},
+}
+
 func TestSocketReadable(t *testing.T) {
 	xs := make([]string, 10)
 	for i := range xs {
@@ -269,6 +280,26 @@ func TestSocketReadable(t *testing.T) {
 			s.On("end", func() { log("end"); s.End(nil) })
 		}, []string{""}, 0,
 			[]string{"readable 0 null", "end", "tick", "close false"}},
+		{"removed then resume", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			var listener *events.Listener
+			listener = s.On("readable", func() {
+				log("readable %s", showRead(s.Read()))
+				s.RemoveListener(listener)
+				s.Resume()
+				log("flowing %s", flowingOf(s))
+				uv.Default().NextTick(func() { log("tick flowing %s", flowingOf(s)) })
+				uv.Default().SetImmediate(func() {
+					log("immediate flowing %s %d", flowingOf(s), s.ReadableLength())
+					s.Write([]byte("k"), nil)
+				})
+			})
+			s.On("end", func() { log("end %d", s.ReadableLength()); s.End(nil) })
+		}, []string{"a", "b"}, 0,
+			[]string{"readable buf 61", "flowing false", "tick flowing true", "immediate flowing true 0", "end 0", "close false"}},
+		{"client reads", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.End([]byte("hello"))
+		}, nil, 0,
+			[]string{"client flowing false", "client connect false", "client readable 5 buf 68656c6c6f", "client readable 0 null", "client end", "client close", "close false"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var events []string
@@ -283,6 +314,10 @@ func TestSocketReadable(t *testing.T) {
 					cl, err := net.Connect(srv.Address().Port, "127.0.0.1")
 					require.NoError(t, err)
 					cl.On("error", func(error) {})
+					if client := readableClients[c.name]; client != nil {
+						client(cl, log)
+						return
+					}
 					i := 0
 					next := func() {
 						if i >= len(c.chunks) {

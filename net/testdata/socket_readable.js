@@ -188,6 +188,30 @@ scen.push({ name: 'end only', server(s, log) {
   s.on('readable', () => { log('readable ' + s.readableLength + ' ' + show(s.read())); process.nextTick(() => log('tick')); });
   s.on('end', () => { log('end'); s.end(); });
 }, chunks: [''] });
+scen.push({ name: 'removed then resume', server(s, log) {
+  const onReadable = () => {
+    log('readable ' + show(s.read()));
+    s.removeListener('readable', onReadable);
+    s.resume();
+    log('flowing ' + flowing(s));
+    process.nextTick(() => log('tick flowing ' + flowing(s)));
+    setImmediate(() => {
+      log('immediate flowing ' + flowing(s) + ' ' + s.readableLength);
+      s.write('k');
+    });
+  };
+  s.on('readable', onReadable);
+  s.on('end', () => { log('end ' + s.readableLength); s.end(); });
+}, chunks: ['a', 'b'] });
+scen.push({ name: 'client reads', server(s, log) {
+  s.end('hello');
+}, client(c, log) {
+  c.on('readable', () => log('client readable ' + c.readableLength + ' ' + show(c.read())));
+  c.on('connect', () => log('client connect ' + flowing(c)));
+  c.on('end', () => log('client end'));
+  c.on('close', () => log('client close'));
+  log('client flowing ' + flowing(c));
+} });
 (async () => {
   for (const sc of scen) {
     const lines = [];
@@ -197,6 +221,7 @@ scen.push({ name: 'end only', server(s, log) {
       srv.listen(0, '127.0.0.1', () => {
         const c = net.connect(srv.address().port, '127.0.0.1');
         c.on('error', () => {});
+        if (sc.client) return sc.client(c, log);
         let i = 0;
         const next = () => {
           if (i >= sc.chunks.length) return;
