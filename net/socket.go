@@ -182,6 +182,26 @@ func (s *Socket) onRemoveListener(event string) {
 	}
 }
 
+// RemoveAllListeners drops every listener of event (of all events when
+// event is ""); removing those of "readable" lets the socket leave paused
+// mode on the next tick, as removing them one by one does. The socket's
+// own listeners for "newListener" and "removeListener" (which stand for
+// Readable's on and removeListener methods) are added again.
+//
+// Mirrors lib/internal/streams/readable.js Readable.prototype.removeAllListeners().
+func (s *Socket) RemoveAllListeners(event string) {
+	s.EventEmitter.RemoveAllListeners(event)
+	if event == "" || event == "newListener" {
+		s.On("newListener", s.onNewListener)
+	}
+	if (event == "" || event == "removeListener") && s.removeHooked {
+		s.On("removeListener", s.onRemoveListener)
+	}
+	if event == "" || event == "readable" {
+		uv.Default().NextTick(s.updateReadableListening)
+	}
+}
+
 // updateReadableListening leaves paused mode when the last "readable"
 // listener has gone: the socket flows again if "data" has listeners, and
 // is neither flowing nor paused (null) when it has none.

@@ -300,6 +300,18 @@ func TestSocketReadable(t *testing.T) {
 			s.End([]byte("hello"))
 		}, nil, 0,
 			[]string{"client flowing false", "client connect false", "client readable 5 buf 68656c6c6f", "client readable 0 null", "client end", "client close", "close false"}},
+		{"remove all readable", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.On("readable", func() {
+				log("readable %s", showRead(s.Read()))
+				s.RemoveAllListeners("readable")
+				s.On("data", func(d []byte) { log("data %s", showRead(d)); s.Write([]byte("k"), nil) })
+				log("flowing %s", flowingOf(s))
+				uv.Default().NextTick(func() { log("tick flowing %s", flowingOf(s)) })
+				s.Write([]byte("k"), nil)
+			})
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, []string{"a", "b"}, 0,
+			[]string{"readable buf 61", "flowing false", "tick flowing true", "data buf 62", "end", "close false"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var events []string

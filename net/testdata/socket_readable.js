@@ -212,6 +212,17 @@ scen.push({ name: 'client reads', server(s, log) {
   c.on('close', () => log('client close'));
   log('client flowing ' + flowing(c));
 } });
+scen.push({ name: 'remove all readable', server(s, log) {
+  s.on('readable', () => {
+    log('readable ' + show(s.read()));
+    s.removeAllListeners('readable');
+    s.on('data', (d) => { log('data ' + show(d)); s.write('k'); });
+    log('flowing ' + flowing(s));
+    process.nextTick(() => log('tick flowing ' + flowing(s)));
+    s.write('k');
+  });
+  s.on('end', () => { log('end'); s.end(); });
+}, chunks: ['a', 'b'] });
 (async () => {
   for (const sc of scen) {
     const lines = [];
