@@ -65,13 +65,18 @@ type Socket struct {
 	// (kPaused).
 	resumeScheduled bool
 	paused          bool
-	hwm             int
-	readableEnded   bool
-	writableEnded   bool
-	finished        bool
-	destroyed       bool
-	hadError        bool
-	needDrain       bool // a Write returned false: "drain" when the queue empties
+	// closeEmitted: the tick Destroy queued has run (Node's destroy sets
+	// kCloseEmitted then, as a socket emits its own "close" later, when
+	// the handle has closed; kErrorEmitted just before, with the error).
+	// A Read takes data after it but emits no "data", and no "end" comes.
+	closeEmitted  bool
+	hwm           int
+	readableEnded bool
+	writableEnded bool
+	finished      bool
+	destroyed     bool
+	hadError      bool
+	needDrain     bool // a Write returned false: "drain" when the queue empties
 
 	// setTimeout's state: the duration as given, the idle timer, and the
 	// "timeout" listeners it added.
@@ -1018,10 +1023,13 @@ func (s *Socket) Destroy(err error) {
 		// "error" on the next tick, as a stream's destroy emits it;
 		// "close" when the handle has closed.
 		uv.Default().NextTick(func() {
+			s.closeEmitted = true
 			if s.ListenerCount("error") > 0 || ReproduceSocketErrorThrow {
 				s.Emit("error", err)
 			}
 		})
+	} else {
+		uv.Default().NextTick(s.markCloseEmitted)
 	}
 	onClose := func() { s.Emit("close", s.hadError) }
 	switch {
@@ -1050,6 +1058,12 @@ func (s *Socket) Destroy(err error) {
 		srv.emitCloseIfDrained()
 	}
 }
+
+// markCloseEmitted is the tick Destroy queues when it has no error.
+//
+// Like lib/internal/streams/destroy.js emitCloseNT() for a socket, which
+// leaves "close" to the handle's close.
+func (s *Socket) markCloseEmitted() { s.closeEmitted = true }
 
 // ReproduceSocketErrorThrow, when true, emits a socket's error even with
 // no listener, which throws, as in Node v20.
@@ -1215,7 +1229,7 @@ func (s *Socket) Read(n ...int) any {
 			s.endReadable()
 		}
 	}
-	if ret != nil && !s.destroyed {
+	if ret != nil && !s.closeEmitted {
 		s.Emit("data", ret)
 	}
 	return ret
@@ -1445,11 +1459,12 @@ func (s *Socket) endReadable() {
 }
 
 // endReadableNT emits "end" (through onReadableStreamEnd) unless the
-// socket was destroyed, "end" came already or data waits again.
+// socket was destroyed with an error or its Destroy's tick has run, "end"
+// came already or data waits again.
 //
 // Mirrors lib/internal/streams/readable.js endReadableNT().
 func (s *Socket) endReadableNT() {
-	if !s.destroyed && !s.readableEnded && s.bufferedLen == 0 && len(s.buffered) == 0 {
+	if !s.hadError && !s.closeEmitted && !s.readableEnded && s.bufferedLen == 0 && len(s.buffered) == 0 {
 		s.endPending = false
 		s.onReadableStreamEnd()
 	}

@@ -312,6 +312,50 @@ func TestSocketReadable(t *testing.T) {
 			s.On("end", func() { log("end"); s.End(nil) })
 		}, []string{"a", "b"}, 0,
 			[]string{"readable buf 61", "flowing false", "tick flowing true", "data buf 62", "end", "close false"}},
+		{"destroy in readable", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.On("readable", func() {
+				log("readable %d", s.ReadableLength())
+				s.Destroy(nil)
+				log("read %s %d", showRead(s.Read()), s.ReadableLength())
+				uv.Default().NextTick(func() { log("tick %s", showRead(s.Read())) })
+			})
+			s.On("data", func(d []byte) { log("data %s", showRead(d)) })
+			s.On("end", func() { log("end") })
+		}, []string{"ab"}, 0,
+			[]string{"readable 2", "data buf 6162", "read buf 6162 0", "tick null", "close false"}},
+		{"pause then read", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.On("data", func(d []byte) {
+				log("data %s", showRead(d))
+				s.Pause()
+				s.Write([]byte("k"), nil)
+				var poll func()
+				poll = func() {
+					if s.ReadableLength() > 0 || net.EndPending(s) {
+						log("read %s %s", showRead(s.Read()), flowingOf(s))
+						if !net.EndPending(s) {
+							uv.Default().SetTimeout(2*time.Millisecond, poll)
+						}
+					} else {
+						uv.Default().SetTimeout(2*time.Millisecond, poll)
+					}
+				}
+				poll()
+			})
+			s.On("end", func() { log("end"); s.End(nil) })
+		}, []string{"a", "b"}, 0,
+			[]string{"data buf 61", "data buf 62", "read null false", "read buf 62 false", "end", "close false"}},
+		{"destroy at end", func(t *testing.T, s *net.Socket, log func(string, ...any)) {
+			s.On("readable", func() {
+				log("readable %d", s.ReadableLength())
+				if s.ReadableLength() == 0 {
+					s.Destroy(nil)
+					log("destroyed")
+				}
+				log("read %s", showRead(s.Read()))
+			})
+			s.On("end", func() { log("end") })
+		}, []string{"ab"}, 0,
+			[]string{"readable 2", "read buf 6162", "readable 0", "destroyed", "read null", "close false"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var events []string

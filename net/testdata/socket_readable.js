@@ -223,6 +223,38 @@ scen.push({ name: 'remove all readable', server(s, log) {
   });
   s.on('end', () => { log('end'); s.end(); });
 }, chunks: ['a', 'b'] });
+scen.push({ name: 'destroy in readable', server(s, log) {
+  s.on('readable', () => {
+    log('readable ' + s.readableLength);
+    s.destroy();
+    log('read ' + show(s.read()) + ' ' + s.readableLength);
+    process.nextTick(() => log('tick ' + show(s.read())));
+  });
+  s.on('data', (d) => log('data ' + show(d)));
+  s.on('end', () => log('end'));
+}, chunks: ['ab'] });
+scen.push({ name: 'pause then read', server(s, log) {
+  s.on('data', (d) => {
+    log('data ' + show(d));
+    s.pause();
+    s.write('k');
+    (function poll() {
+      if (s.readableLength > 0 || s._readableState.ended) {
+        log('read ' + show(s.read()) + ' ' + flowing(s));
+        if (!s._readableState.ended) setTimeout(poll, 2);
+      } else setTimeout(poll, 2);
+    })();
+  });
+  s.on('end', () => { log('end'); s.end(); });
+}, chunks: ['a', 'b'] });
+scen.push({ name: 'destroy at end', server(s, log) {
+  s.on('readable', () => {
+    log('readable ' + s.readableLength);
+    if (s.readableLength === 0) { s.destroy(); log('destroyed'); }
+    log('read ' + show(s.read()));
+  });
+  s.on('end', () => log('end'));
+}, chunks: ['ab'] });
 (async () => {
   for (const sc of scen) {
     const lines = [];
