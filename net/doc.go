@@ -8,10 +8,11 @@
 // internalConnectMultiple, and afterConnect.
 //
 // Of what Socket has as a stream.Duplex, setEncoding (with
-// [StringDecoder], lib/string_decoder.js), cork, uncork and unshift are
+// [StringDecoder], lib/string_decoder.js), cork, uncork, unshift and
+// paused mode ([Socket.Read], the "readable" event, readableFlowing) are
 // ported. Not ported of Socket: the rest of what it has as a
 // stream.Duplex beyond a server's and a client's needs (pipe, async
-// iteration, read and the "readable" event), new net.Socket({fd}) and
+// iteration, the "pause" and "resume" events), new net.Socket({fd}) and
 // the signal, onread and hints options.
 //
 // Source: Node.js v20.20.2, lib/net.js; lib/string_decoder.js (and the

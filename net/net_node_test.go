@@ -836,3 +836,40 @@ func TestNetWriteConnectWrite(t *testing.T) {
 	require.True(t, ended)
 	require.Equal(t, "beforeafter", received)
 }
+
+// TestNetSocketCloseAfterEnd: a server's socket that ends its side at
+// once and, from its one "readable", reads the client's "foo" only 100 ms
+// later sees "end" before "close" ("end" waits for that read, as the
+// client ended at once). As node ran it: "readable", the read's "foo",
+// "end", then "close".
+//
+// Mirrors test/parallel/test-net-socket-close-after-end.js
+func TestNetSocketCloseAfterEnd(t *testing.T) {
+	var events []string
+	run(t, func() {
+		srv := net.CreateServer(nil)
+		srv.On("connection", func(s *net.Socket) {
+			endEmitted := false
+			s.Once("readable", func() {
+				events = append(events, "readable")
+				uv.Default().SetTimeout(100*time.Millisecond, func() {
+					events = append(events, fmt.Sprintf("read %s", s.Read()))
+				})
+			})
+			s.On("end", func() { events = append(events, "end"); endEmitted = true })
+			s.On("close", func() {
+				require.True(t, endEmitted)
+				events = append(events, "close")
+				srv.Close(nil)
+			})
+			s.End([]byte("foo"))
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			var c *net.Socket
+			var err error
+			c, err = net.CreateConnection(srv.AddressPort(), func() { c.End([]byte("foo")) })
+			require.NoError(t, err)
+		}))
+	})
+	require.Equal(t, []string{"readable", "read foo", "end", "close"}, events)
+}

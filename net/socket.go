@@ -19,7 +19,14 @@ import (
 // or string once SetEncoding has set an encoding), "end" (the peer
 // finished writing), "finish" (our writes are done and the write side
 // shut down), "drain" (a Write that returned false has left), "close"
-// (hadError bool) and "error".
+// (hadError bool), "error" and, in paused mode, "readable".
+//
+// A "readable" listener puts the socket in paused mode (see [Socket.Read]):
+// "readable" says data waits or the peer ended, Read takes it, and "end"
+// comes once a Read has taken everything after the peer's end. It takes
+// precedence over "data" (which then carries what Read returns); once the
+// last "readable" listener is removed the socket flows again if "data"
+// has listeners.
 //
 // As a Node socket starts paused, what arrives before anyone reads (a
 // "data" listener, or Resume) waits in the socket, up to 16 KB before it
@@ -28,7 +35,8 @@ import (
 //
 // DEVIATION(shape): Node's Socket is a stream.Duplex; this one keeps the
 // events and methods a server needs (write, end, destroy, pause, resume,
-// setEncoding, cork, uncork, unshift) without the streams machinery.
+// read, setEncoding, cork, uncork, unshift) without the streams
+// machinery.
 //
 // Mirrors lib/net.js Socket().
 type Socket struct {
@@ -44,6 +52,25 @@ type Socket struct {
 	decoder       *StringDecoder
 	endPending    bool // the peer ended behind buffered data
 	flushQueued   bool
+	// Paused mode's state (readable.js's kReadableListening, kNeedReadable,
+	// kEmittedReadable): a "readable" listener holds the socket paused; a
+	// "readable" is owed when data comes; one waits for its tick. hwm is
+	// the high-water mark once a Read larger than 16 KB raised it (0: not).
+	readableListening bool
+	needReadable      bool
+	emittedReadable   bool
+	removeHooked      bool // the "removeListener" listener is added
+	// Resume's tick waits while "readable" holds the socket paused
+	// (kResumeScheduled), and Pause was called after the last Resume
+	// (kPaused).
+	resumeScheduled bool
+	paused          bool
+	// closeEmitted: the tick Destroy queued has run (Node's destroy sets
+	// kCloseEmitted then, as a socket emits its own "close" later, when
+	// the handle has closed; kErrorEmitted just before, with the error).
+	// A Read takes data after it but emits no "data", and no "end" comes.
+	closeEmitted  bool
+	hwm           int
 	readableEnded bool
 	writableEnded bool
 	finished      bool
@@ -119,11 +146,93 @@ const highWaterMark = 16 * 1024
 
 // onNewListener starts the data flowing when a "data" listener is added,
 // unless the socket was paused, as Readable.prototype.on does.
+//
+// A "readable" listener puts the socket in paused mode: flowing becomes
+// false, "readable" is owed, and it comes on the next tick when data waits
+// (otherwise the socket reads, if it did not). It is done once only while
+// one listens and before "end".
+//
+// Like lib/internal/streams/readable.js Readable.prototype.on().
 func (s *Socket) onNewListener(event string, _ any) {
-	if event == "data" && s.flowing != -1 {
-		s.Resume()
+	switch event {
+	case "data":
+		if s.flowing != -1 {
+			s.Resume()
+		}
+	case "readable":
+		if s.readableEnded || s.readableListening {
+			return
+		}
+		s.readableListening, s.needReadable = true, true
+		s.flowing, s.emittedReadable = -1, false
+		if !s.removeHooked {
+			s.removeHooked = true
+			s.On("removeListener", s.onRemoveListener)
+		}
+		if s.bufferedLen > 0 {
+			s.emitReadable()
+		} else if !s.reading {
+			uv.Default().NextTick(s.nReadingNextTick)
+		}
 	}
 }
+
+// onRemoveListener looks again, on the next tick, at who listens once a
+// "readable" listener is removed (Once's included).
+//
+// Like lib/internal/streams/readable.js Readable.prototype.removeListener().
+func (s *Socket) onRemoveListener(event string) {
+	if event == "readable" {
+		uv.Default().NextTick(s.updateReadableListening)
+	}
+}
+
+// RemoveAllListeners drops every listener of event (of all events when
+// event is ""); removing those of "readable" lets the socket leave paused
+// mode on the next tick, as removing them one by one does. The socket's
+// own listeners for "newListener" and "removeListener" (which stand for
+// Readable's on and removeListener methods) are added again.
+//
+// Mirrors lib/internal/streams/readable.js Readable.prototype.removeAllListeners().
+func (s *Socket) RemoveAllListeners(event string) {
+	s.EventEmitter.RemoveAllListeners(event)
+	if event == "" || event == "newListener" {
+		s.On("newListener", s.onNewListener)
+	}
+	if (event == "" || event == "removeListener") && s.removeHooked {
+		s.On("removeListener", s.onRemoveListener)
+	}
+	if event == "" || event == "readable" {
+		uv.Default().NextTick(s.updateReadableListening)
+	}
+}
+
+// updateReadableListening leaves paused mode when the last "readable"
+// listener has gone: the socket flows again if "data" has listeners, and
+// is neither flowing nor paused (null) when it has none.
+//
+// It flows too, "data" listeners or not, when Resume was called while
+// "readable" had listeners, after the removal, and its tick has not run
+// yet (nor Pause been called since).
+//
+// Mirrors lib/internal/streams/readable.js updateReadableListening().
+func (s *Socket) updateReadableListening() {
+	s.readableListening = s.ListenerCount("readable") > 0
+	switch {
+	case s.resumeScheduled && !s.paused:
+		s.flowing = 1
+	case s.ListenerCount("data") > 0:
+		s.Resume()
+	case !s.readableListening:
+		s.flowing = 0
+	}
+}
+
+// nReadingNextTick asks for a read (Read(0)) for a "readable" listener
+// added while nothing waited and the socket did not read.
+//
+// Mirrors lib/internal/streams/readable.js nReadingNextTick().
+func (s *Socket) nReadingNextTick() { s.Read(0) }
 
 // startReading reads into the socket without making it flow, as Node's
 // Socket constructor does (read(0)).
@@ -242,6 +351,13 @@ func (s *Socket) onread(data []byte, _ int, err error) {
 	if err != nil {
 		if err == uv.ErrEOF {
 			s.reading = false
+			if s.readableListening {
+				s.onEofChunkPaused()
+				if !s.destroyed {
+					s.Read(0) // as onStreamRead does after push(null)
+				}
+				return
+			}
 			if s.decoder != nil {
 				s.onEofChunk()
 				if s.destroyed {
@@ -271,12 +387,15 @@ func (s *Socket) onread(data []byte, _ int, err error) {
 	}
 	s.buffered = append(s.buffered, buf)
 	s.bufferedLen += len(buf)
+	if s.needReadable {
+		s.emitReadable()
+	}
 	s.stopAtHighWaterMark()
 }
 
 // stopAtHighWaterMark stops reading once 16 KB wait to be read.
 func (s *Socket) stopAtHighWaterMark() {
-	if s.bufferedLen >= highWaterMark && s.reading {
+	if s.bufferedLen >= s.readableHighWaterMark() && s.reading {
 		s.reading = false
 		s.handle.ReadStop()
 	}
@@ -904,10 +1023,13 @@ func (s *Socket) Destroy(err error) {
 		// "error" on the next tick, as a stream's destroy emits it;
 		// "close" when the handle has closed.
 		uv.Default().NextTick(func() {
+			s.closeEmitted = true
 			if s.ListenerCount("error") > 0 || ReproduceSocketErrorThrow {
 				s.Emit("error", err)
 			}
 		})
+	} else {
+		uv.Default().NextTick(s.markCloseEmitted)
 	}
 	onClose := func() { s.Emit("close", s.hadError) }
 	switch {
@@ -937,6 +1059,12 @@ func (s *Socket) Destroy(err error) {
 	}
 }
 
+// markCloseEmitted is the tick Destroy queues when it has no error.
+//
+// Like lib/internal/streams/destroy.js emitCloseNT() for a socket, which
+// leaves "close" to the handle's close.
+func (s *Socket) markCloseEmitted() { s.closeEmitted = true }
+
 // ReproduceSocketErrorThrow, when true, emits a socket's error even with
 // no listener, which throws, as in Node v20.
 var ReproduceSocketErrorThrow = uv.Reproduce("socket-error")
@@ -949,7 +1077,27 @@ var ReproduceResetLeavesOpen = uv.Reproduce("reset-einval")
 // reading until 16 KB wait, as a Node socket does).
 func (s *Socket) Pause() *Socket {
 	s.flowing = -1
+	s.paused = true
 	return s
+}
+
+// ReadableFlowing is the socket's mode (socket.readableFlowing): nil
+// (null) before anyone read, true while "data" flows, false once paused
+// (Pause, or a "readable" listener).
+//
+// DEVIATION(shape): JS's true, false or null is a Go any holding a bool,
+// or nil.
+//
+// Like the readableFlowing getter lib/internal/streams/readable.js
+// defines on Readable.prototype.
+func (s *Socket) ReadableFlowing() any {
+	switch s.flowing {
+	case 1:
+		return true
+	case -1:
+		return false
+	}
+	return nil
 }
 
 // Resume makes "data" flow: first what waited, on the next tick, then
@@ -958,6 +1106,20 @@ func (s *Socket) Resume() *Socket {
 	if s.destroyed || s.readableEnded {
 		return s
 	}
+	if s.readableListening {
+		// "readable" keeps it paused; Node's resume still asks for a read
+		// on the next tick, and flows then if "readable" has gone.
+		s.paused = false
+		if s.flowing != 1 {
+			s.flowing = -1
+			if !s.resumeScheduled {
+				s.resumeScheduled = true
+				uv.Default().NextTick(s.resumeReadable)
+			}
+		}
+		return s
+	}
+	s.paused = false
 	s.flowing = 1
 	if s.handle == nil || s.connecting {
 		// It reads once connected, even if paused again meanwhile (Node's
@@ -973,6 +1135,339 @@ func (s *Socket) Resume() *Socket {
 		uv.Default().NextTick(s.flush)
 	}
 	return s
+}
+
+// resumeReadable is Resume's tick for a socket a "readable" listener
+// held paused: it asks for a read unless one is under way, and lets the
+// data flow if the socket flows by now (its last "readable" listener was
+// removed before the Resume).
+//
+// Mirrors lib/internal/streams/readable.js resume_().
+func (s *Socket) resumeReadable() {
+	if !s.reading {
+		s.Read(0)
+	}
+	s.resumeScheduled = false
+	s.flow()
+	if s.flowing == 1 && !s.reading {
+		s.Read(0)
+	}
+}
+
+// Read takes what waits to be read (socket.read(n)), in paused mode: with
+// no argument everything that waits (in flowing mode the first chunk);
+// with n, n bytes (n UTF-16 units of a string with an encoding set), or
+// nil (JS's null) when fewer wait, unless the peer has ended: then what is
+// left. What it returns is also emitted as "data". Read(0) reads nothing:
+// it starts the handle reading when less than the high-water mark waits,
+// or owes a "readable" when that much does. Once the peer has ended and
+// nothing is left, Read returns nil and "end" comes on the next tick (the
+// Read that takes the last bytes schedules it too). An n above 16 KB
+// raises the high-water mark to the next power of two.
+//
+// DEVIATION(shape): JS's optional argument is Go's optional n; the chunk
+// is an any holding []byte, or a string once SetEncoding set an encoding,
+// or nil for null. The bytes a partial Read takes share memory with the
+// rest, as Node's slice does.
+//
+// Mirrors lib/internal/streams/readable.js Readable.prototype.read().
+func (s *Socket) Read(n ...int) any {
+	all := len(n) == 0 // read(): NaN
+	size := 0
+	if !all {
+		size = n[0]
+	}
+	nOrig := size
+	if size > s.readableHighWaterMark() {
+		s.hwm = computeNewHighWaterMark(size)
+	}
+	hwm := s.readableHighWaterMark()
+	ended := s.endPending || s.readableEnded
+	if all || size != 0 {
+		s.emittedReadable = false
+	}
+	if !all && size == 0 && s.needReadable && (s.bufferedLen >= hwm || ended) {
+		if s.bufferedLen == 0 && ended {
+			s.endReadable()
+		} else {
+			s.emitReadable()
+		}
+		return nil
+	}
+	size = s.howMuchToRead(size, all)
+	if size == 0 && ended {
+		if s.bufferedLen == 0 {
+			s.endReadable()
+		}
+		return nil
+	}
+	doRead := s.needReadable
+	if s.bufferedLen == 0 || s.bufferedLen-size < hwm {
+		doRead = true
+	}
+	if doRead && !s.reading && !ended && !s.destroyed {
+		if s.bufferedLen == 0 {
+			s.needReadable = true
+		}
+		s.read_()
+	}
+	var ret any
+	if size > 0 {
+		ret = s.fromList(size)
+	}
+	if ret == nil {
+		if s.bufferedLen <= hwm {
+			s.needReadable = true
+		}
+		size = 0
+	}
+	if s.bufferedLen == 0 {
+		if !ended {
+			s.needReadable = true
+		}
+		if (all || nOrig != size) && ended {
+			s.endReadable()
+		}
+	}
+	if ret != nil && !s.closeEmitted {
+		s.Emit("data", ret)
+	}
+	return ret
+}
+
+// read_ makes the handle read (once connected, when it connects).
+//
+// Mirrors lib/net.js Socket.prototype._read().
+func (s *Socket) read_() {
+	if s.handle == nil || s.connecting {
+		s.readOnConnect = true
+		return
+	}
+	s.startReading()
+}
+
+// ReadableHighWaterMark is how much may wait to be read before the
+// socket stops reading (socket.readableHighWaterMark): 16384, or the
+// power of two a larger Read raised it to.
+//
+// Like the readableHighWaterMark getter lib/internal/streams/readable.js
+// defines on Readable.prototype.
+func (s *Socket) ReadableHighWaterMark() int { return s.readableHighWaterMark() }
+
+// readableHighWaterMark is how much may wait to be read before the socket
+// stops reading: 16 KB, or what a larger Read raised it to.
+func (s *Socket) readableHighWaterMark() int {
+	if s.hwm > 0 {
+		return s.hwm
+	}
+	return highWaterMark
+}
+
+// computeNewHighWaterMark is the power of two at or above n (up to 1 GiB),
+// the high-water mark a Read of n raises the socket's to.
+//
+// Mirrors lib/internal/streams/readable.js computeNewHighWaterMark().
+func computeNewHighWaterMark(n int) int {
+	const maxHWM = 0x40000000
+	if n >= maxHWM {
+		return maxHWM
+	}
+	n--
+	for shift := 1; shift <= 16; shift <<= 1 {
+		n |= n >> shift
+	}
+	return n + 1
+}
+
+// howMuchToRead is how much a Read of n (all: no argument) takes: 0 for
+// nothing; all that waits, or the first chunk while flowing; n when that
+// much waits; otherwise what is left once the peer has ended, else 0.
+//
+// Mirrors lib/internal/streams/readable.js howMuchToRead().
+func (s *Socket) howMuchToRead(n int, all bool) int {
+	ended := s.endPending || s.readableEnded
+	if (!all && n <= 0) || (s.bufferedLen == 0 && ended) {
+		return 0
+	}
+	if all {
+		if s.flowing == 1 && s.bufferedLen > 0 {
+			return chunkLength(s.buffered[0])
+		}
+		return s.bufferedLen
+	}
+	if n <= s.bufferedLen {
+		return n
+	}
+	if ended {
+		return s.bufferedLen
+	}
+	return 0
+}
+
+// fromList takes n (bytes, or UTF-16 units of strings) from the front of
+// what waits: one chunk as it is, part of one, or several joined (strings
+// when an encoding is set, bytes taken whole decoded as UTF-8).
+//
+// Mirrors lib/internal/streams/readable.js fromList().
+func (s *Socket) fromList(n int) any {
+	if s.bufferedLen == 0 {
+		return nil
+	}
+	first := s.buffered[0]
+	var ret any
+	switch l := chunkLength(first); {
+	case n >= s.bufferedLen:
+		switch {
+		case s.decoder != nil:
+			var out []byte
+			for _, c := range s.buffered {
+				if b, ok := c.([]byte); ok {
+					c = decodeUTF8(b)
+				}
+				out = appendJS(out, c.(string))
+			}
+			ret = string(out)
+		case len(s.buffered) == 1:
+			ret = first
+		default:
+			out := make([]byte, 0, s.bufferedLen)
+			for _, c := range s.buffered {
+				out = append(out, c.([]byte)...)
+			}
+			ret = out
+		}
+		clear(s.buffered)
+		s.buffered = s.buffered[:0]
+	case n < l:
+		switch c := first.(type) {
+		case []byte:
+			ret, s.buffered[0] = c[:n:n], c[n:]
+		case string:
+			head := utf16Prefix(c, n)
+			ret, s.buffered[0] = head, c[len(head):]
+		}
+	case n == l:
+		ret = first
+		s.buffered[0] = nil
+		s.buffered = s.buffered[1:]
+	case s.decoder != nil:
+		var out []byte
+		for left := n; left > 0; {
+			c := s.buffered[0]
+			str, ok := c.(string)
+			if !ok {
+				str = decodeUTF8(c.([]byte))
+			}
+			if l := chunkLength(c); left < l {
+				head := utf16Prefix(str, left)
+				out = appendJS(out, head)
+				s.buffered[0] = str[len(head):]
+				break
+			}
+			out = appendJS(out, str)
+			left -= chunkLength(c)
+			s.buffered[0] = nil
+			s.buffered = s.buffered[1:]
+		}
+		ret = string(out)
+	default:
+		out := make([]byte, 0, n)
+		for left := n; left > 0; {
+			c := s.buffered[0].([]byte)
+			if left < len(c) {
+				out = append(out, c[:left]...)
+				s.buffered[0] = c[left:]
+				break
+			}
+			out = append(out, c...)
+			left -= len(c)
+			s.buffered[0] = nil
+			s.buffered = s.buffered[1:]
+		}
+		ret = out
+	}
+	s.bufferedLen -= n
+	return ret
+}
+
+// onEofChunkPaused is the peer's end for a socket in paused mode: what
+// the decoder holds joins what waits, and "readable" is emitted at once
+// (the end is news even with nothing to read).
+//
+// Mirrors lib/internal/streams/readable.js onEofChunk().
+func (s *Socket) onEofChunkPaused() {
+	if s.endPending || s.readableEnded {
+		return
+	}
+	if s.decoder != nil {
+		if rest := s.decoder.End(); rest != "" {
+			s.buffered = append(s.buffered, rest)
+			s.bufferedLen += jsLength(rest)
+		}
+	}
+	s.endPending = true
+	s.needReadable = false
+	s.emittedReadable = true
+	s.emitReadable_()
+}
+
+// emitReadable owes a "readable", emitted on the next tick (once, however
+// many are owed before it).
+//
+// Mirrors lib/internal/streams/readable.js emitReadable().
+func (s *Socket) emitReadable() {
+	s.needReadable = false
+	if !s.emittedReadable {
+		s.emittedReadable = true
+		uv.Default().NextTick(s.emitReadable_)
+	}
+}
+
+// emitReadable_ emits "readable" when something waits or the peer has
+// ended, owes the next one unless the socket flows, and lets a flowing
+// socket's data out.
+//
+// Mirrors lib/internal/streams/readable.js emitReadable_().
+func (s *Socket) emitReadable_() {
+	ended := s.endPending || s.readableEnded
+	if !s.destroyed && (s.bufferedLen > 0 || ended) {
+		s.Emit("readable")
+		s.emittedReadable = false
+	}
+	if s.flowing != 1 && !ended && s.bufferedLen <= s.readableHighWaterMark() {
+		s.needReadable = true
+	}
+	s.flow()
+}
+
+// flow reads while the socket flows and something comes out.
+//
+// Mirrors lib/internal/streams/readable.js flow().
+func (s *Socket) flow() {
+	for s.flowing == 1 && s.Read() != nil {
+	}
+}
+
+// endReadable emits "end" on the next tick, if nothing waits then.
+//
+// Mirrors lib/internal/streams/readable.js endReadable().
+func (s *Socket) endReadable() {
+	if !s.readableEnded {
+		s.endPending = true
+		uv.Default().NextTick(s.endReadableNT)
+	}
+}
+
+// endReadableNT emits "end" (through onReadableStreamEnd) unless the
+// socket was destroyed with an error or its Destroy's tick has run, "end"
+// came already or data waits again.
+//
+// Mirrors lib/internal/streams/readable.js endReadableNT().
+func (s *Socket) endReadableNT() {
+	if !s.hadError && !s.closeEmitted && !s.readableEnded && s.bufferedLen == 0 && len(s.buffered) == 0 {
+		s.endPending = false
+		s.onReadableStreamEnd()
+	}
 }
 
 // SetEncoding makes "data" carry strings, decoded from what is read in
@@ -1060,6 +1555,9 @@ func (s *Socket) addString(str string) {
 	}
 	s.buffered = append(s.buffered, str)
 	s.bufferedLen += jsLength(str)
+	if s.needReadable {
+		s.emitReadable()
+	}
 	s.stopAtHighWaterMark()
 }
 
@@ -1077,7 +1575,8 @@ func (s *Socket) onEofChunk() {
 // had not been read yet: it comes first in "data", as bytes even with an
 // encoding set (decoded as UTF-8 when it is all that waits, as Node
 // gives it). On a socket that flows with nothing waiting it is emitted
-// at once, as Node's is (from a "data" listener, Pause first). It
+// at once, as Node's is (from a "data" listener, Pause first); in paused
+// mode it brings a "readable", as data read does. It
 // reports whether more may be read (Node's answer): false once the peer
 // has ended or 16 KB wait. After "end" it is
 // ERR_STREAM_UNSHIFT_AFTER_END_EVENT, which destroys the socket; a
@@ -1106,6 +1605,9 @@ func (s *Socket) Unshift(chunk []byte) bool {
 	} else {
 		s.buffered = slices.Insert(s.buffered, 0, any(buf))
 		s.bufferedLen += len(buf)
+		if s.needReadable {
+			s.emitReadable()
+		}
 	}
 	return s.canPushMore()
 }
@@ -1117,7 +1619,7 @@ var errUnshiftAfterEnd = &Error{Code: "ERR_STREAM_UNSHIFT_AFTER_END_EVENT", Mess
 //
 // Mirrors lib/internal/streams/readable.js canPushMore().
 func (s *Socket) canPushMore() bool {
-	return !s.endPending && !s.readableEnded && (s.bufferedLen < highWaterMark || s.bufferedLen == 0)
+	return !s.endPending && !s.readableEnded && (s.bufferedLen < s.readableHighWaterMark() || s.bufferedLen == 0)
 }
 
 // chunkLength is what a chunk waiting to be read counts for (state.length):
