@@ -593,3 +593,30 @@ func TestConnectPortTypeNames(t *testing.T) {
 		require.EqualError(t, err, `The "options.port" property must be one of type number or string. Received `+c.want)
 	}
 }
+
+// TestConnectToServerAddress: Connect takes what Server.Address gives, as
+// net.connect(server.address()) does in Node: its port and family, to
+// localhost (for a server on 127.0.0.1, localhost's IPv4 address; for one
+// on "::", localhost's IPv6 one, which these machines' /etc/hosts lacks:
+// node and the port both fail with "getaddrinfo ENOTFOUND localhost").
+func TestConnectToServerAddress(t *testing.T) {
+	var remote []string
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) { s.End(nil) })
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			for _, addr := range []any{srv.Address(), *srv.Address()} {
+				c, err := net.Connect(addr)
+				require.NoError(t, err)
+				c.Resume()
+				c.On("connect", func() { remote = append(remote, c.RemoteAddress()+" "+c.RemoteFamily()) })
+				c.On("close", func() {
+					if len(remote) == 2 {
+						srv.Close(nil)
+					}
+				})
+			}
+		}))
+	})
+	require.Equal(t, []string{"127.0.0.1 IPv4", "127.0.0.1 IPv4"}, remote)
+}
