@@ -12,10 +12,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // closedPort returns a TCP port on 127.0.0.1 that nothing listens on
@@ -784,4 +786,255 @@ func TestNetConnectBuffer(t *testing.T) {
 		"state opening", "bw 15 r true", "state opening 18", "connected",
 		"write cb true 18", "server end L'État, c'est moi", "close 18",
 	}, events)
+}
+
+// TestNetKeepalive: a server's socket with SetTimeout(0) and
+// SetKeepAlive(true, 50 ms) (under a second: the system's idle time),
+// and a client's with SetTimeout(0), are both still "open" 100 ms
+// later, and the server's has SO_KEEPALIVE on; then both end.
+//
+// Mirrors test/parallel/test-net-keepalive.js
+func TestNetKeepalive(t *testing.T) {
+	var states []string
+	keepAlive := -1
+	run(t, func() {
+		var client *net.Socket
+		var srv *net.Server
+		srv = net.CreateServer(func(c *net.Socket) {
+			uv.Default().SetTimeout(100*time.Millisecond, func() {
+				states = append(states, c.ReadyState(), client.ReadyState())
+				c.End(nil)
+				client.End(nil)
+				srv.Close(nil)
+			})
+			c.SetTimeout(0, nil)
+			c.SetKeepAlive(true, 50*time.Millisecond)
+			v, err := unix.GetsockoptInt(c.Handle().Fd(), unix.SOL_SOCKET, unix.SO_KEEPALIVE)
+			require.NoError(t, err)
+			keepAlive = v
+			c.On("end", func() { c.End(nil) })
+		})
+		require.NoError(t, srv.Listen(0))
+		srv.On("listening", func() {
+			var err error
+			client, err = net.CreateConnection(srv.AddressPort())
+			require.NoError(t, err)
+			client.SetTimeout(0, nil)
+			client.Resume()
+		})
+	})
+	require.Equal(t, []string{"open", "open"}, states)
+	require.Equal(t, 1, keepAlive)
+}
+
+// TestNetBytesRead: a client reading a 1 MiB reply sees BytesRead grow
+// with each "data", and equal to the reply's length at "end" and at
+// "close" (by when its handle is gone).
+//
+// Mirrors test/parallel/test-net-bytes-read.js
+func TestNetBytesRead(t *testing.T) {
+	const size = 1024 * 1024
+	prev, chunks := 0, 0
+	var atEnd, atClose []int
+	handleGone := false
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			s.End(make([]byte, size))
+			srv.Close(nil)
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			var c *net.Socket
+			var err error
+			c, err = net.Connect(srv.AddressPort(), func() {
+				c.On("data", func([]byte) {
+					chunks++
+					require.Greater(t, c.BytesRead, prev)
+					prev = c.BytesRead
+				})
+				c.On("end", func() { atEnd = append(atEnd, c.BytesRead, prev) })
+				c.On("close", func(bool) {
+					handleGone = c.Handle() == nil
+					atClose = append(atClose, c.BytesRead, prev)
+				})
+			})
+			require.NoError(t, err)
+			c.End(nil)
+		}))
+	})
+	require.Positive(t, chunks)
+	require.Equal(t, []int{size, size}, atEnd)
+	require.Equal(t, []int{size, size}, atClose)
+	require.True(t, handleGone)
+}
+
+// TestNetBytesWrittenLarge: BytesWritten counts all of a 10 MB write at
+// once, though most of it waits for the socket (End with the data, then
+// corked writes of 10 MB each, where node v20.20.2 printed 10000000 and
+// 20000000 after each write and 20000000 in End's callback); the client
+// reads it all.
+//
+// Mirrors test/parallel/test-net-bytes-written-large.js
+func TestNetBytesWrittenLarge(t *testing.T) {
+	const N = 10000000
+	variants := []struct {
+		name  string
+		serve func(s *net.Socket, log func(string, int))
+		total int
+	}{
+		{"buffer", func(s *net.Socket, log func(string, int)) {
+			s.End(make([]byte, N), func(err error) {
+				require.NoError(t, err)
+				log("end cb", s.BytesWritten)
+			})
+			log("sync", s.BytesWritten)
+		}, N},
+		{"string", func(s *net.Socket, log func(string, int)) {
+			s.End([]byte(strings.Repeat("a", N)), func(err error) {
+				require.NoError(t, err)
+				log("end cb", s.BytesWritten)
+			})
+			log("sync", s.BytesWritten)
+		}, N},
+		{"writev", func(s *net.Socket, log func(string, int)) {
+			s.Cork()
+			s.Write([]byte(strings.Repeat("a", N)), nil)
+			log("sync", s.BytesWritten)
+			s.Write(make([]byte, N), nil)
+			log("sync", s.BytesWritten)
+			s.End([]byte{}, func(err error) {
+				require.NoError(t, err)
+				log("end cb", s.BytesWritten)
+			})
+			s.Uncork()
+		}, 2 * N},
+	}
+	for _, v := range variants {
+		var got []string
+		read := 0
+		log := func(what string, n int) { got = append(got, what+" "+strconv.Itoa(n)) }
+		run(t, func() {
+			var srv *net.Server
+			srv = net.CreateServer(func(s *net.Socket) { v.serve(s, log) })
+			require.NoError(t, srv.Listen(0, func() {
+				c, err := net.Connect(srv.AddressPort())
+				require.NoError(t, err)
+				c.Resume()
+				c.On("close", func(bool) {
+					read = c.BytesRead
+					srv.Close(nil)
+				})
+			}))
+		})
+		want := []string{"sync " + strconv.Itoa(N), "end cb " + strconv.Itoa(N)}
+		if v.total == 2*N {
+			want = []string{"sync " + strconv.Itoa(N), "sync " + strconv.Itoa(2*N), "end cb " + strconv.Itoa(2*N)}
+		}
+		require.Equal(t, want, got, v.name)
+		require.Equal(t, v.total, read, v.name)
+	}
+}
+
+// TestNetBuffersize: writes made while the socket connects count in
+// BufferSize one by one (1 to 9 bytes), and it is 0 at "finish".
+//
+// Mirrors test/parallel/test-net-buffersize.js
+func TestNetBuffersize(t *testing.T) {
+	var sizes []int
+	atFinish := -1
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			s.Resume()
+			s.On("end", func() { srv.Close(nil) })
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.Connect(srv.AddressPort())
+			require.NoError(t, err)
+			c.On("finish", func() { atFinish = c.BufferSize() })
+			for i := 1; i < 10; i++ {
+				c.Write([]byte("a"), nil)
+				sizes = append(sizes, c.BufferSize())
+			}
+			c.End(nil)
+			c.Resume()
+		}))
+	})
+	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7, 8, 9}, sizes)
+	require.Zero(t, atFinish)
+}
+
+// TestNetLargeString: 40 Ki three-byte characters written at once reach
+// a server reading them as UTF-8 whole: as many characters as were
+// sent, none cut where a read ends in the middle of one.
+//
+// Mirrors test/parallel/test-net-large-string.js
+func TestNetLargeString(t *testing.T) {
+	const n = 40 * 1024
+	received := 0
+	valid := true
+	run(t, func() {
+		srv := net.CreateServer(func(s *net.Socket) {
+			s.SetEncoding("UTF-8")
+			s.On("data", func(d string) {
+				received += utf8.RuneCountInString(d)
+				valid = valid && !strings.ContainsRune(d, utf8.RuneError)
+			})
+			s.On("end", func() { s.End(nil) })
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.CreateConnection(srv.AddressPort())
+			require.NoError(t, err)
+			c.On("end", func() { srv.Close(nil) })
+			c.Write([]byte(strings.Repeat("あ", n)), nil)
+			c.End(nil)
+			c.Resume()
+		}))
+	})
+	require.Equal(t, n, received)
+	require.True(t, valid)
+}
+
+// TestNetWriteSlow: ten writes of 200 kB to a client that pauses 20 ms
+// after every "data" all arrive, each write's callback runs, and the
+// server's one-second timeout (turned off once all have gone) never
+// fires.
+//
+// Mirrors test/parallel/test-net-write-slow.js
+func TestNetWriteSlow(t *testing.T) {
+	const size, n = 200000, 10
+	flushed, received := 0, 0
+	timedOut := false
+	run(t, func() {
+		buf := []byte(strings.Repeat("a", size))
+		srv := net.CreateServer(func(s *net.Socket) {
+			s.SetNoDelay(true)
+			s.SetTimeout(time.Second, nil)
+			s.On("timeout", func() {
+				timedOut = true
+				s.Destroy(nil)
+			})
+			for i := 0; i < n; i++ {
+				s.Write(buf, func(error) {
+					if flushed++; flushed == n {
+						s.SetTimeout(0, nil)
+					}
+				})
+			}
+			s.End(nil)
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.Connect(srv.AddressPort())
+			require.NoError(t, err)
+			c.On("data", func(b []byte) {
+				received += len(b)
+				c.Pause()
+				uv.Default().SetTimeout(20*time.Millisecond, func() { c.Resume() })
+			})
+			c.On("end", func() { srv.Close(nil) })
+		}))
+	})
+	require.False(t, timedOut, "flushed %d, received %d", flushed, received)
+	require.Equal(t, n, flushed)
+	require.Equal(t, size*n, received)
 }
