@@ -1284,3 +1284,26 @@ func TestNetPersistentNodelay(t *testing.T) {
 	})
 	require.Equal(t, 1, noDelay)
 }
+
+// TestNetServerOptions: CreateServer with a string or a number, which
+// Node reads as options that are not an object, panics with
+// ERR_INVALID_ARG_TYPE, Node's TypeError, with the message node v20.20.2
+// printed.
+//
+// Mirrors test/parallel/test-net-server-options.js
+func TestNetServerOptions(t *testing.T) {
+	for arg, msg := range map[any]string{
+		"path": `The "options" argument must be of type object. Received type string ('path')`,
+		0:      `The "options" argument must be of type object. Received type number (0)`,
+	} {
+		func() {
+			defer func() {
+				e, _ := recover().(*net.Error)
+				require.NotNil(t, e, "CreateServer(%v) should panic with a *net.Error", arg)
+				require.Equal(t, "ERR_INVALID_ARG_TYPE", e.Code)
+				require.Equal(t, msg, e.Message)
+			}()
+			net.CreateServer(arg)
+		}()
+	}
+}
