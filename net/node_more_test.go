@@ -1307,3 +1307,75 @@ func TestNetServerOptions(t *testing.T) {
 		}()
 	}
 }
+
+// TestNetConnectResetBeforeConnected: ResetAndDestroy, then Destroy, in
+// the tick a socket starts connecting (to a server closed in that tick):
+// it never connects and emits no "error"; "close" comes without error,
+// as node printed.
+//
+// Mirrors test/parallel/test-net-connect-reset-before-connected.js
+func TestNetConnectResetBeforeConnected(t *testing.T) {
+	var events []string
+	run(t, func() {
+		srv := net.CreateServer(nil)
+		require.NoError(t, srv.Listen(0))
+		c, err := net.Connect(srv.AddressPort(), "127.0.0.1", func() { events = append(events, "connect") })
+		require.NoError(t, err)
+		c.On("error", func(err error) { events = append(events, "error "+err.Error()) })
+		c.On("close", func(h bool) { events = append(events, "close "+strconv.FormatBool(h)) })
+		srv.Close(nil)
+		c.ResetAndDestroy()
+		c.Destroy(nil)
+	})
+	require.Equal(t, []string{"close false"}, events)
+}
+
+// TestNetConnectOptionsIpv6: connect's Family 6 reaches the custom
+// lookup (asked for "dummy", family 6), whose ::1 the client connects
+// to; with AllowHalfOpen on both sides the client is still writable
+// ("writeOnly") 10 ms after the server's end, then ends, and both sides
+// close.
+//
+// Mirrors test/parallel/test-net-connect-options-ipv6.js
+func TestNetConnectOptionsIpv6(t *testing.T) {
+	var asked []string
+	var states []string
+	serverEnds, clientCloses := 0, 0
+	run(t, func() {
+		var srv *net.Server
+		srv = net.NewServer(net.ServerOptions{AllowHalfOpen: true}, func(s *net.Socket) {
+			s.Resume()
+			s.On("end", func() { serverEnds++ })
+			s.End(nil)
+		})
+		require.NoError(t, srv.Listen(0, "::1", func() {
+			opts := net.ConnectOptions{
+				Host: "dummy", Port: srv.AddressPort(), Family: 6, AllowHalfOpen: true,
+				Lookup: func(host string, o net.LookupOptions, cb func(error, []net.LookupAddress)) {
+					asked = append(asked, host+" "+strconv.Itoa(o.Family))
+					cb(nil, []net.LookupAddress{{Address: "::1", Family: o.Family}})
+				},
+			}
+			var c *net.Socket
+			var err error
+			c, err = net.Connect(opts, func() {
+				c.Resume()
+				c.On("end", func() {
+					uv.Default().SetTimeout(10*time.Millisecond, func() {
+						states = append(states, c.ReadyState())
+						c.End(nil)
+					})
+				})
+				c.On("close", func(bool) {
+					clientCloses++
+					srv.Close(nil)
+				})
+			})
+			require.NoError(t, err)
+		}))
+	})
+	require.Equal(t, []string{"dummy 6"}, asked)
+	require.Equal(t, []string{"writeOnly"}, states)
+	require.Equal(t, 1, serverEnds)
+	require.Equal(t, 1, clientCloses)
+}
