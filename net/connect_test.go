@@ -620,3 +620,33 @@ func TestConnectToServerAddress(t *testing.T) {
 	})
 	require.Equal(t, []string{"127.0.0.1 IPv4", "127.0.0.1 IPv4"}, remote)
 }
+
+// TestConnectHostTooLong: a host whose ASCII form (Punycode for the
+// labels beyond ASCII) needs 256 bytes or more is refused before any
+// lookup, "getaddrinfo EINVAL", as libuv's uv_getaddrinfo refuses it;
+// a shorter one is looked up (and not found). The lengths are those
+// node v20.20.2 drew the line at: 255 and 256 ASCII characters, and a
+// name of 252 bytes whose ASCII form is 258 ("a"×250 + "ü") against one
+// of 300 bytes whose ASCII form is 106 ("例"×100).
+func TestConnectHostTooLong(t *testing.T) {
+	hosts := []string{
+		strings.Repeat("a", 255),
+		strings.Repeat("a", 256),
+		strings.Repeat("a", 250) + "ü",
+		strings.Repeat("例", 100),
+	}
+	got := map[string]string{}
+	run(t, func() {
+		for _, h := range hosts {
+			c, err := net.Connect(80, h)
+			require.NoError(t, err)
+			c.On("error", func(err error) { got[h] = err.(*net.Error).Code })
+		}
+	})
+	require.Equal(t, map[string]string{
+		hosts[0]: "ENOTFOUND",
+		hosts[1]: "EINVAL",
+		hosts[2]: "EINVAL",
+		hosts[3]: "ENOTFOUND",
+	}, got)
+}

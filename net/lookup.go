@@ -4,9 +4,11 @@ import (
 	"context"
 	stdnet "net"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/nodecluster/nodecluster/internal/uv"
+	"golang.org/x/sys/unix"
 )
 
 // This file holds dns.lookup as listen and connect use it. It has no
@@ -35,8 +37,18 @@ type LookupOptions struct {
 // usually runs first, so an answer waits for the lookups asked before
 // it, but never more than lookupOrderWait (a slow lookup does not hold the
 // others back, in Node either).
+//
+// A host whose ASCII form (IDNA, as libuv's uv__idna_toascii writes it,
+// with its terminating NUL) does not fit in 256 bytes is refused before
+// any lookup, as libuv's uv_getaddrinfo refuses it: the callback gets
+// "getaddrinfo EINVAL" on the next tick, as dns.lookup gives an error
+// getaddrinfo returned at once.
 func dnsLookup(host string, opts LookupOptions, cb func(err error, addrs []LookupAddress)) {
 	l := uv.Default()
+	if len(idnaToASCII(host)) >= 256 {
+		l.NextTick(func() { cb(dnsException(-int(unix.EINVAL), "getaddrinfo", host), nil) })
+		return
+	}
 	l.Ref()
 	r := &resolver{host: host, opts: opts, loop: l, done: cb}
 	lookups.q = append(lookups.q, r)
@@ -137,4 +149,107 @@ func (r *resolver) answer() {
 		return
 	}
 	r.done(nil, r.addrs)
+}
+
+// idnaToASCII is host as libuv hands it to getaddrinfo: each label that
+// holds a character beyond ASCII becomes "xn--" and its Punycode (RFC
+// 3492), the others stay as they are; the separators libuv knows (".",
+// and U+3002, U+FF0E, U+FF61) become ".". Only its length matters here.
+func idnaToASCII(host string) string {
+	var b strings.Builder
+	label := []rune{}
+	flush := func() {
+		b.WriteString(punycodeLabel(label))
+		label = label[:0]
+	}
+	for _, r := range host {
+		switch r {
+		case '.', 0x3002, 0xFF0E, 0xFF61:
+			flush()
+			b.WriteByte('.')
+		default:
+			label = append(label, r)
+		}
+	}
+	flush()
+	return b.String()
+}
+
+// punycodeLabel is one label in ASCII: itself when it is, else "xn--",
+// its ASCII characters, a "-" when there were any, and the Punycode
+// deltas of the rest.
+func punycodeLabel(label []rune) string {
+	const (
+		base, tmin, tmax, skew, damp = 36, 1, 26, 38, 700
+	)
+	var out []byte
+	basic := 0
+	for _, r := range label {
+		if r < 0x80 {
+			out = append(out, byte(r))
+			basic++
+		}
+	}
+	if basic == len(label) {
+		return string(out)
+	}
+	out = append([]byte("xn--"), out...)
+	if basic > 0 {
+		out = append(out, '-')
+	}
+	digit := func(d int) byte {
+		if d < 26 {
+			return byte('a' + d)
+		}
+		return byte('0' + d - 26)
+	}
+	adapt := func(delta, points int, first bool) int {
+		if first {
+			delta /= damp
+		} else {
+			delta /= 2
+		}
+		delta += delta / points
+		k := 0
+		for delta > ((base-tmin)*tmax)/2 {
+			delta /= base - tmin
+			k += base
+		}
+		return k + (base-tmin+1)*delta/(delta+skew)
+	}
+	n, delta, bias, h := 0x80, 0, 72, basic
+	for h < len(label) {
+		m := rune(0x7FFFFFFF)
+		for _, r := range label {
+			if int(r) >= n && r < m {
+				m = r
+			}
+		}
+		delta += (int(m) - n) * (h + 1)
+		n = int(m)
+		for _, r := range label {
+			if int(r) < n {
+				delta++
+			}
+			if int(r) != n {
+				continue
+			}
+			q := delta
+			for k := base; ; k += base {
+				t := min(max(k-bias, tmin), tmax)
+				if q < t {
+					break
+				}
+				out = append(out, digit(t+(q-t)%(base-t)))
+				q = (q - t) / (base - t)
+			}
+			out = append(out, digit(q))
+			bias = adapt(delta, h+1, h == basic)
+			delta = 0
+			h++
+		}
+		delta++
+		n++
+	}
+	return string(out)
 }

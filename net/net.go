@@ -3,6 +3,7 @@ package net
 import (
 	"math"
 	"net/netip"
+	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -248,8 +249,18 @@ type ServerOptions struct {
 
 // NewServer makes a server with options.
 //
+// A connectionListener that is neither nil nor a function panics with
+// ERR_INVALID_ARG_TYPE, as Node throws for net.createServer('path') or
+// net.createServer(0): there such a first argument is read as the options,
+// which must be an object (a Go object, a map or a struct, is left to the
+// listener's own check).
+//
 // Mirrors lib/net.js Server().
 func NewServer(opts ServerOptions, connectionListener any) *Server {
+	if connectionListener != nil && reflect.TypeOf(connectionListener).Kind() != reflect.Func && !isObjectLike(connectionListener) {
+		panic(&Error{Code: "ERR_INVALID_ARG_TYPE",
+			Message: `The "options" argument must be of type object. Received ` + describeType(connectionListener)})
+	}
 	s := &Server{listeningID: 1, AllowHalfOpen: opts.AllowHalfOpen, PauseOnConnect: opts.PauseOnConnect, NoDelay: opts.NoDelay,
 		KeepAlive: opts.KeepAlive, KeepAliveInitialDelay: max(opts.KeepAliveInitialDelay, 0)}
 	if connectionListener != nil {
