@@ -10,6 +10,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/nodecluster/nodecluster/internal/childprocess"
 )
 
 // The encodings a StringDecoder knows, by their normalised names.
@@ -307,45 +309,13 @@ func decodeUTF8(b []byte) string {
 		r, size := utf8.DecodeRune(b[i:])
 		if r == utf8.RuneError && size == 1 {
 			out = append(out, "\uFFFD"...)
-			i += maximalSubpart(b[i:])
+			i += childprocess.InvalidUTF8Len(b[i:])
 			continue
 		}
 		out = append(out, b[i:i+size]...)
 		i += size
 	}
 	return string(out)
-}
-
-// maximalSubpart is the length of the ill-formed sequence that starts b
-// and counts as one character: a lead byte with the continuation bytes
-// that can follow it, or one byte.
-func maximalSubpart(b []byte) int {
-	lo, hi := byte(0x80), byte(0xBF)
-	var need int
-	switch c := b[0]; {
-	case c >= 0xC2 && c <= 0xDF:
-		need = 1
-	case c == 0xE0:
-		need, lo = 2, 0xA0
-	case c == 0xED:
-		need, hi = 2, 0x9F
-	case c >= 0xE1 && c <= 0xEF:
-		need = 2
-	case c == 0xF0:
-		need, lo = 3, 0x90
-	case c == 0xF4:
-		need, hi = 3, 0x8F
-	case c >= 0xF1 && c <= 0xF3:
-		need = 3
-	default:
-		return 1
-	}
-	i := 1
-	for i <= need && i < len(b) && b[i] >= lo && b[i] <= hi {
-		lo, hi = 0x80, 0xBF
-		i++
-	}
-	return i
 }
 
 // decodeUTF16LE is b's little-endian 16-bit units as a string (an odd

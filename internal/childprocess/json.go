@@ -576,7 +576,7 @@ const hexDigits = "0123456789abcdef"
 // appendString quotes s as JSON.stringify does: only ", \ and control
 // characters are escaped. Bytes that are not UTF-8 become U+FFFD, as they
 // would have on the way into a JS string (one per maximal ill-formed
-// subpart, see invalidUTF8Len).
+// subpart, see InvalidUTF8Len).
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
@@ -627,7 +627,7 @@ func appendString(b []byte, s string) []byte {
 				continue
 			}
 			b = append(b, "\ufffd"...)
-			i += invalidUTF8Len(s[i:])
+			i += InvalidUTF8Len(s[i:])
 			start = i
 			continue
 		}
@@ -668,7 +668,7 @@ func toWellFormed(s string) string {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, "\ufffd"...)
-			i += invalidUTF8Len(s[i:])
+			i += InvalidUTF8Len(s[i:])
 			continue
 		}
 		b = append(b, s[i:i+size]...)
@@ -677,11 +677,13 @@ func toWellFormed(s string) string {
 	return string(b)
 }
 
-// invalidUTF8Len is the length of the maximal subpart (Unicode 15,
-// section 3.9, as the WHATWG decoder applies it) at the start of s, which
-// does not start with a well-formed sequence: a lead byte and the
-// continuation bytes that fit it, or a single byte.
-func invalidUTF8Len(s string) int {
+// InvalidUTF8Len is the length of the maximal subpart (Unicode 15,
+// section 3.9, as the WHATWG decoder and V8 apply it) at the start of s,
+// which does not start with a well-formed sequence: a lead byte and the
+// continuation bytes that fit it, or a single byte. Each such subpart is
+// one U+FFFD when JS decodes the bytes (JSON on the channel here, a
+// StringDecoder in package net).
+func InvalidUTF8Len[S ~string | ~[]byte](s S) int {
 	lo, hi := byte(0x80), byte(0xbf)
 	var need int
 	switch c := s[0]; {

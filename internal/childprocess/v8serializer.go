@@ -618,7 +618,7 @@ func decodeWTF8(s string) (rune, int) {
 		if hi := surrogateAt(s); hi >= 0 {
 			return hi, 3
 		}
-		return utf8.RuneError, invalidUTF8Len(s)
+		return utf8.RuneError, InvalidUTF8Len(s)
 	}
 	return r, size
 }
