@@ -421,13 +421,26 @@ func (s *Socket) flush() {
 		return
 	}
 	if s.endPending {
+		// The peer's end that waited behind the data: "end" on the next
+		// tick, as Node's read that takes the last chunk schedules it
+		// (after what the "data" listeners queued).
 		s.endPending = false
-		s.onReadableStreamEnd()
+		uv.Default().NextTick(s.flushEnd)
 		return
 	}
 	if s.flowing == 1 {
 		s.startReading() // it had stopped at 16 KB
 	}
+}
+
+// flushEnd is flush's "end", a tick after the last data: endReadableNT,
+// unless data waits again (Unshift), behind which it waits once more.
+func (s *Socket) flushEnd() {
+	if len(s.buffered) > 0 && !s.destroyed {
+		s.endPending = true
+		return
+	}
+	s.endReadableNT()
 }
 
 // onReadableStreamEnd emits "end" and, unless half-open sockets are
@@ -1076,10 +1089,19 @@ var ReproduceResetLeavesOpen = uv.Reproduce("reset-einval")
 // Pause stops "data": what arrives waits in the socket (it goes on
 // reading until 16 KB wait, as a Node socket does).
 func (s *Socket) Pause() *Socket {
-	s.flowing = -1
+	if s.flowing != -1 {
+		s.flowing = -1
+		s.Emit("pause")
+	}
 	s.paused = true
 	return s
 }
+
+// IsPaused reports whether Pause was called and not undone by Resume, or
+// the socket does not flow (readable.isPaused()).
+//
+// Mirrors lib/internal/streams/readable.js Readable.prototype.isPaused().
+func (s *Socket) IsPaused() bool { return s.paused || s.flowing == -1 }
 
 // ReadableFlowing is the socket's mode (socket.readableFlowing): nil
 // (null) before anyone read, true while "data" flows, false once paused
@@ -1120,6 +1142,11 @@ func (s *Socket) Resume() *Socket {
 		return s
 	}
 	s.paused = false
+	if s.flowing != 1 && !s.resumeScheduled {
+		// "resume" on the next tick (Node's resume_), before the data.
+		s.resumeScheduled = true
+		uv.Default().NextTick(s.emitResume)
+	}
 	s.flowing = 1
 	if s.handle == nil || s.connecting {
 		// It reads once connected, even if paused again meanwhile (Node's
@@ -1137,6 +1164,13 @@ func (s *Socket) Resume() *Socket {
 	return s
 }
 
+// emitResume is Resume's tick for a socket that flows: "resume", then
+// (in a tick Resume queued after this one) what waited.
+func (s *Socket) emitResume() {
+	s.resumeScheduled = false
+	s.Emit("resume")
+}
+
 // resumeReadable is Resume's tick for a socket a "readable" listener
 // held paused: it asks for a read unless one is under way, and lets the
 // data flow if the socket flows by now (its last "readable" listener was
@@ -1148,6 +1182,7 @@ func (s *Socket) resumeReadable() {
 		s.Read(0)
 	}
 	s.resumeScheduled = false
+	s.Emit("resume")
 	s.flow()
 	if s.flowing == 1 && !s.reading {
 		s.Read(0)

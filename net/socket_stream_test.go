@@ -856,3 +856,47 @@ func TestSocketFromFd(t *testing.T) {
 	})
 	require.Equal(t, []string{"data tcp", "end", "close"}, got)
 }
+
+// TestSocketPauseResumeEvents: Pause emits "pause" when the socket was
+// not paused already, Resume "resume" on the next tick when it was not
+// flowing (before the data that waited, and before ticks queued after
+// it), IsPaused says which; the "end" behind the data comes a tick after
+// it, as node printed (net/testdata/socket_pause_resume.js).
+func TestSocketPauseResumeEvents(t *testing.T) {
+	var got []string
+	run(t, func() {
+		l := uv.Default()
+		log := func(f string, a ...any) { got = append(got, fmt.Sprintf(f, a...)) }
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) { s.End([]byte("hello")) })
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			c, err := net.Connect(srv.AddressPort(), "127.0.0.1")
+			require.NoError(t, err)
+			c.On("pause", func() { log("pause") })
+			c.On("resume", func() { log("resume") })
+			log("isPaused %v", c.IsPaused())
+			c.Pause()
+			log("paused %v", c.IsPaused())
+			c.Pause()
+			c.Resume()
+			log("resumed %v", c.IsPaused())
+			c.Resume()
+			l.NextTick(func() { log("tick1") })
+			c.On("connect", func() {
+				log("connect")
+				c.Pause()
+				c.On("data", func(d []byte) { log("data %s", d) })
+				log("after data listener %v", c.IsPaused())
+				l.SetTimeout(20*time.Millisecond, func() {
+					c.Resume()
+					l.NextTick(func() { log("tick2") })
+				})
+			})
+			c.On("end", func() { log("end") })
+			c.On("close", func() { log("close"); srv.Close(nil) })
+		}))
+	})
+	want := []string{"isPaused false", "pause", "paused true", "resumed false", "resume", "tick1", "connect", "pause",
+		"after data listener true", "resume", "data hello", "tick2", "end", "close"}
+	require.Empty(t, cmp.Diff(want, got), "(-node +port)")
+}
