@@ -201,8 +201,10 @@ func createWorkerProcess(id int, env map[string]string) (*childprocess.ChildProc
 		k, v, _ := strings.Cut(kv, "=")
 		add(k, v)
 	}
-	for k, v := range env {
-		add(k, v)
+	// Node adds fork's variables in its object's order; a Go map has none,
+	// so the new ones come sorted, the same in every fork.
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		add(k, env[k])
 	}
 	add("NODE_UNIQUE_ID", strconv.Itoa(id))
 	envList := make([]string, 0, len(order))
