@@ -381,16 +381,7 @@ func (s *Socket) onread(data []byte, _ int, err error) {
 	}
 	buf := make([]byte, len(data))
 	copy(buf, data)
-	if s.flowing == 1 && len(s.buffered) == 0 {
-		s.Emit("data", buf)
-		return
-	}
-	s.buffered = append(s.buffered, buf)
-	s.bufferedLen += len(buf)
-	if s.needReadable {
-		s.emitReadable()
-	}
-	s.stopAtHighWaterMark()
+	s.addChunk(buf, len(buf))
 }
 
 // stopAtHighWaterMark stops reading once 16 KB wait to be read.
@@ -1578,18 +1569,22 @@ func (s *Socket) pushDecoded(data []byte) {
 	}
 }
 
-// addString emits a decoded string as "data" when the socket flows and
-// nothing waits before it, and otherwise keeps it, counted in JS's
-// units.
+// addString adds a decoded string, counted in JS's units (UTF-16).
+func (s *Socket) addString(str string) { s.addChunk(str, jsLength(str)) }
+
+// addChunk emits what was read ([]byte, or a decoded string) as "data"
+// when the socket flows and nothing waits before it; otherwise it keeps
+// it, counted as n toward the high-water mark, owes a "readable" when one
+// is wanted, and stops reading once the mark is reached.
 //
-// Like lib/internal/streams/readable.js addChunk() for a string.
-func (s *Socket) addString(str string) {
+// Like lib/internal/streams/readable.js addChunk().
+func (s *Socket) addChunk(chunk any, n int) {
 	if s.flowing == 1 && len(s.buffered) == 0 {
-		s.Emit("data", str)
+		s.Emit("data", chunk)
 		return
 	}
-	s.buffered = append(s.buffered, str)
-	s.bufferedLen += jsLength(str)
+	s.buffered = append(s.buffered, chunk)
+	s.bufferedLen += n
 	if s.needReadable {
 		s.emitReadable()
 	}
