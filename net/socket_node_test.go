@@ -75,6 +75,14 @@ func errCode(err error) string {
 	return fmt.Sprint(err)
 }
 
+// errCodeOnly is errCode without the system call.
+func errCodeOnly(err error) string {
+	if e, ok := err.(*net.Error); ok {
+		return e.Code
+	}
+	return fmt.Sprint(err)
+}
+
 // A write the peer refuses (it half-closed, then reset) ends the socket:
 // the write's callback and "error" get Node's error, then "close" true;
 // the server does not wait forever.

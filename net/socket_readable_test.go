@@ -358,47 +358,35 @@ func TestSocketReadable(t *testing.T) {
 			[]string{"readable 2", "read buf 6162", "readable 0", "destroyed", "read null", "close false"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var events []string
-			log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
-			run(t, func() {
-				var srv *net.Server
-				srv = net.CreateServer(func(s *net.Socket) {
-					s.On("close", func(hadError bool) { log("close %v", hadError); srv.Close(nil) })
-					c.server(t, s, log)
-				})
-				require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
-					cl, err := net.Connect(srv.Address().Port, "127.0.0.1")
-					require.NoError(t, err)
-					cl.On("error", func(error) {})
-					if client := readableClients[c.name]; client != nil {
-						client(cl, log)
+			events := serverScenario(t, func(s *net.Socket, log func(string, ...any)) { c.server(t, s, log) }, func(cl *net.Socket, log func(string, ...any)) {
+				if client := readableClients[c.name]; client != nil {
+					client(cl, log)
+					return
+				}
+				i := 0
+				next := func() {
+					if i >= len(c.chunks) {
 						return
 					}
-					i := 0
-					next := func() {
-						if i >= len(c.chunks) {
-							return
-						}
-						x := []byte(c.chunks[i])
-						if i++; i == len(c.chunks) {
-							cl.End(x)
-						} else {
-							cl.Write(x, nil)
-						}
+					x := []byte(c.chunks[i])
+					if i++; i == len(c.chunks) {
+						cl.End(x)
+					} else {
+						cl.Write(x, nil)
 					}
-					if c.gap > 0 {
-						cl.Resume()
-						var tick *uv.Timer
-						tick = uv.Default().SetInterval(c.gap, func() {
-							if next(); i >= len(c.chunks) {
-								tick.Stop()
-							}
-						})
-						return
-					}
-					cl.On("data", func([]byte) { next() })
-					next()
-				}))
+				}
+				if c.gap > 0 {
+					cl.Resume()
+					var tick *uv.Timer
+					tick = uv.Default().SetInterval(c.gap, func() {
+						if next(); i >= len(c.chunks) {
+							tick.Stop()
+						}
+					})
+					return
+				}
+				cl.On("data", func([]byte) { next() })
+				next()
 			})
 			require.Empty(t, cmp.Diff(c.want, events), "events (-node +port)")
 		})

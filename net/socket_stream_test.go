@@ -417,30 +417,18 @@ func TestSocketUnshift(t *testing.T) {
 			[]string{`data str "6869"`, "ret true 2", `data str "XY"`, "end", "close false"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var events []string
-			log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
-			run(t, func() {
-				var srv *net.Server
-				srv = net.CreateServer(func(s *net.Socket) {
-					s.On("close", func(hadError bool) { log("close %v", hadError); srv.Close(nil) })
-					c.server(t, s, log)
-				})
-				require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
-					cl, err := net.Connect(srv.Address().Port, "127.0.0.1")
-					require.NoError(t, err)
-					cl.On("error", func(error) {})
-					i := 0
-					next := func() {
-						x := []byte(c.chunks[i])
-						if i++; i == len(c.chunks) {
-							cl.End(x)
-						} else {
-							cl.Write(x, nil)
-						}
+			events := serverScenario(t, func(s *net.Socket, log func(string, ...any)) { c.server(t, s, log) }, func(cl *net.Socket, _ func(string, ...any)) {
+				i := 0
+				next := func() {
+					x := []byte(c.chunks[i])
+					if i++; i == len(c.chunks) {
+						cl.End(x)
+					} else {
+						cl.Write(x, nil)
 					}
-					cl.On("data", func([]byte) { next() })
-					next()
-				}))
+				}
+				cl.On("data", func([]byte) { next() })
+				next()
 			})
 			require.Empty(t, cmp.Diff(c.want, events), "events (-node +port)")
 		})
@@ -458,43 +446,37 @@ func TestSocketUnshift(t *testing.T) {
 // was destroyed before it sent all).
 func TestSocketWritesBehindAWrite(t *testing.T) {
 	const big = 8 << 20
-	code := func(e error) string {
-		if ne, ok := e.(*net.Error); ok {
-			return ne.Code
-		}
-		return fmt.Sprint(e)
-	}
 	scenarios := []struct {
 		name string
 		do   func(c *net.Socket, log func(string, ...any))
 		want []string
 	}{
 		{"corked", func(c *net.Socket, log func(string, ...any)) {
-			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", code(e)) }))
+			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", errCodeOnly(e)) }))
 			c.Cork()
-			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
-			log("wb %v", c.Write([]byte("b"), func(e error) { log("cbb %s", code(e)) }))
+			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", errCodeOnly(e)) }))
+			log("wb %v", c.Write([]byte("b"), func(e error) { log("cbb %s", errCodeOnly(e)) }))
 			c.Uncork()
 			log("uncorked %d", c.WritableLength())
 			c.On("drain", func() { log("drain %d", c.WritableLength()); c.End(nil) })
 		}, []string{"big false", "wa false", "wb false", "uncorked 8388610", "drain 0", "cbbig <nil>", "cba <nil>", "cbb <nil>", `server read 8388610 "ab"`, "close"}},
 		{"not corked", func(c *net.Socket, log func(string, ...any)) {
-			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", code(e)) }))
-			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
-			log("wb %v", c.Write([]byte("b"), func(e error) { log("cbb %s", code(e)) }))
+			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", errCodeOnly(e)) }))
+			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", errCodeOnly(e)) }))
+			log("wb %v", c.Write([]byte("b"), func(e error) { log("cbb %s", errCodeOnly(e)) }))
 			c.On("drain", func() { log("drain %d", c.WritableLength()); c.End(nil) })
 		}, []string{"big false", "wa false", "wb false", "drain 0", "cbbig <nil>", "cba <nil>", "cbb <nil>", `server read 8388610 "ab"`, "close"}},
 		{"destroy", func(c *net.Socket, log func(string, ...any)) {
-			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", code(e)) }))
-			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
-			c.On("error", func(e error) { log("error %s", code(e)) })
+			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", errCodeOnly(e)) }))
+			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", errCodeOnly(e)) }))
+			c.On("error", func(e error) { log("error %s", errCodeOnly(e)) })
 			c.Destroy(nil)
 			log("destroyed %d", c.WritableLength())
 			uv.Default().NextTick(func() { log("tick") })
 		}, []string{"big false", "wa false", "destroyed 8388609", "tick", "cbbig <nil>", "cba ERR_STREAM_DESTROYED", "close", "server read part"}},
 		{"end", func(c *net.Socket, log func(string, ...any)) {
-			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", code(e)) }))
-			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
+			log("big %v", c.Write(make([]byte, big), func(e error) { log("cbbig %s", errCodeOnly(e)) }))
+			log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", errCodeOnly(e)) }))
 			c.On("finish", func() { log("finish") })
 			c.On("drain", func() { log("drain") })
 			c.End([]byte("b"))
@@ -545,12 +527,6 @@ func TestSocketWritesBehindAWrite(t *testing.T) {
 func TestSocketResetWithWritesHeld(t *testing.T) {
 	var events []string
 	log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
-	code := func(e error) string {
-		if ne, ok := e.(*net.Error); ok {
-			return ne.Code + " " + ne.Syscall
-		}
-		return fmt.Sprint(e)
-	}
 	run(t, func() {
 		var srv *net.Server
 		srv = net.CreateServer(func(s *net.Socket) {
@@ -564,11 +540,11 @@ func TestSocketResetWithWritesHeld(t *testing.T) {
 			c, err := net.Connect(srv.Address().Port, "127.0.0.1")
 			require.NoError(t, err)
 			c.On("data", func([]byte) {})
-			c.On("error", func(e error) { log("error %s", code(e)) })
+			c.On("error", func(e error) { log("error %s", errCode(e)) })
 			c.On("close", func(h bool) { log("close %v", h) })
 			c.On("connect", func() {
-				log("big %v", c.Write(make([]byte, 8<<20), func(e error) { log("cbbig %s", code(e)) }))
-				log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) }))
+				log("big %v", c.Write(make([]byte, 8<<20), func(e error) { log("cbbig %s", errCode(e)) }))
+				log("wa %v", c.Write([]byte("a"), func(e error) { log("cba %s", errCode(e)) }))
 			})
 		}))
 	})
@@ -672,23 +648,17 @@ func TestSocketWritesWhileConnectingBehindABigOne(t *testing.T) {
 func TestSocketConnectFailsWithWritesHeld(t *testing.T) {
 	var events []string
 	log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
-	code := func(e error) string {
-		if ne, ok := e.(*net.Error); ok {
-			return ne.Code
-		}
-		return fmt.Sprint(e)
-	}
 	run(t, func() {
 		c, err := net.Connect(1, "127.0.0.1")
 		require.NoError(t, err)
-		c.On("error", func(e error) { log("error %s", code(e)) })
-		log("w0 %v", c.Write([]byte("z"), func(e error) { log("cb0 %s", code(e)) }))
+		c.On("error", func(e error) { log("error %s", errCodeOnly(e)) })
+		log("w0 %v", c.Write([]byte("z"), func(e error) { log("cb0 %s", errCodeOnly(e)) }))
 		c.Cork()
-		c.Write([]byte("a"), func(e error) { log("cba %s", code(e)) })
-		c.Write([]byte("b"), func(e error) { log("cbb %s", code(e)) })
+		c.Write([]byte("a"), func(e error) { log("cba %s", errCodeOnly(e)) })
+		c.Write([]byte("b"), func(e error) { log("cbb %s", errCodeOnly(e)) })
 		c.Uncork()
 		c.Cork()
-		c.Write([]byte("c"), func(e error) { log("cbc %s", code(e)) })
+		c.Write([]byte("c"), func(e error) { log("cbc %s", errCodeOnly(e)) })
 		c.On("close", func(bool) { log("close") })
 	})
 	want := []string{"w0 true", "error ECONNREFUSED", "cb0 ERR_SOCKET_CLOSED_BEFORE_CONNECTION", "cba ECONNREFUSED", "cbb ECONNREFUSED", "cbc ECONNREFUSED", "close"}
@@ -899,4 +869,28 @@ func TestSocketPauseResumeEvents(t *testing.T) {
 	want := []string{"isPaused false", "pause", "paused true", "resumed false", "resume", "tick1", "connect", "pause",
 		"after data listener true", "resume", "data hello", "tick2", "end", "close"}
 	require.Empty(t, cmp.Diff(want, got), "(-node +port)")
+}
+
+// serverScenario runs one connection over TCP on 127.0.0.1: server sets
+// up the server's socket, whose "close" is logged ("close <hadError>")
+// and closes the server; client drives the client's socket (its errors
+// ignored). It returns what both logged, in order.
+func serverScenario(t *testing.T, server, client func(s *net.Socket, log func(string, ...any))) []string {
+	t.Helper()
+	var events []string
+	log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			s.On("close", func(hadError bool) { log("close %v", hadError); srv.Close(nil) })
+			server(s, log)
+		})
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			cl, err := net.Connect(srv.Address().Port, "127.0.0.1")
+			require.NoError(t, err)
+			cl.On("error", func(error) {})
+			client(cl, log)
+		}))
+	})
+	return events
 }
