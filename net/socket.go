@@ -493,17 +493,12 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 //
 // Like lib/internal/streams/writable.js _write() and writeOrBuffer().
 func (s *Socket) writeChunk(data []byte, cb func(error)) bool {
-	// Ended is told before destroyed, as a Writable checks them.
-	if s.writableEnded {
+	if err := s.writeRefused(); err != nil {
 		if cb != nil {
-			uv.Default().NextTick(func() { cb(errWriteAfterEnd) })
+			uv.Default().NextTick(func() { cb(err) })
 		}
-		s.Destroy(errWriteAfterEnd)
-		return false
-	}
-	if s.destroyed {
-		if cb != nil {
-			uv.Default().NextTick(func() { cb(errStreamDestroyed) })
+		if err == errWriteAfterEnd {
+			s.Destroy(err)
 		}
 		return false
 	}
@@ -522,6 +517,19 @@ func (s *Socket) writeChunk(data []byte, cb func(error)) bool {
 		s.needDrain = true
 	}
 	return ret && !s.destroyed && !s.writeErrored
+}
+
+// writeRefused is why a write goes nowhere: ERR_STREAM_WRITE_AFTER_END
+// after End, ERR_STREAM_DESTROYED after Destroy (ended is told first, as
+// a Writable checks them), or nil.
+func (s *Socket) writeRefused() error {
+	switch {
+	case s.writableEnded:
+		return errWriteAfterEnd
+	case s.destroyed:
+		return errStreamDestroyed
+	}
+	return nil
 }
 
 // Cork holds what is written from now on until as many Uncork (or an
@@ -898,12 +906,7 @@ func (s *Socket) writeAfterFin(cb func(error)) bool {
 func (s *Socket) End(data []byte, cb ...func(error)) *Socket {
 	var err error
 	if len(data) > 0 {
-		// The errors writeChunk reports to a callback, for End's.
-		if s.writableEnded {
-			err = errWriteAfterEnd
-		} else if s.destroyed {
-			err = errStreamDestroyed
-		}
+		err = s.writeRefused() // what writeChunk tells a callback, for End's
 		s.writeChunk(data, nil)
 	}
 	if s.corked > 0 {
