@@ -746,6 +746,17 @@ type AddressInfo struct {
 	Port    int    `json:"port"`
 }
 
+// familyNumber is the family as dns.lookup takes it: 4, 6, or 0 (any).
+func (a AddressInfo) familyNumber() int {
+	switch a.Family {
+	case "IPv4":
+		return 4
+	case "IPv6":
+		return 6
+	}
+	return 0
+}
+
 // Address reports where the server listens: the bound address (for a
 // worker, the primary's), the path for a Unix socket (in Address, with
 // Port -1), or nil when not listening.

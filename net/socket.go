@@ -2023,17 +2023,14 @@ func normalizeConnectArgs(args []any) (*ConnectOptions, func(), error) {
 			if a != nil {
 				*options = *a
 			}
-		case *AddressInfo, AddressInfo:
+		case AddressInfo:
 			// What Server.Address gives, as Node's net.connect(server.address()):
 			// its port and family; its address is no host (Node reads host,
 			// not address), so the host is localhost.
-			ai, ok := a.(AddressInfo)
-			if p, isPtr := a.(*AddressInfo); isPtr && p != nil {
-				ai, ok = *p, true
-			}
-			if ok {
-				options.Port = ai.Port
-				options.Family = map[string]int{"IPv4": 4, "IPv6": 6}[ai.Family]
+			options.Port, options.Family = a.Port, a.familyNumber()
+		case *AddressInfo:
+			if a != nil {
+				options.Port, options.Family = a.Port, a.familyNumber()
 			}
 		default:
 			// Any other object (a map, a slice, a struct) is an options
