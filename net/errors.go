@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/uv"
@@ -215,10 +214,18 @@ func errSocketBadPort(name string, port any) *Error {
 func describeType(v any) string {
 	switch x := v.(type) {
 	case string:
-		if utf16Len(x) > 28 {
-			x = utf16Prefix(x, 25) + "..."
+		// As lib/internal/errors.js determineSpecificType writes a
+		// string: cut to 25 units and "..." past 28, then in single
+		// quotes as it is, or, when it has one, as JSON.stringify writes it.
+		if jsLength(x) > 28 {
+			head, _ := jsSlice(x, 25)
+			x = head + "..."
 		}
-		return "type string (" + inspectValue(x) + ")"
+		if !strings.Contains(x, "'") {
+			return "type string ('" + x + "')"
+		}
+		b, _ := childprocess.AppendJSON(nil, x)
+		return "type string (" + string(b) + ")"
 	case nil:
 		return "null"
 	case bool:
@@ -285,26 +292,6 @@ func inspectOptions(options any) string {
 		return "{}"
 	}
 	return "{ " + strings.Join(parts, ", ") + " }"
-}
-
-// utf16Len is a string's length in JS (UTF-16 code units).
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
-}
-
-// utf16Prefix is JS's s.slice(0, n), cut at a whole character.
-func utf16Prefix(s string, n int) string {
-	for i, r := range s {
-		n -= utf16.RuneLen(r)
-		if n < 0 {
-			return s[:i]
-		}
-	}
-	return s
 }
 
 // inspectValue prints a value of an options object as util.inspect

@@ -352,6 +352,11 @@ func TestNetServerListenOptions(t *testing.T) {
 		{[]any{net.ListenOptions{Port: strings.Repeat("a", 28)}, nop}, "ERR_SOCKET_BAD_PORT options.port should be >= 0 and < 65536. Received type string ('aaaaaaaaaaaaaaaaaaaaaaaaaaaa')."},
 		{[]any{net.ListenOptions{Port: strings.Repeat("a", 29)}, nop}, "ERR_SOCKET_BAD_PORT options.port should be >= 0 and < 65536. Received type string ('aaaaaaaaaaaaaaaaaaaaaaaaa...')."},
 		{[]any{net.ListenOptions{Port: strings.Repeat("ab'c", 10)}, nop}, `ERR_SOCKET_BAD_PORT options.port should be >= 0 and < 65536. Received type string ("ab'cab'cab'cab'cab'cab'ca...").`},
+		{[]any{net.ListenOptions{Port: strings.Repeat("x", 24) + "\U0001F600zzzz"}, nop}, "ERR_SOCKET_BAD_PORT options.port should be >= 0 and < 65536. Received type string ('xxxxxxxxxxxxxxxxxxxxxxxx\xed\xa0\xbd...')."}, // slice(0, 25) ends in the high surrogate
+		// Not util.inspect: as it is in single quotes, or JSON.stringify'd when it has one.
+		{[]any{net.ListenOptions{Port: "x\ny"}, nop}, "ERR_SOCKET_BAD_PORT options.port should be >= 0 and < 65536. Received type string ('x\ny')."},
+		{[]any{net.ListenOptions{Port: "a\x01b\\c"}, nop}, "ERR_SOCKET_BAD_PORT options.port should be >= 0 and < 65536. Received type string ('a\x01b\\c')."},
+		{[]any{net.ListenOptions{Port: "it's\"q\n"}, nop}, `ERR_SOCKET_BAD_PORT options.port should be >= 0 and < 65536. Received type string ("it's\"q\n").`},
 		{[]any{false, nop}, "ERR_INVALID_ARG_VALUE The argument 'options' is invalid. Received { port: false }"},
 		{[]any{net.ListenOptions{Port: false}, nop}, "ERR_INVALID_ARG_VALUE The argument 'options' is invalid. Received { port: false }"},
 		{[]any{true, nop}, "ERR_INVALID_ARG_VALUE The argument 'options' is invalid. Received { port: true }"},

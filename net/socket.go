@@ -1372,8 +1372,7 @@ func (s *Socket) fromList(n int) any {
 		case []byte:
 			ret, s.buffered[0] = c[:n:n], c[n:]
 		case string:
-			head := utf16Prefix(c, n)
-			ret, s.buffered[0] = head, c[len(head):]
+			ret, s.buffered[0] = jsSlice(c, n)
 		}
 	case n == l:
 		ret = first
@@ -1388,9 +1387,9 @@ func (s *Socket) fromList(n int) any {
 				str = decodeUTF8(c.([]byte))
 			}
 			if l := chunkLength(c); left < l {
-				head := utf16Prefix(str, left)
+				head, rest := jsSlice(str, left)
 				out = appendJS(out, head)
-				s.buffered[0] = str[len(head):]
+				s.buffered[0] = rest
 				break
 			}
 			out = appendJS(out, str)

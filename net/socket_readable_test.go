@@ -392,3 +392,28 @@ func TestSocketReadable(t *testing.T) {
 		})
 	}
 }
+
+// TestSocketReadSplitsASurrogatePair: Read(n) on a socket with an
+// encoding counts UTF-16 units and, as JS's slice, cuts a character
+// beyond U+FFFF between its surrogates (each kept in WTF-8 as a lone
+// one), so that what is left is counted right; as node printed
+// (net/testdata/socket_read_split.js: "a\ud83d" 2 2, "\ude00b" 2 0, end).
+func TestSocketReadSplitsASurrogatePair(t *testing.T) {
+	const hi, lo = "\xed\xa0\xbd", "\xed\xb8\x80" // U+D83D, U+DE00 in WTF-8
+	events := serverScenario(t, func(s *net.Socket, _ func(string, ...any)) {
+		s.End([]byte("a\U0001F600b"))
+	}, func(c *net.Socket, log func(string, ...any)) {
+		c.SetEncoding("utf8")
+		c.Once("readable", func() {
+			uv.Default().SetTimeout(50*time.Millisecond, func() {
+				x := c.Read(2)
+				log("read2 %q %d", x, c.ReadableLength())
+				y := c.Read()
+				log("rest %q %d", y, c.ReadableLength())
+				c.On("end", func() { log("end") })
+				c.Read()
+			})
+		})
+	})
+	require.Empty(t, cmp.Diff([]string{fmt.Sprintf("read2 %q 2", "a"+hi), fmt.Sprintf("rest %q 0", lo+"b"), "end", "close false"}, events))
+}

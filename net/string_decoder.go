@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
@@ -389,12 +390,46 @@ func jsLength(s string) int {
 // surrogate pair at the end of b and the second at the start of s make
 // the character (both halves are in WTF-8 apart).
 func appendJS(b []byte, s string) []byte {
-	if n := len(b); n >= 3 && len(s) >= 3 && b[n-3] == 0xED && b[n-2] >= 0xA0 && b[n-2] <= 0xAF &&
-		s[0] == 0xED && s[1] >= 0xB0 && s[1] <= 0xBF {
-		hi := 0xD000 | rune(b[n-2]&0x3F)<<6 | rune(b[n-1]&0x3F)
-		lo := 0xD000 | rune(s[1]&0x3F)<<6 | rune(s[2]&0x3F)
-		b = utf8.AppendRune(b[:n-3], 0x10000+(hi-0xD800)<<10+(lo-0xDC00))
-		return append(b, s[3:]...)
+	if n := len(b); n >= 3 {
+		hi, lo := childprocess.SurrogateAt(string(b[n-3:])), childprocess.SurrogateAt(s)
+		if hi >= 0xD800 && hi < 0xDC00 && lo >= 0xDC00 {
+			b = utf8.AppendRune(b[:n-3], utf16.DecodeRune(hi, lo))
+			return append(b, s[3:]...)
+		}
 	}
 	return append(b, s...)
+}
+
+// jsSlice cuts s where JS's s.slice(0, n) and s.slice(n) do, n counted in
+// UTF-16 units as jsLength counts them: a character beyond U+FFFF that
+// straddles n is split into its two surrogates, each kept in WTF-8 as a
+// lone one is.
+func jsSlice(s string, n int) (head, rest string) {
+	for i := 0; i < len(s); {
+		if n <= 0 {
+			return s[:i], s[i:]
+		}
+		c := s[i]
+		if c < 0x80 {
+			i++
+			n--
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if size == 1 && childprocess.SurrogateAt(s[i:]) >= 0 {
+			size = 3 // a lone surrogate: one unit
+		}
+		if c >= 0xF0 && size == 4 {
+			if n == 1 {
+				hi, lo := utf16.EncodeRune(r)
+				return string(childprocess.AppendSurrogate([]byte(s[:i]), hi)),
+					string(childprocess.AppendSurrogate(nil, lo)) + s[i+size:]
+			}
+			n -= 2
+		} else {
+			n--
+		}
+		i += size
+	}
+	return s, ""
 }

@@ -613,10 +613,10 @@ func appendString(b []byte, s string) []byte {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && size == 1 {
 			b = append(b, s[start:i]...)
-			if hi := surrogateAt(s[i:]); hi >= 0 {
-				// A lone surrogate (see appendSurrogate): its escape, or,
+			if hi := SurrogateAt(s[i:]); hi >= 0 {
+				// A lone surrogate (see AppendSurrogate): its escape, or,
 				// with its other half right behind, the character.
-				if lo := surrogateAt(s[i+3:]); hi < 0xDC00 && lo >= 0xDC00 {
+				if lo := SurrogateAt(s[i+3:]); hi < 0xDC00 && lo >= 0xDC00 {
 					b = utf8.AppendRune(b, utf16.DecodeRune(hi, lo))
 					i += 6
 				} else {
@@ -644,13 +644,14 @@ func appendString(b []byte, s string) []byte {
 // them back as the escape JSON.stringify writes, so a message goes
 // through a Go process unchanged.
 
-// appendSurrogate appends the WTF-8 form of the surrogate r.
-func appendSurrogate(b []byte, r rune) []byte {
+// AppendSurrogate appends the WTF-8 form of the surrogate r (how a Go
+// string here holds a JS string's lone surrogate).
+func AppendSurrogate(b []byte, r rune) []byte {
 	return append(b, 0xED, byte(0x80|(r>>6)&0x3F), byte(0x80|r&0x3F))
 }
 
-// surrogateAt returns the surrogate whose WTF-8 form starts s, or -1.
-func surrogateAt(s string) rune {
+// SurrogateAt returns the surrogate whose WTF-8 form starts s, or -1.
+func SurrogateAt(s string) rune {
 	if len(s) < 3 || s[0] != 0xED || s[1] < 0xA0 || s[1] > 0xBF || s[2] < 0x80 || s[2] > 0xBF {
 		return -1
 	}
@@ -1031,7 +1032,7 @@ func (p *parser) str() (string, error) {
 					}
 					p.i = save
 				}
-				buf = appendSurrogate(buf, r) // a lone one: kept, in WTF-8
+				buf = AppendSurrogate(buf, r) // a lone one: kept, in WTF-8
 				continue
 			}
 			buf = utf8.AppendRune(buf, r)

@@ -122,7 +122,7 @@ func (e *DeserializeError) Error() string {
 //
 //	JS                            Go
 //	undefined, null               Undefined, nil
-//	boolean, string               bool, string (WTF-8, see appendSurrogate)
+//	boolean, string               bool, string (WTF-8, see AppendSurrogate)
 //	number                        float64 (any Go integer or float is written)
 //	BigInt                        BigInt
 //	plain object                  *Object (a map[string]any is written too)
@@ -615,7 +615,7 @@ func (w *v8Writer) string(s string) {
 func decodeWTF8(s string) (rune, int) {
 	r, size := utf8.DecodeRuneInString(s)
 	if r == utf8.RuneError && size == 1 {
-		if hi := surrogateAt(s); hi >= 0 {
+		if hi := SurrogateAt(s); hi >= 0 {
 			return hi, 3
 		}
 		return utf8.RuneError, InvalidUTF8Len(s)
@@ -1171,7 +1171,7 @@ func (r *v8Reader) stringBody(tag byte) (string, error) {
 					continue
 				}
 			}
-			b = appendSurrogate(b, u) // a lone one, kept in WTF-8
+			b = AppendSurrogate(b, u) // a lone one, kept in WTF-8
 			continue
 		}
 		b = utf8.AppendRune(b, u)
