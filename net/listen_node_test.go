@@ -340,20 +340,12 @@ func TestServeHTTPFailedListenKeepsNothingAlive(t *testing.T) {
 	defer hold.Close()
 	port := hold.Addr().(*stdnet.TCPAddr).Port
 	var code string
-	timedOut := false
-	var timer *uv.Timer
-	process.RunMain(func() {
-		timer = uv.Default().SetTimeout(5*time.Second, func() {
-			timedOut = true
-			process.Get().Exit(process.Get().ExitCode)
-		})
-		timer.Unref()
+	timedOut := runWithin(5*time.Second, func() {
 		srv := net.CreateServer(nil)
 		net.ServeHTTP(srv, &http.Server{}, nil)
 		srv.On("error", func(err error) { code = err.(*net.Error).Code })
 		srv.Listen(port, "127.0.0.1")
 	})
-	timer.Stop() // the next test runs on the same loop
 	require.Equal(t, "EADDRINUSE", code)
 	require.False(t, timedOut, "a failed listen kept the loop alive for 5s")
 }
@@ -411,16 +403,9 @@ func (r *eofReader) run() {
 // process end (node v20.20.2 exits at once); ServeHTTP held the loop
 // regardless.
 func TestServeHTTPUnrefLetsTheProcessEnd(t *testing.T) {
-	timedOut := false
 	listened := false
 	var srv *net.Server
-	var timer *uv.Timer
-	process.RunMain(func() {
-		timer = uv.Default().SetTimeout(5*time.Second, func() {
-			timedOut = true
-			process.Get().Exit(process.Get().ExitCode)
-		})
-		timer.Unref()
+	timedOut := runWithin(5*time.Second, func() {
 		srv = net.CreateServer(nil)
 		net.ServeHTTP(srv, &http.Server{}, nil)
 		srv.Listen(0, "127.0.0.1", func() {
@@ -430,7 +415,6 @@ func TestServeHTTPUnrefLetsTheProcessEnd(t *testing.T) {
 	})
 	// The server still listens: close it, for the tests that follow.
 	process.RunMain(func() { srv.Close(nil) })
-	timer.Stop()
 	require.True(t, listened)
 	require.False(t, timedOut, "an unref'd HTTP server kept the loop alive for 5s")
 }

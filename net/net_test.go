@@ -15,15 +15,20 @@ import (
 )
 
 // run runs main on this process's loop as a primary would and fails the
-// test when the loop has not emptied by the deadline.
+// test when the loop has not emptied in 20 s.
 func run(t *testing.T, main func()) {
 	t.Helper()
-	timedOut := false
+	require.False(t, runWithin(20*time.Second, main), "the loop did not empty in 20s")
+}
+
+// runWithin runs main on this process's loop and reports whether the loop
+// was still not empty after d (it is then ended: Exit, not Stop, since a
+// loop kept alive would only run again).
+func runWithin(d time.Duration, main func()) (timedOut bool) {
 	var timer *uv.Timer
 	process.RunMain(func() {
-		timer = uv.Default().SetTimeout(20*time.Second, func() {
+		timer = uv.Default().SetTimeout(d, func() {
 			timedOut = true
-			// Exit, not Stop: a loop kept alive would only run again.
 			process.Get().Exit(process.Get().ExitCode)
 		})
 		timer.Unref()
@@ -32,7 +37,7 @@ func run(t *testing.T, main func()) {
 	// The watchdog must not outlive the test: the next test runs on the
 	// same loop, and a stale one would end it.
 	timer.Stop()
-	require.False(t, timedOut, "the loop did not empty in 20s")
+	return timedOut
 }
 
 // offLoop, started as a goroutine, runs client off the loop (a client
