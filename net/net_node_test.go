@@ -806,9 +806,8 @@ func TestNetReconnect(t *testing.T) {
 }
 
 // TestNetWriteConnectWrite: a write made before "connect" and one made
-// at "connect" arrive in that order; the echo comes back as a string.
-// (The original's server echoes with socket.pipe(socket); pipe is not
-// ported, so the server writes back what it reads.)
+// at "connect" arrive in that order; the echo (the server's
+// socket.pipe(socket)) comes back as a string.
 //
 // Mirrors test/parallel/test-net-write-connect-write.js
 func TestNetWriteConnectWrite(t *testing.T) {
@@ -817,8 +816,7 @@ func TestNetWriteConnectWrite(t *testing.T) {
 	run(t, func() {
 		var srv *net.Server
 		srv = net.CreateServer(func(s *net.Socket) {
-			s.On("data", func(b []byte) { s.Write(b, nil) })
-			s.On("end", func() { s.End(nil) })
+			s.Pipe(s)
 		})
 		require.NoError(t, srv.Listen(0, func() {
 			c, err := net.Connect(srv.AddressPort())

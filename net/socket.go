@@ -35,8 +35,8 @@ import (
 //
 // DEVIATION(shape): Node's Socket is a stream.Duplex; this one keeps the
 // events and methods a server needs (write, end, destroy, pause, resume,
-// read, setEncoding, cork, uncork, unshift) without the streams
-// machinery.
+// read, setEncoding, cork, uncork, unshift, pipe, unpipe, the state
+// getters) without the streams machinery.
 //
 // Mirrors lib/net.js Socket().
 type Socket struct {
@@ -77,6 +77,7 @@ type Socket struct {
 	destroyed     bool
 	hadError      bool
 	needDrain     bool // a Write returned false: "drain" when the queue empties
+	pipeState          // where Pipe sends what is read (readable.go)
 
 	// setTimeout's state: the duration as given, the idle timer, and the
 	// "timeout" listeners it added.
@@ -406,6 +407,7 @@ func (s *Socket) flush() {
 			// the strings read, and a Buffer joins as its UTF-8.
 			b = decodeUTF8(raw)
 		}
+		s.clearAwaitDrain()
 		s.Emit("data", b)
 	}
 	if len(s.buffered) > 0 || s.destroyed {
@@ -576,6 +578,58 @@ func (s *Socket) WritableCorked() int { return s.corked }
 // Like the writableLength getter lib/internal/streams/writable.js
 // defines on Writable.prototype.
 func (s *Socket) WritableLength() int { return s.writableLength }
+
+// Writable reports whether the socket can still be written to
+// (socket.writable): neither ended (End) nor destroyed, nor failed a
+// write.
+//
+// Like the writable getter lib/internal/streams/writable.js defines on
+// Writable.prototype.
+func (s *Socket) Writable() bool { return !s.destroyed && !s.writableEnded && !s.writeErrored }
+
+// WritableEnded reports whether End was called (socket.writableEnded).
+//
+// Like the writableEnded getter lib/internal/streams/writable.js defines
+// on Writable.prototype.
+func (s *Socket) WritableEnded() bool { return s.writableEnded }
+
+// WritableFinished reports whether "finish" has come
+// (socket.writableFinished): it is true in the "finish" listeners.
+//
+// Like the writableFinished getter lib/internal/streams/writable.js
+// defines on Writable.prototype.
+func (s *Socket) WritableFinished() bool { return s.finished }
+
+// WritableNeedDrain reports whether a Write answered false and "drain"
+// has not come yet, on a socket neither ended nor destroyed
+// (socket.writableNeedDrain).
+//
+// Like the writableNeedDrain getter lib/internal/streams/writable.js
+// defines on Writable.prototype.
+func (s *Socket) WritableNeedDrain() bool { return !s.destroyed && !s.writableEnded && s.needDrain }
+
+// WritableHighWaterMark is how much may wait to be written before Write
+// answers false (socket.writableHighWaterMark): 16384.
+//
+// Like the writableHighWaterMark getter lib/internal/streams/writable.js
+// defines on Writable.prototype.
+func (s *Socket) WritableHighWaterMark() int { return highWaterMark }
+
+// Closed reports whether the socket was destroyed (socket.closed): a
+// Socket's destroy completes at once, before its "close" event.
+//
+// Like the closed getter lib/internal/streams/writable.js defines on
+// Writable.prototype.
+func (s *Socket) Closed() bool { return s.destroyed }
+
+// Errored is the error the socket was destroyed with (socket.errored),
+// or nil.
+//
+// DEVIATION(shape): JS's null is Go's nil.
+//
+// Like the errored getter lib/internal/streams/writable.js defines on
+// Writable.prototype.
+func (s *Socket) Errored() error { return s.destroyErr }
 
 // heldWrite is a write held by Cork or behind a write in flight: its
 // length and callback.
@@ -1249,6 +1303,8 @@ func (s *Socket) Read(n ...int) any {
 			s.needReadable = true
 		}
 		size = 0
+	} else {
+		s.clearAwaitDrain()
 	}
 	if s.bufferedLen == 0 {
 		if !ended {
@@ -1559,6 +1615,20 @@ func (s *Socket) ReadableEncoding() string {
 // defines on Readable.prototype.
 func (s *Socket) ReadableLength() int { return s.bufferedLen }
 
+// Readable reports whether the socket can still be read from
+// (socket.readable): "end" has not come and it is not destroyed.
+//
+// Like the readable getter lib/internal/streams/readable.js defines on
+// Readable.prototype.
+func (s *Socket) Readable() bool { return !s.destroyed && !s.readableEnded }
+
+// ReadableEnded reports whether "end" has been emitted
+// (socket.readableEnded): it is true in the "end" listeners.
+//
+// Like the readableEnded getter lib/internal/streams/readable.js defines
+// on Readable.prototype.
+func (s *Socket) ReadableEnded() bool { return s.readableEnded }
+
 // pushDecoded decodes a read with SetEncoding's decoder and emits the
 // string (or keeps it while the socket is paused or others wait); one
 // that decodes to nothing, the start of a character, is no "data".
@@ -1582,6 +1652,7 @@ func (s *Socket) addString(str string) { s.addChunk(str, jsLength(str)) }
 // Like lib/internal/streams/readable.js addChunk().
 func (s *Socket) addChunk(chunk any, n int) {
 	if s.flowing == 1 && len(s.buffered) == 0 {
+		s.clearAwaitDrain()
 		s.Emit("data", chunk)
 		return
 	}
@@ -1633,6 +1704,7 @@ func (s *Socket) Unshift(chunk []byte) bool {
 	}
 	buf := append([]byte(nil), chunk...)
 	if s.flowing == 1 && len(s.buffered) == 0 {
+		s.clearAwaitDrain()
 		s.Emit("data", buf)
 	} else {
 		s.buffered = slices.Insert(s.buffered, 0, any(buf))

@@ -41,6 +41,18 @@ func (e *EventEmitter) Once(event string, fn any) *Listener {
 	return e.add(event, fn, true)
 }
 
+// Prepend adds fn as a listener for event that runs before those already
+// added.
+//
+// Mirrors lib/events.js EventEmitter.prototype.prependListener().
+func (e *EventEmitter) Prepend(event string, fn any) *Listener {
+	l := e.add(event, fn, false)
+	ls := e.listeners[event]
+	copy(ls[1:], ls[:len(ls)-1])
+	ls[0] = l
+	return l
+}
+
 func (e *EventEmitter) add(event string, fn any, once bool) *Listener {
 	if fn == nil || reflect.TypeOf(fn).Kind() != reflect.Func {
 		panic(fmt.Sprintf("events: listener for %q must be a function, got %T", event, fn))

@@ -285,3 +285,20 @@ func recoverFrom(fn func()) (v any) {
 	fn()
 	return nil
 }
+
+// TestPrependRunsFirst: Prepend's listener runs before those added
+// earlier, and is removed as any other.
+func TestPrependRunsFirst(t *testing.T) {
+	var e events.EventEmitter
+	var got []string
+	e.On("x", func() { got = append(got, "on") })
+	p := e.Prepend("x", func() { got = append(got, "prepended") })
+	e.Prepend("x", func() { got = append(got, "prepended last") })
+	e.Emit("x")
+	diff(t, []string{"prepended last", "prepended", "on"}, got)
+	e.RemoveListener(p)
+	require.Equal(t, 2, e.ListenerCount("x"))
+	got = nil
+	e.Emit("x")
+	diff(t, []string{"prepended last", "on"}, got)
+}
