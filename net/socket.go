@@ -59,7 +59,6 @@ type Socket struct {
 	readableListening bool
 	needReadable      bool
 	emittedReadable   bool
-	removeHooked      bool // the "removeListener" listener is added
 	// Resume's tick waits while "readable" holds the socket paused
 	// (kResumeScheduled), and Pause was called after the last Resume
 	// (kPaused).
@@ -137,7 +136,7 @@ type Socket struct {
 func newSocket(h *uv.Stream, allowHalfOpen bool) *Socket {
 	s := &Socket{handle: h, allowHalfOpen: allowHalfOpen}
 	h.OnRead = s.onread
-	s.On("newListener", s.onNewListener)
+	s.Hook(s.onNewListener, s.onRemoveListener)
 	return s
 }
 
@@ -145,8 +144,10 @@ func newSocket(h *uv.Stream, allowHalfOpen bool) *Socket {
 // reading (a Node socket's readableHighWaterMark).
 const highWaterMark = 16 * 1024
 
-// onNewListener starts the data flowing when a "data" listener is added,
-// unless the socket was paused, as Readable.prototype.on does.
+// onNewListener starts the data flowing when a "data" listener has been
+// added, unless the socket was paused, as Readable.prototype.on does
+// (the emitter's Hook calls it after each listener is added: Readable's
+// own on, not a "newListener" listener).
 //
 // A "readable" listener puts the socket in paused mode: flowing becomes
 // false, "readable" is owed, and it comes on the next tick when data waits
@@ -154,7 +155,7 @@ const highWaterMark = 16 * 1024
 // one listens and before "end".
 //
 // Like lib/internal/streams/readable.js Readable.prototype.on().
-func (s *Socket) onNewListener(event string, _ any) {
+func (s *Socket) onNewListener(event string) {
 	switch event {
 	case "data":
 		if s.flowing != -1 {
@@ -166,10 +167,6 @@ func (s *Socket) onNewListener(event string, _ any) {
 		}
 		s.readableListening, s.needReadable = true, true
 		s.flowing, s.emittedReadable = -1, false
-		if !s.removeHooked {
-			s.removeHooked = true
-			s.On("removeListener", s.onRemoveListener)
-		}
 		if s.bufferedLen > 0 {
 			s.emitReadable()
 		} else if !s.reading {
@@ -179,7 +176,8 @@ func (s *Socket) onNewListener(event string, _ any) {
 }
 
 // onRemoveListener looks again, on the next tick, at who listens once a
-// "readable" listener is removed (Once's included).
+// "readable" listener is removed (Once's included; the emitter's Hook
+// calls it after each removal).
 //
 // Like lib/internal/streams/readable.js Readable.prototype.removeListener().
 func (s *Socket) onRemoveListener(event string) {
@@ -190,19 +188,11 @@ func (s *Socket) onRemoveListener(event string) {
 
 // RemoveAllListeners drops every listener of event (of all events when
 // event is ""); removing those of "readable" lets the socket leave paused
-// mode on the next tick, as removing them one by one does. The socket's
-// own listeners for "newListener" and "removeListener" (which stand for
-// Readable's on and removeListener methods) are added again.
+// mode on the next tick, as removing them one by one does.
 //
 // Mirrors lib/internal/streams/readable.js Readable.prototype.removeAllListeners().
 func (s *Socket) RemoveAllListeners(event string) {
 	s.EventEmitter.RemoveAllListeners(event)
-	if event == "" || event == "newListener" {
-		s.On("newListener", s.onNewListener)
-	}
-	if (event == "" || event == "removeListener") && s.removeHooked {
-		s.On("removeListener", s.onRemoveListener)
-	}
 	if event == "" || event == "readable" {
 		uv.Default().NextTick(s.updateReadableListening)
 	}
@@ -2018,7 +2008,7 @@ type SocketOptions struct {
 func NewSocket(opts SocketOptions) *Socket {
 	s := &Socket{allowHalfOpen: opts.AllowHalfOpen, noDelay: opts.NoDelay,
 		keepAlive: opts.KeepAlive, keepAliveDelay: keepAliveSeconds(opts.KeepAliveInitialDelay)}
-	s.On("newListener", s.onNewListener)
+	s.Hook(s.onNewListener, s.onRemoveListener)
 	if opts.Fd < 0 {
 		panic(&Error{Code: "ERR_OUT_OF_RANGE", Message: `The value of "fd" is out of range. It must be >= 0 && <= 2147483647. Received ` + strconv.Itoa(opts.Fd)})
 	}

@@ -417,3 +417,46 @@ func TestSocketReadSplitsASurrogatePair(t *testing.T) {
 	})
 	require.Empty(t, cmp.Diff([]string{fmt.Sprintf("read2 %q 2", "a"+hi), fmt.Sprintf("rest %q 0", lo+"b"), "end", "close false"}, events))
 }
+
+// TestSocketOwnListenersAreNotCounted: what a Socket does when a listener
+// is added or removed (Readable's own on and removeListener) is not a
+// "newListener" or "removeListener" listener of its own: the counts are
+// node's (net/testdata/socket_listener_counts.js; node also counts its
+// own "end" listener, which the port has not), and a user's
+// "newListener" listener runs before the socket acts on the new listener.
+func TestSocketOwnListenersAreNotCounted(t *testing.T) {
+	var got []string
+	run(t, func() {
+		s := net.NewSocket(net.SocketOptions{})
+		c := func() string {
+			var b strings.Builder
+			for i, e := range []string{"newListener", "removeListener", "close", "error", "data", "readable"} {
+				if i > 0 {
+					b.WriteByte(' ')
+				}
+				fmt.Fprint(&b, s.ListenerCount(e))
+			}
+			return b.String()
+		}
+		got = append(got, "new "+c())
+		r := s.On("readable", func() {})
+		got = append(got, fmt.Sprintf("readable %s flowing %v", c(), s.ReadableFlowing()))
+		s.RemoveListener(r)
+		got = append(got, "removed "+c())
+		var seen []string
+		s.On("newListener", func(e string) { seen = append(seen, fmt.Sprintf("new %s %v", e, s.ReadableFlowing())) })
+		s.On("data", func() {})
+		got = append(got, fmt.Sprintf("data %s flowing %v %s", c(), s.ReadableFlowing(), strings.Join(seen, ",")))
+		s.RemoveAllListeners("")
+		got = append(got, "all removed "+c())
+		s.Destroy(nil)
+	})
+	want := []string{
+		"new 0 0 0 0 0 0",
+		"readable 0 0 0 0 0 1 flowing false",
+		"removed 0 0 0 0 0 0",
+		"data 1 0 0 0 1 0 flowing false new data false",
+		"all removed 0 0 0 0 0 0",
+	}
+	require.Empty(t, cmp.Diff(want, got), "(-node +port)")
+}

@@ -24,6 +24,19 @@ type Listener struct {
 // Mirrors lib/events.js EventEmitter().
 type EventEmitter struct {
 	listeners map[string][]*Listener
+	// added and removed, when set (Hook), run after a listener is added
+	// or removed: a subclass's own on and removeListener.
+	added, removed func(event string)
+}
+
+// Hook makes added run after each listener is added (after
+// "newListener"), and removed after each is removed (after
+// "removeListener", a Once's included), as a JS class that overrides on
+// and removeListener (Readable does) acts after calling the emitter's.
+// Unlike a "newListener" listener, they are not listeners: ListenerCount
+// does not count them, and RemoveAllListeners leaves them.
+func (e *EventEmitter) Hook(added, removed func(event string)) {
+	e.added, e.removed = added, removed
 }
 
 // On adds fn as a listener for event and returns the registration. Like
@@ -65,6 +78,9 @@ func (e *EventEmitter) add(event string, fn any, once bool) *Listener {
 	}
 	l := &Listener{event: event, fn: fn, once: once}
 	e.listeners[event] = append(e.listeners[event], l)
+	if e.added != nil {
+		e.added(event)
+	}
 	return l
 }
 
@@ -83,6 +99,9 @@ func (e *EventEmitter) RemoveListener(l *Listener) {
 			e.listeners[l.event] = append(n, ls[i+1:]...)
 			if len(e.listeners["removeListener"]) > 0 {
 				e.Emit("removeListener", l.event)
+			}
+			if e.removed != nil {
+				e.removed(l.event)
 			}
 			return
 		}

@@ -302,3 +302,23 @@ func TestPrependRunsFirst(t *testing.T) {
 	e.Emit("x")
 	diff(t, []string{"prepended last", "on"}, got)
 }
+
+// TestHookRunsAfterAddAndRemove: Hook's functions run after a listener is
+// added (after "newListener") and after one is removed (a Once's
+// included), are not listeners, and survive RemoveAllListeners.
+func TestHookRunsAfterAddAndRemove(t *testing.T) {
+	var e events.EventEmitter
+	var got []string
+	e.Hook(func(ev string) { got = append(got, fmt.Sprintf("added %s %d", ev, e.ListenerCount(ev))) },
+		func(ev string) { got = append(got, fmt.Sprintf("removed %s %d", ev, e.ListenerCount(ev))) })
+	e.On("newListener", func(ev string) { got = append(got, "newListener "+ev) })
+	l := e.On("x", func() {})
+	e.Once("y", func() {})
+	e.Emit("y")
+	e.RemoveListener(l)
+	e.RemoveAllListeners("")
+	require.Equal(t, 0, e.ListenerCount("newListener"))
+	e.On("z", func() {})
+	diff(t, []string{"added newListener 1", "newListener x", "added x 1", "newListener y", "added y 1", "removed y 0",
+		"removed x 0", "added z 1"}, got)
+}
