@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
-	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"golang.org/x/sys/unix"
 )
@@ -48,6 +47,7 @@ var (
 func Get() *Process {
 	once.Do(func() {
 		p = &Process{Target: &childprocess.Target{}}
+		p.SetClassName("process")
 	})
 	return p
 }
@@ -224,9 +224,6 @@ func (p *Process) uncaught(v any) {
 	if p.ListenerCount("uncaughtException") > 0 {
 		p.Emit("uncaughtException", v, "uncaughtException")
 		return
-	}
-	if u, ok := v.(events.UnhandledError); ok {
-		v = u.Err
 	}
 	fmt.Fprintf(os.Stderr, "Uncaught %v\n%s", v, debug.Stack())
 	p.ExitCode = 1
