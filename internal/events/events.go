@@ -191,7 +191,9 @@ func (e *EventEmitter) add(event string, fn any, once, prepend bool) *Listener {
 		if class == "" {
 			class = "EventEmitter"
 		}
-		EmitWarning("MaxListenersExceededWarning", fmt.Sprintf("Possible EventEmitter memory leak detected. %d %s listeners added to [%s]. MaxListeners is %d. Use emitter.setMaxListeners() to increase limit", len(ls), event, class, m))
+		EmitWarning(&Warning{Name: "MaxListenersExceededWarning",
+			Message: fmt.Sprintf("Possible EventEmitter memory leak detected. %d %s listeners added to [%s]. MaxListeners is %d. Use emitter.setMaxListeners() to increase limit", len(ls), event, class, m),
+			Emitter: e, Type: event, Count: len(ls)})
 	}
 	if e.added != nil {
 		e.added(event)
@@ -579,7 +581,8 @@ func call(fn any, args []any) {
 // "message" and "internalMessage" events, once per message.
 func (e *EventEmitter) Emit2(event string, a, b any) bool {
 	ls := e.listeners[event]
-	fast := len(ls) > 0
+	// "error" goes the long way, for its ErrorMonitor listeners.
+	fast := len(ls) > 0 && event != "error"
 	for _, l := range ls {
 		if _, ok := l.fn.(func(any, any)); !ok || l.once {
 			fast = false

@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"golang.org/x/sys/unix"
 )
@@ -48,8 +49,21 @@ func Get() *Process {
 	once.Do(func() {
 		p = &Process{Target: &childprocess.Target{}}
 		p.SetClassName("process")
+		p.On("warning", events.PrintWarning)
+		events.SetWarningHandler(p.emitWarning)
 	})
 	return p
+}
+
+// emitWarning emits w as the process's "warning" event on the next tick;
+// the process's own first listener prints it on stderr, user listeners
+// run after.
+//
+// Like lib/internal/process/warning.js emitWarning(), which defers
+// doEmitWarning() to the next tick, and onWarning(), the listener that
+// prints.
+func (p *Process) emitWarning(w *events.Warning) {
+	uv.Default().NextTick(func() { p.Emit("warning", w) })
 }
 
 // Loop returns the process's event loop.
