@@ -119,9 +119,13 @@ func primaryRun(t *testing.T, deadline time.Duration, main func(fail func(string
 		}
 	}
 	var timer *uv.Timer
+	var onFork *cluster.Listener
+	// The next test's primaryRun adds its own: without this, the eleventh
+	// would print a MaxListenersExceededWarning, as node would.
+	defer func() { cluster.RemoveListener(onFork) }()
 	process.RunMain(func() {
 		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Args: []string{}}))
-		cluster.On("fork", func(w *cluster.Worker) { forked = append(forked, w) })
+		onFork = cluster.On("fork", func(w *cluster.Worker) { forked = append(forked, w) })
 		timer = uv.Default().SetTimeout(deadline, func() { fail("deadline: the primary's loop did not empty in %v", deadline) })
 		timer.Unref()
 		main(fail)

@@ -73,6 +73,54 @@ func Once(event string, fn any) *events.Listener { return emitter().Once(event, 
 // RemoveListener removes a listener added with On or Once.
 func RemoveListener(l *events.Listener) { emitter().RemoveListener(l) }
 
+// Listener is a registered listener, as On returns it; RemoveListener
+// takes it, and "newListener" and "removeListener" listeners receive it
+// after the event name.
+type Listener = events.Listener
+
+// The rest of the cluster module object's EventEmitter methods. Node's
+// cluster module is a plain EventEmitter: a MaxListenersExceededWarning
+// calls it [EventEmitter].
+
+// Off is RemoveListener under its other name.
+func Off(l *Listener) { emitter().Off(l) }
+
+// Prepend adds a listener that runs before those already added
+// (cluster.prependListener).
+func Prepend(event string, fn any) *Listener { return emitter().Prepend(event, fn) }
+
+// PrependOnce adds a listener that runs once, before those already added
+// (cluster.prependOnceListener).
+func PrependOnce(event string, fn any) *Listener { return emitter().PrependOnce(event, fn) }
+
+// RemoveAllListeners removes every listener of event, or of every event
+// when event is "" (cluster.removeAllListeners).
+func RemoveAllListeners(event string) { emitter().RemoveAllListeners(event) }
+
+// Emit calls event's listeners with args (cluster.emit).
+func Emit(event string, args ...any) bool { return emitter().Emit(event, args...) }
+
+// ListenerCount is the number of listeners of event (cluster.listenerCount).
+func ListenerCount(event string) int { return emitter().ListenerCount(event) }
+
+// Listeners is a copy of event's listener functions (cluster.listeners).
+func Listeners(event string) []any { return emitter().Listeners(event) }
+
+// RawListeners is a copy of event's registrations (cluster.rawListeners).
+func RawListeners(event string) []*Listener { return emitter().RawListeners(event) }
+
+// EventNames lists the events that have listeners (cluster.eventNames).
+func EventNames() []string { return emitter().EventNames() }
+
+// SetMaxListeners sets how many listeners an event may have before adding
+// one more prints a MaxListenersExceededWarning; 0 is no limit
+// (cluster.setMaxListeners).
+func SetMaxListeners(n int) { emitter().SetMaxListeners(n) }
+
+// GetMaxListeners is the limit SetMaxListeners set, 10 by default
+// (cluster.getMaxListeners).
+func GetMaxListeners() int { return emitter().GetMaxListeners() }
+
 // Fork starts a worker with the primary's environment plus env.
 //
 // Mirrors lib/internal/cluster/primary.js cluster.fork().

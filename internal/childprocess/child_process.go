@@ -504,7 +504,7 @@ func (t *Target) onInternalMessage(message any, handle any) {
 				t.pendingMessage.retransmit++
 				if n == MaxHandleRetransmissions {
 					t.closePendingHandle()
-					fmt.Fprintf(os.Stderr, "(node:%d) SentHandleNotReceivedWarning: Handle did not reach the receiving process correctly\n", os.Getpid())
+					events.EmitWarning(&events.Warning{Name: "SentHandleNotReceivedWarning", Message: "Handle did not reach the receiving process correctly"})
 				}
 			}
 		}

@@ -202,6 +202,7 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 
 	c := &ChildProcess{Target: &Target{}, Pid: proc.Pid, proc: proc, SpawnFile: opts.ExecPath, SpawnArgs: argv, closesNeed: 1,
 		Stdin: parentEnds[0], Stdout: parentEnds[1], Stderr: parentEnds[2], Stdio: parentEnds}
+	c.SetClassName("ChildProcess")
 	stream, err := uv.OpenIPC(l, parentFd)
 	if err != nil {
 		proc.Kill()

@@ -1,5 +1,8 @@
 // Package events ports the part of lib/events.js that cluster and net use:
-// an EventEmitter with on, once, emit, removeListener and listenerCount.
+// an EventEmitter with on, once, prependListener, prependOnceListener,
+// emit, removeListener, removeAllListeners, listenerCount, listeners,
+// rawListeners, eventNames, setMaxListeners and getMaxListeners (with
+// Node's MaxListenersExceededWarning), and events.errorMonitor.
 //
 // Source: Node.js v20.20.2, lib/events.js.
 //

@@ -48,8 +48,22 @@ var (
 func Get() *Process {
 	once.Do(func() {
 		p = &Process{Target: &childprocess.Target{}}
+		p.SetClassName("process")
+		p.On("warning", events.PrintWarning)
+		events.SetWarningHandler(p.emitWarning)
 	})
 	return p
+}
+
+// emitWarning emits w as the process's "warning" event on the next tick;
+// the process's own first listener prints it on stderr, user listeners
+// run after.
+//
+// Like lib/internal/process/warning.js emitWarning(), which defers
+// doEmitWarning() to the next tick, and onWarning(), the listener that
+// prints.
+func (p *Process) emitWarning(w *events.Warning) {
+	uv.Default().NextTick(func() { p.Emit("warning", w) })
 }
 
 // Loop returns the process's event loop.
@@ -224,9 +238,6 @@ func (p *Process) uncaught(v any) {
 	if p.ListenerCount("uncaughtException") > 0 {
 		p.Emit("uncaughtException", v, "uncaughtException")
 		return
-	}
-	if u, ok := v.(events.UnhandledError); ok {
-		v = u.Err
 	}
 	fmt.Fprintf(os.Stderr, "Uncaught %v\n%s", v, debug.Stack())
 	p.ExitCode = 1

@@ -86,6 +86,7 @@ type Options struct {
 // Mirrors lib/internal/cluster/worker.js Worker().
 func New(opts Options) *Worker {
 	w := &Worker{ID: opts.ID, State: opts.State}
+	w.SetClassName("Worker")
 	if w.State == "" {
 		w.State = StateNone
 	}
