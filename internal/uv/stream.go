@@ -389,6 +389,17 @@ func (s *Stream) recvmsg() (n, fd int, err error) {
 // and tries to write at once; cb runs when the data has left. It reports
 // whether the write completed synchronously, like Node's
 // kLastWriteWasAsync in reverse. The caller keeps ownership of fd.
+//
+// A write that carries a descriptor is never synchronous, even when it
+// all left at once: Node sends a handle through uv_write2 without trying
+// the write first (StreamBase::Write tries only handle-less writes), so
+// the write is asynchronous to its caller and its callback comes from
+// the loop, in the next pending phase, as libuv reports a finished write.
+// (Node's channel counts an asynchronous write as a reference, and drops
+// it when the write completes: a parent's channel is unref'd once it has
+// sent a handle.)
+//
+// Like src/stream_base.cc StreamBase::Write() over libuv's uv_write2().
 func (s *Stream) Write(data []byte, fd int, cb func(err error)) (sync bool, err error) {
 	if s.closing {
 		return false, unix.EBADF
@@ -403,7 +414,13 @@ func (s *Stream) Write(data []byte, fd int, cb func(err error)) (sync bool, err 
 		}
 		if werr == nil {
 			if n == len(data) {
-				return true, nil
+				if fd < 0 {
+					return true, nil
+				}
+				if cb != nil {
+					s.loop.done(true, cb, nil)
+				}
+				return false, nil
 			}
 			data = data[n:]
 			fd = -1 // the descriptor went with the first part
