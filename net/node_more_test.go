@@ -6,6 +6,7 @@ package net_test
 // calls.
 
 import (
+	"github.com/google/go-cmp/cmp"
 	stdnet "net"
 	"path/filepath"
 	"strconv"
@@ -1374,4 +1375,208 @@ func TestNetConnectOptionsIpv6(t *testing.T) {
 	require.Equal(t, []string{"writeOnly"}, states)
 	require.Equal(t, 1, serverEnds)
 	require.Equal(t, 1, clientCloses)
+}
+
+// TestNetSocketEndCallback: End's callback runs once the socket has
+// finished, with or without data to write first. The original's third
+// form, end(data, encoding, cb), has no Go spelling (End takes bytes).
+//
+// Mirrors test/parallel/test-net-socket-end-callback.js
+func TestNetSocketEndCallback(t *testing.T) {
+	var called []string
+	run(t, func() {
+		srv := net.CreateServer(func(s *net.Socket) { s.Resume() })
+		srv.Unref()
+		require.NoError(t, srv.Listen(0, func() {
+			connect := func(name string, data []byte) {
+				var c *net.Socket
+				c, err := net.CreateConnection(srv.AddressPort(), func() {
+					c.End(data, func(err error) {
+						require.NoError(t, err)
+						called = append(called, name)
+					})
+				})
+				require.NoError(t, err)
+			}
+			connect("no data", nil)
+			connect("foo", []byte("foo"))
+		}))
+	})
+	require.ElementsMatch(t, []string{"no data", "foo"}, called)
+}
+
+// TestNetClientBindTwice: a connect bound to a local port another server
+// holds fails with EADDRINUSE from bind, and "close" says there was an
+// error, as node printed.
+//
+// Mirrors test/parallel/test-net-client-bind-twice.js
+func TestNetClientBindTwice(t *testing.T) {
+	var got *net.Error
+	var events []string
+	run(t, func() {
+		srv1 := net.CreateServer(func(*net.Socket) { t.Error("server1: a connection") })
+		require.NoError(t, srv1.Listen(0, "127.0.0.1", func() {
+			srv2 := net.CreateServer(func(*net.Socket) { t.Error("server2: a connection") })
+			require.NoError(t, srv2.Listen(0, "127.0.0.1", func() {
+				c, err := net.Connect(net.ConnectOptions{Host: "127.0.0.1", Port: srv1.AddressPort(),
+					LocalAddress: "127.0.0.1", LocalPort: srv2.AddressPort()}, func() { t.Error("connected") })
+				require.NoError(t, err)
+				c.On("error", func(err error) {
+					got = err.(*net.Error)
+					events = append(events, "error "+got.Code)
+					srv1.Close(nil)
+					srv2.Close(nil)
+				})
+				c.On("close", func(hadError bool) { events = append(events, "close "+strconv.FormatBool(hadError)) })
+			}))
+		}))
+	})
+	require.NotNil(t, got)
+	require.Equal(t, "EADDRINUSE", got.Code)
+	require.Equal(t, "bind", got.Syscall)
+	require.Equal(t, "127.0.0.1", got.Address)
+	require.Equal(t, "bind EADDRINUSE 127.0.0.1:"+strconv.Itoa(got.Port.(int)), got.Message)
+	if d := cmp.Diff([]string{"error EADDRINUSE", "close true"}, events); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+// TestNetServerDropConnections: with MaxConnections 1 the second client
+// is dropped, and "drop" carries both ends' addresses (node's object has
+// these six keys, localFamily included).
+//
+// Mirrors test/parallel/test-net-server-drop-connections.js
+func TestNetServerDropConnections(t *testing.T) {
+	var drop *net.DropInfo
+	run(t, func() {
+		var first *net.Socket
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			require.Nil(t, first, "a second connection")
+			first = s
+		})
+		srv.MaxConnections = 1
+		srv.On("drop", func(d *net.DropInfo) {
+			drop = d
+			first.Destroy(nil)
+			srv.Close(nil)
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			for range 2 {
+				c, err := net.CreateConnection(srv.AddressPort())
+				require.NoError(t, err)
+				c.On("error", func(error) {})
+				c.Resume()
+			}
+		}))
+	})
+	require.NotNil(t, drop)
+	require.NotEmpty(t, drop.LocalAddress)
+	require.NotZero(t, drop.LocalPort)
+	require.NotEmpty(t, drop.LocalFamily)
+	require.NotEmpty(t, drop.RemoteAddress)
+	require.NotZero(t, drop.RemotePort)
+	require.NotEmpty(t, drop.RemoteFamily)
+}
+
+// TestNetSocketResetSend: ResetAndDestroy answers the socket; a write
+// after it calls back with ERR_STREAM_DESTROYED and emits no "error";
+// the server's socket reads ECONNRESET. Each side's order as node
+// printed it.
+//
+// Mirrors test/parallel/test-net-socket-reset-send.js
+func TestNetSocketResetSend(t *testing.T) {
+	var client, server []string
+	run(t, func() {
+		srv := net.CreateServer(nil)
+		require.NoError(t, srv.Listen(0, func() {
+			conn, err := net.CreateConnection(srv.AddressPort())
+			require.NoError(t, err)
+			srv.On("connection", func(s *net.Socket) {
+				s.On("error", func(err error) {
+					e := err.(*net.Error)
+					server = append(server, "error "+e.Code+" "+e.Message)
+				})
+				s.On("close", func(hadError bool) { server = append(server, "close "+strconv.FormatBool(hadError)) })
+			})
+			conn.On("connect", func() {
+				client = append(client, "same "+strconv.FormatBool(conn.ResetAndDestroy() == conn))
+				conn.Destroy(nil)
+				conn.On("error", func(error) { client = append(client, "error") })
+				w := conn.Write([]byte("fzfzfzfzfz"), func(err error) {
+					e := err.(*net.Error)
+					client = append(client, "write cb "+e.Code+" "+e.Message)
+				})
+				client = append(client, "write "+strconv.FormatBool(w))
+				srv.Close(nil)
+			})
+			conn.On("close", func(hadError bool) { client = append(client, "close "+strconv.FormatBool(hadError)) })
+		}))
+	})
+	if d := cmp.Diff([]string{"same true", "write false",
+		"write cb ERR_STREAM_DESTROYED Cannot call write after a stream was destroyed", "close false"}, client); d != "" {
+		t.Errorf("client (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"error ECONNRESET read ECONNRESET", "close true"}, server); d != "" {
+		t.Errorf("server (-want +got):\n%s", d)
+	}
+}
+
+// TestNetSocketNoHalfopenEnforcer: a new Socket, allowHalfOpen false,
+// has one "end" listener (its own end handling), not also the Duplex's
+// half-open enforcer, as node's listenerCount('end') says.
+//
+// Mirrors test/parallel/test-net-socket-no-halfopen-enforcer.js
+//
+// That listener is what makes a write after the peer's end EPIPE; with
+// it removed the write is a plain write after end, as node printed
+// (net/testdata/socket_end_listener.js). The port had no such listener
+// (ListenerCount 0) until the commit that added this test.
+func TestNetSocketNoHalfopenEnforcer(t *testing.T) {
+	s := net.NewSocket(net.SocketOptions{AllowHalfOpen: false})
+	require.Equal(t, 1, s.ListenerCount("end"))
+	var got []string
+	for _, remove := range []bool{false, true} {
+		run(t, func() {
+			srv := net.CreateServer(func(c *net.Socket) { c.End(nil) })
+			require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+				c, err := net.Connect(srv.AddressPort(), "127.0.0.1")
+				require.NoError(t, err)
+				got = append(got, "end listeners "+strconv.Itoa(c.ListenerCount("end")))
+				if remove {
+					c.RemoveAllListeners("end")
+				}
+				c.On("end", func() {
+					uv.Default().SetImmediate(func() {
+						c.Write([]byte("x"), func(err error) {
+							e := err.(*net.Error)
+							got = append(got, "write cb "+e.Code+" "+e.Message)
+							srv.Close(nil)
+						})
+					})
+				})
+				c.On("error", func(err error) { got = append(got, "error "+err.(*net.Error).Code) })
+				c.Resume()
+			}))
+		})
+	}
+	want := []string{
+		"end listeners 1", "write cb EPIPE This socket has been ended by the other party",
+		"end listeners 1", "write cb ERR_STREAM_WRITE_AFTER_END write after end",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+// TestNetSocketConnectInvalidAutoselectfamily: an autoSelectFamily that
+// is not a bool is thrown as ERR_INVALID_ARG_TYPE, node's message.
+//
+// Mirrors test/parallel/test-net-socket-connect-invalid-autoselectfamily.js
+func TestNetSocketConnectInvalidAutoselectfamily(t *testing.T) {
+	_, err := net.Connect(net.ConnectOptions{Port: 8080, AutoSelectFamily: "INVALID"})
+	require.Error(t, err)
+	e := err.(*net.Error)
+	require.Equal(t, "ERR_INVALID_ARG_TYPE", e.Code)
+	require.Equal(t, `The "options.autoSelectFamily" property must be of type boolean. Received type string ('INVALID')`, e.Message)
 }
