@@ -8,6 +8,7 @@ package net_test
 import (
 	"github.com/google/go-cmp/cmp"
 	stdnet "net"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -1579,4 +1580,444 @@ func TestNetSocketConnectInvalidAutoselectfamily(t *testing.T) {
 	e := err.(*net.Error)
 	require.Equal(t, "ERR_INVALID_ARG_TYPE", e.Code)
 	require.Equal(t, `The "options.autoSelectFamily" property must be of type boolean. Received type string ('INVALID')`, e.Message)
+}
+
+// TestNetIsip: IsIP answers 4, 6 or 0 for each string of the original;
+// its non-string arguments (undefined, null, numbers, objects with a
+// toString) have no Go form (IsIP takes a string; node answered 0 for
+// each but the toString ones).
+//
+// Mirrors test/parallel/test-net-isip.js
+func TestNetIsip(t *testing.T) {
+	cases := []struct {
+		ip   string
+		want int
+	}{
+		{"127.0.0.1", 4}, {"x127.0.0.1", 0}, {"example.com", 0},
+		{"0000:0000:0000:0000:0000:0000:0000:0000", 6},
+		{"0000:0000:0000:0000:0000:0000:0000:0000::0000", 0},
+		{"1050:0:0:0:5:600:300c:326b", 6}, {"2001:252:0:1::2008:6", 6},
+		{"2001:dead:beef:1::2008:6", 6}, {"2001::", 6}, {"2001:dead::", 6},
+		{"2001:dead:beef::", 6}, {"2001:dead:beef:1::", 6},
+		{"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 6},
+		{":2001:252:0:1::2008:6:", 0}, {":2001:252:0:1::2008:6", 0},
+		{"2001:252:0:1::2008:6:", 0}, {"2001:252::1::2008:6", 0},
+		{"::2001:252:1:2008:6", 6}, {"::2001:252:1:1.1.1.1", 6},
+		{"::2001:252:1:255.255.255.255", 6}, {"::2001:252:1:255.255.255.255.76", 0},
+		{"::anything", 0}, {"::1", 6}, {"::", 6},
+		{"0000:0000:0000:0000:0000:0000:12345:0000", 0}, {"0", 0}, {"", 0},
+	}
+	for _, c := range cases {
+		require.Equal(t, c.want, net.IsIP(c.ip), "IsIP(%q)", c.ip)
+	}
+	require.True(t, net.IsIPv4("127.0.0.1"))
+	require.False(t, net.IsIPv4("example.com"))
+	require.False(t, net.IsIPv4("2001:252:0:1::2008:6"))
+	require.False(t, net.IsIPv4(""))
+	require.False(t, net.IsIPv4("::2001:252:1:255.255.255.255"))
+	require.False(t, net.IsIPv4("bla"))
+	require.False(t, net.IsIPv6("127.0.0.1"))
+	require.False(t, net.IsIPv6("example.com"))
+	require.True(t, net.IsIPv6("2001:252:0:1::2008:6"))
+	require.False(t, net.IsIPv6(""))
+	require.True(t, net.IsIPv6("::2001:252:1:255.255.255.255"))
+	require.False(t, net.IsIPv6("bla"))
+}
+
+// TestNetIsipv4: IsIPv4 on the original's lists.
+//
+// Mirrors test/parallel/test-net-isipv4.js
+func TestNetIsipv4(t *testing.T) {
+	v4 := []string{
+		"0.0.0.0", "8.8.8.8", "127.0.0.1", "100.100.100.100", "192.168.0.1",
+		"18.101.25.153", "123.23.34.2", "172.26.168.134", "212.58.241.131",
+		"128.0.0.0", "23.71.254.72", "223.255.255.255", "192.0.2.235",
+		"99.198.122.146", "46.51.197.88", "173.194.34.134",
+	}
+	v4not := []string{
+		".100.100.100.100", "100..100.100.100.", "100.100.100.100.",
+		"999.999.999.999", "256.256.256.256", "256.100.100.100.100",
+		"123.123.123", "http://123.123.123", "1000.2.3.4", "999.2.3.4",
+		"0000000192.168.0.200", "192.168.0.2000000000",
+	}
+	for _, ip := range v4 {
+		require.True(t, net.IsIPv4(ip), ip)
+	}
+	for _, ip := range v4not {
+		require.False(t, net.IsIPv4(ip), ip)
+	}
+}
+
+// TestNetIsipv6: IsIPv6 on the original's lists (a zone after "%"
+// included).
+//
+// Mirrors test/parallel/test-net-isipv6.js
+func TestNetIsipv6(t *testing.T) {
+	v6 := []string{
+		"::", "1::", "::1", "1::8", "1::7:8", "1:2:3:4:5:6:7:8", "1:2:3:4:5:6::8",
+		"1:2:3:4:5:6:7::", "1:2:3:4:5::7:8", "1:2:3:4:5::8", "1:2:3::8", "1::4:5:6:7:8",
+		"1::6:7:8", "1::3:4:5:6:7:8", "1:2:3:4::6:7:8", "1:2::4:5:6:7:8", "::2:3:4:5:6:7:8",
+		"1:2::8", "2001:0000:1234:0000:0000:C1C0:ABCD:0876",
+		"3ffe:0b00:0000:0000:0001:0000:0000:000a", "FF02:0000:0000:0000:0000:0000:0000:0001",
+		"0000:0000:0000:0000:0000:0000:0000:0001", "0000:0000:0000:0000:0000:0000:0000:0000",
+		"::ffff:192.168.1.26", "2::10", "ff02::1", "fe80::", "2002::", "2001:db8::",
+		"2001:0db8:1234::", "::ffff:0:0", "::ffff:192.168.1.1", "1:2:3:4::8",
+		"1::2:3:4:5:6:7", "1::2:3:4:5:6", "1::2:3:4:5", "1::2:3:4", "1::2:3",
+		"::2:3:4:5:6:7", "::2:3:4:5:6", "::2:3:4:5", "::2:3:4", "::2:3", "::8",
+		"1:2:3:4:5:6::", "1:2:3:4:5::", "1:2:3:4::", "1:2:3::", "1:2::",
+		"1:2:3:4::7:8", "1:2:3::7:8", "1:2::7:8", "1:2:3:4:5:6:1.2.3.4",
+		"1:2:3:4:5::1.2.3.4", "1:2:3:4::1.2.3.4", "1:2:3::1.2.3.4", "1:2::1.2.3.4",
+		"1::1.2.3.4", "1:2:3:4::5:1.2.3.4", "1:2:3::5:1.2.3.4", "1:2::5:1.2.3.4",
+		"1::5:1.2.3.4", "1::5:11.22.33.44", "fe80::217:f2ff:254.7.237.98",
+		"fe80::217:f2ff:fe07:ed62", "2001:DB8:0:0:8:800:200C:417A", "FF01:0:0:0:0:0:0:101",
+		"0:0:0:0:0:0:0:1", "0:0:0:0:0:0:0:0", "2001:DB8::8:800:200C:417A", "FF01::101",
+		"0:0:0:0:0:0:13.1.68.3", "0:0:0:0:0:FFFF:129.144.52.38", "::13.1.68.3",
+		"::FFFF:129.144.52.38", "fe80:0000:0000:0000:0204:61ff:fe9d:f156",
+		"fe80:0:0:0:204:61ff:fe9d:f156", "fe80::204:61ff:fe9d:f156",
+		"fe80:0:0:0:204:61ff:254.157.241.86", "fe80::204:61ff:254.157.241.86", "fe80::1",
+		"2001:0db8:85a3:0000:0000:8a2e:0370:7334", "2001:db8:85a3:0:0:8a2e:370:7334",
+		"2001:db8:85a3::8a2e:370:7334", "2001:0db8:0000:0000:0000:0000:1428:57ab",
+		"2001:0db8:0000:0000:0000::1428:57ab", "2001:0db8:0:0:0:0:1428:57ab",
+		"2001:0db8:0:0::1428:57ab", "2001:0db8::1428:57ab", "2001:db8::1428:57ab",
+		"::ffff:12.34.56.78", "::ffff:0c22:384e", "2001:0db8:1234:0000:0000:0000:0000:0000",
+		"2001:0db8:1234:ffff:ffff:ffff:ffff:ffff", "2001:db8:a::123", "::ffff:192.0.2.128",
+		"::ffff:c000:280", "a:b:c:d:e:f:f1:f2", "a:b:c::d:e:f:f1", "a:b:c::d:e:f",
+		"a:b:c::d:e", "a:b:c::d", "::a", "::a:b:c", "::a:b:c:d:e:f:f1", "a::", "a:b:c::",
+		"a:b:c:d:e:f:f1::", "a:bb:ccc:dddd:000e:00f:0f::", "0:a:0:a:0:0:0:a",
+		"0:a:0:0:a:0:0:a", "2001:db8:1:1:1:1:0:0", "2001:db8:1:1:1:0:0:0",
+		"2001:db8:1:1:0:0:0:0", "2001:db8:1:0:0:0:0:0", "2001:db8:0:0:0:0:0:0",
+		"2001:0:0:0:0:0:0:0", "A:BB:CCC:DDDD:000E:00F:0F::", "0:0:0:0:0:0:0:a",
+		"0:0:0:0:a:0:0:0", "0:0:0:a:0:0:0:0", "a:0:0:a:0:0:a:a", "a:0:0:a:0:0:0:a",
+		"a:0:0:0:a:0:0:a", "a:0:0:0:a:0:0:0", "a:0:0:0:0:0:0:0", "fe80::7:8%eth0",
+		"fe80::7:8%1",
+	}
+	v6not := []string{
+		"", "1:", ":1", "11:36:12", "02001:0000:1234:0000:0000:C1C0:ABCD:0876",
+		"2001:0000:1234:0000:00001:C1C0:ABCD:0876", "2001:0000:1234: 0000:0000:C1C0:ABCD:0876",
+		"2001:1:1:1:1:1:255Z255X255Y255", "3ffe:0b00:0000:0001:0000:0000:000a",
+		"FF02:0000:0000:0000:0000:0000:0000:0000:0001", "3ffe:b00::1::a",
+		"::1111:2222:3333:4444:5555:6666::", "1:2:3::4:5::7:8", "12345::6:7:8",
+		"1::5:400.2.3.4", "1::5:260.2.3.4", "1::5:256.2.3.4", "1::5:1.256.3.4",
+		"1::5:1.2.256.4", "1::5:1.2.3.256", "1::5:300.2.3.4", "1::5:1.300.3.4",
+		"1::5:1.2.300.4", "1::5:1.2.3.300", "1::5:900.2.3.4", "1::5:1.900.3.4",
+		"1::5:1.2.900.4", "1::5:1.2.3.900", "1::5:300.300.300.300", "1::5:3000.30.30.30",
+		"1::400.2.3.4", "1::260.2.3.4", "1::256.2.3.4", "1::1.256.3.4", "1::1.2.256.4",
+		"1::1.2.3.256", "1::300.2.3.4", "1::1.300.3.4", "1::1.2.300.4", "1::1.2.3.300",
+		"1::900.2.3.4", "1::1.900.3.4", "1::1.2.900.4", "1::1.2.3.900",
+		"1::300.300.300.300", "1::3000.30.30.30", "::400.2.3.4", "::260.2.3.4",
+		"::256.2.3.4", "::1.256.3.4", "::1.2.256.4", "::1.2.3.256", "::300.2.3.4",
+		"::1.300.3.4", "::1.2.300.4", "::1.2.3.300", "::900.2.3.4", "::1.900.3.4",
+		"::1.2.900.4", "::1.2.3.900", "::300.300.300.300", "::3000.30.30.30",
+		"2001:DB8:0:0:8:800:200C:417A:221", "FF01::101::2", "1111:2222:3333:4444::5555:",
+		"1111:2222:3333::5555:", "1111:2222::5555:", "1111::5555:", "::5555:", ":::",
+		"1111:", ":", ":1111:2222:3333:4444::5555", ":1111:2222:3333::5555",
+		":1111:2222::5555", ":1111::5555", ":::5555", "1.2.3.4:1111:2222:3333:4444::5555",
+		"1.2.3.4:1111:2222:3333::5555", "1.2.3.4:1111:2222::5555", "1.2.3.4:1111::5555",
+		"1.2.3.4::5555", "1.2.3.4::", "fe80:0000:0000:0000:0204:61ff:254.157.241.086",
+		"123", "ldkfj", "2001::FFD3::57ab", "2001:db8:85a3::8a2e:37023:7334",
+		"2001:db8:85a3::8a2e:370k:7334", "1:2:3:4:5:6:7:8:9", "1::2::3", "1:::3:4:5",
+		"1:2:3::4:5:6:7:8:9", "::ffff:2.3.4", "::ffff:257.1.2.3",
+		"::ffff:12345678901234567890.1.26", "2001:0000:1234:0000:0000:C1C0:ABCD:0876 0",
+		"02001:0000:1234:0000:0000:C1C0:ABCD:0876",
+	}
+	for _, ip := range v6 {
+		require.True(t, net.IsIPv6(ip), ip)
+	}
+	for _, ip := range v6not {
+		require.False(t, net.IsIPv6(ip), ip)
+	}
+}
+
+// sockopt reads an int socket option of fd.
+func sockopt(t *testing.T, fd, level, name int) int {
+	t.Helper()
+	v, err := unix.GetsockoptInt(fd, level, name)
+	require.NoError(t, err)
+	return v
+}
+
+// TestNetServerNodelay: a server made with NoDelay turns TCP_NODELAY on
+// for each connection it accepts. The original wraps the accepted
+// handle's setNoDelay; here the option is read back from the descriptor
+// (strace of node shows it set to 1 on the accepted socket).
+//
+// Mirrors test/parallel/test-net-server-nodelay.js
+func TestNetServerNodelay(t *testing.T) {
+	noDelay := -1
+	run(t, func() {
+		var srv *net.Server
+		srv = net.NewServer(net.ServerOptions{NoDelay: true}, func(s *net.Socket) {
+			noDelay = sockopt(t, s.Handle().Fd(), unix.IPPROTO_TCP, unix.TCP_NODELAY)
+			s.Destroy(nil)
+			srv.Close(nil)
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.Connect(srv.AddressPort())
+			require.NoError(t, err)
+			c.On("error", func(error) {})
+		}))
+	})
+	require.Equal(t, 1, noDelay)
+}
+
+// TestNetServerKeepalive: a server made with KeepAlive and a 1 s
+// KeepAliveInitialDelay sets SO_KEEPALIVE and a 1 s TCP_KEEPIDLE on each
+// connection it accepts, as strace shows node doing (the original wraps
+// the handle's setKeepAlive; here the options are read back).
+//
+// Mirrors test/parallel/test-net-server-keepalive.js
+func TestNetServerKeepalive(t *testing.T) {
+	var got []int
+	run(t, func() {
+		var srv *net.Server
+		srv = net.NewServer(net.ServerOptions{KeepAlive: true, KeepAliveInitialDelay: time.Second}, func(s *net.Socket) {
+			fd := s.Handle().Fd()
+			got = []int{sockopt(t, fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE), sockopt(t, fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE)}
+			s.Destroy(nil)
+			srv.Close(nil)
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.Connect(srv.AddressPort())
+			require.NoError(t, err)
+			c.On("error", func(error) {})
+		}))
+	})
+	require.Equal(t, []int{1, 1}, got)
+}
+
+// connectAndRead connects to a fresh server with opts (its Port set
+// here), calls check on "connect", ends, and closes the server at "end".
+func connectAndRead(t *testing.T, opts net.ConnectOptions, check func(fd int)) {
+	t.Helper()
+	run(t, func() {
+		srv := net.CreateServer(nil)
+		require.NoError(t, srv.Listen(0, func() {
+			opts.Port = srv.AddressPort()
+			var c *net.Socket
+			c, err := net.Connect(opts, func() {
+				check(c.Handle().Fd())
+				c.End(nil)
+			})
+			require.NoError(t, err)
+			c.On("end", func() { srv.Close(nil) })
+		}))
+		srv.On("connection", func(s *net.Socket) { s.End(nil) })
+	})
+}
+
+// TestNetConnectNodelay: connect's NoDelay turns TCP_NODELAY on; without
+// it the option stays off. The original's truthy and falsy JS values are
+// Go's true and false; it counts calls into the handle's setNoDelay,
+// here the option is read back.
+//
+// Mirrors test/parallel/test-net-connect-nodelay.js
+func TestNetConnectNodelay(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		got := -1
+		connectAndRead(t, net.ConnectOptions{NoDelay: on}, func(fd int) {
+			got = sockopt(t, fd, unix.IPPROTO_TCP, unix.TCP_NODELAY)
+		})
+		want := 0
+		if on {
+			want = 1
+		}
+		require.Equal(t, want, got, "NoDelay %v", on)
+	}
+}
+
+// TestNetConnectKeepalive: connect's KeepAlive sets SO_KEEPALIVE with
+// the initial delay in whole seconds (123 ms and a negative delay are 0,
+// 456123 ms is 456); a delay of 0 leaves the system's idle time, as
+// node's setsockopt(TCP_KEEPIDLE, 0) fails with EINVAL under strace.
+// Without KeepAlive nothing is set. The original counts calls into the
+// handle's setKeepAlive with those delays; here the options are read
+// back.
+//
+// Mirrors test/parallel/test-net-connect-keepalive.js
+func TestNetConnectKeepalive(t *testing.T) {
+	idle, err := os.ReadFile("/proc/sys/net/ipv4/tcp_keepalive_time")
+	require.NoError(t, err)
+	system, err := strconv.Atoi(strings.TrimSpace(string(idle)))
+	require.NoError(t, err)
+	for _, c := range []struct {
+		delay time.Duration
+		idle  int
+	}{{123 * time.Millisecond, system}, {456123 * time.Millisecond, 456}, {-123000 * time.Millisecond, system}, {0, system}} {
+		var got []int
+		connectAndRead(t, net.ConnectOptions{KeepAlive: true, KeepAliveInitialDelay: c.delay}, func(fd int) {
+			got = []int{sockopt(t, fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE), sockopt(t, fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE)}
+		})
+		require.Equal(t, []int{1, c.idle}, got, "delay %v", c.delay)
+	}
+	got := -1
+	connectAndRead(t, net.ConnectOptions{}, func(fd int) { got = sockopt(t, fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE) })
+	require.Equal(t, 0, got)
+}
+
+// TestNetStream: a server writes ten 2 MB buffers and ends; the client
+// pauses at its first data and is destroyed 20 ms later. The server's
+// socket reads ECONNRESET ("error" first), the writes still queued call
+// back with it, then "close" with an error, and the server counts no
+// connection, as node printed (net/testdata/net_stream.js). The
+// original's first half, which sets a fake server's connection count
+// by hand, is not expressible.
+//
+// Mirrors test/parallel/test-net-stream.js
+func TestNetStream(t *testing.T) {
+	const size, n = 2_000_000, 10
+	var events []string
+	var srv *net.Server
+	run(t, func() {
+		buf := []byte(strings.Repeat("a", size))
+		srv = net.CreateServer(func(s *net.Socket) {
+			s.SetNoDelay(true)
+			s.On("error", func(err error) {
+				e := err.(*net.Error)
+				events = append(events, "error "+e.Code+" "+e.Message)
+				s.Destroy(nil)
+			})
+			s.On("close", func(hadError bool) {
+				events = append(events, "close "+strconv.FormatBool(hadError))
+				srv.Close(nil)
+			})
+			for range n {
+				s.Write(buf, func(err error) {
+					if err != nil {
+						events = append(events, "cb "+err.(*net.Error).Code)
+					}
+				})
+			}
+			s.End(nil)
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.Connect(srv.AddressPort())
+			require.NoError(t, err)
+			c.On("data", func([]byte) {
+				c.Pause()
+				uv.Default().SetTimeout(20*time.Millisecond, func() { c.Destroy(nil) })
+			})
+		}))
+	})
+	require.GreaterOrEqual(t, len(events), 3)
+	require.Equal(t, "error ECONNRESET read ECONNRESET", events[0])
+	require.Equal(t, "close true", events[len(events)-1])
+	for _, e := range events[1 : len(events)-1] {
+		require.Equal(t, "cb ECONNRESET", e)
+	}
+	require.Less(t, len(events)-2, n, "some writes went before the reset")
+	require.Equal(t, 0, srv.Connections())
+}
+
+// TestNetThrottle: a server writes 1 KB until Write answers false, then
+// twice more, and ends; the client (encoding "ascii") pauses at each
+// "data" and resumes 100 ms later: nothing arrives while it is paused,
+// it pauses more than once, and it gets every byte.
+//
+// Mirrors test/parallel/test-net-throttle.js
+func TestNetThrottle(t *testing.T) {
+	received, pauses, total := 0, 0, 0
+	run(t, func() {
+		srv := net.CreateServer(func(conn *net.Socket) {
+			body := []byte(strings.Repeat("C", 1024))
+			n := 1
+			for conn.Write(body, nil) {
+				n++
+			}
+			conn.Write(body, nil)
+			conn.Write(body, nil)
+			n += 2
+			total = n * len(body)
+			require.GreaterOrEqual(t, conn.BufferSize(), 0)
+			require.LessOrEqual(t, conn.WritableLength(), total)
+			conn.End(nil)
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			c, err := net.CreateConnection(srv.AddressPort())
+			require.NoError(t, err)
+			c.SetEncoding("ascii")
+			paused := false
+			c.On("data", func(d string) {
+				received += len(d)
+				if !paused {
+					c.Pause()
+					pauses++
+					paused = true
+					x := received
+					uv.Default().SetTimeout(100*time.Millisecond, func() {
+						require.Equal(t, x, received, "data while paused")
+						c.Resume()
+						paused = false
+					})
+				}
+			})
+			c.On("end", func() {
+				srv.Close(nil)
+				c.End(nil)
+			})
+		}))
+	})
+	require.Equal(t, total, received)
+	require.Greater(t, pauses, 1)
+}
+
+// portRefusesWatchedFd says whether NewSocket refuses a descriptor the
+// loop already watches, as libuv does (see TestNetSocketConstructor).
+const portRefusesWatchedFd = false
+
+// TestNetSocketConstructor: Readable and Writable of a new socket, of one
+// connecting and connected, and of the server's socket: true for each,
+// as node v20.20.2 printed (the test as stored in the index expects a
+// new socket to be neither, which is newer than v20). The original's
+// {handle} forms and its readable/writable options have no Go form.
+// Node v20 throws "open EEXIST" for new net.Socket({fd}) on a descriptor
+// the loop already watches (libuv's uv__fd_exists in uv_tcp_open); the
+// port wraps it a second time: that part skips, saying so, until
+// internal/uv can tell a watched descriptor.
+//
+// Mirrors test/parallel/test-net-socket-constructor.js
+func TestNetSocketConstructor(t *testing.T) {
+	var got []string
+	log := func(name string, s *net.Socket) {
+		got = append(got, name+" "+strconv.FormatBool(s.Readable())+" "+strconv.FormatBool(s.Writable()))
+	}
+	s := net.NewSocket(net.SocketOptions{})
+	s.Unref()
+	log("new", s)
+	var fdPanic any
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(sock *net.Socket) {
+			log("server socket", sock)
+			if portRefusesWatchedFd {
+				func() {
+					defer func() { fdPanic = recover() }()
+					net.NewSocket(net.SocketOptions{Fd: sock.Handle().Fd()}).Unref()
+				}()
+			}
+			srv.Close(nil)
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			var c *net.Socket
+			c, err := net.Connect(srv.AddressPort(), func() {
+				log("connected", c)
+				c.End(nil)
+			})
+			require.NoError(t, err)
+			log("connecting", c)
+		}))
+	})
+	want := []string{"new true true", "connecting true true", "server socket true true", "connected true true"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if !portRefusesWatchedFd {
+		// A second socket on a descriptor in use would read what is the
+		// first one's (and close it): not tried until the port refuses it.
+		t.Skip("differs: NewSocket({Fd}) of a descriptor the loop already watches should panic with open EEXIST, as node v20 throws; internal/uv has no uv__fd_exists")
+	}
+	require.NotNil(t, fdPanic)
+	e := fdPanic.(*net.Error)
+	require.Equal(t, "EEXIST", e.Code)
+	require.Equal(t, "open", e.Syscall)
+	require.Equal(t, "open EEXIST", e.Message)
 }
