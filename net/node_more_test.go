@@ -2670,3 +2670,202 @@ func TestNetRemoteAddress(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 }
+
+// lookupOf is a connect Lookup answering the IPv6 addresses, then the
+// IPv4 ones (the original's lookup sorts its DNS answers so).
+func lookupOf(v6, v4 []string) func(string, net.LookupOptions, func(error, []net.LookupAddress)) {
+	var hosts []net.LookupAddress
+	for _, a := range v6 {
+		hosts = append(hosts, net.LookupAddress{Address: a, Family: 6})
+	}
+	for _, a := range v4 {
+		hosts = append(hosts, net.LookupAddress{Address: a, Family: 4})
+	}
+	return func(_ string, _ net.LookupOptions, cb func(error, []net.LookupAddress)) { cb(nil, hosts) }
+}
+
+// TestNetAutoselectfamily: happy eyeballs. IPv4 is reached when IPv6
+// is refused; of six addresses, the attempts alternate families and the
+// last, reachable, one connects; IPv6 answering first ends the attempts;
+// all refused is an AggregateError with both errors; autoSelectFamily
+// false tries the first address only. The original serves the answers
+// from a DNS server over UDP (dgram is not ported): here the lookup
+// answers them. Each line as node printed it (net/testdata/autoselectfamily.js).
+//
+// Mirrors test/parallel/test-net-autoselectfamily.js
+func TestNetAutoselectfamily(t *testing.T) {
+	var out []string
+	P := func(s string, port int) string { return strings.ReplaceAll(s, ":"+strconv.Itoa(port), ":P") }
+	respond := func(reply string) func(*net.Socket) {
+		return func(s *net.Socket) {
+			s.On("data", func([]byte) {
+				s.Write([]byte(reply), nil)
+				s.End(nil)
+			})
+		}
+	}
+	happy := func(n string, v6, v4 []string, port int, done func()) {
+		c, err := net.CreateConnection(net.ConnectOptions{Host: "example.org", Port: port, Lookup: lookupOf(v6, v4), AutoSelectFamily: true})
+		require.NoError(t, err)
+		r := ""
+		c.SetEncoding("utf-8")
+		c.On("ready", func() {
+			out = append(out, n+" ready "+P(strings.Join(c.AutoSelectFamilyAttemptedAddresses, ","), port))
+		})
+		c.On("data", func(d string) { r += d })
+		c.On("end", func() { out = append(out, n+" end "+r); done() })
+		c.Write([]byte("request"), nil)
+	}
+	run(t, func() {
+		s4 := net.CreateServer(respond("response-ipv4"))
+		require.NoError(t, s4.Listen(0, "127.0.0.1", func() {
+			happy("1", []string{"::1"}, []string{"127.0.0.1"}, s4.AddressPort(), func() { s4.Close(nil) })
+		}))
+	})
+	run(t, func() {
+		s4 := net.CreateServer(respond("response-ipv4"))
+		require.NoError(t, s4.Listen(0, "127.0.0.1", func() {
+			happy("2", []string{"2606:4700::6810:85e5", "2606:4700::6810:84e5", "::1"}, []string{"104.20.22.46", "104.20.23.46", "127.0.0.1"},
+				s4.AddressPort(), func() { s4.Close(nil) })
+		}))
+	})
+	run(t, func() {
+		s4 := net.CreateServer(func(s *net.Socket) { s.On("data", func([]byte) { out = append(out, "3 ipv4 data") }) })
+		s6 := net.CreateServer(respond("response-ipv6"))
+		require.NoError(t, s4.Listen(0, "127.0.0.1", func() {
+			require.NoError(t, s6.Listen(s4.AddressPort(), "::1", func() {
+				happy("3", []string{"::1"}, []string{"127.0.0.1"}, s4.AddressPort(), func() { s4.Close(nil); s6.Close(nil) })
+			}))
+		}))
+	})
+	run(t, func() {
+		c, err := net.CreateConnection(net.ConnectOptions{Host: "example.org", Port: 10, Lookup: lookupOf([]string{"::1"}, []string{"127.0.0.1"}), AutoSelectFamily: true})
+		require.NoError(t, err)
+		c.On("ready", func() { out = append(out, "4 ready") })
+		c.On("error", func(err error) {
+			e := err.(*net.AggregateError)
+			var msgs []string
+			for _, x := range e.Errors {
+				msgs = append(msgs, x.(*net.Error).Message)
+			}
+			out = append(out, fmt.Sprintf("4 error AggregateError %s %s [%s]", e.Code, strings.Join(c.AutoSelectFamilyAttemptedAddresses, ","), strings.Join(msgs, ",")))
+		})
+	})
+	run(t, func() {
+		s4 := net.CreateServer(func(s *net.Socket) { s.On("data", func([]byte) { out = append(out, "5 data") }) })
+		require.NoError(t, s4.Listen(0, "127.0.0.1", func() {
+			port := s4.AddressPort()
+			c, err := net.CreateConnection(net.ConnectOptions{Host: "example.org", Port: port, Lookup: lookupOf([]string{"::1"}, []string{"127.0.0.1"}), AutoSelectFamily: false})
+			require.NoError(t, err)
+			c.On("ready", func() { out = append(out, "5 ready") })
+			c.On("error", func(err error) {
+				e := err.(*net.Error)
+				out = append(out, fmt.Sprintf("5 error %s %s %v", e.Code, P(e.Message, port), c.AutoSelectFamilyAttemptedAddresses == nil))
+				s4.Close(nil)
+			})
+		}))
+	})
+	want := []string{
+		"1 ready ::1:P,127.0.0.1:P",
+		"1 end response-ipv4",
+		"2 ready 2606:4700::6810:85e5:P,104.20.22.46:P,2606:4700::6810:84e5:P,104.20.23.46:P,::1:P,127.0.0.1:P",
+		"2 end response-ipv4",
+		"3 ready ::1:P",
+		"3 end response-ipv6",
+		"4 error AggregateError ECONNREFUSED ::1:10,127.0.0.1:10 [connect ECONNREFUSED ::1:10,connect ECONNREFUSED 127.0.0.1:10]",
+		"5 error ECONNREFUSED connect ECONNREFUSED ::1:P true",
+	}
+	if d := cmp.Diff(want, out); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+// TestNetAutoselectfamilyDefault: with SetDefaultAutoSelectFamily(true)
+// a connect that does not say reaches IPv4 after IPv6 is refused; with
+// false it tries IPv6 alone and is refused, as node printed
+// (net/testdata/autoselectfamily_default.js). The lookup answers as the
+// original's DNS server does (dgram is not ported).
+//
+// Mirrors test/parallel/test-net-autoselectfamily-default.js
+func TestNetAutoselectfamilyDefault(t *testing.T) {
+	defer net.SetDefaultAutoSelectFamily(net.GetDefaultAutoSelectFamily())
+	var out []string
+	run(t, func() {
+		s4 := net.CreateServer(func(s *net.Socket) {
+			s.On("data", func([]byte) {
+				s.Write([]byte("response-ipv4"), nil)
+				s.End(nil)
+			})
+		})
+		require.NoError(t, s4.Listen(0, "127.0.0.1", func() {
+			port := s4.AddressPort()
+			P := func(s string) string { return strings.ReplaceAll(s, ":"+strconv.Itoa(port), ":P") }
+			lookup := lookupOf([]string{"::1"}, []string{"127.0.0.1"})
+			net.SetDefaultAutoSelectFamily(true)
+			c, err := net.CreateConnection(net.ConnectOptions{Host: "example.org", Port: port, Lookup: lookup})
+			require.NoError(t, err)
+			r := ""
+			c.SetEncoding("utf-8")
+			c.On("data", func(d string) { r += d })
+			c.On("end", func() {
+				out = append(out, "default true: "+r+" "+P(strings.Join(c.AutoSelectFamilyAttemptedAddresses, ",")))
+				net.SetDefaultAutoSelectFamily(false)
+				c2, err := net.CreateConnection(net.ConnectOptions{Host: "example.org", Port: port, Lookup: lookup})
+				require.NoError(t, err)
+				c2.On("ready", func() { out = append(out, "ready") })
+				c2.On("error", func(err error) {
+					e := err.(*net.Error)
+					out = append(out, fmt.Sprintf("default false: %s %s %v", e.Code, P(e.Message), c2.AutoSelectFamilyAttemptedAddresses == nil))
+					s4.Close(nil)
+				})
+			})
+			c.Write([]byte("request"), nil)
+		}))
+	})
+	want := []string{"default true: response-ipv4 ::1:P,127.0.0.1:P", "default false: ECONNREFUSED connect ECONNREFUSED ::1:P true"}
+	if d := cmp.Diff(want, out); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+// TestNetAutoselectfamilyIpv4first: when the lookup answers the A record
+// first, IPv4 is tried first and answers: the IPv6 server, on the same
+// port, gets nothing (net/testdata/autoselectfamily_default.js).
+//
+// Mirrors test/parallel/test-net-autoselectfamily-ipv4first.js
+func TestNetAutoselectfamilyIpv4first(t *testing.T) {
+	var out []string
+	run(t, func() {
+		s4 := net.CreateServer(func(s *net.Socket) {
+			s.On("data", func([]byte) {
+				s.Write([]byte("response-ipv4"), nil)
+				s.End(nil)
+			})
+		})
+		s6 := net.CreateServer(func(s *net.Socket) {
+			s.On("data", func([]byte) { out = append(out, "ipv6 data") })
+		})
+		require.NoError(t, s4.Listen(0, "127.0.0.1", func() {
+			port := s4.AddressPort()
+			require.NoError(t, s6.Listen(port, "::1", func() {
+				lookup := func(_ string, _ net.LookupOptions, cb func(error, []net.LookupAddress)) {
+					cb(nil, []net.LookupAddress{{Address: "127.0.0.1", Family: 4}, {Address: "::1", Family: 6}})
+				}
+				c, err := net.CreateConnection(net.ConnectOptions{Host: "example.org", Port: port, Lookup: lookup, AutoSelectFamily: true})
+				require.NoError(t, err)
+				r := ""
+				c.SetEncoding("utf-8")
+				c.On("data", func(d string) { r += d })
+				c.On("end", func() {
+					out = append(out, "ipv4 first: "+r+" "+strings.ReplaceAll(strings.Join(c.AutoSelectFamilyAttemptedAddresses, ","), ":"+strconv.Itoa(port), ":P"))
+					s4.Close(nil)
+					s6.Close(nil)
+				})
+				c.Write([]byte("request"), nil)
+			}))
+		}))
+	})
+	if d := cmp.Diff([]string{"ipv4 first: response-ipv4 127.0.0.1:P"}, out); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
