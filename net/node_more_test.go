@@ -3003,3 +3003,20 @@ func TestNetBinary(t *testing.T) {
 	slices.Reverse(first)
 	require.Equal(t, string(recv[256:]), string(first))
 }
+
+// TestNetConnectHandleEconnrefused: a connect to a port nothing listens
+// on (a port just let go, for common.PORT) is an ECONNREFUSED "error",
+// never "connect".
+//
+// Mirrors test/parallel/test-net-connect-handle-econnrefused.js
+func TestNetConnectHandleEconnrefused(t *testing.T) {
+	port := closedPort(t)
+	var code string
+	run(t, func() {
+		c, err := net.CreateConnection(port)
+		require.NoError(t, err)
+		c.On("connect", func() { t.Error("connected") })
+		c.On("error", func(err error) { code = err.(*net.Error).Code })
+	})
+	require.Equal(t, "ECONNREFUSED", code)
+}
