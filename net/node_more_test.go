@@ -559,7 +559,8 @@ func TestNetServerCloseBeforeCallingLookupCallback(t *testing.T) {
 // TestNetConnectOptionsAllowhalfopen: six clients connect with
 // AllowHalfOpen, in the six forms of connect, to a server with
 // AllowHalfOpen that ends each connection at once. Each client gets
-// "end" once and stays writable (ReadyState "writeOnly"): a Write 50 ms
+// "end" once and stays writable (Readable false, Writable true, ReadyState
+// "writeOnly", as node printed): a Write 50 ms
 // later goes (it answers true) and reaches the server, whose "end"
 // comes once, then the client ends, and every connection closes.
 //
@@ -595,7 +596,7 @@ func TestNetConnectOptionsAllowhalfopen(t *testing.T) {
 					c.On("end", func() {
 						clientEnds++
 						l.SetTimeout(50*time.Millisecond, func() {
-							states = append(states, c.ReadyState())
+							states = append(states, fmt.Sprintf("%s readable %v writable %v", c.ReadyState(), c.Readable(), c.Writable()))
 							require.True(t, c.Write([]byte(strconv.Itoa(index)), nil))
 							c.End(nil)
 						})
@@ -632,7 +633,7 @@ func TestNetConnectOptionsAllowhalfopen(t *testing.T) {
 	require.Equal(t, variants, clientCloses)
 	require.True(t, serverClosed)
 	require.Equal(t, map[string]int{"1": 1, "2": 1, "3": 1, "4": 1, "5": 1, "6": 1}, got)
-	require.Equal(t, []string{"writeOnly", "writeOnly", "writeOnly", "writeOnly", "writeOnly", "writeOnly"}, states)
+	require.Equal(t, slices.Repeat([]string{"writeOnly readable false writable true"}, variants), states)
 }
 
 // TestNetConnectOptionsPath: twelve clients connect to a Unix socket, a
@@ -941,7 +942,8 @@ func TestNetBytesWrittenLarge(t *testing.T) {
 }
 
 // TestNetBuffersize: writes made while the socket connects count in
-// BufferSize one by one (1 to 9 bytes), and it is 0 at "finish".
+// BufferSize one by one (1 to 9 bytes), and it is 0 at "finish"; the
+// server reads in paused mode ("readable", Read), as the original.
 //
 // Mirrors test/parallel/test-net-buffersize.js
 func TestNetBuffersize(t *testing.T) {
@@ -950,7 +952,7 @@ func TestNetBuffersize(t *testing.T) {
 	run(t, func() {
 		var srv *net.Server
 		srv = net.CreateServer(func(s *net.Socket) {
-			s.Resume()
+			s.On("readable", func() { s.Read() })
 			s.On("end", func() { srv.Close(nil) })
 		})
 		require.NoError(t, srv.Listen(0, func() {
@@ -962,7 +964,6 @@ func TestNetBuffersize(t *testing.T) {
 				sizes = append(sizes, c.BufferSize())
 			}
 			c.End(nil)
-			c.Resume()
 		}))
 	})
 	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 7, 8, 9}, sizes)
@@ -1338,7 +1339,7 @@ func TestNetConnectResetBeforeConnected(t *testing.T) {
 // TestNetConnectOptionsIpv6: connect's Family 6 reaches the custom
 // lookup (asked for "dummy", family 6), whose ::1 the client connects
 // to; with AllowHalfOpen on both sides the client is still writable
-// ("writeOnly") 10 ms after the server's end, then ends, and both sides
+// (Writable, "writeOnly") 10 ms after the server's end, then ends, and both sides
 // close.
 //
 // Mirrors test/parallel/test-net-connect-options-ipv6.js
@@ -1367,7 +1368,7 @@ func TestNetConnectOptionsIpv6(t *testing.T) {
 				c.Resume()
 				c.On("end", func() {
 					uv.Default().SetTimeout(10*time.Millisecond, func() {
-						states = append(states, c.ReadyState())
+						states = append(states, fmt.Sprintf("%s writable %v", c.ReadyState(), c.Writable()))
 						c.End(nil)
 					})
 				})
@@ -1380,7 +1381,7 @@ func TestNetConnectOptionsIpv6(t *testing.T) {
 		}))
 	})
 	require.Equal(t, []string{"dummy 6"}, asked)
-	require.Equal(t, []string{"writeOnly"}, states)
+	require.Equal(t, []string{"writeOnly writable true"}, states)
 	require.Equal(t, 1, serverEnds)
 	require.Equal(t, 1, clientCloses)
 }
