@@ -336,8 +336,10 @@ func backlogInt(v any) int {
 }
 
 // createServerHandle makes a listening handle: a TCP socket bound to
-// address and port (IPv6 first when there is no address, then IPv4), or a
-// Pipe for a path. It returns a negative errno on failure.
+// address and port (IPv6 first when there is no address, then IPv4), a
+// Pipe for a path, or the socket fd is (EINVAL when fd is no TCP or Unix
+// socket: a file, a UDP socket, a closed descriptor). It returns a
+// negative errno on failure.
 //
 // Mirrors lib/net.js createServerHandle().
 func createServerHandle(address any, port int, addressType any, fd int, flags int) (*uv.Stream, int) {
@@ -348,6 +350,11 @@ func createServerHandle(address any, port int, addressType any, fd int, flags in
 	addr, _ := address.(string)
 	switch {
 	case fd > 0:
+		if t := uv.GuessHandle(fd); t != "PIPE" && t != "TCP" {
+			// createHandle refuses it (ERR_INVALID_FD_TYPE), which
+			// Node's createServerHandle turns into UV_EINVAL.
+			return nil, -int(unix.EINVAL)
+		}
 		handle, err = uv.StreamFromFd(l, fd)
 		if err != nil {
 			return nil, uvErrno(err)

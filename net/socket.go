@@ -137,6 +137,7 @@ func newSocket(h *uv.Stream, allowHalfOpen bool) *Socket {
 	s := &Socket{handle: h, allowHalfOpen: allowHalfOpen}
 	h.OnRead = s.onread
 	s.Hook(s.onNewListener, s.onRemoveListener)
+	s.On("end", s.onReadableStreamEnd)
 	return s
 }
 
@@ -359,7 +360,7 @@ func (s *Socket) onread(data []byte, _ int, err error) {
 				s.endPending = true // after the data nobody has read yet
 				return
 			}
-			s.onReadableStreamEnd() // with nothing waiting, at once, flowing or not
+			s.emitEnd() // with nothing waiting, at once, flowing or not
 			return
 		}
 		s.Destroy(errnoException(err, "read"))
@@ -426,16 +427,27 @@ func (s *Socket) flushEnd() {
 	s.endReadableNT()
 }
 
-// onReadableStreamEnd emits "end" and, unless half-open sockets are
-// allowed, ends the write side too, on the next tick (after what the
-// "end" listeners queued, as a Duplex does); a socket whose writes have
-// finished already is destroyed.
+// onReadableStreamEnd is the socket's own "end" listener, added when it
+// is made (so ListenerCount("end") counts it, and RemoveAllListeners
+// drops it, as in Node): once the peer has ended a socket that is not
+// half-open, a write after End is writeAfterFin's EPIPE.
 //
 // Mirrors lib/net.js onReadableStreamEnd().
 func (s *Socket) onReadableStreamEnd() {
+	if !s.allowHalfOpen {
+		s.writeAfterFIN = true
+	}
+}
+
+// emitEnd emits "end" and, unless half-open sockets are allowed, ends
+// the write side too, on the next tick (after what the "end" listeners
+// queued, as a Duplex does); a socket whose writes have finished already
+// is destroyed.
+//
+// Like the tail of lib/internal/streams/readable.js endReadableNT().
+func (s *Socket) emitEnd() {
 	s.readableEnded = true
 	s.reading = false
-	s.writeAfterFIN = !s.allowHalfOpen
 	s.Emit("end")
 	if !s.allowHalfOpen && !s.writableEnded && !s.destroyed {
 		uv.Default().NextTick(func() {
@@ -1532,7 +1544,7 @@ func (s *Socket) endReadable() {
 	}
 }
 
-// endReadableNT emits "end" (through onReadableStreamEnd) unless the
+// endReadableNT emits "end" (through emitEnd) unless the
 // socket was destroyed with an error or its Destroy's tick has run, "end"
 // came already or data waits again.
 //
@@ -1540,7 +1552,7 @@ func (s *Socket) endReadable() {
 func (s *Socket) endReadableNT() {
 	if !s.hadError && !s.closeEmitted && !s.readableEnded && s.bufferedLen == 0 && len(s.buffered) == 0 {
 		s.endPending = false
-		s.onReadableStreamEnd()
+		s.emitEnd()
 	}
 }
 
@@ -2009,6 +2021,7 @@ func NewSocket(opts SocketOptions) *Socket {
 	s := &Socket{allowHalfOpen: opts.AllowHalfOpen, noDelay: opts.NoDelay,
 		keepAlive: opts.KeepAlive, keepAliveDelay: keepAliveSeconds(opts.KeepAliveInitialDelay)}
 	s.Hook(s.onNewListener, s.onRemoveListener)
+	s.On("end", s.onReadableStreamEnd)
 	if opts.Fd < 0 {
 		panic(&Error{Code: "ERR_OUT_OF_RANGE", Message: `The value of "fd" is out of range. It must be >= 0 && <= 2147483647. Received ` + strconv.Itoa(opts.Fd)})
 	}

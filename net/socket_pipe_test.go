@@ -316,10 +316,15 @@ func TestSocketPipe(t *testing.T) {
 					s2.Resume()
 				})
 				ended := 0
+				var at [2]int
 				for i, s := range []*net.Socket{s2, s3} {
 					s.On("end", func() {
-						log("end %d got %d", i+2, []int{got2, got3}[i])
+						// Two sockets' FINs, in either order: logged
+						// together once both have come, as socket_pipe.js does.
+						at[i] = []int{got2, got3}[i]
 						if ended++; ended == 2 {
+							log("end 2 got %d", at[0])
+							log("end 3 got %d", at[1])
 							log("paused and resumed %v %v unpipes %d", pauses > 0, resumes > 1, unpipes)
 							for _, x := range append(ss, cs...) {
 								x.Destroy(nil)

@@ -161,7 +161,10 @@ const scenarios = [
     }, 300);
     let ended = 0;
     await new Promise((resolve) => {
-      for (const [i, s] of [[0, s2], [1, s3]]) s.on('end', () => { log('end ' + (i + 2) + ' got ' + got[i]); if (++ended === 2) resolve(); });
+      // The two ends come in either order (two sockets' FINs): logged
+      // together, in a fixed one, once both have come.
+      const at = [0, 0];
+      for (const [i, s] of [[0, s2], [1, s3]]) s.on('end', () => { at[i] = got[i]; if (++ended === 2) { log('end 2 got ' + at[0]); log('end 3 got ' + at[1]); resolve(); } });
     });
     log('paused and resumed ' + (pauses > 0) + ' ' + (resumes > 1) + ' unpipes ' + unpipes);
     for (const x of [s1, c1, s2, c2, s3, c3]) x.destroy();
