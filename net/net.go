@@ -263,6 +263,7 @@ func NewServer(opts ServerOptions, connectionListener any) *Server {
 	}
 	s := &Server{listeningID: 1, AllowHalfOpen: opts.AllowHalfOpen, PauseOnConnect: opts.PauseOnConnect, NoDelay: opts.NoDelay,
 		KeepAlive: opts.KeepAlive, KeepAliveInitialDelay: max(opts.KeepAliveInitialDelay, 0)}
+	s.SetClassName("Server")
 	if connectionListener != nil {
 		s.On("connection", connectionListener)
 	}

@@ -3,7 +3,6 @@ package net
 import (
 	"fmt"
 	"math"
-	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -136,6 +135,7 @@ type Socket struct {
 func newSocket(h *uv.Stream, allowHalfOpen bool) *Socket {
 	s := &Socket{handle: h, allowHalfOpen: allowHalfOpen}
 	h.OnRead = s.onread
+	s.SetClassName("Socket")
 	s.Hook(s.onNewListener, s.onRemoveListener)
 	s.On("end", s.onReadableStreamEnd)
 	return s
@@ -273,7 +273,8 @@ func (s *Socket) SetTimeout(timeout time.Duration, callback func()) *Socket {
 		panic(&Error{Code: "ERR_OUT_OF_RANGE", Message: `The value of "msecs" is out of range. It must be a non-negative finite number. Received ` + formatNumber(msecs)})
 	}
 	if msecs > timeoutMax {
-		fmt.Fprintf(os.Stderr, "(node:%d) TimeoutOverflowWarning: %s does not fit into a 32-bit signed integer.\nTimer duration was truncated to %d.\n", os.Getpid(), formatNumber(msecs), timeoutMax)
+		events.EmitWarning(&events.Warning{Name: "TimeoutOverflowWarning",
+			Message: fmt.Sprintf("%s does not fit into a 32-bit signed integer.\nTimer duration was truncated to %d.", formatNumber(msecs), timeoutMax)})
 		timeout = timeoutMax * time.Millisecond
 	}
 	if s.timer != nil {
@@ -2020,6 +2021,7 @@ type SocketOptions struct {
 func NewSocket(opts SocketOptions) *Socket {
 	s := &Socket{allowHalfOpen: opts.AllowHalfOpen, noDelay: opts.NoDelay,
 		keepAlive: opts.KeepAlive, keepAliveDelay: keepAliveSeconds(opts.KeepAliveInitialDelay)}
+	s.SetClassName("Socket")
 	s.Hook(s.onNewListener, s.onRemoveListener)
 	s.On("end", s.onReadableStreamEnd)
 	if opts.Fd < 0 {

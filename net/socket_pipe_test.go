@@ -7,8 +7,11 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/internal/events"
+	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
@@ -416,6 +419,41 @@ func TestSocketStateGetters(t *testing.T) {
 		"destroyed false false false false false false 16384 true null",
 		"d error false false false false false false 16384 true ECONNREFUSED",
 		"d close false false false false false false 16384 true ECONNREFUSED",
+	}
+	require.Empty(t, cmp.Diff(want, got), "(-node +port)")
+}
+
+// TestSocketAndServerWarnings: a Socket and a Server are [Socket] and
+// [Server] in a MaxListenersExceededWarning, and SetTimeout's
+// TimeoutOverflowWarning is a process warning too: each comes as the
+// process's "warning" event after the code that caused it, as node
+// printed them (net/testdata/socket_warnings.js; node writes each on
+// stderr as well).
+func TestSocketAndServerWarnings(t *testing.T) {
+	var got []string
+	run(t, func() {
+		p := process.Get()
+		l := p.On("warning", func(w *events.Warning) {
+			got = append(got, w.Name+": "+strings.ReplaceAll(w.Message, "\n", "|"))
+		})
+		s := net.NewSocket(net.SocketOptions{})
+		for i := 0; i < 11; i++ {
+			s.On("data", func() {})
+		}
+		srv := net.CreateServer(nil)
+		for i := 0; i < 11; i++ {
+			srv.On("connection", func() {})
+		}
+		s.SetTimeout(1<<31*time.Millisecond, nil)
+		got = append(got, "sync end")
+		s.Destroy(nil)
+		uv.Default().SetImmediate(func() { p.RemoveListener(l) })
+	})
+	want := []string{
+		"sync end",
+		"MaxListenersExceededWarning: Possible EventEmitter memory leak detected. 11 data listeners added to [Socket]. MaxListeners is 10. Use emitter.setMaxListeners() to increase limit",
+		"MaxListenersExceededWarning: Possible EventEmitter memory leak detected. 11 connection listeners added to [Server]. MaxListeners is 10. Use emitter.setMaxListeners() to increase limit",
+		"TimeoutOverflowWarning: 2147483648 does not fit into a 32-bit signed integer.|Timer duration was truncated to 2147483647.",
 	}
 	require.Empty(t, cmp.Diff(want, got), "(-node +port)")
 }
