@@ -1968,19 +1968,14 @@ func TestNetThrottle(t *testing.T) {
 	require.Greater(t, pauses, 1)
 }
 
-// portRefusesWatchedFd says whether NewSocket refuses a descriptor the
-// loop already watches, as libuv does (see TestNetSocketConstructor).
-const portRefusesWatchedFd = false
-
 // TestNetSocketConstructor: Readable and Writable of a new socket, of one
 // connecting and connected, and of the server's socket: true for each,
 // as node v20.20.2 printed (the test as stored in the index expects a
 // new socket to be neither, which is newer than v20). The original's
 // {handle} forms and its readable/writable options have no Go form.
-// Node v20 throws "open EEXIST" for new net.Socket({fd}) on a descriptor
-// the loop already watches (libuv's uv__fd_exists in uv_tcp_open); the
-// port wraps it a second time: that part skips, saying so, until
-// internal/uv can tell a watched descriptor.
+// NewSocket({Fd}) of a descriptor the loop already watches panics with
+// "open EEXIST", as node v20 throws (libuv's uv__fd_exists in
+// uv_tcp_open).
 //
 // Mirrors test/parallel/test-net-socket-constructor.js
 func TestNetSocketConstructor(t *testing.T) {
@@ -1996,12 +1991,10 @@ func TestNetSocketConstructor(t *testing.T) {
 		var srv *net.Server
 		srv = net.CreateServer(func(sock *net.Socket) {
 			log("server socket", sock)
-			if portRefusesWatchedFd {
-				func() {
-					defer func() { fdPanic = recover() }()
-					net.NewSocket(net.SocketOptions{Fd: sock.Handle().Fd()}).Unref()
-				}()
-			}
+			func() {
+				defer func() { fdPanic = recover() }()
+				net.NewSocket(net.SocketOptions{Fd: sock.Handle().Fd()}).Unref()
+			}()
 			srv.Close(nil)
 		})
 		require.NoError(t, srv.Listen(0, func() {
@@ -2017,11 +2010,6 @@ func TestNetSocketConstructor(t *testing.T) {
 	want := []string{"new true true", "connecting true true", "server socket true true", "connected true true"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
-	}
-	if !portRefusesWatchedFd {
-		// A second socket on a descriptor in use would read what is the
-		// first one's (and close it): not tried until the port refuses it.
-		t.Skip("differs: NewSocket({Fd}) of a descriptor the loop already watches should panic with open EEXIST, as node v20 throws; internal/uv has no uv__fd_exists")
 	}
 	require.NotNil(t, fdPanic)
 	e := fdPanic.(*net.Error)

@@ -2015,7 +2015,8 @@ type SocketOptions struct {
 // With Fd, the socket is the descriptor's, and reads from it at once (what
 // arrives waits until read, as in any socket); a descriptor that is not a
 // TCP socket or a pipe panics with ERR_INVALID_FD_TYPE ("Unsupported fd
-// type: FILE"), as Node throws.
+// type: FILE"), and one a handle of the loop already uses with "open
+// EEXIST", as Node throws.
 //
 // Mirrors lib/net.js Socket().
 func NewSocket(opts SocketOptions) *Socket {
@@ -2051,6 +2052,11 @@ func createHandle(fd int) (*uv.Stream, error) {
 		kind = uv.KindTCP
 	default:
 		return nil, &Error{Code: "ERR_INVALID_FD_TYPE", Message: "Unsupported fd type: " + t}
+	}
+	if uv.Default().FdExists(fd) {
+		// A handle of this loop uses it already: uv_tcp_open and
+		// uv_pipe_open refuse it.
+		return nil, errnoException(unix.EEXIST, "open")
 	}
 	h, err := uv.NewStream(uv.Default(), kind, fd, false)
 	if err != nil {

@@ -587,6 +587,13 @@ func (l *Loop) ioUpdate(w *IO, want uint32) error {
 	return nil
 }
 
+// FdExists reports whether the loop watches fd (a handle of the loop
+// reads or writes it), which libuv's uv_tcp_open and uv_pipe_open refuse
+// with UV_EEXIST.
+//
+// Like libuv's uv__fd_exists().
+func (l *Loop) FdExists(fd int) bool { return l.watchers[int32(fd)] != nil }
+
 // IOClose forgets w before its descriptor is closed (uv__io_close).
 func (l *Loop) IOClose(w *IO) {
 	if w.added {
