@@ -1099,8 +1099,9 @@ func (s *Socket) Destroy(err error) {
 	switch {
 	case s.handle == nil && wasConnecting:
 		// Still looking its host up: Node's socket has a handle (libuv
-		// makes its descriptor later), and closes it.
-		uv.Default().NextTick(onClose)
+		// makes its descriptor later), and closes it: "close" in the
+		// loop's close phase.
+		uv.Default().QueueClose(onClose)
 	case s.handle == nil:
 		// Never connected: "close" with no argument, as Node's.
 		uv.Default().NextTick(func() { s.Emit("close") })

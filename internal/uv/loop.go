@@ -369,6 +369,14 @@ func (l *Loop) runImmediates() {
 	}
 }
 
+// QueueClose queues cb for the loop's close phase, as closing a handle
+// that holds no descriptor yet does (a TCP handle uv_tcp_init made, which
+// connect has not given a socket): it runs after this round's immediates,
+// with the other close callbacks, the one queued last first.
+//
+// Like libuv's uv_close() of such a handle (uv__make_close_pending).
+func (l *Loop) QueueClose(cb func()) { l.closing = append(l.closing, cb) }
+
 // runClosing calls the close callbacks, the handle closed last first:
 // libuv keeps the closing handles in a list it pushes onto
 // (uv__make_close_pending) and runs from its head.
