@@ -120,6 +120,16 @@ if (cluster.isPrimary) {
       connect(port, i + 1);
     });
   };
+  // Node's channel to a worker counts a write that carries a handle as
+  // asynchronous and unrefs the channel when it completes, so once the
+  // primary has sent a handle (a connection, or the shared listening
+  // socket), its loop no longer waits for the channel: a worker that exits
+  // right after it disconnects (a Go one does) can leave its end of the
+  // channel unread when the primary's loop empties, and "disconnect" never
+  // comes (node v20.20.2 loses it, now and then, under load). The primary
+  // holds its loop until each worker's "disconnect", for 10 s at most.
+  let disconnected = 0;
+  const hold = setTimeout(() => {}, 10000);
   for (let i = 0; i < N; i++) {
     const w = cluster.fork({ NODECLUSTER_TEST_WORKER: 'interop-advanced' });
     workers.push(w);
@@ -142,7 +152,10 @@ if (cluster.isPrimary) {
         say('worker', w.id, 'unexpected message', hex(m));
       }
     });
-    w.on('disconnect', () => say('worker', w.id, 'disconnect'));
+    w.on('disconnect', () => {
+      say('worker', w.id, 'disconnect');
+      if (++disconnected === N) clearTimeout(hold);
+    });
     w.on('exit', (code, signal) => say('worker', w.id, 'exit', code, signal, w.exitedAfterDisconnect));
   }
   process.on('exit', () => console.log(lines.sort().join('\n')));
