@@ -28,6 +28,15 @@ func NewWorker(options WorkerOptions) *Worker { return worker.New(options) }
 // Address is the "listening" event's address object.
 type Address = worker.Address
 
+// ChildProcess is what a Worker's Process is in the primary: the forked
+// process (Node's ChildProcess), with Ref, Unref, Kill, Pid and its stdio.
+// worker.process.unref() is
+//
+//	w.Process.(*cluster.ChildProcess).Unref()
+//
+// In a worker, CurrentWorker().Process is the process itself ([Process]).
+type ChildProcess = childprocess.ChildProcess
+
 // Settings are cluster.settings.
 type Settings = master.Settings
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"golang.org/x/sys/unix"
 )
@@ -304,7 +305,7 @@ func inspectValue(v any) string {
 	case nil:
 		return "null"
 	case string:
-		return inspectString(x)
+		return events.InspectString(x)
 	case bool:
 		return strconv.FormatBool(x)
 	case map[string]any:
@@ -335,48 +336,6 @@ func inspectValue(v any) string {
 		return childprocess.ToJSString(f)
 	}
 	return fmt.Sprint(v)
-}
-
-// inspectString is util.inspect of a string: in single quotes, or in
-// double quotes when it has a single quote and no double one, or in
-// backticks when it has both and no backtick or "${"; control characters,
-// C1 characters and backslashes (and the single quote, when that is the
-// quote) are escaped as Node's strEscape writes them ('\x00', '\n',
-// '\x7F').
-func inspectString(s string) string {
-	quote := '\''
-	if strings.Contains(s, "'") {
-		if !strings.Contains(s, "\"") {
-			quote = '"'
-		} else if !strings.Contains(s, "`") && !strings.Contains(s, "${") {
-			quote = '`'
-		}
-	}
-	var b strings.Builder
-	b.WriteRune(quote)
-	for _, r := range s {
-		switch {
-		case r == '\\' || (r == '\'' && quote == '\''):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
-			fmt.Fprintf(&b, `\x%02X`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteRune(quote)
-	return b.String()
 }
 
 // ErrServerAlreadyListen is listen on a listening server.

@@ -93,17 +93,23 @@ func TestSocketPipeScenariosAreNodes(t *testing.T) {
 	require.Empty(t, cmp.Diff(pipeScenarioWant, got), "(-recorded +node)")
 }
 
-// pipeCounts is socket_pipe.js's counts(): the listeners of the events a
-// pipe listens to on its destination, and of "data".
-func pipeCounts(s *net.Socket) string {
+// listenerCounts is s's listener counts of events, space-separated, as
+// the JS scenarios print them.
+func listenerCounts(s *net.Socket, events ...string) string {
 	var b strings.Builder
-	for i, e := range []string{"unpipe", "error", "close", "finish", "drain", "data"} {
+	for i, e := range events {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
 		fmt.Fprint(&b, s.ListenerCount(e))
 	}
 	return b.String()
+}
+
+// pipeCounts is socket_pipe.js's counts(): the listeners of the events a
+// pipe listens to on its destination, and of "data".
+func pipeCounts(s *net.Socket) string {
+	return listenerCounts(s, "unpipe", "error", "close", "finish", "drain", "data")
 }
 
 // pipePair makes a server on 127.0.0.1 and a client to it, and calls fn

@@ -429,14 +429,7 @@ func TestSocketOwnListenersAreNotCounted(t *testing.T) {
 	run(t, func() {
 		s := net.NewSocket(net.SocketOptions{})
 		c := func() string {
-			var b strings.Builder
-			for i, e := range []string{"newListener", "removeListener", "close", "error", "data", "readable"} {
-				if i > 0 {
-					b.WriteByte(' ')
-				}
-				fmt.Fprint(&b, s.ListenerCount(e))
-			}
-			return b.String()
+			return listenerCounts(s, "newListener", "removeListener", "close", "error", "data", "readable")
 		}
 		got = append(got, "new "+c())
 		r := s.On("readable", func() {})

@@ -432,7 +432,7 @@ func inspect(v any) string {
 	case nil:
 		return "null"
 	case string:
-		return quoteJS(x)
+		return InspectString(x)
 	case bool:
 		return strconv.FormatBool(x)
 	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
@@ -460,46 +460,48 @@ func formatFloat(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
-// quoteJS quotes s as util.inspect does: in single quotes, or double when
-// s has a single quote, or backticks when it has both, escaping the quote
-// only when all three occur, and control characters always.
+// InspectString is util.inspect of a string: in single quotes, or in
+// double quotes when it has a single quote and no double one, or in
+// backticks when it has both and no backtick or "${"; control characters,
+// C1 characters and backslashes (and the single quote, when that is the
+// quote) are escaped as Node's strEscape writes them ('\x00', '\n',
+// '\x7F'). It lives here, with the emitter that needs it for
+// ERR_UNHANDLED_ERROR, for every package that prints JS values.
 //
 // Like lib/internal/util/inspect.js strEscape().
-func quoteJS(s string) string {
-	quote := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 {
-		switch {
-		case strings.IndexByte(s, '"') < 0:
+func InspectString(s string) string {
+	quote := '\''
+	if strings.Contains(s, "'") {
+		if !strings.Contains(s, "\"") {
 			quote = '"'
-		case strings.IndexByte(s, '`') < 0 && !strings.Contains(s, "${"):
+		} else if !strings.Contains(s, "`") && !strings.Contains(s, "${") {
 			quote = '`'
 		}
 	}
 	var b strings.Builder
-	b.WriteByte(quote)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
+	b.WriteRune(quote)
+	for _, r := range s {
 		switch {
-		case c == quote || c == '\\':
+		case r == '\\' || (r == '\'' && quote == '\''):
 			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c == '\b':
+			b.WriteRune(r)
+		case r == '\b':
 			b.WriteString(`\b`)
-		case c == '\t':
+		case r == '\t':
 			b.WriteString(`\t`)
-		case c == '\n':
+		case r == '\n':
 			b.WriteString(`\n`)
-		case c == '\f':
+		case r == '\f':
 			b.WriteString(`\f`)
-		case c == '\r':
+		case r == '\r':
 			b.WriteString(`\r`)
-		case c < 0x20 || c == 0x7f:
-			fmt.Fprintf(&b, `\x%02X`, c)
+		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
+			fmt.Fprintf(&b, `\x%02X`, r)
 		default:
-			b.WriteByte(c)
+			b.WriteRune(r)
 		}
 	}
-	b.WriteByte(quote)
+	b.WriteRune(quote)
 	return b.String()
 }
 
