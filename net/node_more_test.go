@@ -1197,6 +1197,49 @@ func TestNetWriteFullyAsyncBuffer(t *testing.T) {
 	require.Equal(t, written, read)
 }
 
+// TestNetWriteFullyAsyncHexString: twenty rounds of writing a 2 MB hex
+// string (1 MB of zeros) with WriteString(data, "hex") until it answers
+// false, each round started by "drain": every round comes, and the
+// server reads the bytes the strings stand for. The original's
+// --expose-gc and gc() check that V8 keeps the buffer the write made
+// alive; WriteString's bytes are the write's own.
+//
+// Mirrors test/parallel/test-net-write-fully-async-hex-string.js
+func TestNetWriteFullyAsyncHexString(t *testing.T) {
+	data := strings.Repeat("00", 1000000)
+	count, written, read := 0, 0, 0
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			s.On("data", func(b []byte) { read += len(b) })
+		})
+		require.NoError(t, srv.Listen(0, func() {
+			var c *net.Socket
+			var err error
+			c, err = net.CreateConnection(srv.AddressPort(), func() {
+				writeLoop := func() {
+					if count++; count == 21 {
+						c.End(nil)
+						srv.Close(nil)
+						return
+					}
+					for {
+						written += len(data) / 2
+						if !c.WriteString(data, "hex", nil) {
+							break
+						}
+					}
+				}
+				c.On("drain", writeLoop)
+				writeLoop()
+			})
+			require.NoError(t, err)
+		}))
+	})
+	require.Equal(t, 21, count)
+	require.Equal(t, written, read)
+}
+
 // TestNetServerReset: a server closed with two connections open, both
 // reset (ResetAndDestroy): each closes, the server's "close" comes, and
 // each client gets ECONNRESET ("read ECONNRESET", as node printed) and
@@ -2934,22 +2977,12 @@ func TestNetConnectBuffer2(t *testing.T) {
 	}
 }
 
-// latin1 is s (decoded as "latin1") written back in latin1: a byte per
-// character, as write(s, 'latin1') does for characters under 256.
-func latin1(s string) []byte {
-	b := make([]byte, 0, len(s))
-	for _, r := range s {
-		b = append(b, byte(r))
-	}
-	return b
-}
-
 // TestNetBinary: every byte value, 255 down to 0, echoed by a server
 // reading "latin1" strings and writing them back in latin1; the client,
 // also "latin1", answers each character it gets with the next of 0..255
 // and ends: 512 characters, the first 256 reversed equal to the rest.
-// Writes of strings with an encoding have no Go form: the strings are
-// turned back into latin1 bytes.
+// The server writes its strings back with WriteString(chunk, "latin1"),
+// as the original's write(chunk, 'binary').
 //
 // Mirrors test/parallel/test-net-binary.js
 func TestNetBinary(t *testing.T) {
@@ -2961,7 +2994,7 @@ func TestNetBinary(t *testing.T) {
 	run(t, func() {
 		echo := net.CreateServer(func(conn *net.Socket) {
 			conn.SetEncoding("latin1")
-			conn.On("data", func(chunk string) { conn.Write(latin1(chunk), nil) })
+			conn.On("data", func(chunk string) { conn.WriteString(chunk, "latin1", nil) })
 			conn.On("end", func() { conn.End(nil) })
 		})
 		require.NoError(t, echo.Listen(0))

@@ -492,6 +492,28 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 	return s.writeChunk(data, cb)
 }
 
+// WriteString writes a string in an encoding, as socket.write(string,
+// encoding, cb) does: the bytes Buffer.from(data, encoding) makes (utf8,
+// the default when encoding is "", latin1/binary, ascii, utf16le/ucs2,
+// hex, base64, base64url; see [Socket.Write] for the rest). An encoding
+// Node does not know panics with ERR_UNKNOWN_ENCODING ("Unknown
+// encoding: x"), as Node throws, and nothing is written.
+//
+// DEVIATION(shape): Node's write takes a Buffer or a string with an
+// optional encoding; Go has Write for bytes and WriteString for a
+// string. The write counts toward the 16 KB mark of Write's answer in
+// bytes, where Node counts a string's length in UTF-16 units (the same
+// for ASCII text).
+//
+// Like lib/net.js Socket.prototype._writeGeneric() with a string.
+func (s *Socket) WriteString(data string, encoding string, cb func(error)) bool {
+	b, err := encodeString(data, encoding)
+	if err != nil {
+		panic(err)
+	}
+	return s.Write(b, cb)
+}
+
 // writeChunk is Write without net's check for a peer that ended, as the
 // Writable's own write (End writes through it, as Node's end calls the
 // Writable's _write, not the socket's write).
