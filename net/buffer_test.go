@@ -93,9 +93,10 @@ process.stdin.on('end', () => {
 	require.Equal(t, &net.Error{Code: "ERR_UNKNOWN_ENCODING", Message: "Unknown encoding: bogus"}, err)
 }
 
-// TestSocketWriteString: WriteString sends the bytes of its string in
-// the encoding given ("" is utf8), and an unknown encoding panics with
-// ERR_UNKNOWN_ENCODING before anything is written, as node throws.
+// TestSocketWriteString: WriteString (and EndString) send the bytes of
+// their string in the encoding given ("" is utf8), and an unknown
+// encoding panics with ERR_UNKNOWN_ENCODING before anything is written,
+// as node throws.
 func TestSocketWriteString(t *testing.T) {
 	var got []byte
 	var panicked any
@@ -117,9 +118,9 @@ func TestSocketWriteString(t *testing.T) {
 				defer func() { panicked = recover() }()
 				c.WriteString("x", "bogus", nil)
 			}()
-			c.End(nil)
+			c.EndString("!", "ascii")
 		}))
 	})
-	require.Equal(t, "68c3a96c6c6f"+"e9"+"6869"+"6869"+"68006900", hex.EncodeToString(got))
+	require.Equal(t, "68c3a96c6c6f"+"e9"+"6869"+"6869"+"68006900"+"21", hex.EncodeToString(got))
 	require.Equal(t, &net.Error{Code: "ERR_UNKNOWN_ENCODING", Message: "Unknown encoding: bogus"}, panicked)
 }

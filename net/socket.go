@@ -35,7 +35,8 @@ import (
 // DEVIATION(shape): Node's Socket is a stream.Duplex; this one keeps the
 // events and methods a server needs (write, end, destroy, pause, resume,
 // read, setEncoding, cork, uncork, unshift, pipe, unpipe, the state
-// getters) without the streams machinery.
+// getters; strings through WriteString and EndString) without the
+// streams machinery.
 //
 // Mirrors lib/net.js Socket().
 type Socket struct {
@@ -978,7 +979,7 @@ func (s *Socket) writeAfterFin(cb func(error)) bool {
 //
 // DEVIATION(shape): Node's end takes (data, encoding, cb) with each part
 // optional; here data is bytes (nil for none) and cb the optional last
-// argument.
+// argument ([Socket.EndString] takes a string and its encoding).
 //
 // Like lib/internal/streams/writable.js Writable.prototype.end(), which
 // lib/net.js Socket.prototype.end calls.
@@ -1015,6 +1016,21 @@ func (s *Socket) End(data []byte, cb ...func(error)) *Socket {
 		}
 	}
 	return s
+}
+
+// EndString is End with a string in an encoding, as
+// socket.end(string, encoding, cb): the bytes WriteString would write,
+// then the end. An encoding Node does not know panics with
+// ERR_UNKNOWN_ENCODING, and the socket is not ended.
+//
+// Like lib/internal/streams/writable.js Writable.prototype.end() with a
+// string chunk.
+func (s *Socket) EndString(data string, encoding string, cb ...func(error)) *Socket {
+	b, err := encodeString(data, encoding)
+	if err != nil {
+		panic(err)
+	}
+	return s.End(b, cb...)
 }
 
 var (
