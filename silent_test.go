@@ -36,12 +36,21 @@ func (p *pipeReader) run() {
 // TestForkSilent: with Silent, the worker's stdio are pipes whose other
 // ends the primary reads (Node's silent: true), not the primary's own.
 func TestForkSilent(t *testing.T) {
-	var out, errOut string
+	_, out, errOut := runSilentWorker(t, "silent")
+	require.Equal(t, "to stdout from worker\n", out)
+	require.Equal(t, "to stderr from worker\n", errOut)
+}
+
+// runSilentWorker forks the worker scenario with silent set, and returns
+// its pid and all it wrote on stdout and on stderr.
+func runSilentWorker(t *testing.T, scenario string) (pid int, out, errOut string) {
+	t.Helper()
 	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
 		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Silent: true}))
-		w := forkScenario(t, "silent", nil)
+		w := forkScenario(t, scenario, nil)
 		proc := w.Process.(*childprocess.ChildProcess)
 		require.NotNil(t, proc.Stdout)
+		pid = proc.Pid
 		proc.Stdin.Close()
 		l := uv.Default()
 		for _, p := range []*pipeReader{
@@ -55,8 +64,7 @@ func TestForkSilent(t *testing.T) {
 	// Later tests fork with the primary's own stdio again (a zero field
 	// in SetupPrimary's options means "not given", so reset it directly).
 	master.C.Settings.Silent = false
-	require.Equal(t, "to stdout from worker\n", out)
-	require.Equal(t, "to stderr from worker\n", errOut)
+	return pid, out, errOut
 }
 
 // TestForkStdio: the stdio setting picks each of the worker's fds 0-2:

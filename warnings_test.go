@@ -4,18 +4,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/nodecluster/nodecluster/cluster"
 	"github.com/nodecluster/nodecluster/internal/child"
-	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/events"
-	"github.com/nodecluster/nodecluster/internal/master"
 	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/nodecluster/nodecluster/internal/uv"
-	"github.com/stretchr/testify/require"
 )
 
 func init() {
@@ -60,24 +56,7 @@ func init() {
 // each is the process's "warning" event on a later tick, printed by the
 // process's own listener before the worker's runs.
 func TestMaxListenersWarningInWorker(t *testing.T) {
-	var out, errOut string
-	var pid int
-	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
-		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Silent: true}))
-		w := forkScenario(t, "max-listeners", nil)
-		proc := w.Process.(*childprocess.ChildProcess)
-		pid = proc.Pid
-		proc.Stdin.Close()
-		l := uv.Default()
-		for _, p := range []*pipeReader{
-			{r: proc.Stdout, loop: l, done: func(s string) { out = s }},
-			{r: proc.Stderr, loop: l, done: func(s string) { errOut = s }},
-		} {
-			l.Ref()
-			go p.run()
-		}
-	})
-	master.C.Settings.Silent = false
+	pid, out, errOut := runSilentWorker(t, "max-listeners")
 	if d := cmp.Diff([]string{
 		"sync end",
 		"warning MaxListenersExceededWarning message 11 process 2",

@@ -147,6 +147,13 @@ func TestListenEADDRINUSE(t *testing.T) {
 		srv.On("error", func(err error) { got = err.(*net.Error) })
 		require.NoError(t, srv.Listen(port, "127.0.0.1"))
 	})
+	requireAddrInUse(t, got, port)
+}
+
+// requireAddrInUse checks a listen's EADDRINUSE on 127.0.0.1:port as
+// node gives it: code, syscall, address, port and message.
+func requireAddrInUse(t *testing.T, got *net.Error, port int) {
+	t.Helper()
 	require.NotNil(t, got)
 	require.Equal(t, "EADDRINUSE", got.Code)
 	require.Equal(t, "listen", got.Syscall)

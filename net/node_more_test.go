@@ -116,7 +116,16 @@ func TestNetSocketEndBeforeConnect(t *testing.T) {
 //
 // Mirrors test/parallel/test-net-socket-ready-without-cb.js
 func TestNetSocketReadyWithoutCb(t *testing.T) {
-	ready, served := false, false
+	connectWithoutCb(t, "localhost", "ready")
+}
+
+// connectWithoutCb is the connect-without-callback tests' scenario: a
+// server on host (any address when ""), a new socket that connects to
+// its port with no callback and ends at event ("connect" or "ready");
+// the event comes and the server serves it.
+func connectWithoutCb(t *testing.T, host, event string) {
+	t.Helper()
+	came, served := false, false
 	run(t, func() {
 		var srv *net.Server
 		srv = net.CreateServer(func(s *net.Socket) {
@@ -124,10 +133,10 @@ func TestNetSocketReadyWithoutCb(t *testing.T) {
 			s.End(nil)
 			srv.Close(nil)
 		})
-		require.NoError(t, srv.Listen(0, "localhost", func() {
+		listening := func() {
 			c := net.NewSocket(net.SocketOptions{})
-			c.On("ready", func() {
-				ready = true
+			c.On(event, func() {
+				came = true
 				c.End(nil)
 			})
 			// The server is on "::"; its address object would send the
@@ -135,9 +144,14 @@ func TestNetSocketReadyWithoutCb(t *testing.T) {
 			// /etc/hosts lacks (node says ENOTFOUND, and so does the
 			// port): the original's branch for that case, the port alone.
 			require.NoError(t, c.Connect(srv.AddressPort()))
-		}))
+		}
+		if host == "" {
+			require.NoError(t, srv.Listen(0, listening))
+		} else {
+			require.NoError(t, srv.Listen(0, host, listening))
+		}
 	})
-	require.True(t, ready)
+	require.True(t, came, "%q came", event)
 	require.True(t, served)
 }
 
@@ -1164,6 +1178,17 @@ func TestNetWriteAfterClose(t *testing.T) {
 // Mirrors test/parallel/test-net-write-fully-async-buffer.js
 func TestNetWriteFullyAsyncBuffer(t *testing.T) {
 	data := make([]byte, 1000000)
+	writeFullyAsync(t, 200, func(c *net.Socket) (int, bool) {
+		return len(data), c.Write(append([]byte(nil), data...), nil)
+	})
+}
+
+// writeFullyAsync is the write-fully-async tests' scenario: rounds of
+// write (which reports the bytes it wrote and Write's answer) until it
+// answers false, each round started by "drain", then the end: every
+// round comes, and the server reads every byte.
+func writeFullyAsync(t *testing.T, rounds int, write func(c *net.Socket) (int, bool)) {
+	t.Helper()
 	count, written, read := 0, 0, 0
 	run(t, func() {
 		var srv *net.Server
@@ -1175,14 +1200,15 @@ func TestNetWriteFullyAsyncBuffer(t *testing.T) {
 			var err error
 			c, err = net.CreateConnection(srv.AddressPort(), func() {
 				writeLoop := func() {
-					if count++; count == 201 {
+					if count++; count == rounds+1 {
 						c.End(nil)
 						srv.Close(nil)
 						return
 					}
 					for {
-						written += len(data)
-						if !c.Write(append([]byte(nil), data...), nil) {
+						n, ok := write(c)
+						written += n
+						if !ok {
 							break
 						}
 					}
@@ -1193,7 +1219,7 @@ func TestNetWriteFullyAsyncBuffer(t *testing.T) {
 			require.NoError(t, err)
 		}))
 	})
-	require.Equal(t, 201, count)
+	require.Equal(t, rounds+1, count)
 	require.Equal(t, written, read)
 }
 
@@ -1207,37 +1233,9 @@ func TestNetWriteFullyAsyncBuffer(t *testing.T) {
 // Mirrors test/parallel/test-net-write-fully-async-hex-string.js
 func TestNetWriteFullyAsyncHexString(t *testing.T) {
 	data := strings.Repeat("00", 1000000)
-	count, written, read := 0, 0, 0
-	run(t, func() {
-		var srv *net.Server
-		srv = net.CreateServer(func(s *net.Socket) {
-			s.On("data", func(b []byte) { read += len(b) })
-		})
-		require.NoError(t, srv.Listen(0, func() {
-			var c *net.Socket
-			var err error
-			c, err = net.CreateConnection(srv.AddressPort(), func() {
-				writeLoop := func() {
-					if count++; count == 21 {
-						c.End(nil)
-						srv.Close(nil)
-						return
-					}
-					for {
-						written += len(data) / 2
-						if !c.WriteString(data, "hex", nil) {
-							break
-						}
-					}
-				}
-				c.On("drain", writeLoop)
-				writeLoop()
-			})
-			require.NoError(t, err)
-		}))
+	writeFullyAsync(t, 20, func(c *net.Socket) (int, bool) {
+		return len(data) / 2, c.WriteString(data, "hex", nil)
 	})
-	require.Equal(t, 21, count)
-	require.Equal(t, written, read)
 }
 
 // TestNetServerReset: a server closed with two connections open, both
@@ -2329,12 +2327,7 @@ func TestNetBindTwice(t *testing.T) {
 			})
 		}))
 	})
-	require.NotNil(t, got)
-	require.Equal(t, "EADDRINUSE", got.Code)
-	require.Equal(t, "listen", got.Syscall)
-	require.Equal(t, "127.0.0.1", got.Address)
-	require.Equal(t, port, got.Port)
-	require.Equal(t, "listen EADDRINUSE: address already in use 127.0.0.1:"+strconv.Itoa(port), got.Message)
+	requireAddrInUse(t, got, port)
 }
 
 // TestNetBetterErrorMessagesListen: listening on 1.1.1.1:1, an address
@@ -2415,29 +2408,7 @@ func TestNetBetterErrorMessagesPort(t *testing.T) {
 //
 // Mirrors test/parallel/test-net-socket-connect-without-cb.js
 func TestNetSocketConnectWithoutCb(t *testing.T) {
-	connected, served := false, false
-	run(t, func() {
-		var srv *net.Server
-		srv = net.CreateServer(func(conn *net.Socket) {
-			served = true
-			conn.End(nil)
-			srv.Close(nil)
-		})
-		require.NoError(t, srv.Listen(0, func() {
-			c := net.NewSocket(net.SocketOptions{})
-			c.On("connect", func() {
-				connected = true
-				c.End(nil)
-			})
-			// The server is on "::"; its address object would send the
-			// client to localhost in family 6, which this machine's
-			// /etc/hosts lacks (node says ENOTFOUND, and so does the
-			// port): the original's branch for that case, the port alone.
-			require.NoError(t, c.Connect(srv.AddressPort()))
-		}))
-	})
-	require.True(t, connected)
-	require.True(t, served)
+	connectWithoutCb(t, "", "connect")
 }
 
 // TestNetListenCloseServerCallbackIsNotFunction: a server closed right
