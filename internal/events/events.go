@@ -445,7 +445,13 @@ func inspect(v any) string {
 	return fmt.Sprintf("%v", v)
 }
 
-// formatFloat writes a number as JS's String does for the common cases.
+// formatFloat writes a number as util.inspect does: JS's
+// Number::toString (the shortest digits that read back the same, in
+// plain notation from 1e-6 up to below 1e21, in exponent notation
+// outside), with -0 as "-0".
+//
+// Like the ECMAScript Number::toString(x) that lib/internal/util/inspect.js
+// formatNumber() relies on.
 func formatFloat(f float64) string {
 	switch {
 	case math.IsNaN(f):
@@ -454,10 +460,38 @@ func formatFloat(f float64) string {
 		return "Infinity"
 	case math.IsInf(f, -1):
 		return "-Infinity"
-	case f == 0 && math.Signbit(f):
-		return "-0"
+	case f == 0:
+		if math.Signbit(f) {
+			return "-0"
+		}
+		return "0"
 	}
-	return strconv.FormatFloat(f, 'f', -1, 64)
+	sign := ""
+	if f < 0 {
+		sign, f = "-", -f
+	}
+	// "d.ddde±XX": the shortest digits, and the exponent.
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	mant, exp, _ := strings.Cut(e, "e")
+	digits := strings.Replace(mant, ".", "", 1)
+	x, _ := strconv.Atoi(exp)
+	k, n := len(digits), x+1 // n: where the decimal point goes
+	switch {
+	case k <= n && n <= 21:
+		return sign + digits + strings.Repeat("0", n-k)
+	case 0 < n && n <= 21:
+		return sign + digits[:n] + "." + digits[n:]
+	case -6 < n && n <= 0:
+		return sign + "0." + strings.Repeat("0", -n) + digits
+	}
+	out := digits[:1]
+	if k > 1 {
+		out += "." + digits[1:]
+	}
+	if n-1 >= 0 {
+		return sign + out + "e+" + strconv.Itoa(n-1)
+	}
+	return sign + out + "e" + strconv.Itoa(n-1)
 }
 
 // InspectString is util.inspect of a string: in single quotes, or in

@@ -8,6 +8,7 @@ package events_test
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -282,6 +283,17 @@ func TestEmitErrorWithoutListenerPanics(t *testing.T) {
 		{42, "Unhandled error. (42)"},
 		{1.5, "Unhandled error. (1.5)"},
 		{true, "Unhandled error. (true)"},
+		// Numbers as node v20.20.2's util.inspect wrote them.
+		{1e21, "Unhandled error. (1e+21)"},
+		{123456789012345680000.0, "Unhandled error. (123456789012345680000)"},
+		{1e-7, "Unhandled error. (1e-7)"},
+		{0.000001, "Unhandled error. (0.000001)"},
+		{-2.5e-10, "Unhandled error. (-2.5e-10)"},
+		{100.0, "Unhandled error. (100)"},
+		{1.7976931348623157e308, "Unhandled error. (1.7976931348623157e+308)"},
+		{5e-324, "Unhandled error. (5e-324)"},
+		{math.Copysign(0, -1), "Unhandled error. (-0)"},
+		{0.30000000000000004, "Unhandled error. (0.30000000000000004)"}, // 0.1+0.2
 	} {
 		v = recoverFrom(func() { e.Emit("error", c.v) })
 		u, ok = v.(*events.UnhandledError)
