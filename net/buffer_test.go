@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -123,4 +125,43 @@ func TestSocketWriteString(t *testing.T) {
 	})
 	require.Equal(t, "68c3a96c6c6f"+"e9"+"6869"+"6869"+"68006900"+"21", hex.EncodeToString(got))
 	require.Equal(t, &net.Error{Code: "ERR_UNKNOWN_ENCODING", Message: "Unknown encoding: bogus"}, panicked)
+}
+
+// TestSocketWriteStringCountsUnits: a string written counts in
+// WritableLength (and toward Write's answer) for its UTF-16 length, and
+// in BytesWritten for its bytes, as node printed: 10000 "é" (20000
+// bytes) while connecting, then 8000 hex digits (4000 bytes), then 5000
+// "😀" (10000 units, 20000 bytes); corked, "éé" and "😀" count 4 until
+// Uncork writes them.
+func TestSocketWriteStringCountsUnits(t *testing.T) {
+	var got []string
+	run(t, func() {
+		var srv *net.Server
+		srv = net.CreateServer(func(s *net.Socket) {
+			s.Resume()
+			s.On("end", func() { s.End(nil); srv.Close(nil) })
+		})
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			c, err := net.Connect(srv.AddressPort(), "127.0.0.1")
+			require.NoError(t, err)
+			log := func(what string, r bool) {
+				got = append(got, fmt.Sprint(what, " ", r, " ", c.WritableLength(), " ", c.BytesWritten))
+			}
+			log("connecting", c.WriteString(strings.Repeat("é", 10000), "utf8", nil))
+			log("hex", c.WriteString(strings.Repeat("ab", 4000), "hex", nil))
+			log("emoji", c.WriteString(strings.Repeat("😀", 5000), "", nil))
+			c.On("connect", func() {
+				got = append(got, fmt.Sprint("connected ", c.WritableLength(), " ", c.BytesWritten))
+				c.Cork()
+				c.WriteString("éé", "", nil)
+				c.WriteString("😀", "utf8", nil)
+				got = append(got, fmt.Sprint("corked ", c.WritableLength(), " ", c.BytesWritten))
+				c.Uncork()
+				got = append(got, fmt.Sprint("uncorked ", c.WritableLength(), " ", c.BytesWritten))
+				c.End(nil)
+			})
+		}))
+	})
+	require.Equal(t, []string{"connecting true 10000 20000", "hex false 18000 24000", "emoji false 28000 44000", "connected 0 44000",
+		"corked 4 44008", "uncorked 0 44008"}, got)
 }

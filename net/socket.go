@@ -486,11 +486,15 @@ func (s *Socket) emitEnd() {
 // and the others' the socket's error (ERR_STREAM_DESTROYED when it had
 // none). On a socket that never connected, a write is ERR_SOCKET_CLOSED,
 // which destroys it.
-func (s *Socket) Write(data []byte, cb func(error)) bool {
+func (s *Socket) Write(data []byte, cb func(error)) bool { return s.write(data, len(data), cb) }
+
+// write is Write with the length the data counts for in WritableLength:
+// its bytes, or a string's UTF-16 length (WriteString).
+func (s *Socket) write(data []byte, length int, cb func(error)) bool {
 	if s.writeAfterFIN && s.writableEnded {
 		return s.writeAfterFin(cb)
 	}
-	return s.writeChunk(data, cb)
+	return s.writeChunk(data, length, cb)
 }
 
 // WriteString writes a string in an encoding, as socket.write(string,
@@ -500,11 +504,13 @@ func (s *Socket) Write(data []byte, cb func(error)) bool {
 // Node does not know panics with ERR_UNKNOWN_ENCODING ("Unknown
 // encoding: x"), as Node throws, and nothing is written.
 //
+// As in Node, the write counts in WritableLength (and toward the 16 KB
+// mark of the answer) for the string's length in UTF-16 units, not its
+// bytes (BytesWritten counts those).
+//
 // DEVIATION(shape): Node's write takes a Buffer or a string with an
 // optional encoding; Go has Write for bytes and WriteString for a
-// string. The write counts toward the 16 KB mark of Write's answer in
-// bytes, where Node counts a string's length in UTF-16 units (the same
-// for ASCII text).
+// string.
 //
 // Like lib/net.js Socket.prototype._writeGeneric() with a string.
 func (s *Socket) WriteString(data string, encoding string, cb func(error)) bool {
@@ -512,7 +518,7 @@ func (s *Socket) WriteString(data string, encoding string, cb func(error)) bool 
 	if err != nil {
 		panic(err)
 	}
-	return s.Write(b, cb)
+	return s.write(b, jsLength(data), cb)
 }
 
 // writeChunk is Write without net's check for a peer that ended, as the
@@ -520,7 +526,7 @@ func (s *Socket) WriteString(data string, encoding string, cb func(error)) bool 
 // Writable's _write, not the socket's write).
 //
 // Like lib/internal/streams/writable.js _write() and writeOrBuffer().
-func (s *Socket) writeChunk(data []byte, cb func(error)) bool {
+func (s *Socket) writeChunk(data []byte, length int, cb func(error)) bool {
 	if err := s.writeRefused(); err != nil {
 		if cb != nil {
 			uv.Default().NextTick(func() { cb(err) })
@@ -531,12 +537,12 @@ func (s *Socket) writeChunk(data []byte, cb func(error)) bool {
 		return false
 	}
 	s.BytesWritten += len(data)
-	s.writableLength += len(data)
+	s.writableLength += length
 	if s.corked > 0 || s.writing > 0 {
 		s.heldBuf = append(s.heldBuf, data...)
-		s.held = append(s.held, heldWrite{len(data), cb})
+		s.held = append(s.held, heldWrite{len(data), length, cb})
 	} else {
-		s.writeGeneric(data, cb)
+		s.writeGeneric(data, length, cb)
 	}
 	// As Node v20's writeOrBuffer: after the write, so that one done at
 	// once, however large, leaves nothing waiting and answers true.
@@ -658,10 +664,12 @@ func (s *Socket) Closed() bool { return s.destroyed }
 func (s *Socket) Errored() error { return s.destroyErr }
 
 // heldWrite is a write held by Cork or behind a write in flight: its
-// length and callback.
+// bytes, its length as the Writable counts it (a string's UTF-16 length,
+// WriteString) and its callback.
 type heldWrite struct {
-	n  int
-	cb func(error)
+	n      int
+	length int
+	cb     func(error)
 }
 
 // clearBuffer writes what was held (by Cork, or behind a write in
@@ -678,6 +686,10 @@ func (s *Socket) clearBuffer() {
 	data, writes := s.heldBuf, s.held
 	s.heldBuf, s.held = nil, nil
 	var cb func(error)
+	length := 0
+	for _, w := range writes {
+		length += w.length
+	}
 	if len(writes) == 1 {
 		cb = writes[0].cb
 	} else {
@@ -689,7 +701,7 @@ func (s *Socket) clearBuffer() {
 		}
 	}
 	connecting := s.connecting
-	s.writeGeneric(data, cb)
+	s.writeGeneric(data, length, cb)
 	if !connecting && s.heldBuf == nil {
 		// Written, or copied into the handle's queue: the buffer serves
 		// again (a write kept for "connect" keeps it).
@@ -724,7 +736,7 @@ func (s *Socket) errorBuffer() {
 		err = errStreamDestroyed
 	}
 	for _, w := range writes {
-		s.writableLength -= w.n
+		s.writableLength -= w.length
 		s.BytesWritten -= w.n
 		if w.cb != nil {
 			w.cb(err)
@@ -743,36 +755,39 @@ func (s *Socket) errorBuffer() {
 	}
 }
 
-// pendingWrite is a write made while the socket connects.
+// pendingWrite is a write made while the socket connects: its bytes,
+// its length as the Writable counts it, and its callback.
 type pendingWrite struct {
-	data []byte
-	cb   func(error)
+	data   []byte
+	length int
+	cb     func(error)
 }
 
 // writeGeneric writes to the handle, or keeps the write for "connect"
 // while the socket connects.
 //
 // Mirrors lib/net.js Socket.prototype._writeGeneric().
-func (s *Socket) writeGeneric(data []byte, cb func(error)) {
+func (s *Socket) writeGeneric(data []byte, length int, cb func(error)) {
 	if s.connecting {
 		if len(s.pending) == 0 {
 			s.Once("connect", s.flushPending)
 			s.pendingClose = s.Once("close", s.failPending)
 		}
-		s.pending = append(s.pending, pendingWrite{data, cb})
+		s.pending = append(s.pending, pendingWrite{data, length, cb})
 		s.writing++ // what Write gets meanwhile waits behind it
 		return
 	}
-	s.writeHandle(data, cb, false)
+	s.writeHandle(data, length, cb, false)
 }
 
 // writeHandle writes to the handle. A write done at once has its
 // callback (and "drain") on the next tick, or, with holdAfter, left to
-// the caller: it reports whether it left it.
-func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held bool) {
+// the caller: it reports whether it left it. length is what the write
+// counts for in WritableLength (its bytes, or a string's UTF-16 length).
+func (s *Socket) writeHandle(data []byte, length int, cb func(error), holdAfter bool) (held bool) {
 	n := len(data)
 	if s.destroyed { // by a "connect" listener, or an earlier write of the same flush
-		s.writableLength -= n
+		s.writableLength -= length
 		if cb != nil {
 			uv.Default().NextTick(func() { cb(errSocketClosed) })
 		}
@@ -781,7 +796,7 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 	if s.handle == nil {
 		// Never connected: the write's callback, then the socket's
 		// destroy, on the next tick (a Writable's onwriteError).
-		s.writableLength -= n
+		s.writableLength -= length
 		s.BytesWritten -= n
 		s.writeErrored = true
 		uv.Default().NextTick(func() {
@@ -794,7 +809,7 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 	}
 	s.unrefTimer()
 	sync, err := s.handle.Write(data, -1, func(err error) {
-		s.writableLength -= n
+		s.writableLength -= length
 		s.writing--
 		switch {
 		case s.destroyed || err == nil:
@@ -816,7 +831,7 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 		}
 	})
 	if err != nil {
-		s.writableLength -= n
+		s.writableLength -= length
 		s.BytesWritten -= n // not sent
 		e := errnoException(err, "write")
 		if cb != nil {
@@ -830,7 +845,7 @@ func (s *Socket) writeHandle(data []byte, cb func(error), holdAfter bool) (held 
 		s.writing++
 		return false
 	}
-	s.writableLength -= n
+	s.writableLength -= length
 	if holdAfter {
 		return true
 	}
@@ -894,7 +909,7 @@ func (s *Socket) flushPending() {
 	}
 	if s.destroyed { // by a "connect" listener: each write is told so
 		for _, w := range list {
-			s.writeHandle(w.data, w.cb, false)
+			s.writeHandle(w.data, w.length, w.cb, false)
 		}
 		return
 	}
@@ -903,12 +918,12 @@ func (s *Socket) flushPending() {
 		held := make([]heldWrite, 0, len(list)-1+len(s.held))
 		for _, w := range list[1:] {
 			buf = append(buf, w.data...)
-			held = append(held, heldWrite{len(w.data), w.cb})
+			held = append(held, heldWrite{len(w.data), w.length, w.cb})
 		}
 		s.heldBuf = append(buf, s.heldBuf...)
 		s.held = append(held, s.held...)
 	}
-	if s.writeHandle(list[0].data, list[0].cb, true) {
+	if s.writeHandle(list[0].data, list[0].length, list[0].cb, true) {
 		s.onWriteDone()
 		s.afterWrite(list[0].cb)
 	}
@@ -984,10 +999,16 @@ func (s *Socket) writeAfterFin(cb func(error)) bool {
 // Like lib/internal/streams/writable.js Writable.prototype.end(), which
 // lib/net.js Socket.prototype.end calls.
 func (s *Socket) End(data []byte, cb ...func(error)) *Socket {
+	return s.end(data, len(data), cb)
+}
+
+// end is End with the length the data counts for in WritableLength (a
+// string's UTF-16 length for EndString).
+func (s *Socket) end(data []byte, length int, cb []func(error)) *Socket {
 	var err error
 	if len(data) > 0 {
 		err = s.writeRefused() // what writeChunk tells a callback, for End's
-		s.writeChunk(data, nil)
+		s.writeChunk(data, length, nil)
 	}
 	if s.corked > 0 {
 		s.corked = 1
@@ -1030,7 +1051,7 @@ func (s *Socket) EndString(data string, encoding string, cb ...func(error)) *Soc
 	if err != nil {
 		panic(err)
 	}
-	return s.End(b, cb...)
+	return s.end(b, jsLength(data), cb)
 }
 
 var (
