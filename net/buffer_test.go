@@ -1,16 +1,12 @@
 package net_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os/exec"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -63,8 +59,6 @@ func TestEncodeStringMatchesNode(t *testing.T) {
 		}
 		cases = append(cases, u)
 	}
-	in, err := json.Marshal(map[string]any{"cases": cases, "encs": bufferEncodings})
-	require.NoError(t, err)
 	const script = `let input = '';
 process.stdin.on('data', (d) => input += d);
 process.stdin.on('end', () => {
@@ -74,14 +68,8 @@ process.stdin.on('end', () => {
     return encs.map((e) => Buffer.from(s, e || undefined).toString('hex'));
   })));
 });`
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, nodeBin, "-e", script)
-	cmd.Stdin = bytes.NewReader(in)
-	out, err := cmd.Output()
-	require.NoError(t, err)
 	var want [][]string
-	require.NoError(t, json.Unmarshal(out, &want))
+	nodeJSON(t, nodeBin, script, map[string]any{"cases": cases, "encs": bufferEncodings}, &want)
 	require.Len(t, want, len(cases))
 	for i, u := range cases {
 		s := wtf8(u)

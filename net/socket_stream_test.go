@@ -488,32 +488,13 @@ func TestSocketWritesBehindAWrite(t *testing.T) {
 			var events []string
 			log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
 			run(t, func() {
-				var srv *net.Server
-				srv = net.CreateServer(func(s *net.Socket) {
-					total, last := 0, ""
-					s.On("data", func(d []byte) {
-						total += len(d)
-						last += string(d[max(0, len(d)-2):])
-						last = last[max(0, len(last)-2):]
-					})
-					s.On("error", func(error) {})
-					s.On("end", func() { s.End(nil) })
-					s.On("close", func(bool) {
-						if total == big+2 {
-							log("server read %d %q", total, last)
-						} else {
-							log("server read part")
-						}
-						srv.Close(nil)
-					})
-				})
-				require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
-					c, err := net.Connect(srv.Address().Port, "127.0.0.1")
+				tallyServer(t, log, big+2, func(port int) {
+					c, err := net.Connect(port, "127.0.0.1")
 					require.NoError(t, err)
 					c.On("data", func([]byte) {})
 					c.On("close", func(bool) { log("close") })
 					c.On("connect", func() { sc.do(c, log) })
-				}))
+				})
 			})
 			require.Empty(t, cmp.Diff(sc.want, events), "events (-node +port)")
 		})
@@ -609,22 +590,8 @@ func TestSocketWritesWhileConnectingBehindABigOne(t *testing.T) {
 			var events []string
 			log := func(format string, a ...any) { events = append(events, fmt.Sprintf(format, a...)) }
 			run(t, func() {
-				var srv *net.Server
-				srv = net.CreateServer(func(s *net.Socket) {
-					total, last := 0, ""
-					s.On("data", func(d []byte) {
-						total += len(d)
-						last += string(d[max(0, len(d)-2):])
-						last = last[max(0, len(last)-2):]
-					})
-					s.On("end", func() { s.End(nil) })
-					s.On("close", func(bool) {
-						log("server read %d %q", total, last)
-						srv.Close(nil)
-					})
-				})
-				require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
-					cl, err := net.Connect(srv.Address().Port, "127.0.0.1")
+				tallyServer(t, log, 0, func(port int) {
+					cl, err := net.Connect(port, "127.0.0.1")
 					require.NoError(t, err)
 					cl.On("data", func([]byte) {})
 					cl.On("connect", func() { log("connect") })
@@ -633,7 +600,7 @@ func TestSocketWritesWhileConnectingBehindABigOne(t *testing.T) {
 					log("w3 %v", cl.Write([]byte("b"), func(error) { log("cb3") }))
 					c.then(cl, log)
 					cl.On("close", func(bool) { log("close") })
-				}))
+				})
 			})
 			require.Empty(t, cmp.Diff(c.want, events), "events (-node +port)")
 		})
@@ -893,4 +860,32 @@ func serverScenario(t *testing.T, server, client func(s *net.Socket, log func(st
 		}))
 	})
 	return events
+}
+
+// tallyServer serves one connection on 127.0.0.1, reading it to the end
+// and then ending its own side, and calls listening with its port. When
+// the connection closes it logs "server read <bytes> <last two bytes>"
+// (or "server read part" when whole > 0 and fewer than whole bytes
+// came), and the server closes.
+func tallyServer(t *testing.T, log func(string, ...any), whole int, listening func(port int)) {
+	var srv *net.Server
+	srv = net.CreateServer(func(s *net.Socket) {
+		total, last := 0, ""
+		s.On("data", func(d []byte) {
+			total += len(d)
+			last += string(d[max(0, len(d)-2):])
+			last = last[max(0, len(last)-2):]
+		})
+		s.On("error", func(error) {})
+		s.On("end", func() { s.End(nil) })
+		s.On("close", func(bool) {
+			if whole > 0 && total != whole {
+				log("server read part")
+			} else {
+				log("server read %d %q", total, last)
+			}
+			srv.Close(nil)
+		})
+	})
+	require.NoError(t, srv.Listen(0, "127.0.0.1", func() { listening(srv.Address().Port) }))
 }

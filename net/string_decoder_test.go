@@ -134,8 +134,6 @@ func nodeDecode(t *testing.T, cases []decoderCase) [][]string {
 	for i, c := range cases {
 		js[i] = jsCase{c.enc, c.chunks}
 	}
-	in, err := json.Marshal(js)
-	require.NoError(t, err)
 	const script = `const { StringDecoder } = require('string_decoder');
 const units = (s) => Array.from({ length: s.length }, (_, i) => s.charCodeAt(i).toString(16).padStart(4, '0')).join(' ');
 let input = '';
@@ -147,18 +145,27 @@ process.stdin.on('end', () => {
   });
   process.stdout.write(JSON.stringify(out));
 });`
+	var res [][]string
+	nodeJSON(t, nodeBin, script, js, &res)
+	require.Len(t, res, len(cases))
+	return res
+}
+
+// nodeJSON runs script with node, giving it in as JSON on stdin, and
+// reads the JSON it writes on stdout into out.
+func nodeJSON(t *testing.T, nodeBin, script string, in, out any) {
+	t.Helper()
+	b, err := json.Marshal(in)
+	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, nodeBin, "-e", script)
-	cmd.Stdin = bytes.NewReader(in)
+	cmd.Stdin = bytes.NewReader(b)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	stdout, err := cmd.Output()
 	require.NoError(t, err, "node: %s", stderr.String())
-	var res [][]string
-	require.NoError(t, json.Unmarshal(out, &res))
-	require.Len(t, res, len(cases))
-	return res
+	require.NoError(t, json.Unmarshal(stdout, out))
 }
 
 // TestStringDecoderMatchesNode checks the cases above, and random chunks
