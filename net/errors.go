@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
-	"github.com/nodecluster/nodecluster/internal/events"
+	"github.com/nodecluster/nodecluster/internal/jsfmt"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"golang.org/x/sys/unix"
 )
@@ -305,7 +305,7 @@ func inspectValue(v any) string {
 	case nil:
 		return "null"
 	case string:
-		return events.InspectString(x)
+		return jsfmt.InspectString(x)
 	case bool:
 		return strconv.FormatBool(x)
 	case map[string]any:

@@ -13,6 +13,8 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/nodecluster/nodecluster/internal/jsfmt"
 )
 
 // This file holds the JSON that Node's channel speaks: JSON.parse and
@@ -531,44 +533,13 @@ func unescapeLineSeps(b []byte) []byte {
 	return out
 }
 
-// appendNumber prints a number as JS's Number.prototype.toString does
-// (NaN and the infinities become null, as JSON.stringify makes them).
+// appendNumber appends f as JSON.stringify writes a number: NaN and the
+// infinities as null, the rest as JS's Number::toString.
 func appendNumber(b []byte, f float64) []byte {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return append(b, "null"...)
 	}
-	if f == 0 {
-		return append(b, '0')
-	}
-	if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
-		return strconv.AppendInt(b, int64(f), 10)
-	}
-	if f == math.Trunc(f) && math.Abs(f) < 1e21 {
-		return strconv.AppendFloat(b, f, 'f', -1, 64)
-	}
-	a := math.Abs(f)
-	if a >= 1e-6 && a < 1e21 {
-		return strconv.AppendFloat(b, f, 'f', -1, 64)
-	}
-	s := strconv.FormatFloat(f, 'e', -1, 64) // 1.5e-07
-	mant, exp, _ := strings.Cut(s, "e")
-	sign := exp[0]
-	exp = trimLeftZeros(exp[1:])
-	b = append(b, mant...)
-	b = append(b, 'e')
-	if sign == '-' {
-		b = append(b, '-')
-	} else {
-		b = append(b, '+')
-	}
-	return append(b, exp...)
-}
-
-func trimLeftZeros(s string) string {
-	for len(s) > 1 && s[0] == '0' {
-		s = s[1:]
-	}
-	return s
+	return jsfmt.AppendNumber(b, f)
 }
 
 const hexDigits = "0123456789abcdef"

@@ -6,7 +6,8 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
-	"strings"
+
+	"github.com/nodecluster/nodecluster/internal/jsfmt"
 )
 
 // Listener is a registered listener; keep it to remove the listener later.
@@ -432,7 +433,7 @@ func inspect(v any) string {
 	case nil:
 		return "null"
 	case string:
-		return InspectString(x)
+		return jsfmt.InspectString(x)
 	case bool:
 		return strconv.FormatBool(x)
 	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
@@ -446,12 +447,9 @@ func inspect(v any) string {
 }
 
 // formatFloat writes a number as util.inspect does: JS's
-// Number::toString (the shortest digits that read back the same, in
-// plain notation from 1e-6 up to below 1e21, in exponent notation
-// outside), with -0 as "-0".
+// Number::toString, with -0 as "-0".
 //
-// Like the ECMAScript Number::toString(x) that lib/internal/util/inspect.js
-// formatNumber() relies on.
+// Like lib/internal/util/inspect.js formatNumber().
 func formatFloat(f float64) string {
 	switch {
 	case math.IsNaN(f):
@@ -460,83 +458,10 @@ func formatFloat(f float64) string {
 		return "Infinity"
 	case math.IsInf(f, -1):
 		return "-Infinity"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0"
-		}
-		return "0"
+	case f == 0 && math.Signbit(f):
+		return "-0"
 	}
-	sign := ""
-	if f < 0 {
-		sign, f = "-", -f
-	}
-	// "d.ddde±XX": the shortest digits, and the exponent.
-	e := strconv.FormatFloat(f, 'e', -1, 64)
-	mant, exp, _ := strings.Cut(e, "e")
-	digits := strings.Replace(mant, ".", "", 1)
-	x, _ := strconv.Atoi(exp)
-	k, n := len(digits), x+1 // n: where the decimal point goes
-	switch {
-	case k <= n && n <= 21:
-		return sign + digits + strings.Repeat("0", n-k)
-	case 0 < n && n <= 21:
-		return sign + digits[:n] + "." + digits[n:]
-	case -6 < n && n <= 0:
-		return sign + "0." + strings.Repeat("0", -n) + digits
-	}
-	out := digits[:1]
-	if k > 1 {
-		out += "." + digits[1:]
-	}
-	if n-1 >= 0 {
-		return sign + out + "e+" + strconv.Itoa(n-1)
-	}
-	return sign + out + "e" + strconv.Itoa(n-1)
-}
-
-// InspectString is util.inspect of a string: in single quotes, or in
-// double quotes when it has a single quote and no double one, or in
-// backticks when it has both and no backtick or "${"; control characters,
-// C1 characters and backslashes (and the single quote, when that is the
-// quote) are escaped as Node's strEscape writes them ('\x00', '\n',
-// '\x7F'). It lives here, with the emitter that needs it for
-// ERR_UNHANDLED_ERROR, for every package that prints JS values.
-//
-// Like lib/internal/util/inspect.js strEscape().
-func InspectString(s string) string {
-	quote := '\''
-	if strings.Contains(s, "'") {
-		if !strings.Contains(s, "\"") {
-			quote = '"'
-		} else if !strings.Contains(s, "`") && !strings.Contains(s, "${") {
-			quote = '`'
-		}
-	}
-	var b strings.Builder
-	b.WriteRune(quote)
-	for _, r := range s {
-		switch {
-		case r == '\\' || (r == '\'' && quote == '\''):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r < 0x20 || (r >= 0x7f && r <= 0x9f):
-			fmt.Fprintf(&b, `\x%02X`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteRune(quote)
-	return b.String()
+	return string(jsfmt.AppendNumber(nil, f))
 }
 
 // call invokes fn with args the way JS calls a function: positionally,
