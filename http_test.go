@@ -5,6 +5,7 @@ package nodecluster_test
 // disconnect.
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	stdnet "net"
@@ -208,6 +209,84 @@ func TestHTTPGoWorkersUnderNodePrimary(t *testing.T) {
 			}
 			sort.Strings(exits)
 			require.Equal(t, []string{"exit 1 0 null true", "exit 2 0 null true"}, exits)
+		})
+	}
+}
+
+// TestHandedOffCloseEndsWhilePrimaryHoldsCopy: a Node v20 primary that
+// keeps its loop busy right after it hands a connection over, so that it
+// still holds its copy of the socket (it closes that copy only once it has
+// read the worker's answer to "newconn"). The client reads the whole
+// answer and its end before the primary's hold ends, from a Node worker
+// (its http server ends the socket with a shutdown) and from a Go worker
+// serving net/http, whose conn's Close shuts the socket down for writing
+// when it came from another process: a close alone would leave the client
+// waiting for the primary.
+func TestHandedOffCloseEndsWhilePrimaryHoldsCopy(t *testing.T) {
+	node := nodeOrSkip(t)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	script, err := filepath.Abs("testdata/interop/held-copy.js")
+	require.NoError(t, err)
+	for _, worker := range []string{"node", "go"} {
+		t.Run(worker, func(t *testing.T) {
+			cmd := exec.Command(node, script)
+			cmd.Env = append(os.Environ(), "NODE_CLUSTER_SCHED_POLICY=rr", "INTEROP_HOLD_MS=3000")
+			if worker == "go" {
+				cmd.Env = append(cmd.Env, "INTEROP_GO_EXEC="+self)
+			}
+			cmd.Stderr = os.Stderr
+			stdin, err := cmd.StdinPipe()
+			require.NoError(t, err)
+			stdout, err := cmd.StdoutPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			timer := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
+			defer timer.Stop()
+			type line struct {
+				text string
+				at   time.Time
+			}
+			lines := make(chan line, 8)
+			go func() {
+				sc := bufio.NewScanner(stdout)
+				for sc.Scan() {
+					lines <- line{sc.Text(), time.Now()}
+				}
+				close(lines)
+			}()
+			next := func(what string) line {
+				select {
+				case l, ok := <-lines:
+					require.True(t, ok, "the Node primary ended before %s", what)
+					return l
+				case <-time.After(30 * time.Second):
+					t.Fatalf("no %s from the Node primary in 30s", what)
+				}
+				return line{}
+			}
+			l := next(`"listening <port>"`)
+			port, ok := strings.CutPrefix(l.text, "listening ")
+			require.True(t, ok, "first line %q", l.text)
+
+			c, err := stdnet.DialTimeout("tcp", "127.0.0.1:"+port, 10*time.Second)
+			require.NoError(t, err)
+			defer c.Close()
+			_, err = io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+			require.NoError(t, err)
+			require.NoError(t, c.SetReadDeadline(time.Now().Add(20*time.Second)))
+			answer, err := io.ReadAll(c)
+			require.NoError(t, err, "reading the answer to its end")
+			ended := time.Now()
+			require.True(t, strings.HasPrefix(string(answer), "HTTP/1.1 200 OK\r\n"), "answer %q", answer)
+
+			held := next(`"held"`)
+			require.Equal(t, "held", held.text)
+			require.True(t, ended.Before(held.at),
+				"the client read the end of the answer %v after the primary's hold ended: the worker's close did not end the connection while the primary held its copy", ended.Sub(held.at))
+			require.NoError(t, stdin.Close())
+			require.Equal(t, "exit 0 null", next(`the worker's "exit"`).text)
+			require.NoError(t, cmd.Wait())
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	stdnet "net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -53,6 +54,10 @@ type conn struct {
 	// given to the server with Emit("connection", socket)), so its close
 	// leaves the server's count alone.
 	uncounted bool
+	// shared: the descriptor came from another process, which may still
+	// hold the socket (see Close); lingered: SetLinger was called.
+	shared   bool
+	lingered atomic.Bool
 }
 
 // newConn takes ownership of fd, a connected non-blocking socket. It runs
@@ -187,7 +192,21 @@ func (c *conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 }
 
 // Close closes the connection and tells the server, once.
+//
+// A connection that came from another process (a round-robin handoff, or a
+// socket sent with a message) is shut down for writing first. The sender
+// may still hold its copy of the socket (a cluster primary closes its
+// copy only once the worker's answer to "newconn" reached it), and while
+// it does, a close alone ends nothing: the peer would read the end of the
+// answer only when the primary got round to closing. A Node worker's
+// server ends such a socket with a shutdown too (socket.end), so the peer
+// sees the end as soon as the worker is done, whichever process closes
+// last; the last close, often the primary's, then has no FIN left to
+// send. After SetLinger, Close is a close alone, as the caller chose.
 func (c *conn) Close() error {
+	if c.shared && !c.lingered.Load() {
+		c.fd.Shutdown(unix.SHUT_WR) // ENOTCONN after a reset, or once closed: nothing to end
+	}
 	err := c.fd.Close()
 	c.closeOnce.Do(c.release)
 	if err != nil {
@@ -270,6 +289,7 @@ func (c *conn) keepAliveSeconds(opt int, d time.Duration) error {
 // connection; with a positive sec it sends it, and on Linux Close waits
 // for that, up to sec seconds.
 func (c *conn) SetLinger(sec int) error {
+	c.lingered.Store(true)
 	l := unix.Linger{}
 	if sec >= 0 {
 		l.Onoff, l.Linger = 1, int32(sec)

@@ -21,7 +21,10 @@ import (
 // from a shared handle alike. Each connection leaves the loop's callbacks
 // for Go code (a uv.FD: goroutines read and write it, the loop tells them
 // when it is ready), so local and remote addresses, deadlines and
-// half-close (CloseWrite) work as for any net.Conn; it still
+// half-close (CloseWrite) work as for any net.Conn, and Close ends a
+// handed-off connection at once, though the primary may still hold its
+// copy of the socket (a shutdown for writing first, as a Node worker's
+// socket.end makes); it still
 // counts as one of the server's connections until it is closed, so a
 // worker's Disconnect waits for it, as Node waits for open sockets.
 //
@@ -131,6 +134,7 @@ func (l *Listener) take(sock *Socket) {
 		h.SetNoDelay(true) // as Go's and Node's HTTP servers do
 	}
 	lsa := h.LocalName() // a handed-off connection's, known since it arrived
+	shared := h.Received()
 	c, err := newConn(l.loop, h.Detach(), tcp, l, lsa)
 	if err != nil {
 		if counted {
@@ -140,6 +144,7 @@ func (l *Listener) take(sock *Socket) {
 		return
 	}
 	c.uncounted = !counted
+	c.shared = shared
 	// What the socket read and nobody consumed yet comes first: a socket
 	// received over IPC reads (as Node's does) until it is handed over.
 	for _, b := range sock.buffered {

@@ -33,6 +33,9 @@ type Stream struct {
 	io    IO
 	ipc   bool
 	local localName // a received connection's own address (LocalName)
+	// received: the descriptor came with an IPC message (ReceivedStream),
+	// so another process may hold the same socket.
+	received bool
 
 	listening bool
 	reading   bool

@@ -213,9 +213,16 @@ func ReceivedStream(l *Loop, fd int) (*Stream, error) {
 	s, err := newStream(l, kind, fd, false, false)
 	if err == nil {
 		s.local.keep(&rsa)
+		s.received = true
 	}
 	return s, err
 }
+
+// Received reports whether the descriptor came with an IPC message
+// (ReceivedStream): the sender may still hold its copy of the socket, as
+// a cluster primary does until the worker's answer to "newconn" reaches
+// it.
+func (s *Stream) Received() bool { return s.received }
 
 // streamKind is KindPipe for a Unix socket, else KindTCP.
 func streamKind(fd int) Kind {
