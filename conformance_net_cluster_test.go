@@ -2,14 +2,21 @@ package nodecluster_test
 
 // Node's net tests that fork cluster workers (their net side is in package
 // net; these need a primary): ports shared with the primary beside a port
-// a worker binds itself, and a worker listening on a handle, received from
-// the primary or made by the worker. Worker scenarios are named "nc-...".
+// a worker binds itself, a worker listening on a handle, received from
+// the primary or made by the worker, and on a descriptor of the primary's
+// ({fd: 3}). Scenarios are named "nc-...".
 
 import (
+	"bufio"
+	"context"
 	"fmt"
+	"io"
 	stdnet "net"
+	"net/http"
 	"os"
+	"os/exec"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +31,28 @@ import (
 )
 
 func init() {
+	// test-listen-fd-cluster.js's worker: an HTTP server on {fd: 3}, a
+	// descriptor of the primary's (the worker only names it); "worker
+	// ready" once it listens.
+	workerScenarios["nc-listen-fd"] = func() {
+		mux := http.NewServeMux()
+		mux.HandleFunc("/", func(rw http.ResponseWriter, r *http.Request) { io.WriteString(rw, "hello from worker\n") })
+		srv := net.CreateServer(nil)
+		net.ServeHTTP(srv, &http.Server{Handler: mux}, nil)
+		srv.Listen(net.ListenOptions{Fd: 3}, func() { process.Get().Send("worker ready", nil, nil) })
+	}
+	// test-listen-fd-cluster.js's master: started with a listening socket
+	// as its fd 3, it forks the worker and prints "started worker" once
+	// the worker is ready; it exits when its parent kills it.
+	primaryScenarios["nc-listen-fd"] = func() {
+		lsSetupPrimary()
+		w := lsFork("nc-listen-fd", nil)
+		w.On("message", func(msg any) {
+			if msg == "worker ready" {
+				fmt.Println("started worker")
+			}
+		})
+	}
 	// test-net-listen-shared-ports.js: server1 on localhost:PORT, through
 	// the primary (exclusive false), then server2 on PORT+1 bound by the
 	// worker itself (exclusive true); "success" once both listen, else
@@ -180,4 +209,64 @@ func TestNetListenHandleInCluster2(t *testing.T) {
 		t.Errorf("exit (-node +port):\n%s", d)
 	}
 	require.Zero(t, queries, "a listen on a handle must not ask the primary")
+}
+
+// TestListenFdCluster: a listening socket bound by this process is the
+// primary's fd 3, and this process closes its own copy; the primary's
+// worker listens on {fd: 3}, so the primary serves through it (under both
+// policies) and the worker answers an HTTP request on that port. Killing
+// the primary ends the worker too (its channel closes).
+//
+// Mirrors test/parallel/test-listen-fd-cluster.js
+func TestListenFdCluster(t *testing.T) {
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	for _, policy := range []string{"rr", "none"} {
+		t.Run(policy, func(t *testing.T) {
+			ln, err := stdnet.Listen("tcp", "127.0.0.1:0")
+			require.NoError(t, err)
+			port := ln.Addr().(*stdnet.TCPAddr).Port
+			f, err := ln.(*stdnet.TCPListener).File()
+			require.NoError(t, err)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, exe)
+			cmd.Env = append(os.Environ(), envPrimary+"=nc-listen-fd", "NODE_CLUSTER_SCHED_POLICY="+policy)
+			cmd.ExtraFiles = []*os.File{f} // the primary's fd 3
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+			cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+			cmd.Stderr = os.Stderr
+			stdout, err := cmd.StdoutPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			// Only the primary holds the socket now.
+			f.Close()
+			ln.Close()
+			sc := bufio.NewScanner(stdout)
+			require.True(t, sc.Scan(), "the primary ended before its worker was ready")
+			require.Equal(t, "started worker", sc.Text())
+
+			client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+			res, err := client.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/")
+			require.NoError(t, err)
+			body, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			require.NoError(t, err)
+			require.Equal(t, 200, res.StatusCode)
+			require.Equal(t, "hello from worker\n", string(body))
+
+			pgid := cmd.Process.Pid
+			require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+			cmd.Wait()
+			require.NoError(t, ctx.Err(), "the primary did not end after SIGTERM")
+			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+			require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGTERM, "primary: %v", cmd.ProcessState)
+			// The worker follows: its channel closed.
+			deadline := time.Now().Add(10 * time.Second)
+			for syscall.Kill(-pgid, 0) == nil {
+				require.True(t, time.Now().Before(deadline), "the worker outlived its killed primary by 10s")
+				time.Sleep(20 * time.Millisecond) // polling for a process to vanish; nothing to wait on
+			}
+		})
+	}
 }
