@@ -231,7 +231,7 @@ func TestHandedOffCloseEndsWhilePrimaryHoldsCopy(t *testing.T) {
 	for _, worker := range []string{"node", "go"} {
 		t.Run(worker, func(t *testing.T) {
 			cmd := exec.Command(node, script)
-			cmd.Env = append(os.Environ(), "NODE_CLUSTER_SCHED_POLICY=rr", "INTEROP_HOLD_MS=3000")
+			cmd.Env = append(os.Environ(), "NODE_CLUSTER_SCHED_POLICY=rr", "INTEROP_HOLD_MS=1500")
 			if worker == "go" {
 				cmd.Env = append(cmd.Env, "INTEROP_GO_EXEC="+self)
 			}
