@@ -150,6 +150,15 @@ func forkScenario(t *testing.T, name string, env map[string]string) *cluster.Wor
 	return w
 }
 
+// countQueryServer counts the queryServer messages w sends the primary.
+func countQueryServer(w *cluster.Worker, n *int) {
+	w.Process.(*childprocess.ChildProcess).On("internalMessage", func(m any) {
+		if a, _ := m.(*childprocess.Object).String("act"); a == "queryServer" {
+			*n++
+		}
+	})
+}
+
 // TestListenBadPort: a bad port is Node's thrown error, returned, and
 // nothing is bound or asked of the primary.
 func TestListenBadPort(t *testing.T) {
@@ -157,11 +166,7 @@ func TestListenBadPort(t *testing.T) {
 	var queries int
 	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
 		w := forkScenario(t, "bad-port", nil)
-		w.Process.(*childprocess.ChildProcess).On("internalMessage", func(m any, _ any) {
-			if a, _ := m.(*childprocess.Object).String("act"); a == "queryServer" {
-				queries++
-			}
-		})
+		countQueryServer(w, &queries)
 		w.On("message", func(m any) {
 			got = m.(*cluster.Object)
 			w.Disconnect()

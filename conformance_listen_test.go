@@ -740,15 +740,8 @@ func TestNetListenExclusiveRandomPorts(t *testing.T) {
 	var port1, port2 any
 	var queries int
 	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
-		countQueries := func(w *cluster.Worker) {
-			w.Process.(*childprocess.ChildProcess).On("internalMessage", func(m any) {
-				if a, _ := m.(*childprocess.Object).String("act"); a == "queryServer" {
-					queries++
-				}
-			})
-		}
 		worker1 := forkScenario(t, "ls-exclusive", nil)
-		countQueries(worker1)
+		countQueryServer(worker1, &queries)
 		worker1.On("message", func(m any) {
 			port1 = m
 			if _, ok := lsInt(m); !ok {
@@ -756,7 +749,7 @@ func TestNetListenExclusiveRandomPorts(t *testing.T) {
 				return
 			}
 			worker2 := forkScenario(t, "ls-exclusive", nil)
-			countQueries(worker2)
+			countQueryServer(worker2, &queries)
 			worker2.On("message", func(m any) {
 				port2 = m
 				worker1.Kill("")

@@ -21,8 +21,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/nodecluster/nodecluster/cluster"
-	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
@@ -119,15 +117,6 @@ func freePortPair(t *testing.T) int {
 	}
 	t.Fatal("no two free ports in a row in 50 tries")
 	return 0
-}
-
-// countQueryServer counts the queryServer messages w sends the primary.
-func countQueryServer(w *cluster.Worker, n *int) {
-	w.Process.(*childprocess.ChildProcess).On("internalMessage", func(m any) {
-		if a, _ := m.(*childprocess.Object).String("act"); a == "queryServer" {
-			*n++
-		}
-	})
 }
 
 // TestNetListenSharedPorts: the first worker listens on a port through the
