@@ -4,9 +4,11 @@ import (
 	"fmt"
 	stdnet "net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/nodecluster/nodecluster/cluster"
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/handle"
@@ -179,4 +181,136 @@ func TestDeadWorkerWithUnackedHandleDisconnects(t *testing.T) {
 			require.Equal(t, want, events)
 		})
 	}
+}
+
+func init() {
+	// rr-who: a server that tells the primary of each connection and
+	// answers "worker <id>".
+	workerScenarios["rr-who"] = func() {
+		w := cluster.CurrentWorker()
+		net.CreateServer(func(c *net.Socket) {
+			w.Send("connection", nil, nil)
+			c.End([]byte("worker " + strconv.Itoa(w.ID)))
+		}).Listen(0, "127.0.0.1")
+	}
+}
+
+// TestRoundRobinDisconnectAfterHandoff: the primary disconnects a worker
+// right after handing it a connection (on the next tick, so the newconn
+// leaves first). The worker reads the newconn before the disconnect, takes
+// the connection and serves it, as in Node (node printed: the disconnected
+// worker answers, the other has no connection); the connection is not
+// also handed to the other worker, which would then serve it twice (an
+// HTTP request on two workers: one answers, the other may close it
+// unanswered).
+func TestRoundRobinDisconnectAfterHandoff(t *testing.T) {
+	var got string
+	conns := map[int]int{}
+	var exits []string
+	var target int
+	primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
+		trace.SetHook(func(e trace.Event) {
+			if e.Go != "handle.RoundRobinHandle.handoff" || target != 0 {
+				return
+			}
+			i := strings.LastIndex(e.Detail, "to worker ")
+			id, err := strconv.Atoi(e.Detail[i+len("to worker "):])
+			if i < 0 || err != nil {
+				fail("handoff trace %q", e.Detail)
+				return
+			}
+			target = id
+			uv.Default().NextTick(func() { cluster.Workers()[id].Disconnect() })
+		})
+		t.Cleanup(func() { trace.SetHook(nil) })
+		listening := 0
+		for i := 0; i < 2; i++ {
+			w := forkScenario(t, "rr-who", nil)
+			conns[w.ID] = 0
+			w.On("message", func(m any) {
+				if m == "connection" {
+					conns[w.ID]++
+				}
+			})
+			w.On("exit", func(code, signal any) { exits = append(exits, fmt.Sprint(w.ID, " ", code, " ", signal)) })
+			w.On("listening", func(a cluster.Address) {
+				if listening++; listening < 2 {
+					return
+				}
+				cl := &client{port: a.Port, loop: uv.Default(), done: func(s string, err error) {
+					got = s
+					if err != nil {
+						fail("client: %v", err)
+					}
+					// Show that the other worker is handed nothing more.
+					cluster.SetTimeout(200*time.Millisecond, func() {
+						for _, w := range cluster.Workers() {
+							w.Disconnect()
+						}
+					})
+				}}
+				uv.Default().Ref()
+				go cl.run()
+			})
+		}
+	})
+	require.NotZero(t, target, "no handoff seen")
+	require.Equal(t, "worker "+strconv.Itoa(target), got, "the disconnected worker answers")
+	want := map[int]int{}
+	for id := range conns {
+		want[id] = 0
+	}
+	want[target] = 1
+	if d := cmp.Diff(want, conns); d != "" {
+		t.Errorf("connections per worker (-node +port):\n%s", d)
+	}
+	require.Len(t, exits, 2)
+}
+
+// TestRoundRobinDisconnectedWorkerDiesUnanswered: DEVIATION(fix): the
+// primary disconnects a worker right after handing it a connection, and
+// the worker (its loop blocked, so it never reads the newconn) is killed:
+// the connection it left unanswered goes to the other worker once its
+// channel closes. Node v20 leaves it open in the primary, unserved.
+func TestRoundRobinDisconnectedWorkerDiesUnanswered(t *testing.T) {
+	var got string
+	var blocked, other *cluster.Worker
+	primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
+		handedTo := 0
+		trace.SetHook(func(e trace.Event) {
+			if e.Go != "handle.RoundRobinHandle.handoff" || handedTo != 0 {
+				return
+			}
+			handedTo = -1
+			if blocked != nil && strings.HasSuffix(e.Detail, "to worker "+strconv.Itoa(blocked.ID)) {
+				handedTo = blocked.ID
+				uv.Default().NextTick(func() {
+					blocked.Disconnect()
+					blocked.Process.Kill("SIGKILL")
+				})
+			}
+		})
+		t.Cleanup(func() { trace.SetHook(nil) })
+		// The blocked worker listens first, so it is first on the free
+		// list and gets the first connection.
+		blocked = forkScenario(t, "listen-then-block", nil)
+		blocked.On("listening", func(cluster.Address) {
+			other = forkScenario(t, "rr-who", nil)
+			other.On("listening", func(a cluster.Address) {
+				cl := &client{port: a.Port, loop: uv.Default(), done: func(s string, err error) {
+					got = s
+					if err != nil {
+						fail("client: %v", err)
+					}
+					if handedTo != blocked.ID {
+						fail("the first connection went to worker %d, not to the blocked worker %d", handedTo, blocked.ID)
+					}
+					other.Disconnect()
+				}}
+				uv.Default().Ref()
+				go cl.run()
+			})
+		})
+	})
+	require.Equal(t, "worker "+strconv.Itoa(other.ID), got, "the connection reached the other worker")
 }

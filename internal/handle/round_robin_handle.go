@@ -31,7 +31,16 @@ type RoundRobinHandle struct {
 	// oldest first, with the seq of each newconn (see Remove): one
 	// connection at most, as in Node, unless HandoffsInFlight says more.
 	inflight map[int][]inflightConn
+	// closed: the last worker left and the listening socket is closed
+	// (Remove reported true); a connection refused after that is closed.
+	closed bool
 }
+
+// awaiting lists, by worker id, the handles that still wait for that
+// worker's answers to newconn: it was removed while its channel was open
+// (the primary's worker.disconnect()), so it will answer, unless its
+// channel closes first (WorkerGone).
+var awaiting = map[int][]*RoundRobinHandle{}
 
 // HandoffsInFlight is how many connections the primary may hand to one
 // worker before the first is answered: 1, as in Node, unless
@@ -137,7 +146,14 @@ func (h *RoundRobinHandle) Add(w *worker.Worker, send SendFunc) {
 // DEVIATION(fix): in Node v20 a connection handed to a worker that goes
 // away before answering {accepted} stays open in the primary forever. Here
 // it goes back to the front of the queue, to the next free worker, or is
-// closed with the rest when no worker is left.
+// closed with the rest when no worker is left; and one refused after the
+// last worker left is closed, where Node queues it for no one. A worker
+// removed while its channel is still open (the primary's
+// worker.disconnect(), which removes it at once) still answers what it was
+// handed, since it reads the newconn before the disconnect: its answers
+// are awaited as in Node (accepted: the primary closes its copy; refused:
+// another worker), and only what it leaves unanswered when its channel
+// closes goes back to the queue (WorkerGone).
 // NODECLUSTER_REPRODUCE_V20=lost-connection (ReproduceNodeLostConnection)
 // brings v20's behaviour back.
 //
@@ -148,33 +164,22 @@ func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 	}
 	delete(h.all, w.ID)
 	h.deleteFree(w.ID)
-	// What the worker had not answered is re-queued (unless v20's loss is
-	// reproduced, which leaves it where it is); its list goes with it.
-	ins := h.inflight[w.ID]
-	if len(ins) == 0 || !ReproduceNodeLostConnection {
+	switch {
+	case len(h.inflight[w.ID]) == 0:
 		delete(h.inflight, w.ID)
-	}
-	if len(ins) > 0 && !ReproduceNodeLostConnection {
-		requeued := make([]*uv.Stream, 0, len(ins)+len(h.handles))
-		for _, in := range ins {
-			utils.ForgetCallback(in.seq)
-			requeued = append(requeued, in.conn)
-			trace.Step("handle.RoundRobinHandle.Remove", "round_robin_handle.js RoundRobinHandle.prototype.remove", "key %s: worker %d left with fd %d unanswered: re-queued", h.key, w.ID, in.conn.Fd())
-		}
-		h.handles = append(requeued, h.handles...)
-		for len(h.all) != 0 && len(h.free) > 0 && len(h.handles) > 0 {
-			next := h.free[0]
-			h.deleteFree(next.ID)
-			h.handoff(next)
-		}
+	case ReproduceNodeLostConnection:
+		// v20: what the worker had not answered stays where it is.
+	case w.IsConnected():
+		// Its answers will come (onReply); if its channel closes first,
+		// WorkerGone re-queues what is left.
+		awaiting[w.ID] = append(awaiting[w.ID], h)
+	default:
+		h.requeue(w)
 	}
 	if len(h.all) != 0 {
 		return false
 	}
-	for _, c := range h.handles {
-		c.Close(nil)
-	}
-	h.handles = nil
+	h.closeWaiting()
 	if h.handle != nil {
 		h.handle.Close(nil)
 		h.handle = nil
@@ -183,8 +188,75 @@ func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 		// Still binding: Node would fail on the null handle here.
 		h.server.Close(nil)
 	}
+	h.closed = true
 	trace.Step("handle.RoundRobinHandle.Remove", "round_robin_handle.js RoundRobinHandle.prototype.remove", "key %s: last worker gone, closed", h.key)
 	return true
+}
+
+// requeue puts back what worker w was handed and did not answer (its
+// channel is closed: no answer will come), at the front of the queue, and
+// hands it to the free workers; with no worker left it is closed.
+func (h *RoundRobinHandle) requeue(w *worker.Worker) {
+	ins := h.inflight[w.ID]
+	delete(h.inflight, w.ID)
+	if len(ins) == 0 {
+		return
+	}
+	requeued := make([]*uv.Stream, 0, len(ins)+len(h.handles))
+	for _, in := range ins {
+		utils.ForgetCallback(in.seq)
+		requeued = append(requeued, in.conn)
+		trace.Step("handle.RoundRobinHandle.Remove", "round_robin_handle.js RoundRobinHandle.prototype.remove", "key %s: worker %d left with fd %d unanswered: re-queued", h.key, w.ID, in.conn.Fd())
+	}
+	h.handles = append(requeued, h.handles...)
+	for len(h.all) != 0 && len(h.free) > 0 && len(h.handles) > 0 {
+		next := h.free[0]
+		h.deleteFree(next.ID)
+		h.handoff(next)
+	}
+	if h.closed {
+		h.closeWaiting()
+	}
+}
+
+// closeWaiting closes the connections no worker was handed.
+func (h *RoundRobinHandle) closeWaiting() {
+	for _, c := range h.handles {
+		c.Close(nil)
+	}
+	h.handles = nil
+}
+
+// WorkerGone tells the handles that awaited w's answers (see Remove) that
+// its channel has closed: what it left unanswered goes back to the queue,
+// or is closed when no worker is left. The primary calls it when a
+// worker's channel closes.
+func WorkerGone(w *worker.Worker) {
+	hs := awaiting[w.ID]
+	delete(awaiting, w.ID)
+	for _, h := range hs {
+		h.requeue(w)
+	}
+}
+
+// answered forgets that h awaits w once w has answered everything.
+func (h *RoundRobinHandle) answered(w *worker.Worker) {
+	if len(h.inflight[w.ID]) != 0 {
+		return
+	}
+	delete(h.inflight, w.ID)
+	hs := awaiting[w.ID]
+	for i, x := range hs {
+		if x == h {
+			hs = append(hs[:i], hs[i+1:]...)
+			break
+		}
+	}
+	if len(hs) == 0 {
+		delete(awaiting, w.ID)
+	} else {
+		awaiting[w.ID] = hs
+	}
 }
 
 // distribute queues an accepted connection and, when a worker is free,
@@ -281,9 +353,16 @@ type handoffReply struct {
 func (r *handoffReply) onReply(reply *childprocess.Object, _ any) {
 	h := r.h
 	h.dropInflight(r.w.ID, r.conn)
-	if accepted, _ := reply.Bool("accepted"); accepted {
+	if _, member := h.all[r.w.ID]; !member {
+		h.answered(r.w)
+	}
+	accepted, _ := reply.Bool("accepted")
+	switch {
+	case accepted:
 		r.conn.Close(nil)
-	} else {
+	case h.closed && !ReproduceNodeLostConnection:
+		r.conn.Close(nil) // no worker left to take it (DEVIATION(fix), see Remove)
+	default:
 		h.distribute(nil, r.conn) // the worker is shutting down: another one
 	}
 	h.handoff(r.w)

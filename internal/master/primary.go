@@ -292,6 +292,7 @@ func Fork(env map[string]string) (*worker.Worker, error) {
 	proc.Once("exit", func(exitCode any, signalCode any) {
 		if !w.IsConnected() {
 			removeHandlesForWorker(w)
+			handle.WorkerGone(w)
 			removeWorker(w)
 		}
 		setExitedAfterDisconnect(w)
@@ -301,6 +302,7 @@ func Fork(env map[string]string) (*worker.Worker, error) {
 	})
 	proc.Once("disconnect", func() {
 		removeHandlesForWorker(w)
+		handle.WorkerGone(w)
 		if w.IsDead() {
 			removeWorker(w)
 		}
