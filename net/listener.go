@@ -12,6 +12,7 @@ import (
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nodecluster/nodecluster/internal/uv"
 )
@@ -268,7 +269,13 @@ func (l *Listener) drainClosed() {
 // (srv.Close, or the worker's Disconnect, which closes its servers), hs is
 // shut down gracefully (idle keep-alive connections close, requests in
 // flight finish), and the worker's disconnect completes once the last
-// connection is closed. Call it on the loop; hs runs on its own
+// connection is closed. A connection net/http took before the stop
+// whose request comes only afterwards is answered too, as a Node worker's
+// server answers it (http.Server.Shutdown alone closes it unanswered; see
+// watch): at the stop ServeHTTP turns hs's keep-alives off
+// (SetKeepAlivesEnabled), and it follows hs's connections through
+// hs.ConnState, which it wraps (the ConnState hs had is still called).
+// Call it on the loop; hs runs on its own
 // goroutines. done, when not nil, runs on the loop with Serve's result.
 // The process is kept alive for hs from srv's "listening" until done has
 // run, not before (a server whose listen failed holds nothing) and not
@@ -292,8 +299,12 @@ func ServeHTTPTLS(srv *Server, hs *http.Server, certFile, keyFile string, done f
 func serveHTTP(r *httpRunner) *Listener {
 	r.loop = uv.Default()
 	r.l = NewListener(r.srv)
+	r.served = make(chan struct{})
+	r.fresh = &freshConns{since: map[stdnet.Conn]time.Time{}, user: r.hs.ConnState}
+	r.hs.ConnState = r.fresh.connState
 	r.srv.On("listening", r.onListening)
 	r.srv.onRefChange = append(r.srv.onRefChange, r.hold)
+	r.srv.onStopListening = append(r.srv.onStopListening, func() { r.stopping = true; r.hold() })
 	if r.srv.handle != nil {
 		r.onListening()
 	}
@@ -315,7 +326,7 @@ func (r *httpRunner) onListening() {
 // whose listen failed exits once it disconnects; nor while it is unref'd,
 // as Node's unref'd http.Server lets the process end.
 func (r *httpRunner) hold() {
-	want := r.listening && !r.finished && !r.srv.unref
+	want := r.listening && (!r.finished || r.stopping && !r.shutDown) && !r.srv.unref
 	switch {
 	case want && !r.held:
 		r.held = true
@@ -337,6 +348,15 @@ type httpRunner struct {
 	// has listened, whether hold holds the loop, and whether Serve has
 	// returned.
 	listening, held, finished bool
+	// stopping and shutDown are the loop's too: the server has stopped
+	// listening, and watch's Shutdown has returned (until then the loop
+	// is held as well, so that Shutdown and what was registered with
+	// RegisterOnShutdown run before the process ends).
+	stopping, shutDown bool
+	// served is closed when Serve has returned; fresh follows the
+	// connections that have not sent a request yet (see watch).
+	served chan struct{}
+	fresh  *freshConns
 }
 
 // DEVIATION(goroutine): net/http runs on its own goroutines; results come
@@ -344,6 +364,7 @@ type httpRunner struct {
 func (r *httpRunner) serve() {
 	pprof.Do(context.Background(), pprof.Labels("node.fn", "net/http.Serve"), func(context.Context) {
 		err := r.run(r.hs, r.l)
+		close(r.served)
 		if errors.Is(err, http.ErrServerClosed) || errors.Is(err, ErrListenerClosed) {
 			err = nil
 		}
@@ -363,9 +384,84 @@ func (r *httpRunner) serve() {
 	})
 }
 
+// watch stops hs gracefully once the cluster server stops listening.
+//
+// http.Server.Shutdown alone would lose requests: a connection the worker
+// took just before (a round-robin handoff that came before the
+// disconnect, one accepted from the shared socket) whose request net/http
+// reads once Shutdown has begun is closed unanswered (Shutdown checks
+// after each request it reads, even the first on a new connection). A
+// Node worker's server answers it. So keep-alives go off first (idle
+// connections close, and every later answer closes its connection), Serve
+// takes what the Listener still holds, and Shutdown comes only once every
+// connection has sent its first request (or waited 5 s for it, after which
+// Shutdown would count it idle too): then it finds answers under way,
+// which it waits for, and runs what was registered with
+// RegisterOnShutdown.
 func (r *httpRunner) watch() {
 	pprof.Do(context.Background(), pprof.Labels("node.fn", "net/http.Shutdown"), func(context.Context) {
 		<-r.l.Stopped()
+		r.hs.SetKeepAlivesEnabled(false)
+		<-r.served
+		r.fresh.wait()
 		r.hs.Shutdown(context.Background())
+		r.loop.Post(func() { r.shutDown = true; r.hold() })
 	})
+}
+
+// freshConns follows, through http.Server.ConnState, the connections in
+// StateNew (accepted, no request read yet), and passes every change on to
+// the ConnState the server had.
+type freshConns struct {
+	mu       sync.Mutex
+	since    map[stdnet.Conn]time.Time // StateNew connections, since when
+	lastLeft time.Time                 // when one last left StateNew
+	user     func(stdnet.Conn, http.ConnState)
+}
+
+func (f *freshConns) connState(c stdnet.Conn, st http.ConnState) {
+	f.mu.Lock()
+	if st == http.StateNew {
+		f.since[c] = time.Now()
+	} else if _, ok := f.since[c]; ok {
+		delete(f.since, c)
+		f.lastLeft = time.Now()
+	}
+	f.mu.Unlock()
+	if f.user != nil {
+		f.user(c, st)
+	}
+}
+
+// freshGrace is how long a connection may stay without a request once the
+// server stops: Shutdown's own limit for a StateNew connection.
+const freshGrace = 5 * time.Second
+
+// wait returns once no connection is in StateNew (closing those that
+// waited longer than freshGrace) and none left it in the last
+// millisecond: a connection's state turns active just before net/http
+// checks for Shutdown, so one that has just turned is given the time to
+// pass that check. It polls, as Shutdown does (no new connection comes:
+// Serve has returned).
+func (f *freshConns) wait() {
+	pause := time.Millisecond
+	for {
+		f.mu.Lock()
+		now := time.Now()
+		for c, t := range f.since {
+			if now.Sub(t) >= freshGrace {
+				c.Close()
+				delete(f.since, c)
+			}
+		}
+		done := len(f.since) == 0 && now.Sub(f.lastLeft) >= time.Millisecond
+		f.mu.Unlock()
+		if done {
+			return
+		}
+		time.Sleep(pause) // polling, as http.Server.Shutdown does
+		if pause < 100*time.Millisecond {
+			pause *= 2
+		}
+	}
 }

@@ -1,10 +1,14 @@
 package net
 
 import (
+	"fmt"
+	"io"
 	stdnet "net"
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,4 +171,102 @@ func TestServeHTTPTLSBadCertificate(t *testing.T) {
 	require.Error(t, got)
 	require.ErrorIs(t, got, os.ErrNotExist)
 	require.ElementsMatch(t, []string{"done", "close"}, events)
+}
+
+// httpLateRequest is the client of TestServeHTTPAnswersRequestAfterStop:
+// it connects, waits until net/http has the connection, has the server
+// stop listening, and only then sends its request.
+type httpLateRequest struct {
+	t        *testing.T
+	loop     *uv.Loop
+	srv      *Server
+	port     int
+	accepted <-chan struct{}
+	shutdown <-chan struct{}
+	answer   chan<- string
+}
+
+func (c *httpLateRequest) run() {
+	answer := "no answer"
+	defer func() { c.answer <- answer }() // runs last: after early is added
+	conn, err := stdnet.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(c.port), 10*time.Second)
+	if err != nil {
+		answer = err.Error()
+		return
+	}
+	defer conn.Close()
+	select {
+	case <-c.accepted:
+	case <-time.After(10 * time.Second):
+		answer = "net/http never had the connection"
+		return
+	}
+	c.loop.Post(func() { c.srv.Close(nil) })
+	// Show that the shutdown waits for the request.
+	early := ""
+	select {
+	case <-c.shutdown:
+		early = " (Shutdown began before the connection's first request)"
+	case <-time.After(100 * time.Millisecond):
+	}
+	defer func() { answer += early }()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write([]byte("GET / HTTP/1.1\r\nHost: a\r\n\r\n")); err != nil {
+		answer = err.Error()
+		return
+	}
+	b, err := io.ReadAll(conn)
+	answer = string(b)
+	if err != nil {
+		answer += " (" + err.Error() + ")"
+	}
+}
+
+// TestServeHTTPAnswersRequestAfterStop: a connection net/http took before
+// the server stopped listening (a round-robin handoff that came before the
+// disconnect) sends its request only afterwards: it is answered, and
+// closed after the answer (keep-alives are off by then), as a Node
+// worker's server answers it; then Shutdown runs (its RegisterOnShutdown
+// functions) and Serve's result comes. http.Server.Shutdown called at once
+// would close that connection unanswered.
+func TestServeHTTPAnswersRequestAfterStop(t *testing.T) {
+	accepted, shutdown := make(chan struct{}), make(chan struct{})
+	answer := make(chan string, 1)
+	var served []string
+	timedOut := false
+	var timer *uv.Timer
+	process.RunMain(func() {
+		l := uv.Default()
+		timer = l.SetTimeout(20*time.Second, func() { timedOut = true; process.Get().Exit(process.Get().ExitCode) })
+		timer.Unref()
+		srv := CreateServer(nil)
+		var once sync.Once
+		hs := &http.Server{
+			Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "answered") }),
+			ConnState: func(_ stdnet.Conn, st http.ConnState) {
+				if st == http.StateNew {
+					once.Do(func() { close(accepted) })
+				}
+			},
+		}
+		hs.RegisterOnShutdown(func() { close(shutdown) })
+		ServeHTTP(srv, hs, func(err error) { served = append(served, fmt.Sprint("done ", err)) })
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			c := &httpLateRequest{t: t, loop: l, srv: srv, port: srv.Address().Port, accepted: accepted, shutdown: shutdown, answer: answer}
+			go c.run()
+		}))
+	})
+	timer.Stop() // the next test runs on the same loop
+	require.False(t, timedOut, "the loop did not empty in 20s")
+	got := <-answer
+	require.True(t, strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n"), "answer %q", got)
+	require.Contains(t, got, "\r\nConnection: close\r\n")
+	require.True(t, strings.HasSuffix(got, "\r\n\r\nanswered"), "answer %q", got)
+	require.NotContains(t, got, "Shutdown began")
+	select {
+	case <-shutdown:
+	default:
+		t.Fatal("Shutdown never ran (RegisterOnShutdown)")
+	}
+	require.Equal(t, []string{"done <nil>"}, served)
 }
