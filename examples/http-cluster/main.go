@@ -10,6 +10,12 @@
 //   - a worker that dies without being asked to (a crash, a kill -9) is
 //     replaced, from a cluster.On("exit") listener, unless the service is
 //     shutting down;
+//   - SIGHUP to the primary replaces the workers one at a time without
+//     dropping a request (a rolling restart, as Node users write one):
+//     a new worker is forked, and once it listens the old one is
+//     disconnected; it finishes its requests in flight and exits, and
+//     the next old worker is replaced. A new binary installed at the same
+//     path is what the new workers run;
 //   - SIGTERM or SIGINT to the primary stops the service gracefully:
 //     cluster.Disconnect closes every worker's server, requests in flight
 //     finish, idle keep-alive connections close, each worker exits once
@@ -31,6 +37,7 @@
 //	go run ./examples/http-cluster -workers 2 -port 8000
 //	curl localhost:8000/            # hello from worker 1 pid ...
 //	kill -9 <a worker's pid>        # the primary forks a replacement
+//	kill -HUP <the primary's pid>   # rolling restart
 //	kill <the primary's pid>        # graceful stop
 package main
 
@@ -44,6 +51,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"sort"
 	"strconv"
 	"syscall"
 	"time"
@@ -93,6 +101,7 @@ type primary struct {
 	env          map[string]string
 	grace        time.Duration
 	shuttingDown bool
+	restarting   bool
 }
 
 func (p *primary) start() {
@@ -120,11 +129,70 @@ func (p *primary) start() {
 	go s.wait()
 }
 
-func (p *primary) fork() {
-	if _, err := cluster.Fork(p.env); err != nil {
+func (p *primary) fork() *cluster.Worker {
+	w, err := cluster.Fork(p.env)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "fork:", err)
 		os.Exit(1)
 	}
+	return w
+}
+
+// restart runs on the loop when SIGHUP arrives: the workers of the moment
+// are replaced one after the other (replace), so that all but one of them
+// serve throughout, and a new one serves before an old one stops.
+func (p *primary) restart() {
+	if p.shuttingDown || p.restarting {
+		fmt.Println("primary: SIGHUP ignored (stopping or restarting already)")
+		return
+	}
+	var old []*cluster.Worker
+	for _, w := range cluster.Workers() {
+		old = append(old, w)
+	}
+	sort.Slice(old, func(i, j int) bool { return old[i].ID < old[j].ID })
+	p.restarting = true
+	fmt.Printf("primary: SIGHUP, replacing %d workers one at a time\n", len(old))
+	p.replace(old)
+}
+
+// replace forks a successor for old[0] and, once the successor listens,
+// disconnects old[0]: its server stops taking connections, its requests in
+// flight finish, and it exits (killed if that takes longer than the
+// grace). Its exit moves on to the rest.
+func (p *primary) replace(old []*cluster.Worker) {
+	for len(old) > 0 && old[0].IsDead() {
+		old = old[1:] // died meanwhile, and was replaced by the exit listener
+	}
+	if p.shuttingDown || len(old) == 0 {
+		p.restarting = false
+		if !p.shuttingDown {
+			fmt.Println("primary: restart done")
+		}
+		return
+	}
+	prev, next := old[0], p.fork()
+	started := false
+	next.Once("exit", func() {
+		if !started && !p.shuttingDown {
+			fmt.Printf("primary: restart stopped: worker %d died before it listened\n", next.ID)
+			p.restarting = false
+		}
+	})
+	next.Once("listening", func() {
+		started = true
+		if p.shuttingDown {
+			return
+		}
+		fmt.Printf("primary: worker %d serves, disconnecting worker %d\n", next.ID, prev.ID)
+		kill := cluster.SetTimeout(p.grace, func() { prev.Process.Kill("SIGKILL") })
+		kill.Unref()
+		prev.Once("exit", func() {
+			kill.Stop()
+			p.replace(old[1:])
+		})
+		prev.Disconnect()
+	})
 }
 
 // stop runs on the loop when SIGTERM or SIGINT arrives: no more respawns,
@@ -164,9 +232,15 @@ func (s *signalWaiter) wait() {
 
 func (s *signalWaiter) run(context.Context) {
 	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
-	sig := <-ch
-	cluster.Post(func() { s.p.stop(sig) })
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	for sig := range ch {
+		if sig == syscall.SIGHUP {
+			cluster.Post(s.p.restart)
+			continue
+		}
+		cluster.Post(func() { s.p.stop(sig) })
+		break
+	}
 	// A second signal while stopping is ignored: the grace deadline
 	// handles workers that do not finish.
 	for range ch {
