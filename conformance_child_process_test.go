@@ -10,6 +10,8 @@ package nodecluster_test
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -537,4 +539,467 @@ func TestChildProcessFork3(t *testing.T) {
 		child.On("exit", func(code, signal any) { exits = append(exits, code, signal) })
 	})
 	require.Equal(t, []any{0, nil}, exits)
+}
+
+func init() {
+	// test-child-process-fork-net.js, the child: take each socket the
+	// parent sends with "end" or "write" and call that method with the
+	// same word (keeping the written ones open); end those on the
+	// parent's "close" message or on the channel's disconnect.
+	workerScenarios["cp-net"] = func() {
+		p := process.Get()
+		var needEnd []*net.Socket
+		endAll := func() {
+			for _, s := range needEnd {
+				s.End([]byte("end"))
+			}
+		}
+		p.On("message", func(m any, h any) {
+			socket, ok := h.(*net.Socket)
+			if !ok {
+				return
+			}
+			switch m {
+			case "end":
+				socket.End([]byte("end"))
+			case "write":
+				socket.Write([]byte("write"), nil)
+				needEnd = append(needEnd, socket)
+			default:
+				p.Exit(cpExitWrongMessage)
+			}
+			socket.Resume()
+		})
+		p.On("message", func(m any) {
+			if m == "close" {
+				endAll()
+			}
+		})
+		p.On("disconnect", endAll)
+	}
+	// test-child-process-disconnect.js, the child: a server whose first
+	// connection gets "ready", then, once the parent disconnected, ends
+	// with process.connected; the connection's end closes the server.
+	workerScenarios["cp-disconnect"] = func() {
+		p := process.Get()
+		server := net.CreateServer(nil)
+		server.On("connection", func(socket *net.Socket) {
+			socket.Resume()
+			p.On("disconnect", func() { socket.End([]byte(fmt.Sprint(p.IsConnected()))) })
+			socket.On("end", func() { server.Close(nil) })
+			socket.Write([]byte("ready"), nil)
+		})
+		server.On("listening", func() {
+			p.Send(cluster.NewObject("msg", "ready", "port", server.Address().Port), nil, nil)
+		})
+		server.Listen(0)
+	}
+	// test-child-process-fork-ref.js, the child: send "1" at once and "2"
+	// 200 ms later (the channel alone must not let it die first); write
+	// "3" on stdout on disconnect.
+	workerScenarios["cp-fork-ref"] = func() {
+		p := process.Get()
+		p.Send("1", nil, nil)
+		uv.Default().SetTimeout(200*time.Millisecond, func() { p.Send("2", nil, nil) })
+		p.On("disconnect", func() { os.Stdout.WriteString("3") })
+	}
+	// test-child-process-fork-ref2.js, the child: disconnect at once; a
+	// "message" listener added 400 ms later must neither run nor keep
+	// the child alive.
+	workerScenarios["cp-fork-ref2"] = func() {
+		p := process.Get()
+		p.Disconnect()
+		uv.Default().SetTimeout(400*time.Millisecond, func() {
+			p.On("message", func(any) { p.Exit(cpExitWrongMessage) })
+		})
+	}
+	// test-child-process-ipc-next-tick.js, the child: throw (panic) with
+	// every message; the uncaughtException listener marks each value
+	// seen and disconnects once all ten were. The child exits 0 only if
+	// that listener ran exactly ten times.
+	workerScenarios["cp-ipc-next-tick"] = func() {
+		p := process.Get()
+		received := make([]bool, 10)
+		calls := 0
+		p.On("uncaughtException", func(err any) {
+			calls++
+			if f, ok := childprocess.ToFloat(err); ok && f >= 0 && int(f) < len(received) {
+				received[int(f)] = true
+			}
+			for _, r := range received {
+				if !r {
+					return
+				}
+			}
+			p.Disconnect()
+		})
+		p.On("message", func(m any) { panic(m) })
+		p.On("exit", func(any) {
+			if calls != len(received) {
+				p.ExitCode = cpExitWrongCount
+			}
+		})
+		p.Send("ready", nil, nil)
+	}
+	// test-child-process-fork.js (fixtures/child-process-spawn-node.js):
+	// check the arguments, take one message (it must have hello), and
+	// send {foo: 'bar'}.
+	workerScenarios["cp-fork"] = func() {
+		p := process.Get()
+		var onmessage *events.Listener
+		onmessage = p.On("message", func(m any) {
+			o, ok := m.(*childprocess.Object)
+			if !ok || o.Value("hello") == nil {
+				p.Exit(cpExitWrongMessage)
+			}
+			p.RemoveListener(onmessage)
+		})
+		if d := cmp.Diff([]string{"foo", "bar"}, os.Args[1:]); d != "" {
+			p.Exit(cpExitWrongArgs)
+		}
+		p.Send(cluster.NewObject("foo", "bar"), nil, nil)
+	}
+	// test-child-process-fork-closed-channel-segfault.js, the worker:
+	// exit 1 on the first message, leaving the primary's handle queue
+	// non-empty.
+	workerScenarios["cp-exit-on-message"] = func() {
+		process.Get().On("message", func(any, any) { process.Get().Exit(1) })
+	}
+}
+
+// TestChildProcessForkNet: twelve accepted sockets go to three children,
+// each child getting one to end ("end") and one to keep writing on
+// ("write") in turn; the server closes once all twelve came, and 200 ms
+// later its "close" has still not come (the children hold sockets of
+// it); then two children are told to end theirs and the third is
+// disconnected (it ends them on disconnect). Every client closes, the
+// server's "close" comes once, and the children are killed.
+//
+// Node's test also checks the server's internal _workers list is empty
+// at exit; the port's Server does not expose it.
+//
+// Mirrors test/parallel/test-child-process-fork-net.js
+func TestChildProcessForkNet(t *testing.T) {
+	const count = 12
+	var connected, disconnected, listening, serverCloses int
+	closeEmittedAt200ms := true
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		child1 := ipcForkChild(t, "cp-net")
+		child2 := ipcForkChild(t, "cp-net")
+		child3 := ipcForkChild(t, "cp-net")
+		watch(child1, child2, child3)
+		server := net.CreateServer(nil)
+		closeEmitted := false
+		closeServer := func() {
+			server.Close(nil)
+			uv.Default().SetTimeout(200*time.Millisecond, func() {
+				closeEmittedAt200ms = closeEmitted
+				child1.Send("close", nil, nil)
+				child2.Send("close", nil, nil)
+				child3.Disconnect()
+			})
+		}
+		server.On("connection", func(socket *net.Socket) {
+			switch connected % 6 {
+			case 0:
+				child1.Send("end", socket, nil)
+			case 1:
+				child1.Send("write", socket, nil)
+			case 2:
+				child2.Send("end", socket, nil)
+			case 3:
+				child2.Send("write", socket, nil)
+			case 4:
+				child3.Send("end", socket, nil)
+			case 5:
+				child3.Send("write", socket, nil)
+			}
+			if connected++; connected == count {
+				closeServer()
+			}
+		})
+		server.On("listening", func() {
+			listening++
+			for j := 0; j < count; j++ {
+				c, err := net.Connect(server.Address().Port, "127.0.0.1")
+				require.NoError(t, err)
+				c.On("error", func(error) {}) // may come if a child is killed early; "close" follows
+				c.On("close", func() { disconnected++ })
+				c.Resume()
+			}
+		})
+		server.On("close", func() {
+			closeEmitted = true
+			serverCloses++
+			child1.Kill("")
+			child2.Kill("")
+			child3.Kill("")
+		})
+		server.Listen(0, "127.0.0.1")
+	})
+	require.Equal(t, 1, listening, "server 'listening'")
+	require.False(t, closeEmittedAt200ms, "the server's 'close' came while children held its sockets")
+	require.Equal(t, 1, serverCloses, "server 'close'")
+	require.Equal(t, count, connected)
+	require.Equal(t, count, disconnected, "client 'close'")
+}
+
+// TestChildProcessDisconnect: the parent's disconnect emits its
+// "disconnect" (with connected already false) and a second disconnect
+// throws ERR_IPC_DISCONNECTED; the child sees its own "disconnect" with
+// process.connected false (it writes that on a socket to the parent),
+// and exits by itself once its server closed, with no signal.
+//
+// Node's child also wraps process.disconnect to check that its
+// "disconnect" comes asynchronously; the child never calls it in this
+// test, so nothing is checked there.
+//
+// Mirrors test/parallel/test-child-process-disconnect.js
+func TestChildProcessDisconnect(t *testing.T) {
+	var parentEmits int
+	parentFlag := true
+	var thrown any
+	var after []string
+	var exits []any
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		child := ipcForkChild(t, "cp-disconnect")
+		watch(child)
+		child.On("disconnect", func() {
+			parentEmits++
+			parentFlag = child.IsConnected()
+		})
+		child.On("exit", func(code, signal any) { exits = append(exits, code, signal) })
+		child.On("message", func(m any) {
+			o, ok := m.(*childprocess.Object)
+			if !ok {
+				return
+			}
+			if msg, _ := o.String("msg"); msg != "ready" {
+				return
+			}
+			socket, err := net.Connect(o.Int("port", 0))
+			require.NoError(t, err)
+			socket.On("data", func(b []byte) {
+				if string(b) == "ready" {
+					child.Disconnect()
+					func() {
+						defer func() { thrown = recover() }()
+						child.Disconnect()
+					}()
+					return
+				}
+				after = append(after, string(b))
+			})
+		})
+	})
+	e, ok := thrown.(*childprocess.ErrnoError)
+	require.True(t, ok, "the second disconnect threw %T %v", thrown, thrown)
+	require.Equal(t, "ERR_IPC_DISCONNECTED", e.Code)
+	require.Equal(t, "IPC channel is already disconnected", e.Message)
+	require.Equal(t, 1, parentEmits, "the parent's 'disconnect'")
+	require.False(t, parentFlag, "child.connected in 'disconnect'")
+	require.Equal(t, []string{"false"}, after, "process.connected in the child's 'disconnect'")
+	require.Equal(t, []any{0, nil}, exits, "the child terminates by itself")
+}
+
+// TestChildProcessForkRef: a silent child's channel keeps it alive: it
+// sends "1", then "2" after 200 ms; the parent disconnects on "2", and
+// the child's "disconnect" writes "3" on its stdout before it exits.
+//
+// Mirrors test/parallel/test-child-process-fork-ref.js
+func TestChildProcessForkRef(t *testing.T) {
+	var ipc []any
+	var exits []any
+	stdout := make(chan string, 1)
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		child, err := childprocess.Fork(uv.Default(), "", nil, childprocess.ForkOptions{
+			ExecPath: lsExecutable(), Env: lsEnv(map[string]string{envWorker: "cp-fork-ref"}), Silent: true, Label: "cp-fork-ref",
+		})
+		require.NoError(t, err)
+		watch(child)
+		go func() {
+			b, _ := io.ReadAll(child.Stdout)
+			stdout <- string(b)
+		}()
+		child.On("message", func(m any) {
+			ipc = append(ipc, m)
+			if m == "2" {
+				child.Disconnect()
+			}
+		})
+		child.Once("exit", func(code, signal any) { exits = append(exits, code, signal) })
+	})
+	require.Equal(t, []any{"1", "2"}, ipc)
+	select {
+	case out := <-stdout:
+		require.Equal(t, "3", out)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the child's stdout did not end")
+	}
+	require.Equal(t, []any{0, nil}, exits)
+}
+
+// TestChildProcessForkRef2: a child that disconnected itself emits no
+// "message" and is not kept alive by a "message" listener added later:
+// the parent sees "disconnect", then "exit".
+//
+// Mirrors test/parallel/test-child-process-fork-ref2.js
+func TestChildProcessForkRef2(t *testing.T) {
+	var events []string
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		child := ipcForkChild(t, "cp-fork-ref2")
+		watch(child)
+		child.On("disconnect", func() { events = append(events, "disconnect") })
+		child.Once("exit", func(code, signal any) { events = append(events, fmt.Sprint("exit ", code, " ", signal)) })
+	})
+	if d := cmp.Diff([]string{"disconnect", "exit 0 <nil>"}, events); d != "" {
+		t.Errorf("the parent's events (-node +port):\n%s", d)
+	}
+}
+
+// TestChildProcessIpcNextTick: each message reaches the child's
+// "message" listeners in a tick of its own: a listener that throws
+// (panics) with every message does not stop the ones after it; the
+// child's uncaughtException listener sees all ten values, then the child
+// disconnects and exits 0 (it exits otherwise if that listener ran
+// another number of times). The parent gets "ready" once.
+//
+// Mirrors test/parallel/test-child-process-ipc-next-tick.js
+func TestChildProcessIpcNextTick(t *testing.T) {
+	var msgs []any
+	var exits []any
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		child := ipcForkChild(t, "cp-ipc-next-tick")
+		watch(child)
+		child.On("message", func(m any) {
+			msgs = append(msgs, m)
+			for i := 0; i < 10; i++ {
+				child.Send(i, nil, nil)
+			}
+		})
+		child.On("exit", func(code, signal any) { exits = append(exits, code, signal) })
+	})
+	require.Equal(t, []any{"ready"}, msgs)
+	require.Equal(t, []any{0, nil}, exits, "exit code %d: the child's uncaughtException listener did not run ten times", cpExitWrongCount)
+}
+
+// TestChildProcessFork: fork passes its arguments (the child checks
+// them), the child's message reaches the parent, and a message with
+// hello reaches the child; sending undefined throws ERR_MISSING_ARGS and
+// a value JSON cannot carry ERR_INVALID_ARG_TYPE; the child exits 0.
+//
+// Node's "no message at all" is undefined here (a Go call always has
+// its argument), and its Symbol, which Go lacks, a function: the same
+// error code, with Go's description of the value. n.channel ===
+// n._channel has no Go form.
+//
+// Mirrors test/parallel/test-child-process-fork.js
+func TestChildProcessFork(t *testing.T) {
+	var msgs []string
+	var thrown []string
+	var exits []any
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		n, err := childprocess.Fork(uv.Default(), "", []string{"foo", "bar"}, childprocess.ForkOptions{
+			ExecPath: lsExecutable(), Env: lsEnv(map[string]string{envWorker: "cp-fork"}), Label: "cp-fork",
+		})
+		require.NoError(t, err)
+		watch(n)
+		n.On("message", func(m any) {
+			o, _ := m.(*childprocess.Object)
+			msgs = append(msgs, o.JSONString())
+		})
+		try := func(msg any) {
+			defer func() {
+				e, ok := recover().(*childprocess.ErrnoError)
+				if !ok {
+					thrown = append(thrown, "no ErrnoError")
+					return
+				}
+				thrown = append(thrown, e.Code+": "+e.Message)
+			}()
+			n.Send(msg, nil, nil)
+		}
+		try(childprocess.Undefined)
+		try(func() {})
+		n.Send(cluster.NewObject("hello", "world"), nil, nil)
+		n.On("exit", func(code, signal any) { exits = append(exits, code, signal) })
+	})
+	require.Equal(t, []string{`{"foo":"bar"}`}, msgs)
+	require.Len(t, thrown, 2)
+	require.Equal(t, `ERR_MISSING_ARGS: The "message" argument must be specified`, thrown[0])
+	require.True(t, strings.HasPrefix(thrown[1], `ERR_INVALID_ARG_TYPE: The "message" argument must be one of type string, object, number, or boolean. Received function`), thrown[1])
+	require.Equal(t, []any{0, nil}, exits, "exit code %d: the child's arguments, %d: its message", cpExitWrongArgs, cpExitWrongMessage)
+}
+
+// TestChildProcessForkClosedChannelSegfault: a worker that exits on the
+// first message it gets, while the primary sends it two client sockets
+// in a row: the first send's callback gets no error, the second's none
+// or one of the errors Node's test allows (the worker may be gone),
+// nothing crashes, and when the worker's process closes its channel is
+// gone (null).
+//
+// Mirrors test/parallel/test-child-process-fork-closed-channel-segfault.js
+func TestChildProcessForkClosedChannelSegfault(t *testing.T) {
+	allowed := func(err error) bool {
+		if err == nil {
+			return true
+		}
+		code := ""
+		switch e := err.(type) {
+		case *childprocess.ErrnoError:
+			code = e.Code
+		case *net.Error:
+			code = e.Code
+		}
+		return code == "ERR_IPC_CHANNEL_CLOSED" || code == "ECONNRESET" || code == "ECONNREFUSED" || code == "EMFILE"
+	}
+	var unexpected []string
+	var firstErr []error
+	var closes int
+	channelNil := false
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		var server *net.Server
+		server = net.CreateServer(func(s *net.Socket) {
+			uv.Default().SetTimeout(100*time.Millisecond, func() { s.Destroy(nil) })
+		})
+		server.Listen(0, func() {
+			worker := forkScenario(t, "cp-exit-on-message", nil)
+			worker.On("error", func(err error) {
+				if !allowed(err) {
+					unexpected = append(unexpected, "worker error: "+err.Error())
+				}
+			})
+			send := func(callback func(error)) {
+				var s *net.Socket
+				s, err := net.Connect(server.Address().Port, func() { worker.Send(cluster.NewObject(), s, callback) })
+				require.NoError(t, err)
+				s.On("error", func(err error) {
+					if !allowed(err) {
+						unexpected = append(unexpected, "client error: "+err.Error())
+					}
+				})
+			}
+			proc := worker.Process.(*childprocess.ChildProcess)
+			proc.Once("close", func() {
+				closes++
+				channelNil = proc.Channel == nil
+				server.Close(nil)
+			})
+			worker.On("online", func() {
+				send(func(err error) {
+					firstErr = append(firstErr, err)
+					send(func(err error) {
+						t.Logf("second send: %v", err)
+						if !allowed(err) {
+							unexpected = append(unexpected, fmt.Sprintf("second send: %T %v", err, err))
+						}
+					})
+				})
+			})
+		})
+	})
+	require.Equal(t, []error{nil}, firstErr, "the first send's callback")
+	require.Equal(t, 1, closes, "worker.process 'close'")
+	require.True(t, channelNil, "worker.process.channel after 'close'")
+	require.Empty(t, unexpected)
 }
