@@ -1003,3 +1003,121 @@ func TestChildProcessForkClosedChannelSegfault(t *testing.T) {
 	require.True(t, channelNil, "worker.process.channel after 'close'")
 	require.Empty(t, unexpected)
 }
+
+// cpUTF8 is test-child-process-send-utf8.js's message: "ßßßß" 99 999
+// times (two bytes a character in UTF-8).
+var cpUTF8 = strings.Repeat("ßßßß", 1e5-1)
+
+func init() {
+	// test-child-process-send-utf8.js, the child: send the long UTF-8
+	// string.
+	workerScenarios["cp-send-utf8"] = func() { process.Get().Send(cpUTF8, nil, nil) }
+	// sequential/test-child-process-pass-fd.js, the child: a server and a
+	// client connected to it, both unreferenced, so that only the channel
+	// (referenced by the "message" listener) keeps the child alive; once
+	// both ends are up, send the client socket to the parent, and on its
+	// "got" the server's end writes "hello" and ends.
+	workerScenarios["cp-pass-fd"] = func() {
+		p := process.Get()
+		var socket *net.Socket
+		cbcalls := 0
+		socketConnected := func() {
+			if cbcalls++; cbcalls == 2 {
+				p.Send("handle", socket, nil)
+			}
+		}
+		p.On("message", func(any) {})
+		server := net.CreateServer(func(c *net.Socket) {
+			p.Once("message", func(m any) {
+				if m != "got" {
+					p.Exit(cpExitWrongMessage)
+				}
+				c.End([]byte("hello"))
+			})
+			socketConnected()
+		})
+		server.Unref()
+		server.Listen(0, "127.0.0.1", func() {
+			var err error
+			socket, err = net.Connect(server.Address().Port, "127.0.0.1", socketConnected)
+			if err != nil {
+				p.Exit(cpExitWrongHandle)
+			}
+			socket.Unref()
+		})
+	}
+}
+
+// TestChildProcessSendUtf8: a 399 996-character string of "ß" (twice as
+// many bytes) sent by the child reaches the parent whole, once.
+//
+// Mirrors test/parallel/test-child-process-send-utf8.js
+func TestChildProcessSendUtf8(t *testing.T) {
+	var got []string
+	var exits []any
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		child := ipcForkChild(t, "cp-send-utf8")
+		watch(child)
+		child.On("message", func(m any) {
+			s, _ := m.(string)
+			got = append(got, s)
+		})
+		child.On("exit", func(code, signal any) { exits = append(exits, code, signal) })
+	})
+	require.Len(t, got, 1, "'message'")
+	require.True(t, got[0] == cpUTF8, "the message differs: %d characters, want %d", len([]rune(got[0])), len([]rune(cpUTF8)))
+	require.Equal(t, []any{0, nil}, exits)
+}
+
+// TestChildProcessPassFd: eighty children each send the parent a client
+// socket connected to their own server, with "handle"; the parent
+// answers "got", reads "hello" and the end from the socket, and kills
+// the child. Each child's only referenced handle is its channel.
+//
+// Mirrors test/sequential/test-child-process-pass-fd.js
+func TestChildProcessPassFd(t *testing.T) {
+	const n = 80
+	var handles, ends, dataEvents int
+	var bad []string
+	var exits []string
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		for i := 0; i < n; i++ {
+			worker := ipcForkChild(t, "cp-pass-fd")
+			watch(worker)
+			worker.On("exit", func(code, signal any) { exits = append(exits, fmt.Sprint(code, " ", signal)) })
+			worker.Once("message", func(msg any, h any) {
+				handles++
+				handle, ok := h.(*net.Socket)
+				if msg != "handle" || !ok {
+					bad = append(bad, fmt.Sprintf("message %v with %T", msg, h))
+					worker.Kill("SIGKILL")
+					return
+				}
+				worker.Send("got", nil, nil)
+				recvData := ""
+				handle.On("data", func(b []byte) {
+					dataEvents++
+					recvData += string(b)
+				})
+				handle.On("end", func() {
+					ends++
+					if recvData != "hello" {
+						bad = append(bad, fmt.Sprintf("read %q", recvData))
+					}
+					worker.Kill("")
+				})
+			})
+		}
+	})
+	require.Empty(t, bad)
+	require.Equal(t, n, handles, "'message' with the handle")
+	require.Equal(t, n, dataEvents, "'data'")
+	require.Equal(t, n, ends, "'end'")
+	want := make([]string, n)
+	for i := range want {
+		want[i] = "<nil> SIGTERM"
+	}
+	if d := cmp.Diff(want, exits); d != "" {
+		t.Errorf("the children's exits (-node +port):\n%s", d)
+	}
+}
