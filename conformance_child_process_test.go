@@ -1121,3 +1121,112 @@ func TestChildProcessPassFd(t *testing.T) {
 		t.Errorf("the children's exits (-node +port):\n%s", d)
 	}
 }
+
+func init() {
+	// test-child-process-fork-stdio.js, the child: write on stdout (which
+	// the parent ignores) and stderr (a pipe to the parent); send the
+	// parent, as messages, what arrives on fd 4 (a pipe the parent made,
+	// opened as new net.Socket({fd: 4}) would), which stops keeping the
+	// child alive once the channel is disconnected.
+	workerScenarios["cp-fork-stdio"] = func() {
+		p := process.Get()
+		os.Stdout.WriteString("this should be ignored")
+		os.Stderr.WriteString("this should not be ignored")
+		h, err := uv.NewStream(uv.Default(), uv.KindPipe, 4, false)
+		if err != nil {
+			p.Exit(cpExitWrongHandle)
+		}
+		pipe := net.NewSocketFromHandle(h)
+		p.On("disconnect", func() { pipe.Unref() })
+		pipe.SetEncoding("utf8")
+		pipe.On("data", func(data any) {
+			switch d := data.(type) {
+			case string:
+				p.Send(d, nil, nil)
+			default:
+				p.Exit(cpExitWrongMessage) // setEncoding: chunks are strings
+			}
+		})
+	}
+}
+
+// TestChildProcessForkStdio: fork's stdio with four entries and no "ipc"
+// is ERR_CHILD_PROCESS_IPC_REQUIRED. With [inherit, 'ignore', 'pipe',
+// 'ipc', 'pipe'] the child has no stdout for the parent (null), its
+// stderr reaches the parent, and what the parent writes on fd 4 comes
+// back as messages; once all of it came the parent disconnects, and the
+// child exits (0, null) having written exactly its stderr line.
+//
+// Node's first entry is the number 0 (the parent's fd 0), "inherit" here
+// (the port's stdio entries are strings).
+//
+// Mirrors test/parallel/test-child-process-fork-stdio.js
+func TestChildProcessForkStdio(t *testing.T) {
+	_, err := childprocess.Fork(uv.Default(), "", nil, childprocess.ForkOptions{
+		ExecPath: lsExecutable(), Env: lsEnv(map[string]string{envWorker: "cp-fork-stdio"}),
+		Stdio: []string{"pipe", "pipe", "pipe", "pipe"},
+	})
+	e, ok := err.(*childprocess.ErrnoError)
+	require.True(t, ok, "fork with four pipes: %T %v", err, err)
+	require.Equal(t, "ERR_CHILD_PROCESS_IPC_REQUIRED", e.Code)
+
+	const buf = "data to send via pipe"
+	var ipc string
+	var exits []any
+	stdoutNil := false
+	stderr := make(chan string, 1)
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		child, err := childprocess.Fork(uv.Default(), "", nil, childprocess.ForkOptions{
+			ExecPath: lsExecutable(), Env: lsEnv(map[string]string{envWorker: "cp-fork-stdio"}), Label: "cp-fork-stdio",
+			Stdio: []string{"inherit", "ignore", "pipe", "ipc", "pipe"},
+		})
+		require.NoError(t, err)
+		watch(child)
+		stdoutNil = child.Stdout == nil
+		go func() {
+			b, _ := io.ReadAll(child.Stderr)
+			stderr <- string(b)
+		}()
+		child.On("message", func(msg any) {
+			ipc += fmt.Sprint(msg)
+			if ipc == buf {
+				child.Disconnect()
+			}
+		})
+		child.On("exit", func(code, signal any) { exits = append(exits, code, signal) })
+		require.Greater(t, len(child.Stdio), 4)
+		_, err = child.Stdio[4].Write([]byte(buf))
+		require.NoError(t, err)
+	})
+	require.True(t, stdoutNil, "child.stdout is null")
+	require.Equal(t, buf, ipc)
+	require.Equal(t, []any{0, nil}, exits)
+	select {
+	case s := <-stderr:
+		require.Equal(t, "this should not be ignored", s)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the child's stderr did not end")
+	}
+}
+
+// TestChildProcessStdinIpc: a child whose IPC channel is its fd 0 (stdio
+// ['ipc', 'inherit', 'inherit']) starts and exits 0 on its own.
+//
+// Node's test spawns the child (spawn with an "ipc" entry is fork's
+// channel) and the child only touches process.stdin, which opens fd 0;
+// the port has no process.stdin, so the child here does nothing.
+//
+// Mirrors test/parallel/test-child-process-stdin-ipc.js
+func TestChildProcessStdinIpc(t *testing.T) {
+	var exits []any
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		proc, err := childprocess.Fork(uv.Default(), "", nil, childprocess.ForkOptions{
+			ExecPath: lsExecutable(), Env: lsEnv(map[string]string{envWorker: "cp-empty"}), Label: "cp-stdin-ipc",
+			Stdio: []string{"ipc", "inherit", "inherit"},
+		})
+		require.NoError(t, err)
+		watch(proc)
+		proc.On("exit", func(code, signal any) { exits = append(exits, code, signal) })
+	})
+	require.Equal(t, []any{0, nil}, exits)
+}
