@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -1229,4 +1230,54 @@ func TestChildProcessStdinIpc(t *testing.T) {
 		proc.On("exit", func(code, signal any) { exits = append(exits, code, signal) })
 	})
 	require.Equal(t, []any{0, nil}, exits)
+}
+
+func init() {
+	// test-child-process-fork-exec-path.js, the child (a copy of this
+	// binary): check that it runs as the copy and has a channel, send
+	// {test: 'this'}, and exit.
+	workerScenarios["cp-exec-path"] = func() {
+		p := process.Get()
+		exe, err := os.Executable()
+		if err != nil || exe != os.Getenv("NODECLUSTER_TEST_COPY_PATH") {
+			p.Exit(cpExitWrongArgs)
+		}
+		if !p.HasChannel {
+			p.Exit(cpExitNoCallback)
+		}
+		p.Send(cluster.NewObject("test", "this"), nil, nil)
+		p.Exit(0)
+	}
+}
+
+// TestChildProcessForkExecPath: fork's execPath runs another program: a
+// copy of this binary, which finds itself the copy, has a channel, and
+// sends {test: 'this'}; it exits 0.
+//
+// Node's copy is of the node binary, which then runs the test script;
+// here it is of this test binary (the program is its own script).
+//
+// Mirrors test/parallel/test-child-process-fork-exec-path.js
+func TestChildProcessForkExecPath(t *testing.T) {
+	copyPath := filepath.Join(t.TempDir(), "node-copy.exe")
+	src, err := os.ReadFile(lsExecutable())
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(copyPath, src, 0o755))
+	var msgs []string
+	var exits []any
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		child, err := childprocess.Fork(uv.Default(), "", nil, childprocess.ForkOptions{
+			ExecPath: copyPath, Label: "cp-exec-path",
+			Env: lsEnv(map[string]string{envWorker: "cp-exec-path", "NODECLUSTER_TEST_COPY_PATH": copyPath}),
+		})
+		require.NoError(t, err)
+		watch(child)
+		child.On("message", func(m any) {
+			o, _ := m.(*childprocess.Object)
+			msgs = append(msgs, o.JSONString())
+		})
+		child.On("exit", func(code, signal any) { exits = append(exits, code, signal) })
+	})
+	require.Equal(t, []string{`{"test":"this"}`}, msgs)
+	require.Equal(t, []any{0, nil}, exits, "exit code %d: the child is not the copy; %d: it has no channel", cpExitWrongArgs, cpExitNoCallback)
 }
