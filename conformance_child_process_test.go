@@ -37,6 +37,31 @@ const (
 	cpExitWrongCount   = 24 // a mustCall count inside the child was not met
 )
 
+// cpBothRuntimes runs test with Go children and with Node children
+// (testdata/interop/child-process.js), the Go parent the same.
+func cpBothRuntimes(t *testing.T, test func(t *testing.T, runtime string)) {
+	for _, runtime := range []string{"go", "node"} {
+		t.Run(runtime+"-child", func(t *testing.T) { test(t, runtime) })
+	}
+}
+
+// cpFork forks the child scenario name: this binary, or with runtime
+// "node" the same child under Node v20 (skipping without it).
+func cpFork(t *testing.T, runtime, name string) *childprocess.ChildProcess {
+	t.Helper()
+	if runtime == "go" {
+		return ipcForkChild(t, name)
+	}
+	node := nodeOrSkip(t)
+	script, err := filepath.Abs("testdata/interop/child-process.js")
+	require.NoError(t, err)
+	cp, err := childprocess.Fork(uv.Default(), script, []string{name}, childprocess.ForkOptions{
+		ExecPath: node, Env: os.Environ(), Label: name,
+	})
+	require.NoError(t, err)
+	return cp
+}
+
 // cpWhat is msg.what of an object message, or "".
 func cpWhat(m any) string {
 	o, ok := m.(*childprocess.Object)
@@ -186,14 +211,19 @@ var cpScenarios = map[string]func(){
 // clients close, then the parent's server closes, the child closes its
 // copy when told and says so, and the child exits with 0.
 //
+// The children are Go children, and Node v20 ones
+// (testdata/interop/child-process.js); the parent is the Go one.
+//
 // Mirrors test/parallel/test-child-process-fork-net-server.js
-func TestChildProcessForkNetServer(t *testing.T) {
+func TestChildProcessForkNetServer(t *testing.T) { cpBothRuntimes(t, cpTestForkNetServer) }
+
+func cpTestForkNetServer(t *testing.T, runtime string) {
 	var connected, parentConns, childConns, clientCloses int
 	var clientErrs []string
 	var exits []any
 	serverTested := 0
 	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
-		child := ipcForkChild(t, "cp-net-server")
+		child := cpFork(t, runtime, "cp-net-server")
 		watch(child)
 		child.On("exit", func(code, signal any) { exits = append(exits, code, signal) })
 		testServer := func(callback func()) {
@@ -264,13 +294,18 @@ func TestChildProcessForkNetServer(t *testing.T) {
 // the child's: it ends it with "echo", the client reads exactly that and
 // closes, the parent's server closes, and the child exits with 0.
 //
+// The children are Go children, and Node v20 ones
+// (testdata/interop/child-process.js); the parent is the Go one.
+//
 // Mirrors test/parallel/test-child-process-fork-net-socket.js
-func TestChildProcessForkNetSocket(t *testing.T) {
+func TestChildProcessForkNetSocket(t *testing.T) { cpBothRuntimes(t, cpTestForkNetSocket) }
+
+func cpTestForkNetSocket(t *testing.T, runtime string) {
 	var store string
 	var connections, serverCloses, clientCloses int
 	var exits []any
 	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
-		child := ipcForkChild(t, "cp-net-socket")
+		child := cpFork(t, runtime, "cp-net-socket")
 		watch(child)
 		child.On("exit", func(code, signal any) { exits = append(exits, code, signal) })
 		var onReady *events.Listener
@@ -309,14 +344,19 @@ func TestChildProcessForkNetSocket(t *testing.T) {
 // callback gets no error, and the child, once the parent disconnected,
 // exits (0, null).
 //
+// The children are Go children, and Node v20 ones
+// (testdata/interop/child-process.js); the parent is the Go one.
+//
 // Mirrors test/parallel/test-child-process-send-keep-open.js
-func TestChildProcessSendKeepOpen(t *testing.T) {
+func TestChildProcessSendKeepOpen(t *testing.T) { cpBothRuntimes(t, cpTestSendKeepOpen) }
+
+func cpTestSendKeepOpen(t *testing.T, runtime string) {
 	var result string
 	var msgs []any
 	var sendErrs []error
 	var exits []any
 	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
-		child := ipcForkChild(t, "cp-keep-open")
+		child := cpFork(t, runtime, "cp-keep-open")
 		watch(child)
 		child.On("exit", func(code, signal any) { exits = append(exits, code, signal) })
 		var server *net.Server
@@ -350,8 +390,13 @@ func TestChildProcessSendKeepOpen(t *testing.T) {
 // getConnections answers one fewer, 11 down to 0; every client closes,
 // the server closes, and the child dies only of the parent's kill.
 //
+// The children are Go children, and Node v20 ones
+// (testdata/interop/child-process.js); the parent is the Go one.
+//
 // Mirrors test/parallel/test-child-process-fork-getconnections.js
-func TestChildProcessForkGetconnections(t *testing.T) {
+func TestChildProcessForkGetconnections(t *testing.T) { cpBothRuntimes(t, cpTestForkGetconnections) }
+
+func cpTestForkGetconnections(t *testing.T, runtime string) {
 	const count = 12
 	var connections, clientCloses, serverCloses, listening int
 	var statuses []string
@@ -360,7 +405,7 @@ func TestChildProcessForkGetconnections(t *testing.T) {
 	var exits []any
 	killedAtExit := false
 	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
-		child := ipcForkChild(t, "cp-getconnections")
+		child := cpFork(t, runtime, "cp-getconnections")
 		watch(child)
 		subprocessKilled := false
 		child.On("exit", func(code, signal any) {
@@ -679,15 +724,20 @@ func init() {
 // Node's test also checks the server's internal _workers list is empty
 // at exit; the port's Server does not expose it.
 //
+// The children are Go children, and Node v20 ones
+// (testdata/interop/child-process.js); the parent is the Go one.
+//
 // Mirrors test/parallel/test-child-process-fork-net.js
-func TestChildProcessForkNet(t *testing.T) {
+func TestChildProcessForkNet(t *testing.T) { cpBothRuntimes(t, cpTestForkNet) }
+
+func cpTestForkNet(t *testing.T, runtime string) {
 	const count = 12
 	var connected, disconnected, listening, serverCloses int
 	closeEmittedAt200ms := true
 	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
-		child1 := ipcForkChild(t, "cp-net")
-		child2 := ipcForkChild(t, "cp-net")
-		child3 := ipcForkChild(t, "cp-net")
+		child1 := cpFork(t, runtime, "cp-net")
+		child2 := cpFork(t, runtime, "cp-net")
+		child3 := cpFork(t, runtime, "cp-net")
 		watch(child1, child2, child3)
 		server := net.CreateServer(nil)
 		closeEmitted := false
