@@ -58,6 +58,9 @@ type conn struct {
 	// hold the socket (see Close); lingered: SetLinger was called.
 	shared   bool
 	lingered atomic.Bool
+	// fresh is 1 while net/http has the connection in StateNew, 2 once it
+	// left it (ServeHTTP's freshConns).
+	fresh atomic.Int32
 }
 
 // newConn takes ownership of fd, a connected non-blocking socket. It runs

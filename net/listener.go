@@ -300,7 +300,7 @@ func serveHTTP(r *httpRunner) *Listener {
 	r.loop = uv.Default()
 	r.l = NewListener(r.srv)
 	r.served = make(chan struct{})
-	r.fresh = &freshConns{since: map[stdnet.Conn]time.Time{}, user: r.hs.ConnState}
+	r.fresh = &freshConns{user: r.hs.ConnState}
 	r.hs.ConnState = r.fresh.connState
 	r.srv.On("listening", r.onListening)
 	r.srv.onRefChange = append(r.srv.onRefChange, r.hold)
@@ -409,54 +409,61 @@ func (r *httpRunner) watch() {
 	})
 }
 
-// freshConns follows, through http.Server.ConnState, the connections in
+// freshConns counts, through http.Server.ConnState, the connections in
 // StateNew (accepted, no request read yet), and passes every change on to
-// the ConnState the server had.
+// the ConnState the server had. Each connection marks itself (conn.fresh):
+// no map, no lock, and nothing allocated per connection.
 type freshConns struct {
-	mu       sync.Mutex
-	since    map[stdnet.Conn]time.Time // StateNew connections, since when
-	lastLeft time.Time                 // when one last left StateNew
+	n        atomic.Int64 // connections in StateNew
+	lastLeft atomic.Int64 // when one last left StateNew (UnixNano)
 	user     func(stdnet.Conn, http.ConnState)
 }
 
-func (f *freshConns) connState(c stdnet.Conn, st http.ConnState) {
-	f.mu.Lock()
-	if st == http.StateNew {
-		f.since[c] = time.Now()
-	} else if _, ok := f.since[c]; ok {
-		delete(f.since, c)
-		f.lastLeft = time.Now()
+func (f *freshConns) connState(nc stdnet.Conn, st http.ConnState) {
+	if c := ownConn(nc); c != nil {
+		if st == http.StateNew {
+			if c.fresh.CompareAndSwap(0, 1) {
+				f.n.Add(1)
+			}
+		} else if c.fresh.CompareAndSwap(1, 2) {
+			f.n.Add(-1)
+			f.lastLeft.Store(time.Now().UnixNano())
+		}
 	}
-	f.mu.Unlock()
 	if f.user != nil {
-		f.user(c, st)
+		f.user(nc, st)
 	}
 }
 
-// freshGrace is how long a connection may stay without a request once the
-// server stops: Shutdown's own limit for a StateNew connection.
+// ownConn is the Listener's conn under nc (itself, or under TLS).
+func ownConn(nc stdnet.Conn) *conn {
+	switch x := nc.(type) {
+	case *conn:
+		return x
+	case interface{ NetConn() stdnet.Conn }:
+		c, _ := x.NetConn().(*conn)
+		return c
+	}
+	return nil
+}
+
+// freshGrace is how long the stop waits for connections without a request:
+// Shutdown's own limit for a StateNew connection, after which it closes
+// it.
 const freshGrace = 5 * time.Second
 
-// wait returns once no connection is in StateNew (closing those that
-// waited longer than freshGrace) and none left it in the last
-// millisecond: a connection's state turns active just before net/http
-// checks for Shutdown, so one that has just turned is given the time to
-// pass that check. It polls, as Shutdown does (no new connection comes:
-// Serve has returned).
+// wait returns once no connection is in StateNew and none left it in the
+// last millisecond (a connection's state turns active just before
+// net/http checks for Shutdown, so one that has just turned is given the
+// time to pass that check), or after freshGrace: every connection still
+// without a request has then waited that long (all came before Serve
+// returned), and Shutdown closes it. It polls, as Shutdown does.
 func (f *freshConns) wait() {
+	deadline := time.Now().Add(freshGrace)
 	pause := time.Millisecond
 	for {
-		f.mu.Lock()
 		now := time.Now()
-		for c, t := range f.since {
-			if now.Sub(t) >= freshGrace {
-				c.Close()
-				delete(f.since, c)
-			}
-		}
-		done := len(f.since) == 0 && now.Sub(f.lastLeft) >= time.Millisecond
-		f.mu.Unlock()
-		if done {
+		if f.n.Load() == 0 && now.UnixNano()-f.lastLeft.Load() >= int64(time.Millisecond) || now.After(deadline) {
 			return
 		}
 		time.Sleep(pause) // polling, as http.Server.Shutdown does
