@@ -290,3 +290,47 @@ func TestHandedOffCloseEndsWhilePrimaryHoldsCopy(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPRollingRestartUnderNodePrimary: a Node v20 primary replaces its
+// two workers one at a time (a successor forked, the old worker
+// disconnected once the successor listens) while it keeps asking them, a
+// new connection per request; under both policies every request is
+// answered and every worker exits 0, with Go workers serving net/http as
+// with Node workers.
+func TestHTTPRollingRestartUnderNodePrimary(t *testing.T) {
+	node := nodeOrSkip(t)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	script, err := filepath.Abs("testdata/interop/rolling.js")
+	require.NoError(t, err)
+	for _, policy := range []string{"rr", "none"} {
+		for _, workers := range []string{"node", "go"} {
+			t.Run(policy+"/"+workers, func(t *testing.T) {
+				cmd := exec.Command(node, script)
+				cmd.Env = append(os.Environ(), "NODE_CLUSTER_SCHED_POLICY="+policy)
+				if workers == "go" {
+					cmd.Env = append(cmd.Env, "INTEROP_GO_EXEC="+self)
+				}
+				cmd.Stderr = os.Stderr
+				timer := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
+				defer timer.Stop()
+				out, err := cmd.Output()
+				require.NoError(t, err, "node primary: %s", out)
+				var result string
+				exits := 0
+				for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+					switch {
+					case l == "exit 0 null":
+						exits++
+					case strings.HasPrefix(l, "ok "):
+						result = l
+					default:
+						t.Errorf("unexpected line from the Node primary: %q", l)
+					}
+				}
+				require.Equal(t, "ok some errors []", result, "every request answered")
+				require.Equal(t, 4, exits, "two old and two new workers exit 0")
+			})
+		}
+	}
+}
