@@ -1,0 +1,869 @@
+package nodecluster_test
+
+// The example programs of Node v20's doc/api/cluster.md, made
+// deterministic and self-ending, side by side with real Node: each
+// testdata/docs-examples/<name>.js runs under node, and the same program
+// written with this port runs as a primary scenario "docs-<name>" (this
+// test binary in a process of its own, its workers re-execs of it). The
+// two outputs are compared after normalising what legitimately differs:
+// pids, ports (labelled in order of first appearance), and the order of
+// lines node itself prints in a nondeterministic order (lines of
+// different workers), which are grouped by worker id keeping each
+// worker's own order.
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/process"
+	"github.com/nodecluster/nodecluster/internal/uv"
+	"github.com/nodecluster/nodecluster/net"
+	"github.com/stretchr/testify/require"
+)
+
+func init() {
+	for name, fn := range docsPrimaries {
+		primaryScenarios["docs-"+name] = fn
+	}
+	for name, fn := range docsWorkers {
+		workerScenarios["docs-"+name] = fn
+	}
+}
+
+// docsOut is console.log.
+func docsOut(format string, a ...any) { fmt.Printf(format+"\n", a...) }
+
+// docsJS is a value as a JS template literal prints it.
+func docsJS(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case *bool:
+		if x == nil {
+			return "undefined"
+		}
+		return strconv.FormatBool(*x)
+	}
+	if v == cluster.Undefined {
+		return "undefined"
+	}
+	return fmt.Sprint(v)
+}
+
+// docsJSON is JSON.stringify(v).
+func docsJSON(v any) string {
+	b, err := childprocess.AppendJSON(nil, v)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	return string(b)
+}
+
+// docsFork forks the worker scenario docs-<name> with env added.
+func docsFork(name string, env map[string]string) *cluster.Worker {
+	return lsFork("docs-"+name, env)
+}
+
+// docsGet is http.get({host: '127.0.0.1', port, agent: false}) on a
+// goroutine; done runs on the loop with the status and the body.
+func docsGet(port int, done func(status int, body string)) {
+	l := uv.Default()
+	l.Ref()
+	go func() {
+		c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
+		status, body := 0, ""
+		resp, err := c.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/")
+		if err == nil {
+			b, rerr := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			status, body = resp.StatusCode, string(b)
+			if rerr != nil {
+				body = "error: " + rerr.Error()
+			}
+		} else {
+			body = "error: " + err.Error()
+		}
+		l.Post(func() { l.Unref(); done(status, body) })
+	}()
+}
+
+// docsHTTPWorker serves every request with handler through net/http on a
+// server listening on port 0 of 127.0.0.1.
+func docsHTTPWorker(handler http.HandlerFunc) {
+	srv := net.CreateServer(nil)
+	net.ServeHTTP(srv, &http.Server{Handler: handler}, nil)
+	if err := srv.Listen(0, "127.0.0.1"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		process.Get().Exit(3)
+	}
+}
+
+var docsWorkers = map[string]func(){
+	// A worker with nothing to do: it stays while its channel is open.
+	"idle": func() {},
+	"intro": func() {
+		docsHTTPWorker(func(rw http.ResponseWriter, r *http.Request) {
+			rw.WriteHeader(200)
+			io.WriteString(rw, "hello world\n")
+		})
+		docsOut("Worker pid:%d started", os.Getpid())
+	},
+	"exit-on-message": func() {
+		process.Get().On("message", func(m any) {
+			code := 0
+			switch m {
+			case "error":
+				code = 3
+			case "exit":
+				code, _ = strconv.Atoi(os.Getenv("DOCS_CODE"))
+			}
+			process.Get().Exit(code)
+		})
+	},
+	"net-listen": func() {
+		net.CreateServer(func(*net.Socket) {}).Listen(0, "127.0.0.1")
+	},
+	"notify-request": func() {
+		l := uv.Default()
+		docsHTTPWorker(func(rw http.ResponseWriter, r *http.Request) {
+			rw.WriteHeader(200)
+			io.WriteString(rw, "hello world\n")
+			l.Post(func() { process.Get().Send(cluster.NewObject("cmd", "notifyRequest"), nil, nil) })
+		})
+	},
+	"shutdown": func() {
+		sockets := map[*net.Socket]bool{}
+		server := net.CreateServer(func(s *net.Socket) {
+			sockets[s] = true
+			process.Get().Send("connection", nil, nil)
+		})
+		server.Listen(0, "127.0.0.1")
+		process.Get().On("message", func(m any) {
+			if m == "shutdown" && os.Getenv("DOCS_MODE") == "graceful" {
+				for s := range sockets {
+					s.End(nil)
+				}
+			}
+		})
+	},
+	// An HTTP answer with the pid, after which the worker kills itself
+	// (res.end(body, () => process.kill(process.pid))): a raw response on
+	// the port's Socket, whose End callback is res.end's.
+	"kill-self": func() {
+		net.CreateServer(func(c *net.Socket) {
+			answered := false
+			c.On("data", func(any) {
+				if answered {
+					return
+				}
+				answered = true
+				body := fmt.Sprintf("Current process\n pid:%d", os.Getpid())
+				resp := fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+				c.End([]byte(resp), func(error) { process.Get().Kill("SIGTERM") })
+			})
+		}).Listen(0, "127.0.0.1")
+	},
+	"echo": func() {
+		process.Get().On("message", func(m any) { process.Get().Send(m, nil, nil) })
+	},
+	"fork-timeout": func() {
+		if os.Getenv("DOCS_MODE") != "silent" {
+			net.CreateServer(func(*net.Socket) {}).Listen(0, "127.0.0.1")
+		}
+	},
+	"two-servers": func() {
+		a := net.CreateServer(func(*net.Socket) {})
+		a.Listen(0, "127.0.0.1", func() {
+			net.CreateServer(func(*net.Socket) {}).Listen(0)
+		})
+	},
+	"send-hello": func() {
+		process.Get().Send(cluster.NewObject("from", cluster.CurrentWorker().ID, "text", "hello primary"), nil, nil)
+	},
+	"report-args": func() {
+		docsOut("worker #%d writes on its stdout", cluster.CurrentWorker().ID)
+		args := []any{}
+		for _, a := range os.Args[1:] {
+			args = append(args, a)
+		}
+		process.Get().Send(cluster.NewObject("args", args), nil, nil)
+	},
+	"answer-id": func() {
+		process.Get().On("message", func(m any) {
+			process.Get().Send(cluster.NewObject("id", cluster.CurrentWorker().ID, "got", m), nil, nil)
+		})
+	},
+}
+
+var docsPrimaries = map[string]func(){
+	"intro": func() {
+		lsSetupPrimary()
+		docsOut("Primary pid:%d is running", os.Getpid())
+		for i := 0; i < 2; i++ {
+			docsFork("intro", nil)
+		}
+		listening := 0
+		cluster.On("listening", func(w *cluster.Worker, a cluster.Address) {
+			if listening++; listening < 2 {
+				return
+			}
+			left := 2
+			var ask func()
+			ask = func() {
+				docsGet(a.Port, func(status int, body string) {
+					docsOut("response %d: %s", status, docsJSON(body))
+					if left--; left > 0 {
+						ask()
+					} else {
+						cluster.Disconnect(nil)
+					}
+				})
+			}
+			ask()
+		})
+		cluster.On("exit", func(w *cluster.Worker, code, signal any) {
+			docsOut("worker pid:%d died", w.Process.GetPid())
+		})
+	},
+	"worker-disconnect-event": func() {
+		lsSetupPrimary()
+		w := docsFork("idle", nil)
+		w.On("online", func() {
+			docsOut("worker %d online, disconnecting it", w.ID)
+			w.Disconnect()
+		})
+		w.On("disconnect", func() {
+			docsOut("worker %d has disconnected, isConnected %t", w.ID, w.IsConnected())
+		})
+		w.On("exit", func(code, signal any) {
+			docsOut("worker %d exit %s %s", w.ID, docsJS(code), docsJS(signal))
+		})
+	},
+	"worker-exit-event": func() {
+		lsSetupPrimary()
+		modes := []string{"signal", "error", "success"}
+		var next func()
+		next = func() {
+			if len(modes) == 0 {
+				return
+			}
+			mode := modes[0]
+			modes = modes[1:]
+			w := docsFork("exit-on-message", map[string]string{"DOCS_MODE": mode})
+			w.On("online", func() {
+				if mode == "signal" {
+					w.Process.Kill("SIGKILL")
+				} else {
+					w.Send(mode, nil, nil)
+				}
+			})
+			w.On("exit", func(code, signal any) {
+				switch {
+				case signal != nil:
+					docsOut("worker %d was killed by signal: %s", w.ID, docsJS(signal))
+				case code != 0:
+					docsOut("worker %d exited with error code: %s", w.ID, docsJS(code))
+				default:
+					docsOut("worker %d success!", w.ID)
+				}
+				next()
+			})
+		}
+		next()
+	},
+	"worker-listening-event": func() {
+		lsSetupPrimary()
+		listening := 0
+		for i := 0; i < 2; i++ {
+			w := docsFork("net-listen", nil)
+			w.On("listening", func(a cluster.Address) {
+				docsOut("worker %d listening: addressType %s address %s port:%d", w.ID, docsJS(a.AddressType), docsJS(a.Address), a.Port)
+				if listening++; listening == 2 {
+					cluster.Disconnect(nil)
+				}
+			})
+			w.On("exit", func(code, signal any) {
+				docsOut("worker %d exit %s %s", w.ID, docsJS(code), docsJS(signal))
+			})
+		}
+	},
+	"worker-message-event": func() {
+		lsSetupPrimary()
+		numReqs, answered := 0, 0
+		const total = 4
+		maybeDone := func() {
+			if numReqs == total && answered == total {
+				docsOut("done: numReqs = %d", numReqs)
+				cluster.Disconnect(nil)
+			}
+		}
+		messageHandler := func(m any) {
+			if o, ok := m.(*cluster.Object); ok {
+				if cmd, _ := o.String("cmd"); cmd == "notifyRequest" {
+					numReqs++
+					docsOut("numReqs = %d", numReqs)
+					maybeDone()
+				}
+			}
+		}
+		for i := 0; i < 2; i++ {
+			docsFork("notify-request", nil)
+		}
+		for _, w := range cluster.Workers() {
+			w.On("message", messageHandler)
+		}
+		listening := 0
+		cluster.On("listening", func(w *cluster.Worker, a cluster.Address) {
+			if listening++; listening < 2 {
+				return
+			}
+			var ask func()
+			ask = func() {
+				docsGet(a.Port, func(int, string) {
+					if answered++; answered < total {
+						ask()
+					} else {
+						maybeDone()
+					}
+				})
+			}
+			ask()
+		})
+		cluster.On("exit", func(w *cluster.Worker, code, signal any) {
+			docsOut("worker %d exit %s %s", w.ID, docsJS(code), docsJS(signal))
+		})
+	},
+	"worker-online-event": func() {
+		lsSetupPrimary()
+		online := 0
+		for i := 0; i < 2; i++ {
+			w := docsFork("idle", nil)
+			w.On("online", func() {
+				docsOut("worker %d is online, state %s", w.ID, w.State)
+				if online++; online == 2 {
+					cluster.Disconnect(nil)
+				}
+			})
+			w.On("exit", func(code, signal any) {
+				docsOut("worker %d exit %s %s", w.ID, docsJS(code), docsJS(signal))
+			})
+		}
+	},
+	"worker-disconnect-method": func() {
+		lsSetupPrimary()
+		var run func(mode string, then func())
+		run = func(mode string, then func()) {
+			w := docsFork("shutdown", map[string]string{"DOCS_MODE": mode})
+			var timeout *uv.Timer
+			var client *net.Socket
+			w.On("listening", func(a cluster.Address) {
+				var err error
+				client, err = net.Connect(a.Port, "127.0.0.1")
+				if err != nil {
+					panic(err)
+				}
+				client.On("error", func(error) {})
+			})
+			w.On("message", func(m any) {
+				if m != "connection" {
+					return
+				}
+				docsOut("worker %d has the connection; sending shutdown and disconnecting", w.ID)
+				w.Send("shutdown", nil, nil)
+				w.Disconnect()
+				timeout = cluster.SetTimeout(500*time.Millisecond, func() {
+					docsOut("worker %d: no disconnect in time, killing it", w.ID)
+					w.Kill("")
+				})
+			})
+			w.On("disconnect", func() {
+				docsOut("worker %d disconnect", w.ID)
+				if timeout != nil {
+					timeout.Stop()
+				}
+			})
+			w.On("exit", func(code, signal any) {
+				docsOut("worker %d exit %s %s exitedAfterDisconnect %s", w.ID, docsJS(code), docsJS(signal), docsJS(w.ExitedAfterDisconnect))
+				client.Destroy(nil)
+				then()
+			})
+		}
+		run("graceful", func() { run("stubborn", func() {}) })
+	},
+	"exited-after-disconnect": func() {
+		lsSetupPrimary()
+		cluster.On("exit", func(w *cluster.Worker, code, signal any) {
+			docsOut("worker %d exit %s %s exitedAfterDisconnect %s", w.ID, docsJS(code), docsJS(signal), docsJS(w.ExitedAfterDisconnect))
+			if w.ExitedAfterDisconnect != nil && *w.ExitedAfterDisconnect {
+				docsOut("worker %d: voluntary, no need to worry", w.ID)
+			}
+		})
+		ends := []string{"kill", "disconnect", "self"}
+		var next func()
+		next = func() {
+			if len(ends) == 0 {
+				return
+			}
+			how := ends[0]
+			ends = ends[1:]
+			w := docsFork("exit-on-message", map[string]string{"DOCS_CODE": "7"})
+			w.On("online", func() {
+				docsOut("worker %d online, exitedAfterDisconnect %s; ending it by %s", w.ID, docsJS(w.ExitedAfterDisconnect), how)
+				switch how {
+				case "kill":
+					w.Kill("")
+				case "disconnect":
+					w.Disconnect()
+				default:
+					w.Send("exit", nil, nil)
+				}
+			})
+			w.On("exit", next)
+		}
+		next()
+	},
+	"is-dead": func() {
+		lsSetupPrimary()
+		docsOut("Primary pid:%d is running", os.Getpid())
+		cluster.On("fork", func(w *cluster.Worker) {
+			docsOut("fork: worker is dead: %t", w.IsDead())
+		})
+		var port, exited, waiting int
+		var body string
+		var ask func()
+		step := func() {
+			if waiting--; waiting > 0 {
+				return
+			}
+			docsOut("response: %s", docsJSON(body))
+			if exited == 1 {
+				ask()
+			}
+		}
+		ask = func() {
+			waiting = 2
+			docsGet(port, func(_ int, b string) { body = b; step() })
+		}
+		listening := 0
+		cluster.On("listening", func(w *cluster.Worker, a cluster.Address) {
+			port = a.Port
+			if listening++; listening == 2 {
+				ask()
+			}
+		})
+		cluster.On("exit", func(w *cluster.Worker, code, signal any) {
+			exited++
+			docsOut("exit %s %s: worker is dead: %t", docsJS(code), docsJS(signal), w.IsDead())
+			step()
+		})
+		for i := 0; i < 2; i++ {
+			docsFork("kill-self", nil)
+		}
+	},
+	"worker-kill": func() {
+		lsSetupPrimary()
+		signals := []string{"", "SIGKILL"}
+		var next func()
+		next = func() {
+			if len(signals) == 0 {
+				return
+			}
+			signal := signals[0]
+			signals = signals[1:]
+			w := docsFork("idle", nil)
+			w.On("online", func() {
+				docsOut("worker %d online; kill(%s)", w.ID, signal)
+				w.Kill(signal)
+				docsOut("worker %d after kill: isConnected %t isDead %t", w.ID, w.IsConnected(), w.IsDead())
+			})
+			w.On("disconnect", func() { docsOut("worker %d disconnect", w.ID) })
+			w.On("exit", func(code, sig any) {
+				docsOut("worker %d exit %s %s exitedAfterDisconnect %s isDead %t", w.ID, docsJS(code), docsJS(sig), docsJS(w.ExitedAfterDisconnect), w.IsDead())
+				next()
+			})
+		}
+		next()
+	},
+	"worker-send": func() {
+		lsSetupPrimary()
+		w := docsFork("echo", nil)
+		sent := []any{"hi there", cluster.NewObject("greeting", "hi", "n", []any{1, 2.5, nil}, "nested", cluster.NewObject("ok", true))}
+		got := 0
+		w.Send(sent[0], nil, nil)
+		w.Send(sent[1], nil, func(error) { docsOut("second send done") })
+		w.On("message", func(m any) {
+			docsOut("echo: %s", docsJSON(m))
+			if got++; got == len(sent) {
+				w.Disconnect()
+			}
+		})
+		w.On("exit", func(code, signal any) { docsOut("worker %d exit %s %s", w.ID, docsJS(code), docsJS(signal)) })
+	},
+	"cluster-disconnect-event": func() {
+		lsSetupPrimary()
+		cluster.On("online", func(w *cluster.Worker) { w.Disconnect() })
+		cluster.On("disconnect", func(w *cluster.Worker) {
+			docsOut("The worker #%d has disconnected", w.ID)
+		})
+		cluster.On("exit", func(w *cluster.Worker, code, signal any) {
+			docsOut("worker %d exit %s %s", w.ID, docsJS(code), docsJS(signal))
+		})
+		for i := 0; i < 2; i++ {
+			docsFork("idle", nil)
+		}
+	},
+	"cluster-exit-event": func() {
+		lsSetupPrimary()
+		restarts := 0
+		cluster.On("exit", func(w *cluster.Worker, code, signal any) {
+			why := docsJS(code)
+			if signal != nil {
+				why = docsJS(signal)
+			}
+			if restarts++; restarts <= 2 {
+				docsOut("worker pid:%d (#%d) died (%s). restarting...", w.Process.GetPid(), w.ID, why)
+				docsFork("exit-on-message", map[string]string{"DOCS_CODE": "1"})
+			} else {
+				docsOut("worker pid:%d (#%d) died (%s). not restarting", w.Process.GetPid(), w.ID, why)
+			}
+		})
+		cluster.On("online", func(w *cluster.Worker) {
+			docsOut("worker #%d online", w.ID)
+			switch w.ID {
+			case 1:
+				w.Send("exit", nil, nil)
+			case 2:
+				w.Process.Kill("SIGTERM")
+			default:
+				w.Disconnect()
+			}
+		})
+		docsFork("exit-on-message", map[string]string{"DOCS_CODE": "1"})
+	},
+	"cluster-fork-event": func() {
+		lsSetupPrimary()
+		timeouts := map[int]*uv.Timer{}
+		errorMsg := func(id int, why string) {
+			docsOut("worker %d (%s): something must be wrong with the connection ...", id, why)
+		}
+		cluster.On("fork", func(w *cluster.Worker) {
+			docsOut("fork #%d", w.ID)
+			d := 5 * time.Second
+			if w.ID == 3 {
+				d = 300 * time.Millisecond
+			}
+			timeouts[w.ID] = cluster.SetTimeout(d, func() {
+				errorMsg(w.ID, "timeout")
+				w.Kill("")
+			})
+		})
+		listening := 0
+		cluster.On("listening", func(w *cluster.Worker, a cluster.Address) {
+			docsOut("listening #%d", w.ID)
+			timeouts[w.ID].Stop()
+			if listening++; listening == 2 {
+				docsFork("fork-timeout", map[string]string{"DOCS_MODE": "silent"})
+			}
+		})
+		exited := 0
+		cluster.On("exit", func(w *cluster.Worker, code, signal any) {
+			timeouts[w.ID].Stop()
+			errorMsg(w.ID, fmt.Sprintf("exit %s %s", docsJS(code), docsJS(signal)))
+			if exited++; exited == 1 {
+				cluster.Disconnect(nil)
+			}
+		})
+		docsFork("fork-timeout", nil)
+		docsFork("fork-timeout", nil)
+	},
+	"cluster-listening-event": func() {
+		lsSetupPrimary()
+		n := 0
+		cluster.On("listening", func(w *cluster.Worker, a cluster.Address) {
+			docsOut("A worker (#%d) is now connected to %s:port:%d (addressType %s)", w.ID, docsJS(a.Address), a.Port, docsJS(a.AddressType))
+			if n++; n == 4 {
+				cluster.Disconnect(func() { docsOut("all disconnected") })
+			}
+		})
+		for i := 0; i < 2; i++ {
+			docsFork("two-servers", nil)
+		}
+	},
+	"cluster-message-event": func() {
+		lsSetupPrimary()
+		n := 0
+		cluster.On("message", func(w *cluster.Worker, m any, handle any) {
+			// A message without a handle: JS undefined, Go nil.
+			h := "undefined"
+			if handle != nil {
+				h = fmt.Sprint(handle)
+			}
+			docsOut("message from worker #%d: %s handle %s", w.ID, docsJSON(m), h)
+			if n++; n == 2 {
+				cluster.Disconnect(nil)
+			}
+		})
+		for i := 0; i < 2; i++ {
+			docsFork("send-hello", nil)
+		}
+	},
+	"cluster-online-event": func() {
+		lsSetupPrimary()
+		n := 0
+		cluster.On("fork", func(w *cluster.Worker) { docsOut("forked #%d", w.ID) })
+		cluster.On("online", func(w *cluster.Worker) {
+			docsOut("Yay, worker #%d responded after it was forked", w.ID)
+			if n++; n == 2 {
+				cluster.Disconnect(nil)
+			}
+		})
+		for i := 0; i < 2; i++ {
+			docsFork("idle", nil)
+		}
+	},
+	"cluster-setup-event": func() {
+		cluster.On("setup", func(s cluster.Settings) {
+			// settings === cluster.settings: a Go Settings is a value, so
+			// the same settings are equal ones.
+			docsOut("setup: args %s silent %t same as cluster.settings %t", docsJSON(docsStrings(s.Args)), s.Silent, reflect.DeepEqual(s, cluster.GetSettings()))
+		})
+		docsMust(cluster.SetupPrimary(&cluster.Settings{Args: []string{"--use", "https"}, Silent: true}))
+		docsMust(cluster.SetupPrimary(&cluster.Settings{Args: []string{"--use", "http"}}))
+		s := cluster.GetSettings()
+		docsOut("after both calls: args %s silent %t", docsJSON(docsStrings(s.Args)), s.Silent)
+	},
+	"setup-primary": func() {
+		report := func(w *cluster.Worker) {
+			w.On("message", func(m any) {
+				args := m.(*cluster.Object).Value("args")
+				docsOut("worker #%d args %s stdout piped %t", w.ID, docsJSON(args), w.Process.(*childprocess.ChildProcess).Stdout != nil)
+				w.Disconnect()
+			})
+			w.On("exit", func(code, signal any) { docsOut("worker #%d exit %s %s", w.ID, docsJS(code), docsJS(signal)) })
+		}
+		docsMust(cluster.SetupPrimary(&cluster.Settings{Args: []string{"--use", "https"}, Silent: true}))
+		s := cluster.GetSettings()
+		docsOut("settings: args %s silent %t", docsJSON(docsStrings(s.Args)), s.Silent)
+		w1 := docsFork("report-args", nil)
+		report(w1)
+		w1.On("exit", func() {
+			docsMust(cluster.SetupPrimary(&cluster.Settings{Args: []string{"--use", "http"}}))
+			s = cluster.GetSettings()
+			docsOut("settings: args %s silent %t", docsJSON(docsStrings(s.Args)), s.Silent)
+			report(docsFork("report-args", nil))
+		})
+	},
+	"workers-send-all": func() {
+		lsSetupPrimary()
+		online, answers := 0, 0
+		cluster.On("online", func(*cluster.Worker) {
+			if online++; online < 2 {
+				return
+			}
+			for _, w := range cluster.Workers() {
+				w.Send("big announcement to all workers", nil, nil)
+			}
+		})
+		cluster.On("message", func(w *cluster.Worker, m any) {
+			docsOut("worker #%d answered %s", w.ID, docsJSON(m))
+			if answers++; answers == 2 {
+				cluster.Disconnect(func() { docsOut("disconnected; workers left %d", len(cluster.Workers())) })
+			}
+		})
+		for i := 0; i < 2; i++ {
+			docsFork("answer-id", nil)
+		}
+	},
+}
+
+func docsMust(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+func docsStrings(s []string) []any {
+	out := []any{}
+	for _, x := range s {
+		out = append(out, x)
+	}
+	return out
+}
+
+var (
+	docsPidRe  = regexp.MustCompile(`pid:\d+`)
+	docsPortRe = regexp.MustCompile(`port:\d+`)
+)
+
+// docsNormalise replaces pids by PID; sorts, in each run of consecutive
+// lines that match one of group (whose first submatch is a worker id),
+// the lines by that id, keeping each worker's own order; then names the
+// ports in order of first appearance (port:P1, port:P2 ...).
+func docsNormalise(lines []string, group []*regexp.Regexp) []string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = docsPidRe.ReplaceAllString(l, "pid:PID")
+	}
+	for _, re := range group {
+		for i := 0; i < len(out); {
+			j := i
+			for j < len(out) && re.MatchString(out[j]) {
+				j++
+			}
+			if j == i {
+				i++
+				continue
+			}
+			run := out[i:j]
+			id := func(l string) int {
+				m := re.FindStringSubmatch(l)
+				n, _ := strconv.Atoi(m[1])
+				return n
+			}
+			sort.SliceStable(run, func(a, b int) bool { return id(run[a]) < id(run[b]) })
+			i = j
+		}
+	}
+	ports := map[string]string{}
+	for i, l := range out {
+		out[i] = docsPortRe.ReplaceAllStringFunc(l, func(p string) string {
+			if _, ok := ports[p]; !ok {
+				ports[p] = fmt.Sprintf("port:P%d", len(ports)+1)
+			}
+			return ports[p]
+		})
+	}
+	return out
+}
+
+// runDocsExample runs testdata/docs-examples/<name>.js under node and the
+// primary scenario docs-<name> at the same time, and compares their
+// normalised outputs; both must exit 0.
+func runDocsExample(t *testing.T, name string, group ...string) {
+	t.Helper()
+	node := nodeOrSkip(t)
+	var res []*regexp.Regexp
+	for _, g := range group {
+		res = append(res, regexp.MustCompile(g))
+	}
+	type nodeResult struct {
+		out []byte
+		err error
+	}
+	nodeDone := make(chan nodeResult, 1)
+	go func() {
+		cmd := exec.Command(node, "testdata/docs-examples/"+name+".js")
+		cmd.Stderr = os.Stderr
+		timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+		defer timer.Stop()
+		out, err := cmd.Output()
+		nodeDone <- nodeResult{out, err}
+	}()
+	goLines, code, signal := runPrimaryProcess(t, "docs-"+name, nil, 20*time.Second)
+	nr := <-nodeDone
+	require.NoError(t, nr.err, "node %s.js", name)
+	require.Equal(t, 0, code, "the Go primary's exit code (signal %q)", signal)
+	nodeLines := strings.Split(strings.TrimRight(string(nr.out), "\n"), "\n")
+	want, got := docsNormalise(nodeLines, res), docsNormalise(goLines, res)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("%s: output differs from node's (-node +port):\n%s", name, d)
+	}
+}
+
+// The intro: an HTTP server per worker on one shared port, answered twice.
+func TestDocsExampleIntro(t *testing.T) { runDocsExample(t, "intro") }
+
+// Worker event 'disconnect'.
+func TestDocsExampleWorkerDisconnectEvent(t *testing.T) {
+	runDocsExample(t, "worker-disconnect-event")
+}
+
+// Worker event 'exit': the signal, error code and success branches.
+func TestDocsExampleWorkerExitEvent(t *testing.T) { runDocsExample(t, "worker-exit-event") }
+
+// Worker event 'listening' with the address.
+func TestDocsExampleWorkerListeningEvent(t *testing.T) {
+	runDocsExample(t, "worker-listening-event", `^worker (\d+) listening`, `^worker (\d+) exit`)
+}
+
+// Worker event 'message': requests counted with {cmd: 'notifyRequest'}.
+func TestDocsExampleWorkerMessageEvent(t *testing.T) {
+	runDocsExample(t, "worker-message-event", `^worker (\d+) exit`)
+}
+
+// Worker event 'online'.
+func TestDocsExampleWorkerOnlineEvent(t *testing.T) {
+	runDocsExample(t, "worker-online-event", `^worker (\d+) is online`, `^worker (\d+) exit`)
+}
+
+// worker.disconnect() with a 'shutdown' message and a kill timeout.
+func TestDocsExampleWorkerDisconnectMethod(t *testing.T) {
+	runDocsExample(t, "worker-disconnect-method")
+}
+
+// worker.exitedAfterDisconnect after kill(), disconnect() and an exit of
+// the worker's own.
+func TestDocsExampleExitedAfterDisconnect(t *testing.T) {
+	runDocsExample(t, "exited-after-disconnect")
+}
+
+// worker.isDead() on 'fork' and on 'exit'.
+func TestDocsExampleIsDead(t *testing.T) { runDocsExample(t, "is-dead") }
+
+// worker.kill() with the default signal and with SIGKILL.
+func TestDocsExampleWorkerKill(t *testing.T) { runDocsExample(t, "worker-kill") }
+
+// worker.send(): an echoing worker.
+func TestDocsExampleWorkerSend(t *testing.T) { runDocsExample(t, "worker-send") }
+
+// cluster event 'disconnect'.
+func TestDocsExampleClusterDisconnectEvent(t *testing.T) {
+	runDocsExample(t, "cluster-disconnect-event", `(?:#| )(\d+) (?:has disconnected|exit)`)
+}
+
+// cluster event 'exit' restarting workers.
+func TestDocsExampleClusterExitEvent(t *testing.T) { runDocsExample(t, "cluster-exit-event") }
+
+// cluster event 'fork' with a timeout cleared on 'listening'.
+func TestDocsExampleClusterForkEvent(t *testing.T) {
+	runDocsExample(t, "cluster-fork-event", `^listening #(\d+)$`, `^worker ([12]) \(exit 0 null\)`)
+}
+
+// cluster event 'listening' with the address.
+func TestDocsExampleClusterListeningEvent(t *testing.T) {
+	runDocsExample(t, "cluster-listening-event", `^A worker \(#(\d+)\)`)
+}
+
+// cluster event 'message' with (worker, message, handle).
+func TestDocsExampleClusterMessageEvent(t *testing.T) {
+	runDocsExample(t, "cluster-message-event", `^message from worker #(\d+)`)
+}
+
+// cluster event 'online'.
+func TestDocsExampleClusterOnlineEvent(t *testing.T) {
+	runDocsExample(t, "cluster-online-event", `^Yay, worker #(\d+)`)
+}
+
+// cluster event 'setup' for two setupPrimary calls in one tick.
+func TestDocsExampleClusterSetupEvent(t *testing.T) { runDocsExample(t, "cluster-setup-event") }
+
+// cluster.setupPrimary() twice, a fork after each, and cluster.settings.
+func TestDocsExampleSetupPrimary(t *testing.T) { runDocsExample(t, "setup-primary") }
+
+// Sending to every worker of cluster.workers.
+func TestDocsExampleWorkersSendAll(t *testing.T) {
+	runDocsExample(t, "workers-send-all", `^worker #(\d+) answered`)
+}
