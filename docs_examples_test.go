@@ -201,6 +201,44 @@ var docsWorkers = map[string]func(){
 		}
 		process.Get().Send(cluster.NewObject("args", args), nil, nil)
 	},
+	"shutdown-on-request": func() {
+		l := uv.Default()
+		srv := net.CreateServer(nil)
+		net.ServeHTTP(srv, &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			l.Post(func() { process.Get().Send("shutdown", nil, nil) })
+			rw.WriteHeader(200)
+			fmt.Fprintf(rw, "Hello World from worker: pid:%d", os.Getpid())
+		})}, nil)
+		srv.Listen(0, "127.0.0.1", func() {
+			docsOut("Worker pid:%d listening on port:%d", os.Getpid(), srv.Address().Port)
+		})
+	},
+	"send-pid": func() {
+		l := uv.Default()
+		srv := net.CreateServer(nil)
+		net.ServeHTTP(srv, &http.Server{Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			l.Post(func() { process.Get().Send(os.Getpid(), nil, nil) })
+			rw.WriteHeader(200)
+			fmt.Fprintf(rw, "Hello World from worker: %d", os.Getpid())
+		})}, nil)
+		srv.Listen(0, "127.0.0.1", func() {
+			docsOut("Worker #%d pid:%d listening on port:%d", cluster.CurrentWorker().ID, os.Getpid(), srv.Address().Port)
+		})
+	},
+	"cluster-worker": func() {
+		process.Get().On("message", func(any) {
+			w := cluster.CurrentWorker()
+			docsOut("I am worker #%d; isPrimary %t isWorker %t state %s", w.ID, cluster.IsPrimary, cluster.IsWorker, w.State)
+			w.Disconnect()
+		})
+	},
+	"kill-on-message": func() {
+		process.Get().On("message", func(m any) {
+			if m == "kill" {
+				cluster.CurrentWorker().Kill("")
+			}
+		})
+	},
 	"answer-id": func() {
 		process.Get().On("message", func(m any) {
 			process.Get().Send(cluster.NewObject("id", cluster.CurrentWorker().ID, "got", m), nil, nil)
@@ -475,7 +513,7 @@ var docsPrimaries = map[string]func(){
 	},
 	"worker-kill": func() {
 		lsSetupPrimary()
-		signals := []string{"", "SIGKILL"}
+		signals := []string{"", "SIGKILL", "self"}
 		var next func()
 		next = func() {
 			if len(signals) == 0 {
@@ -483,17 +521,22 @@ var docsPrimaries = map[string]func(){
 			}
 			signal := signals[0]
 			signals = signals[1:]
+			if signal == "self" {
+				w := docsFork("kill-on-message", nil)
+				w.On("online", func() {
+					docsOut("worker %d online; told to kill itself", w.ID)
+					w.Send("kill", nil, nil)
+				})
+				docsKillEnd(w, next)
+				return
+			}
 			w := docsFork("idle", nil)
 			w.On("online", func() {
 				docsOut("worker %d online; kill(%s)", w.ID, signal)
 				w.Kill(signal)
 				docsOut("worker %d after kill: isConnected %t isDead %t", w.ID, w.IsConnected(), w.IsDead())
 			})
-			w.On("disconnect", func() { docsOut("worker %d disconnect", w.ID) })
-			w.On("exit", func(code, sig any) {
-				docsOut("worker %d exit %s %s exitedAfterDisconnect %s isDead %t", w.ID, docsJS(code), docsJS(sig), docsJS(w.ExitedAfterDisconnect), w.IsDead())
-				next()
-			})
+			docsKillEnd(w, next)
 		}
 		next()
 	},
@@ -666,6 +709,93 @@ var docsPrimaries = map[string]func(){
 			report(docsFork("report-args", nil))
 		})
 	},
+	"cluster-disconnect-method": func() {
+		lsSetupPrimary()
+		w := docsFork("shutdown-on-request", nil)
+		// The response and the disconnect race; both are printed once both
+		// came.
+		left := 2
+		lines := make([]string, 2)
+		both := func() {
+			if left--; left == 0 {
+				for _, l := range lines {
+					docsOut("%s", l)
+				}
+			}
+		}
+		w.On("message", func(m any) {
+			if m == "shutdown" {
+				docsOut("primary got shutdown")
+				cluster.Disconnect(func() {
+					lines[1] = fmt.Sprintf("All workers disconnected; worker %d isDead %t isConnected %t", w.ID, w.IsDead(), w.IsConnected())
+					both()
+				})
+			}
+		})
+		w.On("listening", func(a cluster.Address) {
+			docsGet(a.Port, func(_ int, body string) {
+				lines[0] = "response: " + body
+				both()
+			})
+		})
+		w.On("exit", func(code, signal any) {
+			docsOut("worker %d exit %s %s (disconnected %t)", w.ID, docsJS(code), docsJS(signal), left == 0)
+		})
+	},
+	"cluster-fork-method": func() {
+		lsSetupPrimary()
+		messages, listening := 0, 0
+		for i := 0; i < 2; i++ {
+			w := docsFork("send-pid", nil)
+			w.On("message", func(m any) {
+				n, _ := lsInt(m)
+				_, isNumber := childprocess.ToFloat(m)
+				typ := "object"
+				if isNumber {
+					typ = "number"
+				}
+				docsOut("Received message from worker #%d: pid:%s (%s, the worker's pid %t)", w.ID, docsJS(m), typ, isNumber && n == w.Process.GetPid())
+				if messages++; messages == 2 {
+					cluster.Disconnect(nil)
+				}
+			})
+			w.On("listening", func(a cluster.Address) {
+				if listening++; listening < 2 {
+					return
+				}
+				var ask func(left int)
+				ask = func(left int) {
+					docsGet(a.Port, func(int, string) {
+						if left > 1 {
+							ask(left - 1)
+						}
+					})
+				}
+				ask(2)
+			})
+		}
+	},
+	"cluster-worker": func() {
+		lsSetupPrimary()
+		cw := "undefined"
+		if cluster.CurrentWorker() != nil {
+			cw = "a worker"
+		}
+		docsOut("I am primary; cluster.worker %s isPrimary %t isWorker %t", cw, cluster.IsPrimary, cluster.IsWorker)
+		online := 0
+		cluster.On("online", func(*cluster.Worker) {
+			if online++; online == 2 {
+				for _, w := range cluster.Workers() {
+					w.Send("go", nil, nil)
+				}
+			}
+		})
+		cluster.On("exit", func(w *cluster.Worker, code, signal any) {
+			docsOut("worker #%d exit %s %s exitedAfterDisconnect %s", w.ID, docsJS(code), docsJS(signal), docsJS(w.ExitedAfterDisconnect))
+		})
+		docsFork("cluster-worker", nil)
+		docsFork("cluster-worker", nil)
+	},
 	"workers-send-all": func() {
 		lsSetupPrimary()
 		online, answers := 0, 0
@@ -687,6 +817,16 @@ var docsPrimaries = map[string]func(){
 			docsFork("answer-id", nil)
 		}
 	},
+}
+
+// docsKillEnd prints worker-kill's disconnect and exit lines of w and
+// starts the next worker after the exit.
+func docsKillEnd(w *cluster.Worker, next func()) {
+	w.On("disconnect", func() { docsOut("worker %d disconnect", w.ID) })
+	w.On("exit", func(code, sig any) {
+		docsOut("worker %d exit %s %s exitedAfterDisconnect %s isDead %t", w.ID, docsJS(code), docsJS(sig), docsJS(w.ExitedAfterDisconnect), w.IsDead())
+		next()
+	})
 }
 
 func docsMust(err error) {
@@ -862,6 +1002,21 @@ func TestDocsExampleClusterSetupEvent(t *testing.T) { runDocsExample(t, "cluster
 
 // cluster.setupPrimary() twice, a fork after each, and cluster.settings.
 func TestDocsExampleSetupPrimary(t *testing.T) { runDocsExample(t, "setup-primary") }
+
+// cluster.disconnect(callback), asked for by the worker.
+func TestDocsExampleClusterDisconnectMethod(t *testing.T) {
+	runDocsExample(t, "cluster-disconnect-method")
+}
+
+// cluster.fork(): workers that send their pid as a number.
+func TestDocsExampleClusterForkMethod(t *testing.T) {
+	runDocsExample(t, "cluster-fork-method", `^Worker #(\d+) pid`, `^Received message from worker #(\d+)`)
+}
+
+// cluster.worker in the primary and in workers.
+func TestDocsExampleClusterWorker(t *testing.T) {
+	runDocsExample(t, "cluster-worker", `^(?:I am worker|worker) #(\d+)`)
+}
 
 // Sending to every worker of cluster.workers.
 func TestDocsExampleWorkersSendAll(t *testing.T) {

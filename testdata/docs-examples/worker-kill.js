@@ -1,15 +1,22 @@
 'use strict';
 // worker.kill(): the default signal (SIGTERM) for worker 1, SIGKILL for
-// worker 2; both are killed once online, one after the other.
+// worker 2; both are killed once online, one after the other. Worker 3
+// calls cluster.worker.kill() itself (in a worker, kill ends the worker
+// after a disconnect).
 const cluster = require('node:cluster');
 
 if (cluster.isPrimary) {
-  const signals = [undefined, 'SIGKILL'];
+  const signals = [undefined, 'SIGKILL', 'self'];
   const next = () => {
     if (signals.length === 0) return;
     const signal = signals.shift();
     const worker = cluster.fork();
-    worker.on('online', () => {
+    if (signal === 'self') {
+      worker.on('online', () => {
+        console.log(`worker ${worker.id} online; told to kill itself`);
+        worker.send('kill');
+      });
+    } else worker.on('online', () => {
       console.log(`worker ${worker.id} online; kill(${signal === undefined ? '' : signal})`);
       worker.kill(signal);
       console.log(`worker ${worker.id} after kill: isConnected ${worker.isConnected()} isDead ${worker.isDead()}`);
@@ -21,4 +28,8 @@ if (cluster.isPrimary) {
     });
   };
   next();
+} else {
+  process.on('message', (msg) => {
+    if (msg === 'kill') cluster.worker.kill();
+  });
 }
