@@ -134,6 +134,9 @@ var docsWorkers = map[string]func(){
 		})
 	},
 	"net-listen": func() {
+		w := cluster.CurrentWorker()
+		w.On("listening", func() { docsOut("worker %d: 'listening' in the worker", w.ID) })
+		w.On("online", func() { docsOut("worker %d: 'online' in the worker", w.ID) })
 		net.CreateServer(func(*net.Socket) {}).Listen(0, "127.0.0.1")
 	},
 	"notify-request": func() {
@@ -689,24 +692,39 @@ var docsPrimaries = map[string]func(){
 		docsOut("after both calls: args %s silent %t", docsJSON(docsStrings(s.Args)), s.Silent)
 	},
 	"setup-primary": func() {
-		report := func(w *cluster.Worker) {
+		report := func(w *cluster.Worker, then func()) {
 			w.On("message", func(m any) {
 				args := m.(*cluster.Object).Value("args")
 				docsOut("worker #%d args %s stdout piped %t", w.ID, docsJSON(args), w.Process.(*childprocess.ChildProcess).Stdout != nil)
 				w.Disconnect()
 			})
-			w.On("exit", func(code, signal any) { docsOut("worker #%d exit %s %s", w.ID, docsJS(code), docsJS(signal)) })
+			left := 2
+			var out, exit string
+			both := func() {
+				if left--; left > 0 {
+					return
+				}
+				docsOut("%s", exit)
+				docsOut("worker #%d stdout: %s", w.ID, docsJSON(out))
+				then()
+			}
+			l := uv.Default()
+			l.Ref()
+			p := &pipeReader{r: w.Process.(*childprocess.ChildProcess).Stdout, loop: l, done: func(s string) { out = s; both() }}
+			go p.run()
+			w.On("exit", func(code, signal any) {
+				exit = fmt.Sprintf("worker #%d exit %s %s", w.ID, docsJS(code), docsJS(signal))
+				both()
+			})
 		}
 		docsMust(cluster.SetupPrimary(&cluster.Settings{Args: []string{"--use", "https"}, Silent: true}))
 		s := cluster.GetSettings()
 		docsOut("settings: args %s silent %t", docsJSON(docsStrings(s.Args)), s.Silent)
-		w1 := docsFork("report-args", nil)
-		report(w1)
-		w1.On("exit", func() {
+		report(docsFork("report-args", nil), func() {
 			docsMust(cluster.SetupPrimary(&cluster.Settings{Args: []string{"--use", "http"}}))
 			s = cluster.GetSettings()
 			docsOut("settings: args %s silent %t", docsJSON(docsStrings(s.Args)), s.Silent)
-			report(docsFork("report-args", nil))
+			report(docsFork("report-args", nil), func() {})
 		})
 	},
 	"cluster-disconnect-method": func() {

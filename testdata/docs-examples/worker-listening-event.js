@@ -1,6 +1,7 @@
 'use strict';
 // Worker 'listening': two workers listen on one port; each worker object
 // reports its address; once both listen, the primary disconnects them.
+// In the worker, cluster.worker never emits 'listening' (nor 'online').
 const cluster = require('node:cluster');
 const net = require('node:net');
 
@@ -18,5 +19,7 @@ if (cluster.isPrimary) {
     });
   }
 } else {
+  cluster.worker.on('listening', () => console.log(`worker ${cluster.worker.id}: 'listening' in the worker`));
+  cluster.worker.on('online', () => console.log(`worker ${cluster.worker.id}: 'online' in the worker`));
   net.createServer(() => {}).listen(0, '127.0.0.1');
 }
