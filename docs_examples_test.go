@@ -129,6 +129,9 @@ var docsWorkers = map[string]func(){
 				code = 3
 			case "exit":
 				code, _ = strconv.Atoi(os.Getenv("DOCS_CODE"))
+			case "close channel":
+				process.Get().Disconnect()
+				return
 			}
 			process.Get().Exit(code)
 		})
@@ -452,7 +455,7 @@ var docsPrimaries = map[string]func(){
 				docsOut("worker %d: voluntary, no need to worry", w.ID)
 			}
 		})
-		ends := []string{"kill", "disconnect", "self"}
+		ends := []string{"kill", "disconnect", "self", "channel"}
 		var next func()
 		next = func() {
 			if len(ends) == 0 {
@@ -468,8 +471,10 @@ var docsPrimaries = map[string]func(){
 					w.Kill("")
 				case "disconnect":
 					w.Disconnect()
-				default:
+				case "self":
 					w.Send("exit", nil, nil)
+				default:
+					w.Send("close channel", nil, nil)
 				}
 			})
 			w.On("exit", next)
@@ -548,14 +553,27 @@ var docsPrimaries = map[string]func(){
 		w := docsFork("echo", nil)
 		sent := []any{"hi there", cluster.NewObject("greeting", "hi", "n", []any{1, 2.5, nil}, "nested", cluster.NewObject("ok", true))}
 		got := 0
-		w.Send(sent[0], nil, nil)
-		w.Send(sent[1], nil, func(error) { docsOut("second send done") })
+		docsOut("send returned %t", w.Send(sent[0], nil, nil))
+		w.Send(sent[1], nil, func(err error) { docsOut("second send done: %s", docsErr(err)) })
 		w.On("message", func(m any) {
 			docsOut("echo: %s", docsJSON(m))
 			if got++; got == len(sent) {
 				w.Disconnect()
 			}
 		})
+		w.On("disconnect", func() {
+			ret := w.Send("too late", nil, func(err error) {
+				code, msg := "null", "null"
+				if e, ok := err.(*childprocess.ErrnoError); ok {
+					code, msg = e.Code, e.Message
+				} else if err != nil {
+					code, msg = "?", err.Error()
+				}
+				docsOut("late send: %s %s", code, msg)
+			})
+			docsOut("late send returned %t", ret)
+		})
+		w.On("error", func(err error) { docsOut("worker error: %s", docsErr(err)) })
 		w.On("exit", func(code, signal any) { docsOut("worker %d exit %s %s", w.ID, docsJS(code), docsJS(signal)) })
 	},
 	"cluster-disconnect-event": func() {
@@ -845,6 +863,17 @@ func docsKillEnd(w *cluster.Worker, next func()) {
 		docsOut("worker %d exit %s %s exitedAfterDisconnect %s isDead %t", w.ID, docsJS(code), docsJS(sig), docsJS(w.ExitedAfterDisconnect), w.IsDead())
 		next()
 	})
+}
+
+// docsErr is `${err}` for an error or null.
+func docsErr(err error) string {
+	if err == nil {
+		return "null"
+	}
+	if e, ok := err.(*childprocess.ErrnoError); ok {
+		return "Error [" + e.Code + "]: " + e.Error()
+	}
+	return "Error: " + err.Error()
 }
 
 func docsMust(err error) {

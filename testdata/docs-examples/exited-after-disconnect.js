@@ -1,7 +1,9 @@
 'use strict';
 // worker.exitedAfterDisconnect: undefined while the worker runs; true after
-// worker.kill() and after worker.disconnect(); false when the worker exits
-// by itself. The three workers end one after the other.
+// worker.disconnect(); false when the worker exits by itself, after the
+// primary's worker.kill(), and when the worker only closes its channel
+// (process.disconnect(): the worker then exits 0 by itself). The workers
+// end one after the other.
 const cluster = require('node:cluster');
 
 if (cluster.isPrimary) {
@@ -11,7 +13,7 @@ if (cluster.isPrimary) {
       console.log(`worker ${worker.id}: voluntary, no need to worry`);
     }
   });
-  const ends = ['kill', 'disconnect', 'self'];
+  const ends = ['kill', 'disconnect', 'self', 'channel'];
   const next = () => {
     const how = ends.shift();
     if (how === undefined) return;
@@ -20,7 +22,7 @@ if (cluster.isPrimary) {
       console.log(`worker ${worker.id} online, exitedAfterDisconnect ${worker.exitedAfterDisconnect}; ending it by ${how}`);
       if (how === 'kill') worker.kill();
       else if (how === 'disconnect') worker.disconnect();
-      else worker.send('exit');
+      else worker.send(how === 'self' ? 'exit' : 'close channel');
     });
     worker.on('exit', next);
   };
@@ -28,5 +30,6 @@ if (cluster.isPrimary) {
 } else {
   process.on('message', (msg) => {
     if (msg === 'exit') process.exit(7);
+    if (msg === 'close channel') process.disconnect();
   });
 }
