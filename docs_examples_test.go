@@ -832,6 +832,46 @@ var docsPrimaries = map[string]func(){
 		docsFork("cluster-worker", nil)
 		docsFork("cluster-worker", nil)
 	},
+	"workers-removal": func() {
+		lsSetupPrimary()
+		where := func(w *cluster.Worker) string {
+			_, in := cluster.Workers()[w.ID]
+			return fmt.Sprintf("in cluster.workers %t, isConnected %t, isDead %t", in, w.IsConnected(), w.IsDead())
+		}
+		cluster.On("disconnect", func(w *cluster.Worker) { docsOut("cluster disconnect #%d: %s", w.ID, where(w)) })
+		cluster.On("exit", func(w *cluster.Worker) { docsOut("cluster exit #%d: %s", w.ID, where(w)) })
+		ends := []string{"disconnect", "kill", "exit"}
+		var next func()
+		next = func() {
+			if len(ends) == 0 {
+				docsOut("workers left: %d", len(cluster.Workers()))
+				return
+			}
+			how := ends[0]
+			ends = ends[1:]
+			w := docsFork("exit-on-message", map[string]string{"DOCS_CODE": "0"})
+			left := 2
+			done := func() {
+				if left--; left == 0 {
+					cluster.SetImmediate(next)
+				}
+			}
+			w.On("online", func() {
+				docsOut("worker #%d online (%s): %s", w.ID, how, where(w))
+				switch how {
+				case "disconnect":
+					w.Disconnect()
+				case "kill":
+					w.Kill("")
+				default:
+					w.Send("exit", nil, nil)
+				}
+			})
+			w.On("disconnect", func() { docsOut("worker disconnect #%d: %s", w.ID, where(w)); done() })
+			w.On("exit", func() { docsOut("worker exit #%d: %s", w.ID, where(w)); done() })
+		}
+		next()
+	},
 	"workers-send-all": func() {
 		lsSetupPrimary()
 		online, answers := 0, 0
@@ -1064,6 +1104,10 @@ func TestDocsExampleClusterForkMethod(t *testing.T) {
 func TestDocsExampleClusterWorker(t *testing.T) {
 	runDocsExample(t, "cluster-worker", `^(?:I am worker|worker) #(\d+)`)
 }
+
+// cluster.workers: when a worker leaves it, against its 'disconnect' and
+// 'exit' events.
+func TestDocsExampleWorkersRemoval(t *testing.T) { runDocsExample(t, "workers-removal") }
 
 // Sending to every worker of cluster.workers.
 func TestDocsExampleWorkersSendAll(t *testing.T) {
