@@ -245,6 +245,16 @@ var docsWorkers = map[string]func(){
 			}
 		})
 	},
+	"fixed-port": func() {
+		port, _ := strconv.Atoi(os.Getenv("DOCS_PORT"))
+		id := cluster.CurrentWorker().ID
+		var server *net.Server
+		server = net.CreateServer(func(c *net.Socket) { c.End([]byte(fmt.Sprintf("answered by worker #%d", id))) })
+		server.Listen(port, func() {
+			a := server.Address()
+			process.Get().Send(cluster.NewObject("address", a.Address, "family", a.Family, "port", a.Port), nil, nil)
+		})
+	},
 	"answer-id": func() {
 		process.Get().On("message", func(m any) {
 			process.Get().Send(cluster.NewObject("id", cluster.CurrentWorker().ID, "got", m), nil, nil)
@@ -872,6 +882,46 @@ var docsPrimaries = map[string]func(){
 		}
 		next()
 	},
+	"listen-fixed-port": func() {
+		lsSetupPrimary()
+		port, _ := strconv.Atoi(os.Getenv("DOCS_PORT"))
+		listening := 0
+		cluster.On("listening", func(w *cluster.Worker, a cluster.Address) {
+			docsOut("listening #%d: address %s addressType %s port:%d", w.ID, docsJS(a.Address), docsJS(a.AddressType), a.Port)
+			if listening++; listening < 2 {
+				return
+			}
+			hosts := []string{"127.0.0.1", "::1"}
+			var ask func()
+			ask = func() {
+				if len(hosts) == 0 {
+					cluster.Disconnect(func() { docsOut("disconnected") })
+					return
+				}
+				host := hosts[0]
+				hosts = hosts[1:]
+				data := ""
+				c, err := net.Connect(port, host)
+				if err != nil {
+					panic(err)
+				}
+				c.SetEncoding("utf8")
+				c.On("data", func(d any) { data += fmt.Sprint(d) })
+				c.On("error", func(err error) { docsOut("%s: %s", host, lsCode(err)) })
+				c.On("close", func() {
+					docsOut("%s: %s", host, regexp.MustCompile(`#\d+`).ReplaceAllString(data, "#N"))
+					ask()
+				})
+			}
+			ask()
+		})
+		cluster.On("message", func(w *cluster.Worker, m any) {
+			o := m.(*cluster.Object)
+			docsOut("worker #%d: server.address() %s %s port:%s", w.ID, docsJS(o.Value("address")), docsJS(o.Value("family")), docsJS(o.Value("port")))
+		})
+		docsFork("fixed-port", nil)
+		docsFork("fixed-port", nil)
+	},
 	"workers-send-all": func() {
 		lsSetupPrimary()
 		online, answers := 0, 0
@@ -981,6 +1031,13 @@ func docsNormalise(lines []string, group []*regexp.Regexp) []string {
 // normalised outputs; both must exit 0.
 func runDocsExample(t *testing.T, name string, group ...string) {
 	t.Helper()
+	runDocsExampleEnv(t, name, nil, nil, group...)
+}
+
+// runDocsExampleEnv is runDocsExample with variables added to node's
+// environment and to the Go primary's.
+func runDocsExampleEnv(t *testing.T, name string, nodeEnv, goEnv map[string]string, group ...string) {
+	t.Helper()
 	node := nodeOrSkip(t)
 	var res []*regexp.Regexp
 	for _, g := range group {
@@ -993,13 +1050,17 @@ func runDocsExample(t *testing.T, name string, group ...string) {
 	nodeDone := make(chan nodeResult, 1)
 	go func() {
 		cmd := exec.Command(node, "testdata/docs-examples/"+name+".js")
+		cmd.Env = os.Environ()
+		for k, v := range nodeEnv {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
 		cmd.Stderr = os.Stderr
 		timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
 		defer timer.Stop()
 		out, err := cmd.Output()
 		nodeDone <- nodeResult{out, err}
 	}()
-	goLines, code, signal := runPrimaryProcess(t, "docs-"+name, nil, 20*time.Second)
+	goLines, code, signal := runPrimaryProcess(t, "docs-"+name, goEnv, 20*time.Second)
 	nr := <-nodeDone
 	require.NoError(t, nr.err, "node %s.js", name)
 	require.Equal(t, 0, code, "the Go primary's exit code (signal %q)", signal)
@@ -1108,6 +1169,15 @@ func TestDocsExampleClusterWorker(t *testing.T) {
 // cluster.workers: when a worker leaves it, against its 'disconnect' and
 // 'exit' events.
 func TestDocsExampleWorkersRemoval(t *testing.T) { runDocsExample(t, "workers-removal") }
+
+// The examples' listen(8000): a fixed port without a host, bound on '::'
+// and reached over IPv4 and IPv6.
+func TestDocsExampleListenFixedPort(t *testing.T) {
+	runDocsExampleEnv(t, "listen-fixed-port",
+		map[string]string{"DOCS_PORT": strconv.Itoa(lsFreePort(t))},
+		map[string]string{"DOCS_PORT": strconv.Itoa(lsFreePort(t))},
+		`^(?:worker|listening) #(\d+)`)
+}
 
 // Sending to every worker of cluster.workers.
 func TestDocsExampleWorkersSendAll(t *testing.T) {
