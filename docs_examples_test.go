@@ -1034,6 +1034,28 @@ func runDocsExample(t *testing.T, name string, group ...string) {
 	runDocsExampleEnv(t, name, nil, nil, group...)
 }
 
+// runDocsExampleBoth runs the example under each scheduling policy
+// (NODE_CLUSTER_SCHED_POLICY rr and none, for node and for the Go
+// primary), as subtests.
+func runDocsExampleBoth(t *testing.T, name string, env func() map[string]string, group ...string) {
+	t.Helper()
+	for _, policy := range []string{"rr", "none"} {
+		t.Run(policy, func(t *testing.T) {
+			nodeEnv := map[string]string{"NODE_CLUSTER_SCHED_POLICY": policy}
+			goEnv := map[string]string{"NODE_CLUSTER_SCHED_POLICY": policy}
+			if env != nil {
+				for k, v := range env() {
+					nodeEnv[k] = v
+				}
+				for k, v := range env() {
+					goEnv[k] = v
+				}
+			}
+			runDocsExampleEnv(t, name, nodeEnv, goEnv, group...)
+		})
+	}
+}
+
 // runDocsExampleEnv is runDocsExample with variables added to node's
 // environment and to the Go primary's.
 func runDocsExampleEnv(t *testing.T, name string, nodeEnv, goEnv map[string]string, group ...string) {
@@ -1072,7 +1094,7 @@ func runDocsExampleEnv(t *testing.T, name string, nodeEnv, goEnv map[string]stri
 }
 
 // The intro: an HTTP server per worker on one shared port, answered twice.
-func TestDocsExampleIntro(t *testing.T) { runDocsExample(t, "intro") }
+func TestDocsExampleIntro(t *testing.T) { runDocsExampleBoth(t, "intro", nil) }
 
 // Worker event 'disconnect'.
 func TestDocsExampleWorkerDisconnectEvent(t *testing.T) {
@@ -1084,12 +1106,12 @@ func TestDocsExampleWorkerExitEvent(t *testing.T) { runDocsExample(t, "worker-ex
 
 // Worker event 'listening' with the address.
 func TestDocsExampleWorkerListeningEvent(t *testing.T) {
-	runDocsExample(t, "worker-listening-event", `^worker (\d+) listening`, `^worker (\d+) exit`)
+	runDocsExampleBoth(t, "worker-listening-event", nil, `^worker (\d+) listening`, `^worker (\d+) exit`)
 }
 
 // Worker event 'message': requests counted with {cmd: 'notifyRequest'}.
 func TestDocsExampleWorkerMessageEvent(t *testing.T) {
-	runDocsExample(t, "worker-message-event", `^worker (\d+) exit`)
+	runDocsExampleBoth(t, "worker-message-event", nil, `^worker (\d+) exit`)
 }
 
 // Worker event 'online'.
@@ -1099,7 +1121,7 @@ func TestDocsExampleWorkerOnlineEvent(t *testing.T) {
 
 // worker.disconnect() with a 'shutdown' message and a kill timeout.
 func TestDocsExampleWorkerDisconnectMethod(t *testing.T) {
-	runDocsExample(t, "worker-disconnect-method")
+	runDocsExampleBoth(t, "worker-disconnect-method", nil)
 }
 
 // worker.exitedAfterDisconnect after kill(), disconnect() and an exit of
@@ -1109,7 +1131,7 @@ func TestDocsExampleExitedAfterDisconnect(t *testing.T) {
 }
 
 // worker.isDead() on 'fork' and on 'exit'.
-func TestDocsExampleIsDead(t *testing.T) { runDocsExample(t, "is-dead") }
+func TestDocsExampleIsDead(t *testing.T) { runDocsExampleBoth(t, "is-dead", nil) }
 
 // worker.kill() with the default signal and with SIGKILL.
 func TestDocsExampleWorkerKill(t *testing.T) { runDocsExample(t, "worker-kill") }
@@ -1132,7 +1154,7 @@ func TestDocsExampleClusterForkEvent(t *testing.T) {
 
 // cluster event 'listening' with the address.
 func TestDocsExampleClusterListeningEvent(t *testing.T) {
-	runDocsExample(t, "cluster-listening-event", `^A worker \(#(\d+)\)`)
+	runDocsExampleBoth(t, "cluster-listening-event", nil, `^A worker \(#(\d+)\)`)
 }
 
 // cluster event 'message' with (worker, message, handle).
@@ -1153,7 +1175,7 @@ func TestDocsExampleSetupPrimary(t *testing.T) { runDocsExample(t, "setup-primar
 
 // cluster.disconnect(callback), asked for by the worker.
 func TestDocsExampleClusterDisconnectMethod(t *testing.T) {
-	runDocsExample(t, "cluster-disconnect-method")
+	runDocsExampleBoth(t, "cluster-disconnect-method", nil)
 }
 
 // cluster.fork(): workers that send their pid as a number.
@@ -1173,9 +1195,8 @@ func TestDocsExampleWorkersRemoval(t *testing.T) { runDocsExample(t, "workers-re
 // The examples' listen(8000): a fixed port without a host, bound on '::'
 // and reached over IPv4 and IPv6.
 func TestDocsExampleListenFixedPort(t *testing.T) {
-	runDocsExampleEnv(t, "listen-fixed-port",
-		map[string]string{"DOCS_PORT": strconv.Itoa(lsFreePort(t))},
-		map[string]string{"DOCS_PORT": strconv.Itoa(lsFreePort(t))},
+	runDocsExampleBoth(t, "listen-fixed-port",
+		func() map[string]string { return map[string]string{"DOCS_PORT": strconv.Itoa(lsFreePort(t))} },
 		`^(?:worker|listening) #(\d+)`)
 }
 
