@@ -255,6 +255,22 @@ var docsWorkers = map[string]func(){
 			process.Get().Send(cluster.NewObject("address", a.Address, "family", a.Family, "port", a.Port), nil, nil)
 		})
 	},
+	"client-conn": func() {
+		server := net.CreateServer(func(*net.Socket) {})
+		server.On("close", func() { docsOut("worker: its server closed") })
+		server.Listen(0, "127.0.0.1")
+		process.Get().On("message", func(m any) {
+			port, _ := lsInt(m)
+			c, err := net.Connect(port, "127.0.0.1")
+			if err != nil {
+				panic(err)
+			}
+			c.On("end", func() {
+				docsOut("worker: the primary ended the connection")
+				c.End(nil)
+			})
+		})
+	},
 	"answer-id": func() {
 		process.Get().On("message", func(m any) {
 			process.Get().Send(cluster.NewObject("id", cluster.CurrentWorker().ID, "got", m), nil, nil)
@@ -922,6 +938,40 @@ var docsPrimaries = map[string]func(){
 		docsFork("fixed-port", nil)
 		docsFork("fixed-port", nil)
 	},
+	"disconnect-client-conn": func() {
+		lsSetupPrimary()
+		var peer *net.Socket
+		var w *cluster.Worker
+		var own *net.Server
+		left := 2
+		var exit string
+		both := func() {
+			if left--; left == 0 {
+				docsOut("%s", exit)
+				own.Close(nil)
+			}
+		}
+		own = net.CreateServer(func(c *net.Socket) {
+			peer = c
+			docsOut("primary: the worker connected to the primary's server")
+			c.On("close", func() { docsOut("primary: the worker's connection closed"); both() })
+			w.Disconnect()
+		})
+		own.Listen(0, "127.0.0.1")
+		w = docsFork("client-conn", nil)
+		w.On("listening", func() { w.Send(own.Address().Port, nil, nil) })
+		w.On("disconnect", func() {
+			docsOut("worker %d disconnect; isDead %t", w.ID, w.IsDead())
+			cluster.SetTimeout(300*time.Millisecond, func() {
+				docsOut("300 ms later: isDead %t; ending the connection", w.IsDead())
+				peer.End(nil)
+			})
+		})
+		w.On("exit", func(code, signal any) {
+			exit = fmt.Sprintf("worker %d exit %s %s exitedAfterDisconnect %s", w.ID, docsJS(code), docsJS(signal), docsJS(w.ExitedAfterDisconnect))
+			both()
+		})
+	},
 	"workers-send-all": func() {
 		lsSetupPrimary()
 		online, answers := 0, 0
@@ -1198,6 +1248,12 @@ func TestDocsExampleListenFixedPort(t *testing.T) {
 	runDocsExampleBoth(t, "listen-fixed-port",
 		func() map[string]string { return map[string]string{"DOCS_PORT": strconv.Itoa(lsFreePort(t))} },
 		`^(?:worker|listening) #(\d+)`)
+}
+
+// worker.disconnect() leaves the worker's client connections open, and
+// the worker alive while one is.
+func TestDocsExampleDisconnectClientConn(t *testing.T) {
+	runDocsExample(t, "disconnect-client-conn")
 }
 
 // Sending to every worker of cluster.workers.
