@@ -30,6 +30,7 @@ import (
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/nodecluster/nodecluster/internal/uv"
+	"github.com/nodecluster/nodecluster/internal/worker"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
 )
@@ -269,6 +270,28 @@ var docsWorkers = map[string]func(){
 				docsOut("worker: the primary ended the connection")
 				c.End(nil)
 			})
+		})
+	},
+	"worker-side-message": func() {
+		w := cluster.CurrentWorker()
+		seen := 0
+		both := func() {
+			if seen++; seen == 2 {
+				w.Send(cluster.NewObject("pong", w.ID, "same", w.Process == worker.Process(process.Get())), nil, nil)
+			}
+		}
+		process.Get().On("message", func(m any) {
+			docsOut("worker #%d: process 'message' %s", w.ID, docsJSON(m))
+			both()
+		})
+		w.On("message", func(m any, handle any) {
+			// A message without a handle: JS undefined, Go nil.
+			h := "undefined"
+			if handle != nil {
+				h = fmt.Sprint(handle)
+			}
+			docsOut("worker #%d: cluster.worker 'message' %s handle %s", w.ID, docsJSON(m), h)
+			both()
 		})
 	},
 	"answer-id": func() {
@@ -972,6 +995,19 @@ var docsPrimaries = map[string]func(){
 			both()
 		})
 	},
+	"worker-side-message": func() {
+		lsSetupPrimary()
+		answers := 0
+		cluster.On("online", func(w *cluster.Worker) { w.Send(cluster.NewObject("ping", w.ID), nil, nil) })
+		cluster.On("message", func(w *cluster.Worker, m any) {
+			docsOut("primary: worker #%d answered %s", w.ID, docsJSON(m))
+			if answers++; answers == 2 {
+				cluster.Disconnect(nil)
+			}
+		})
+		docsFork("worker-side-message", nil)
+		docsFork("worker-side-message", nil)
+	},
 	"workers-send-all": func() {
 		lsSetupPrimary()
 		online, answers := 0, 0
@@ -1254,6 +1290,11 @@ func TestDocsExampleListenFixedPort(t *testing.T) {
 // the worker alive while one is.
 func TestDocsExampleDisconnectClientConn(t *testing.T) {
 	runDocsExample(t, "disconnect-client-conn")
+}
+
+// Worker 'message' within the worker, and cluster.worker.send().
+func TestDocsExampleWorkerSideMessage(t *testing.T) {
+	runDocsExample(t, "worker-side-message", `^(?:worker|primary: worker) #(\d+)`)
 }
 
 // Sending to every worker of cluster.workers.
