@@ -1008,6 +1008,34 @@ var docsPrimaries = map[string]func(){
 		docsFork("worker-side-message", nil)
 		docsFork("worker-side-message", nil)
 	},
+	"setup-on-fork": func() {
+		cluster.On("setup", func(s cluster.Settings) {
+			docsOut("setup: args %s silent %t; workers %d", docsJSON(docsStrings(s.Args)), s.Silent, len(cluster.Workers()))
+		})
+		cluster.On("fork", func(w *cluster.Worker) { docsOut("fork #%d", w.ID) })
+		// cluster.settings before any set-up: node's {} (args undefined,
+		// silent undefined); the port's zero Settings (Args nil).
+		s := cluster.GetSettings()
+		silent := "undefined"
+		if s.Silent {
+			silent = "true"
+		}
+		args := "undefined"
+		if s.Args != nil {
+			args = strings.Join(s.Args, ",")
+		}
+		docsOut("before the first fork: settings.args %s silent %s", args, silent)
+		docsFork("idle", nil)
+		docsOut("forked once")
+		docsFork("idle", nil)
+		docsOut("forked twice")
+		online := 0
+		cluster.On("online", func(*cluster.Worker) {
+			if online++; online == 2 {
+				cluster.Disconnect(func() { docsOut("disconnected") })
+			}
+		})
+	},
 	"workers-send-all": func() {
 		lsSetupPrimary()
 		online, answers := 0, 0
@@ -1296,6 +1324,10 @@ func TestDocsExampleDisconnectClientConn(t *testing.T) {
 func TestDocsExampleWorkerSideMessage(t *testing.T) {
 	runDocsExample(t, "worker-side-message", `^(?:worker|primary: worker) #(\d+)`)
 }
+
+// cluster 'setup' emitted by every fork() when setupPrimary() was never
+// called.
+func TestDocsExampleSetupOnFork(t *testing.T) { runDocsExample(t, "setup-on-fork") }
 
 // Sending to every worker of cluster.workers.
 func TestDocsExampleWorkersSendAll(t *testing.T) {
