@@ -621,8 +621,15 @@ var docsPrimaries = map[string]func(){
 				docsOut("late send: %s %s", code, msg)
 			})
 			docsOut("late send returned %t", ret)
+			docsOut("late send without a callback returned %t", w.Send("too late again", nil, nil))
 		})
-		w.On("error", func(err error) { docsOut("worker error: %s", docsErr(err)) })
+		w.On("error", func(err error) {
+			code := "?"
+			if e, ok := err.(*childprocess.ErrnoError); ok {
+				code = e.Code
+			}
+			docsOut("worker error: %s %s", code, err.Error())
+		})
 		w.On("exit", func(code, signal any) { docsOut("worker %d exit %s %s", w.ID, docsJS(code), docsJS(signal)) })
 	},
 	"cluster-disconnect-event": func() {
