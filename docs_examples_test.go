@@ -477,7 +477,7 @@ var docsPrimaries = map[string]func(){
 				docsOut("worker %d has the connection; sending shutdown and disconnecting", w.ID)
 				w.Send("shutdown", nil, nil)
 				w.Disconnect()
-				timeout = cluster.SetTimeout(500*time.Millisecond, func() {
+				timeout = cluster.SetTimeout(time.Second, func() {
 					docsOut("worker %d: no disconnect in time, killing it", w.ID)
 					w.Kill("")
 				})

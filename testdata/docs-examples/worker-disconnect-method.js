@@ -24,7 +24,7 @@ if (cluster.isPrimary) {
       timeout = setTimeout(() => {
         console.log(`worker ${worker.id}: no disconnect in time, killing it`);
         worker.kill();
-      }, 500);
+      }, 1000);
     });
     worker.on('disconnect', () => {
       console.log(`worker ${worker.id} disconnect`);
