@@ -294,6 +294,13 @@ var docsWorkers = map[string]func(){
 			both()
 		})
 	},
+	"state": func() {
+		atStart := cluster.CurrentWorker().State
+		server := net.CreateServer(func(*net.Socket) {})
+		server.Listen(0, "127.0.0.1", func() {
+			process.Get().Send(cluster.NewObject("atStart", atStart, "inListenCallback", cluster.CurrentWorker().State), nil, nil)
+		})
+	},
 	"answer-id": func() {
 		process.Get().On("message", func(m any) {
 			process.Get().Send(cluster.NewObject("id", cluster.CurrentWorker().ID, "got", m), nil, nil)
@@ -1043,6 +1050,21 @@ var docsPrimaries = map[string]func(){
 			}
 		})
 	},
+	"worker-state": func() {
+		lsSetupPrimary()
+		w := docsFork("state", nil)
+		docsOut("after fork(): %s", w.State)
+		cluster.On("fork", func(w *cluster.Worker) { docsOut("fork: %s", w.State) })
+		w.On("online", func() { docsOut("online: %s", w.State) })
+		w.On("listening", func() { docsOut("listening: %s", w.State) })
+		w.On("message", func(m any) {
+			docsOut("the worker saw: %s", docsJSON(m))
+			w.Disconnect()
+			docsOut("after disconnect(): %s", w.State)
+		})
+		w.On("disconnect", func() { docsOut("disconnect: %s", w.State) })
+		w.On("exit", func() { docsOut("exit: %s", w.State) })
+	},
 	"workers-send-all": func() {
 		lsSetupPrimary()
 		online, answers := 0, 0
@@ -1335,6 +1357,9 @@ func TestDocsExampleWorkerSideMessage(t *testing.T) {
 // cluster 'setup' emitted by every fork() when setupPrimary() was never
 // called.
 func TestDocsExampleSetupOnFork(t *testing.T) { runDocsExample(t, "setup-on-fork") }
+
+// worker.state at each event, in the primary and in the worker.
+func TestDocsExampleWorkerState(t *testing.T) { runDocsExample(t, "worker-state") }
 
 // Sending to every worker of cluster.workers.
 func TestDocsExampleWorkersSendAll(t *testing.T) {
