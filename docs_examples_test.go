@@ -258,7 +258,8 @@ var docsWorkers = map[string]func(){
 	},
 	"client-conn": func() {
 		server := net.CreateServer(func(*net.Socket) {})
-		server.On("close", func() { docsOut("worker: its server closed") })
+		id := cluster.CurrentWorker().ID
+		server.On("close", func() { docsOut("worker %d: its server closed", id) })
 		server.Listen(0, "127.0.0.1")
 		process.Get().On("message", func(m any) {
 			port, _ := lsInt(m)
@@ -267,7 +268,7 @@ var docsWorkers = map[string]func(){
 				panic(err)
 			}
 			c.On("end", func() {
-				docsOut("worker: the primary ended the connection")
+				docsOut("worker %d: the primary ended the connection", id)
 				c.End(nil)
 			})
 		})
@@ -977,36 +978,50 @@ var docsPrimaries = map[string]func(){
 	},
 	"disconnect-client-conn": func() {
 		lsSetupPrimary()
-		var peer *net.Socket
-		var w *cluster.Worker
-		var own *net.Server
-		left := 2
-		var exit string
-		both := func() {
-			if left--; left == 0 {
-				docsOut("%s", exit)
-				own.Close(nil)
-			}
+		type run struct {
+			w    *cluster.Worker
+			how  string
+			both func()
 		}
-		own = net.CreateServer(func(c *net.Socket) {
-			peer = c
-			docsOut("primary: the worker connected to the primary's server")
-			c.On("close", func() { docsOut("primary: the worker's connection closed"); both() })
+		var current *run
+		own := net.CreateServer(func(c *net.Socket) {
+			cur := current
+			w := cur.w
+			docsOut("primary: worker %d connected to the primary's server", w.ID)
+			c.On("close", func() { docsOut("primary: worker %d's connection closed", w.ID); cur.both() })
+			w.On("disconnect", func() {
+				docsOut("worker %d disconnect; isDead %t", w.ID, w.IsDead())
+				cluster.SetTimeout(300*time.Millisecond, func() {
+					docsOut("300 ms later: isDead %t; %s", w.IsDead(), cur.how)
+					if cur.how == "end" {
+						c.End(nil)
+					} else {
+						w.Kill("")
+					}
+				})
+			})
 			w.Disconnect()
 		})
-		own.Listen(0, "127.0.0.1")
-		w = docsFork("client-conn", nil)
-		w.On("listening", func() { w.Send(own.Address().Port, nil, nil) })
-		w.On("disconnect", func() {
-			docsOut("worker %d disconnect; isDead %t", w.ID, w.IsDead())
-			cluster.SetTimeout(300*time.Millisecond, func() {
-				docsOut("300 ms later: isDead %t; ending the connection", w.IsDead())
-				peer.End(nil)
+		var start func(how string, then func())
+		start = func(how string, then func()) {
+			w := docsFork("client-conn", nil)
+			left := 2
+			var exit string
+			current = &run{w: w, how: how, both: func() {
+				if left--; left == 0 {
+					docsOut("%s", exit)
+					then()
+				}
+			}}
+			cur := current
+			w.On("listening", func() { w.Send(own.Address().Port, nil, nil) })
+			w.On("exit", func(code, signal any) {
+				exit = fmt.Sprintf("worker %d exit %s %s exitedAfterDisconnect %s", w.ID, docsJS(code), docsJS(signal), docsJS(w.ExitedAfterDisconnect))
+				cur.both()
 			})
-		})
-		w.On("exit", func(code, signal any) {
-			exit = fmt.Sprintf("worker %d exit %s %s exitedAfterDisconnect %s", w.ID, docsJS(code), docsJS(signal), docsJS(w.ExitedAfterDisconnect))
-			both()
+		}
+		own.Listen(0, "127.0.0.1", func() {
+			start("end", func() { start("kill", func() { own.Close(nil) }) })
 		})
 	},
 	"worker-side-message": func() {
