@@ -1080,6 +1080,43 @@ var docsPrimaries = map[string]func(){
 		w.On("disconnect", func() { docsOut("disconnect: %s", w.State) })
 		w.On("exit", func() { docsOut("exit: %s", w.State) })
 	},
+	"disconnect-twice": func() {
+		docsMust(cluster.SetupPrimary(&cluster.Settings{Args: []string{}, Stdio: []string{"inherit", "inherit", "ignore", "ipc"}}))
+		modes := strings.Split(os.Getenv("DOCS_MODES"), ",")
+		var next func()
+		next = func() {
+			if len(modes) == 0 {
+				return
+			}
+			mode := modes[0]
+			modes = modes[1:]
+			w := docsFork("idle", nil)
+			w.On("online", func() {
+				docsOut("%s: worker %d", mode, w.ID)
+				switch mode {
+				case "disconnect twice":
+					w.Disconnect()
+					w.Disconnect()
+				case "kill twice":
+					w.Kill("")
+					w.Kill("")
+				case "cluster.disconnect twice":
+					cluster.Disconnect(func() { docsOut("first callback") })
+					cluster.Disconnect(func() { docsOut("second callback") })
+				default:
+					w.Disconnect()
+					w.Kill("")
+				}
+			})
+			w.On("error", func(err error) { docsOut("worker %d error %s", w.ID, lsCode(err)) })
+			w.On("disconnect", func() { docsOut("worker %d disconnect", w.ID) })
+			w.On("exit", func(code, signal any) {
+				docsOut("worker %d exit %s %s exitedAfterDisconnect %s", w.ID, docsJS(code), docsJS(signal), docsJS(w.ExitedAfterDisconnect))
+				next()
+			})
+		}
+		next()
+	},
 	"workers-send-all": func() {
 		lsSetupPrimary()
 		online, answers := 0, 0
@@ -1218,11 +1255,23 @@ func runDocsExampleBoth(t *testing.T, name string, env func() map[string]string,
 // environment and to the Go primary's.
 func runDocsExampleEnv(t *testing.T, name string, nodeEnv, goEnv map[string]string, group ...string) {
 	t.Helper()
-	node := nodeOrSkip(t)
 	var res []*regexp.Regexp
 	for _, g := range group {
 		res = append(res, regexp.MustCompile(g))
 	}
+	nodeLines, goLines := docsRun(t, name, nodeEnv, goEnv)
+	want, got := docsNormalise(nodeLines, res), docsNormalise(goLines, res)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("%s: output differs from node's (-node +port):\n%s", name, d)
+	}
+}
+
+// docsRun runs testdata/docs-examples/<name>.js under node and the primary
+// scenario docs-<name> at the same time, each with its variables added,
+// and returns their output lines; both must exit 0.
+func docsRun(t *testing.T, name string, nodeEnv, goEnv map[string]string) (nodeLines, goLines []string) {
+	t.Helper()
+	node := nodeOrSkip(t)
 	type nodeResult struct {
 		out []byte
 		err error
@@ -1244,11 +1293,7 @@ func runDocsExampleEnv(t *testing.T, name string, nodeEnv, goEnv map[string]stri
 	nr := <-nodeDone
 	require.NoError(t, nr.err, "node %s.js", name)
 	require.Equal(t, 0, code, "the Go primary's exit code (signal %q)", signal)
-	nodeLines := strings.Split(strings.TrimRight(string(nr.out), "\n"), "\n")
-	want, got := docsNormalise(nodeLines, res), docsNormalise(goLines, res)
-	if d := cmp.Diff(want, got); d != "" {
-		t.Errorf("%s: output differs from node's (-node +port):\n%s", name, d)
-	}
+	return strings.Split(strings.TrimRight(string(nr.out), "\n"), "\n"), goLines
 }
 
 // The intro: an HTTP server per worker on one shared port, answered twice.
@@ -1375,6 +1420,41 @@ func TestDocsExampleSetupOnFork(t *testing.T) { runDocsExample(t, "setup-on-fork
 
 // worker.state at each event, in the primary and in the worker.
 func TestDocsExampleWorkerState(t *testing.T) { runDocsExample(t, "worker-state") }
+
+// worker.kill() twice, cluster.disconnect() twice, and disconnect() then
+// kill().
+func TestDocsExampleDisconnectKillTwice(t *testing.T) {
+	modes := map[string]string{"DOCS_MODES": "kill twice,cluster.disconnect twice,disconnect then kill"}
+	runDocsExampleEnv(t, "disconnect-twice", modes, modes)
+}
+
+// worker.disconnect() twice. Node v20 mostly kills the worker with the
+// second disconnect message (ERR_IPC_DISCONNECTED thrown in the worker,
+// exit 1), now and then fails to write it instead (EPIPE, exit 0). The
+// port's worker warns and exits 0 (DEVIATION(fix) of
+// worker.onProcessError); with NODECLUSTER_REPRODUCE_V20=channel-error it
+// throws as node does.
+func TestDocsExampleDisconnectTwice(t *testing.T) {
+	modes := map[string]string{"DOCS_MODES": "disconnect twice"}
+	thrown := []string{"disconnect twice: worker 1", "worker 1 disconnect", "worker 1 exit 1 null exitedAfterDisconnect true"}
+	epipe := []string{"disconnect twice: worker 1", "worker 1 error EPIPE", "worker 1 disconnect", "worker 1 exit 0 null exitedAfterDisconnect true"}
+	fixed := []string{"disconnect twice: worker 1", "worker 1 disconnect", "worker 1 exit 0 null exitedAfterDisconnect true"}
+	oneOf := func(what string, got []string, allowed ...[]string) {
+		t.Helper()
+		for _, a := range allowed {
+			if cmp.Equal(a, got) {
+				return
+			}
+		}
+		t.Errorf("%s: %q is none of %q", what, got, allowed)
+	}
+	nodeLines, goLines := docsRun(t, "disconnect-twice", modes, modes)
+	oneOf("node", nodeLines, thrown, epipe)
+	oneOf("the port", goLines, fixed, epipe)
+	v20 := map[string]string{"DOCS_MODES": "disconnect twice", "NODECLUSTER_REPRODUCE_V20": "channel-error"}
+	_, goLines = docsRun(t, "disconnect-twice", modes, v20)
+	oneOf("the port reproducing v20", goLines, thrown, epipe)
+}
 
 // Sending to every worker of cluster.workers.
 func TestDocsExampleWorkersSendAll(t *testing.T) {
