@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -1117,6 +1118,40 @@ var docsPrimaries = map[string]func(){
 		}
 		next()
 	},
+	"early-end": func() {
+		docsMust(cluster.SetupPrimary(&cluster.Settings{Args: []string{}, Stdio: []string{"inherit", "inherit", "ignore", "ipc"}}))
+		modes := strings.Split(os.Getenv("DOCS_MODES"), ",")
+		var next func()
+		next = func() {
+			if len(modes) == 0 {
+				return
+			}
+			mode := modes[0]
+			modes = modes[1:]
+			w := docsFork("idle", nil)
+			docsOut("%s: worker %d", mode, w.ID)
+			switch mode {
+			case "disconnect":
+				w.Disconnect()
+			case "kill":
+				w.Kill("")
+			case "kill SIGKILL":
+				w.Kill("SIGKILL")
+			default:
+				w.Process.Disconnect()
+			}
+			_, in := cluster.Workers()[w.ID]
+			docsOut("  state %s isConnected %t in cluster.workers %t", w.State, w.IsConnected(), in)
+			w.On("online", func() { docsOut("worker %d online", w.ID) })
+			w.On("error", func(err error) { docsOut("worker %d error %s", w.ID, lsCode(err)) })
+			w.On("disconnect", func() { docsOut("worker %d disconnect", w.ID) })
+			w.On("exit", func(code, signal any) {
+				docsOut("worker %d exit %s %s exitedAfterDisconnect %s", w.ID, docsJS(code), docsJS(signal), docsJS(w.ExitedAfterDisconnect))
+				next()
+			})
+		}
+		next()
+	},
 	"workers-send-all": func() {
 		lsSetupPrimary()
 		online, answers := 0, 0
@@ -1454,6 +1489,35 @@ func TestDocsExampleDisconnectTwice(t *testing.T) {
 	v20 := map[string]string{"DOCS_MODES": "disconnect twice", "NODECLUSTER_REPRODUCE_V20": "channel-error"}
 	_, goLines = docsRun(t, "disconnect-twice", modes, v20)
 	oneOf("the port reproducing v20", goLines, thrown, epipe)
+}
+
+// A worker ended right after fork(): by disconnect(), kill(), kill('SIGKILL').
+func TestDocsExampleEarlyEnd(t *testing.T) {
+	modes := map[string]string{"DOCS_MODES": "disconnect,kill,kill SIGKILL"}
+	runDocsExampleEnv(t, "early-end", modes, modes)
+}
+
+// A worker whose channel the primary closes right after fork()
+// (worker.process.disconnect()): node v20's worker throws the EPIPE of its
+// 'online' message (exit 1); the port's drops that write error and exits 0
+// on the disconnect (DEVIATION(fix) of worker.onProcessError), and throws
+// it as node does with NODECLUSTER_REPRODUCE_V20=channel-error.
+func TestDocsExampleEarlyProcessDisconnect(t *testing.T) {
+	modes := map[string]string{"DOCS_MODES": "process.disconnect"}
+	nodeLines, goLines := docsRun(t, "early-end", modes, modes)
+	fixed := slices.Clone(nodeLines)
+	for i, l := range fixed {
+		fixed[i] = strings.Replace(l, "exit 1 null", "exit 0 null", 1)
+	}
+	require.NotEqual(t, nodeLines, fixed, "node's worker exits 1")
+	if d := cmp.Diff(fixed, goLines); d != "" {
+		t.Errorf("the port's fix: node's output with exit 0 (-want +port):\n%s", d)
+	}
+	v20 := map[string]string{"DOCS_MODES": "process.disconnect", "NODECLUSTER_REPRODUCE_V20": "channel-error"}
+	_, goLines = docsRun(t, "early-end", modes, v20)
+	if d := cmp.Diff(nodeLines, goLines); d != "" {
+		t.Errorf("reproducing v20: output differs from node's (-node +port):\n%s", d)
+	}
 }
 
 // Sending to every worker of cluster.workers.
