@@ -12,6 +12,8 @@ package nodecluster_test
 // worker's own order.
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
@@ -79,27 +81,56 @@ func docsFork(name string, env map[string]string) *cluster.Worker {
 	return lsFork("docs-"+name, env)
 }
 
-// docsGet is http.get({host: '127.0.0.1', port, agent: false}) on a
-// goroutine; done runs on the loop with the status and the body.
+// docsGet is http.get({host: '127.0.0.1', port, agent: false}) on the
+// loop, as node's client is: an HTTP/1.1 request with Connection: close on
+// the port's Socket, and done (status and body) as soon as the body is
+// complete, by its Content-Length, or else at the end of the connection.
 func docsGet(port int, done func(status int, body string)) {
-	l := uv.Default()
-	l.Ref()
-	go func() {
-		c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
-		status, body := 0, ""
-		resp, err := c.Get("http://127.0.0.1:" + strconv.Itoa(port) + "/")
-		if err == nil {
-			b, rerr := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			status, body = resp.StatusCode, string(b)
-			if rerr != nil {
-				body = "error: " + rerr.Error()
-			}
-		} else {
-			body = "error: " + err.Error()
+	c, err := net.Connect(port, "127.0.0.1")
+	if err != nil {
+		done(0, "error: "+err.Error())
+		return
+	}
+	var buf bytes.Buffer
+	finished := false
+	finish := func(atEnd bool) {
+		if finished {
+			return
 		}
-		l.Post(func() { l.Unref(); done(status, body) })
-	}()
+		_, body, ok := bytes.Cut(buf.Bytes(), []byte("\r\n\r\n"))
+		if !ok && !atEnd {
+			return
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(buf.Bytes())), nil)
+		if err != nil {
+			if atEnd {
+				finished = true
+				done(0, "error: "+err.Error())
+			}
+			return
+		}
+		if !atEnd && (resp.ContentLength < 0 || int64(len(body)) < resp.ContentLength) {
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			if !atEnd {
+				return
+			}
+			b = []byte("error: " + err.Error())
+		}
+		finished = true
+		done(resp.StatusCode, string(b))
+	}
+	c.On("data", func(d []byte) { buf.Write(d); finish(false) })
+	c.On("end", func() { finish(true) })
+	c.On("error", func(err error) {
+		if !finished {
+			finished = true
+			done(0, "error: "+err.Error())
+		}
+	})
+	c.Write([]byte("GET / HTTP/1.1\r\nHost: 127.0.0.1:"+strconv.Itoa(port)+"\r\nConnection: close\r\n\r\n"), nil)
 }
 
 // docsHTTPWorker serves every request with handler through net/http on a
@@ -962,7 +993,7 @@ var docsPrimaries = map[string]func(){
 				}
 				c.SetEncoding("utf8")
 				c.On("data", func(d any) { data += fmt.Sprint(d) })
-				c.On("error", func(err error) { docsOut("%s: %s", host, lsCode(err)) })
+				c.On("error", func(err error) { docsOut("%s: %s", host, docsCode(err)) })
 				c.On("close", func() {
 					docsOut("%s: %s", host, regexp.MustCompile(`#\d+`).ReplaceAllString(data, "#N"))
 					ask()
@@ -1109,7 +1140,7 @@ var docsPrimaries = map[string]func(){
 					w.Kill("")
 				}
 			})
-			w.On("error", func(err error) { docsOut("worker %d error %s", w.ID, lsCode(err)) })
+			w.On("error", func(err error) { docsOut("worker %d error %s", w.ID, docsCode(err)) })
 			w.On("disconnect", func() { docsOut("worker %d disconnect", w.ID) })
 			w.On("exit", func(code, signal any) {
 				docsOut("worker %d exit %s %s exitedAfterDisconnect %s", w.ID, docsJS(code), docsJS(signal), docsJS(w.ExitedAfterDisconnect))
@@ -1143,7 +1174,7 @@ var docsPrimaries = map[string]func(){
 			_, in := cluster.Workers()[w.ID]
 			docsOut("  state %s isConnected %t in cluster.workers %t", w.State, w.IsConnected(), in)
 			w.On("online", func() { docsOut("worker %d online", w.ID) })
-			w.On("error", func(err error) { docsOut("worker %d error %s", w.ID, lsCode(err)) })
+			w.On("error", func(err error) { docsOut("worker %d error %s", w.ID, docsCode(err)) })
 			w.On("disconnect", func() { docsOut("worker %d disconnect", w.ID) })
 			w.On("exit", func(code, signal any) {
 				docsOut("worker %d exit %s %s exitedAfterDisconnect %s", w.ID, docsJS(code), docsJS(signal), docsJS(w.ExitedAfterDisconnect))
@@ -1183,6 +1214,14 @@ func docsKillEnd(w *cluster.Worker, next func()) {
 		docsOut("worker %d exit %s %s exitedAfterDisconnect %s isDead %t", w.ID, docsJS(code), docsJS(sig), docsJS(w.ExitedAfterDisconnect), w.IsDead())
 		next()
 	})
+}
+
+// docsCode is err.code.
+func docsCode(err error) string {
+	if e, ok := err.(*childprocess.ErrnoError); ok {
+		return e.Code
+	}
+	return lsCode(err)
 }
 
 // docsErr is `${err}` for an error or null.
@@ -1261,6 +1300,7 @@ func docsNormalise(lines []string, group []*regexp.Regexp) []string {
 // normalised outputs; both must exit 0.
 func runDocsExample(t *testing.T, name string, group ...string) {
 	t.Helper()
+	t.Parallel()
 	runDocsExampleEnv(t, name, nil, nil, group...)
 }
 
@@ -1269,6 +1309,7 @@ func runDocsExample(t *testing.T, name string, group ...string) {
 // primary), as subtests.
 func runDocsExampleBoth(t *testing.T, name string, env func() map[string]string, group ...string) {
 	t.Helper()
+	t.Parallel()
 	for _, policy := range []string{"rr", "none"} {
 		t.Run(policy, func(t *testing.T) {
 			nodeEnv := map[string]string{"NODE_CLUSTER_SCHED_POLICY": policy}
@@ -1301,6 +1342,10 @@ func runDocsExampleEnv(t *testing.T, name string, nodeEnv, goEnv map[string]stri
 	}
 }
 
+// The docs examples run in parallel with each other (after the package's
+// sequential tests, whose leak checks count this process's children),
+// two at a time on two cores: each spends most of its time waiting.
+//
 // docsRun runs testdata/docs-examples/<name>.js under node and the primary
 // scenario docs-<name> at the same time, each with its variables added,
 // and returns their output lines; both must exit 0.
@@ -1459,6 +1504,7 @@ func TestDocsExampleWorkerState(t *testing.T) { runDocsExample(t, "worker-state"
 // worker.kill() twice, cluster.disconnect() twice, and disconnect() then
 // kill().
 func TestDocsExampleDisconnectKillTwice(t *testing.T) {
+	t.Parallel()
 	modes := map[string]string{"DOCS_MODES": "kill twice,cluster.disconnect twice,disconnect then kill"}
 	runDocsExampleEnv(t, "disconnect-twice", modes, modes)
 }
@@ -1470,6 +1516,7 @@ func TestDocsExampleDisconnectKillTwice(t *testing.T) {
 // worker.onProcessError); with NODECLUSTER_REPRODUCE_V20=channel-error it
 // throws as node does.
 func TestDocsExampleDisconnectTwice(t *testing.T) {
+	t.Parallel()
 	modes := map[string]string{"DOCS_MODES": "disconnect twice"}
 	thrown := []string{"disconnect twice: worker 1", "worker 1 disconnect", "worker 1 exit 1 null exitedAfterDisconnect true"}
 	epipe := []string{"disconnect twice: worker 1", "worker 1 error EPIPE", "worker 1 disconnect", "worker 1 exit 0 null exitedAfterDisconnect true"}
@@ -1493,6 +1540,7 @@ func TestDocsExampleDisconnectTwice(t *testing.T) {
 
 // A worker ended right after fork(): by disconnect(), kill(), kill('SIGKILL').
 func TestDocsExampleEarlyEnd(t *testing.T) {
+	t.Parallel()
 	modes := map[string]string{"DOCS_MODES": "disconnect,kill,kill SIGKILL"}
 	runDocsExampleEnv(t, "early-end", modes, modes)
 }
@@ -1503,6 +1551,7 @@ func TestDocsExampleEarlyEnd(t *testing.T) {
 // on the disconnect (DEVIATION(fix) of worker.onProcessError), and throws
 // it as node does with NODECLUSTER_REPRODUCE_V20=channel-error.
 func TestDocsExampleEarlyProcessDisconnect(t *testing.T) {
+	t.Parallel()
 	modes := map[string]string{"DOCS_MODES": "process.disconnect"}
 	nodeLines, goLines := docsRun(t, "early-end", modes, modes)
 	fixed := slices.Clone(nodeLines)
