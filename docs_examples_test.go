@@ -334,6 +334,20 @@ var docsWorkers = map[string]func(){
 			process.Get().Send(cluster.NewObject("atStart", atStart, "inListenCallback", cluster.CurrentWorker().State), nil, nil)
 		})
 	},
+	"internal-cmd": func() {
+		seen := []any{}
+		process.Get().On("message", func(m any) {
+			o := m.(*cluster.Object)
+			if done, _ := o.Bool("done"); !done {
+				seen = append(seen, m)
+				return
+			}
+			for _, cmd := range []any{"NODE_custom", "NODE", "NODEX", "NODE_CLUSTER", 5} {
+				process.Get().Send(cluster.NewObject("cmd", cmd), nil, nil)
+			}
+			process.Get().Send(cluster.NewObject("seen", seen, "last", true), nil, nil)
+		})
+	},
 	"answer-id": func() {
 		process.Get().On("message", func(m any) {
 			process.Get().Send(cluster.NewObject("id", cluster.CurrentWorker().ID, "got", m), nil, nil)
@@ -1183,6 +1197,24 @@ var docsPrimaries = map[string]func(){
 		}
 		next()
 	},
+	"internal-cmd": func() {
+		lsSetupPrimary()
+		w := docsFork("internal-cmd", nil)
+		w.On("message", func(m any) {
+			docsOut("primary got %s", docsJSON(m))
+			if last, _ := m.(*cluster.Object).Bool("last"); last {
+				w.Disconnect()
+			}
+		})
+		cluster.On("message", func(_ *cluster.Worker, m any) { docsOut("cluster 'message' %s", docsJSON(m)) })
+		w.On("exit", func(code, signal any) { docsOut("worker exit %s %s", docsJS(code), docsJS(signal)) })
+		w.On("online", func() {
+			for _, cmd := range []string{"NODE_toWorker", "NODEX", "node_lower"} {
+				w.Send(cluster.NewObject("cmd", cmd), nil, nil)
+			}
+			w.Send(cluster.NewObject("done", true), nil, nil)
+		})
+	},
 	"workers-send-all": func() {
 		lsSetupPrimary()
 		online, answers := 0, 0
@@ -1568,6 +1600,9 @@ func TestDocsExampleEarlyProcessDisconnect(t *testing.T) {
 		t.Errorf("reproducing v20: output differs from node's (-node +port):\n%s", d)
 	}
 }
+
+// Messages whose cmd starts with NODE_ are internal, never a 'message'.
+func TestDocsExampleInternalCmd(t *testing.T) { runDocsExample(t, "internal-cmd") }
 
 // Sending to every worker of cluster.workers.
 func TestDocsExampleWorkersSendAll(t *testing.T) {
