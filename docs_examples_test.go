@@ -226,7 +226,9 @@ var docsWorkers = map[string]func(){
 	"two-servers": func() {
 		a := net.CreateServer(func(*net.Socket) {})
 		a.Listen(0, "127.0.0.1", func() {
-			net.CreateServer(func(*net.Socket) {}).Listen(0)
+			net.CreateServer(func(*net.Socket) {}).Listen(0, func() {
+				net.CreateServer(func(*net.Socket) {}).Listen(os.Getenv("DOCS_PIPE"))
+			})
 		})
 	},
 	"send-hello": func() {
@@ -767,8 +769,14 @@ var docsPrimaries = map[string]func(){
 		lsSetupPrimary()
 		n := 0
 		cluster.On("listening", func(w *cluster.Worker, a cluster.Address) {
-			docsOut("A worker (#%d) is now connected to %s:port:%d (addressType %s)", w.ID, docsJS(a.Address), a.Port, docsJS(a.AddressType))
-			if n++; n == 4 {
+			where := strings.Replace(docsJS(a.Address), os.Getenv("DOCS_PIPE"), "PIPE", 1)
+			// No fd: node's undefined, Go's nil.
+			fd := "undefined"
+			if a.Fd != nil {
+				fd = docsJS(a.Fd)
+			}
+			docsOut("A worker (#%d) is now connected to %s:port:%d (addressType %s, fd %s)", w.ID, where, a.Port, docsJS(a.AddressType), fd)
+			if n++; n == 6 {
 				cluster.Disconnect(func() { docsOut("all disconnected") })
 			}
 		})
@@ -1469,7 +1477,7 @@ func TestDocsExampleClusterForkEvent(t *testing.T) {
 
 // cluster event 'listening' with the address.
 func TestDocsExampleClusterListeningEvent(t *testing.T) {
-	runDocsExampleBoth(t, "cluster-listening-event", nil, `^A worker \(#(\d+)\)`)
+	runDocsExampleBoth(t, "cluster-listening-event", func() map[string]string { return map[string]string{"DOCS_PIPE": lsPipePath(t)} }, `^A worker \(#(\d+)\)`)
 }
 
 // cluster event 'message' with (worker, message, handle).
