@@ -1223,6 +1223,33 @@ var docsPrimaries = map[string]func(){
 			w.Send(cluster.NewObject("done", true), nil, nil)
 		})
 	},
+	"kill-signals": func() {
+		lsSetupPrimary()
+		signals := []string{"SIGINT", "SIGHUP", "SIGPIPE", "SIGWINCH", "SIGCHLD"}
+		var next func()
+		next = func() {
+			if len(signals) == 0 {
+				return
+			}
+			signal := signals[0]
+			signals = signals[1:]
+			w := docsFork("idle", nil)
+			var timer *uv.Timer
+			w.On("online", func() {
+				w.Kill(signal)
+				timer = cluster.SetTimeout(300*time.Millisecond, func() {
+					docsOut("kill(%s): worker %d still alive 300 ms later: isDead %t isConnected %t", signal, w.ID, w.IsDead(), w.IsConnected())
+					w.Disconnect()
+				})
+			})
+			w.On("exit", func(code, sig any) {
+				timer.Stop()
+				docsOut("kill(%s): worker %d exit %s %s exitedAfterDisconnect %s", signal, w.ID, docsJS(code), docsJS(sig), docsJS(w.ExitedAfterDisconnect))
+				next()
+			})
+		}
+		next()
+	},
 	"workers-send-all": func() {
 		lsSetupPrimary()
 		online, answers := 0, 0
@@ -1611,6 +1638,10 @@ func TestDocsExampleEarlyProcessDisconnect(t *testing.T) {
 
 // Messages whose cmd starts with NODE_ are internal, never a 'message'.
 func TestDocsExampleInternalCmd(t *testing.T) { runDocsExample(t, "internal-cmd") }
+
+// worker.kill(signal) with signals that kill and signals a worker
+// survives.
+func TestDocsExampleKillSignals(t *testing.T) { runDocsExample(t, "kill-signals") }
 
 // Sending to every worker of cluster.workers.
 func TestDocsExampleWorkersSendAll(t *testing.T) {
