@@ -14,7 +14,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/nodecluster/nodecluster/internal/uv"
 )
 
@@ -61,13 +60,8 @@ func (r *listenerRig) run(body func(r *listenerRig)) {
 
 func runListener(t *testing.T, body func(r *listenerRig)) {
 	t.Helper()
-	timedOut := false
-	var timer *uv.Timer
-	process.RunMain(func() {
+	timedOut := RunWithin(20*time.Second, func() {
 		l := uv.Default()
-		// Exit, not Stop: a loop kept alive would only run again.
-		timer = l.SetTimeout(20*time.Second, func() { timedOut = true; process.Get().Exit(process.Get().ExitCode) })
-		timer.Unref()
 		r := &listenerRig{t: t, loop: l, srv: CreateServer(nil)}
 		r.ln = NewListener(r.srv)
 		require.NoError(t, r.srv.Listen(0, "127.0.0.1", func() {
@@ -76,7 +70,6 @@ func runListener(t *testing.T, body func(r *listenerRig)) {
 			go r.run(body)
 		}))
 	})
-	timer.Stop() // the next test runs on the same loop
 	require.False(t, timedOut, "the loop did not empty in 20s")
 }
 
@@ -152,12 +145,7 @@ func TestListenerUnrefServerEndsWithLastClose(t *testing.T) {
 func TestServeHTTPTLSBadCertificate(t *testing.T) {
 	var got error
 	var events []string
-	timedOut := false
-	var timer *uv.Timer
-	process.RunMain(func() {
-		l := uv.Default()
-		timer = l.SetTimeout(20*time.Second, func() { timedOut = true; process.Get().Exit(process.Get().ExitCode) })
-		timer.Unref()
+	timedOut := RunWithin(20*time.Second, func() {
 		srv := CreateServer(nil)
 		srv.On("close", func() { events = append(events, "close") })
 		ServeHTTPTLS(srv, &http.Server{}, "/nonexistent/cert.pem", "/nonexistent/key.pem", func(err error) {
@@ -166,7 +154,6 @@ func TestServeHTTPTLSBadCertificate(t *testing.T) {
 		})
 		require.NoError(t, srv.Listen(0, "127.0.0.1"))
 	})
-	timer.Stop() // the next test runs on the same loop
 	require.False(t, timedOut, "the loop did not empty in 20s: the server kept listening")
 	require.Error(t, got)
 	require.ErrorIs(t, got, os.ErrNotExist)
@@ -233,12 +220,8 @@ func TestServeHTTPAnswersRequestAfterStop(t *testing.T) {
 	accepted, shutdown := make(chan struct{}), make(chan struct{})
 	answer := make(chan string, 1)
 	var served []string
-	timedOut := false
-	var timer *uv.Timer
-	process.RunMain(func() {
+	timedOut := RunWithin(20*time.Second, func() {
 		l := uv.Default()
-		timer = l.SetTimeout(20*time.Second, func() { timedOut = true; process.Get().Exit(process.Get().ExitCode) })
-		timer.Unref()
 		srv := CreateServer(nil)
 		var once sync.Once
 		hs := &http.Server{
@@ -256,7 +239,6 @@ func TestServeHTTPAnswersRequestAfterStop(t *testing.T) {
 			go c.run()
 		}))
 	})
-	timer.Stop() // the next test runs on the same loop
 	require.False(t, timedOut, "the loop did not empty in 20s")
 	got := <-answer
 	require.True(t, strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n"), "answer %q", got)

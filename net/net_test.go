@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
@@ -21,24 +20,9 @@ func run(t *testing.T, main func()) {
 	require.False(t, runWithin(20*time.Second, main), "the loop did not empty in 20s")
 }
 
-// runWithin runs main on this process's loop and reports whether the loop
-// was still not empty after d (it is then ended: Exit, not Stop, since a
-// loop kept alive would only run again).
-func runWithin(d time.Duration, main func()) (timedOut bool) {
-	var timer *uv.Timer
-	process.RunMain(func() {
-		timer = uv.Default().SetTimeout(d, func() {
-			timedOut = true
-			process.Get().Exit(process.Get().ExitCode)
-		})
-		timer.Unref()
-		main()
-	})
-	// The watchdog must not outlive the test: the next test runs on the
-	// same loop, and a stale one would end it.
-	timer.Stop()
-	return timedOut
-}
+// runWithin is net.RunWithin (export_test.go), which the tests of
+// package net use too.
+func runWithin(d time.Duration, main func()) (timedOut bool) { return net.RunWithin(d, main) }
 
 // offLoop, started as a goroutine, runs client off the loop (a client
 // that blocks: a dial, a read to the end) and hands its error to then on
