@@ -1578,7 +1578,8 @@ func TestDocsExampleDisconnectKillTwice(t *testing.T) {
 
 // worker.disconnect() twice. Node v20 mostly kills the worker with the
 // second disconnect message (ERR_IPC_DISCONNECTED thrown in the worker,
-// exit 1), now and then fails to write it instead (EPIPE, exit 0). The
+// exit 1), now and then fails to write it instead (EPIPE, exit 0), or
+// (seen under load) loses it without a word (exit 0). The
 // port's worker warns and exits 0 (DEVIATION(fix) of
 // worker.onProcessError); with NODECLUSTER_REPRODUCE_V20=channel-error it
 // throws as node does.
@@ -1598,7 +1599,10 @@ func TestDocsExampleDisconnectTwice(t *testing.T) {
 		t.Errorf("%s: %q is none of %q", what, got, allowed)
 	}
 	nodeLines, goLines := docsRun(t, "disconnect-twice", modes, modes)
-	oneOf("node", nodeLines, thrown, epipe)
+	// Under load node's worker sometimes neither throws nor sees the
+	// EPIPE (the second message is lost with the channel): exit 0, the
+	// port's output.
+	oneOf("node", nodeLines, thrown, epipe, fixed)
 	oneOf("the port", goLines, fixed, epipe)
 	v20 := map[string]string{"DOCS_MODES": "disconnect twice", "NODECLUSTER_REPRODUCE_V20": "channel-error"}
 	_, goLines = docsRun(t, "disconnect-twice", modes, v20)
