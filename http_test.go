@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -171,11 +170,7 @@ func TestHTTPOnClusterWorkers(t *testing.T) {
 // peer); round-robin alternates between the two; a disconnect lets both
 // exit 0.
 func TestHTTPGoWorkersUnderNodePrimary(t *testing.T) {
-	node := nodeOrSkip(t)
-	self, err := os.Executable()
-	require.NoError(t, err)
-	script, err := filepath.Abs("testdata/interop/http-primary.js")
-	require.NoError(t, err)
+	node, self, script := interopScript(t, "http-primary.js")
 	answer := regexp.MustCompile(`^answer 200 worker ([12]) local 127\.0\.0\.1:(\d+) remote 127\.0\.0\.1:\d+$`)
 	for _, policy := range []string{"rr", "none"} {
 		t.Run(policy, func(t *testing.T) {
@@ -223,11 +218,7 @@ func TestHTTPGoWorkersUnderNodePrimary(t *testing.T) {
 // when it came from another process: a close alone would leave the client
 // waiting for the primary.
 func TestHandedOffCloseEndsWhilePrimaryHoldsCopy(t *testing.T) {
-	node := nodeOrSkip(t)
-	self, err := os.Executable()
-	require.NoError(t, err)
-	script, err := filepath.Abs("testdata/interop/held-copy.js")
-	require.NoError(t, err)
+	node, self, script := interopScript(t, "held-copy.js")
 	for _, worker := range []string{"node", "go"} {
 		t.Run(worker, func(t *testing.T) {
 			cmd := exec.Command(node, script)
@@ -298,11 +289,7 @@ func TestHandedOffCloseEndsWhilePrimaryHoldsCopy(t *testing.T) {
 // answered and every worker exits 0, with Go workers serving net/http as
 // with Node workers.
 func TestHTTPRollingRestartUnderNodePrimary(t *testing.T) {
-	node := nodeOrSkip(t)
-	self, err := os.Executable()
-	require.NoError(t, err)
-	script, err := filepath.Abs("testdata/interop/rolling.js")
-	require.NoError(t, err)
+	node, self, script := interopScript(t, "rolling.js")
 	for _, policy := range []string{"rr", "none"} {
 		for _, workers := range []string{"node", "go"} {
 			t.Run(policy+"/"+workers, func(t *testing.T) {

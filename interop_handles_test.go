@@ -51,11 +51,7 @@ func interopHandlesWorker() {
 // Mirrors test/sequential/test-cluster-send-handle-large-payload.js and
 // test/parallel/test-child-process-recv-handle.js, across runtimes.
 func TestInteropHandles(t *testing.T) {
-	node := nodeOrSkip(t)
-	self, err := os.Executable()
-	require.NoError(t, err)
-	script, err := filepath.Abs("testdata/interop/handles.js")
-	require.NoError(t, err)
+	node, self, script := interopScript(t, "handles.js")
 	want := runNodeScript(t, node, script, "", 60*time.Second)
 	require.Contains(t, want, "worker got two len 3 handle true", "the reference run itself")
 	got := runNodeScript(t, node, script, self, 60*time.Second)

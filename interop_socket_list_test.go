@@ -41,11 +41,7 @@ func init() {
 // worker's NODE_SOCKET_ALL_CLOSED, as with a Node worker. (Without the
 // answers the Node primary's callbacks never ran.)
 func TestInteropSocketListNodePrimary(t *testing.T) {
-	node := nodeOrSkip(t)
-	self, err := os.Executable()
-	require.NoError(t, err)
-	script, err := filepath.Abs("testdata/interop/socket-list.js")
-	require.NoError(t, err)
+	node, self, script := interopScript(t, "socket-list.js")
 	want := []string{"client got hi", "getConnections null 1", "client end", "server closed", "exit 0 null"}
 	require.Equal(t, want, runNodeScript(t, node, script, "", 20*time.Second), "Node worker")
 	if d := cmp.Diff(want, runNodeScript(t, node, script, self, 20*time.Second)); d != "" {

@@ -229,6 +229,19 @@ func nodeOrSkip(t *testing.T) string {
 	return node
 }
 
+// interopScript is what a test that runs a Node script against this test
+// binary needs: node (the test skips without it), this binary, and the
+// absolute path of testdata/interop/<name>.
+func interopScript(t *testing.T, name string) (node, self, script string) {
+	t.Helper()
+	node = nodeOrSkip(t)
+	self, err := os.Executable()
+	require.NoError(t, err)
+	script, err = filepath.Abs(filepath.Join("testdata", "interop", name))
+	require.NoError(t, err)
+	return node, self, script
+}
+
 // runNodePrimary runs scenario.js as the primary; with goExec its workers
 // are this test binary.
 func runNodePrimary(t *testing.T, node, sc, policy, tmp, goExec string) []string {
