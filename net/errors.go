@@ -6,8 +6,6 @@ import (
 	stdnet "net"
 	"net/netip"
 	"reflect"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
@@ -263,13 +261,13 @@ func inspectOptions(options any) string {
 	}
 	var parts []string
 	if o.Port != nil {
-		parts = append(parts, "port: "+inspectValue(o.Port))
+		parts = append(parts, "port: "+jsfmt.Inspect(o.Port))
 	}
 	if o.Host != "" {
-		parts = append(parts, "host: "+inspectValue(o.Host))
+		parts = append(parts, "host: "+jsfmt.Inspect(o.Host))
 	}
 	if o.Path != "" {
-		parts = append(parts, "path: "+inspectValue(o.Path))
+		parts = append(parts, "path: "+jsfmt.Inspect(o.Path))
 	}
 	if o.Backlog != 0 {
 		parts = append(parts, fmt.Sprintf("backlog: %d", o.Backlog))
@@ -293,49 +291,6 @@ func inspectOptions(options any) string {
 		return "{}"
 	}
 	return "{ " + strings.Join(parts, ", ") + " }"
-}
-
-// inspectValue prints a value of an options object as util.inspect
-// prints it: strings in single quotes (double quotes when the string has
-// a single quote and no double one), numbers as JS writes them, nil as
-// null, Go maps as objects (keys sorted: a Go map keeps no order) and
-// slices as arrays.
-func inspectValue(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return jsfmt.InspectString(x)
-	case bool:
-		return strconv.FormatBool(x)
-	case map[string]any:
-		if len(x) == 0 {
-			return "{}"
-		}
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = k + ": " + inspectValue(x[k])
-		}
-		return "{ " + strings.Join(parts, ", ") + " }"
-	case []any:
-		if len(x) == 0 {
-			return "[]"
-		}
-		parts := make([]string, len(x))
-		for i, e := range x {
-			parts[i] = inspectValue(e)
-		}
-		return "[ " + strings.Join(parts, ", ") + " ]"
-	}
-	if f, ok := childprocess.ToFloat(v); ok {
-		return childprocess.ToJSString(f)
-	}
-	return fmt.Sprint(v)
 }
 
 // ErrServerAlreadyListen is listen on a listening server.

@@ -2,7 +2,6 @@ package events
 
 import (
 	"fmt"
-	"math"
 	"reflect"
 	"sort"
 	"strconv"
@@ -374,7 +373,7 @@ func (e *EventEmitter) Emit(event string, args ...any) bool {
 				if err, ok := args[0].(error); ok {
 					panic(err)
 				}
-				panic(&UnhandledError{Code: "ERR_UNHANDLED_ERROR", Message: "Unhandled error. (" + inspect(args[0]) + ")", Context: args[0]})
+				panic(&UnhandledError{Code: "ERR_UNHANDLED_ERROR", Message: "Unhandled error. (" + jsfmt.Inspect(args[0]) + ")", Context: args[0]})
 			}
 			panic(&UnhandledError{Code: "ERR_UNHANDLED_ERROR", Message: "Unhandled error. (undefined)", Context: Undefined})
 		}
@@ -422,47 +421,6 @@ type Error struct {
 }
 
 func (e *Error) Error() string { return e.Message }
-
-// inspect writes an emitted value as util.inspect does for the values a Go
-// program emits: strings quoted as JS quotes them, numbers, booleans, nil
-// as null; anything else as fmt's %v.
-//
-// Like lib/internal/util/inspect.js formatValue(), for primitives.
-func inspect(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return jsfmt.InspectString(x)
-	case bool:
-		return strconv.FormatBool(x)
-	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
-		return fmt.Sprint(x)
-	case float64:
-		return formatFloat(x)
-	case float32:
-		return formatFloat(float64(x))
-	}
-	return fmt.Sprintf("%v", v)
-}
-
-// formatFloat writes a number as util.inspect does: JS's
-// Number::toString, with -0 as "-0".
-//
-// Like lib/internal/util/inspect.js formatNumber().
-func formatFloat(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0 && math.Signbit(f):
-		return "-0"
-	}
-	return string(jsfmt.AppendNumber(nil, f))
-}
 
 // call invokes fn with args the way JS calls a function: positionally,
 // dropping extras and zero-filling missing ones.

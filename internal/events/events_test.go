@@ -294,6 +294,12 @@ func TestEmitErrorWithoutListenerPanics(t *testing.T) {
 		{5e-324, "Unhandled error. (5e-324)"},
 		{math.Copysign(0, -1), "Unhandled error. (-0)"},
 		{0.30000000000000004, "Unhandled error. (0.30000000000000004)"}, // 0.1+0.2
+		// Objects and arrays as node v20.20.2 wrote them.
+		{map[string]any{"a": 1, "b": "x"}, "Unhandled error. ({ a: 1, b: 'x' })"},
+		{[]any{1, "a", nil}, "Unhandled error. ([ 1, 'a', null ])"},
+		{map[string]any{}, "Unhandled error. ({})"},
+		{[]any{}, "Unhandled error. ([])"},
+		{map[string]any{"b": []any{1, map[string]any{"c": 2}}}, "Unhandled error. ({ b: [ 1, { c: 2 } ] })"},
 	} {
 		v = recoverFrom(func() { e.Emit("error", c.v) })
 		u, ok = v.(*events.UnhandledError)

@@ -3,6 +3,7 @@ package jsfmt
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -90,4 +91,70 @@ func InspectString(s string) string {
 	}
 	b.WriteRune(quote)
 	return b.String()
+}
+
+// Inspect writes a value as util.inspect does for what Go code passes
+// where Node would print a JS value: nil as null, strings quoted
+// (InspectString), booleans, numbers as JS writes them (-0 as "-0"), a
+// map[string]any as an object (keys sorted: a Go map keeps no order) and
+// a []any as an array; anything else with fmt's %v.
+//
+// Like lib/internal/util/inspect.js formatValue(), for these values.
+func Inspect(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return InspectString(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64:
+		return fmt.Sprint(x)
+	case float64:
+		return inspectNumber(x)
+	case float32:
+		return inspectNumber(float64(x))
+	case map[string]any:
+		if len(x) == 0 {
+			return "{}"
+		}
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = k + ": " + Inspect(x[k])
+		}
+		return "{ " + strings.Join(parts, ", ") + " }"
+	case []any:
+		if len(x) == 0 {
+			return "[]"
+		}
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = Inspect(e)
+		}
+		return "[ " + strings.Join(parts, ", ") + " ]"
+	}
+	return fmt.Sprintf("%v", v)
+}
+
+// inspectNumber is util.inspect's number: JS's Number::toString, with -0
+// as "-0".
+//
+// Like lib/internal/util/inspect.js formatNumber().
+func inspectNumber(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0 && math.Signbit(f):
+		return "-0"
+	}
+	return string(AppendNumber(nil, f))
 }
