@@ -1373,7 +1373,9 @@ func runDocsExample(t *testing.T, name string, group ...string) {
 
 // runDocsExampleBoth runs the example under each scheduling policy
 // (NODE_CLUSTER_SCHED_POLICY rr and none, for node and for the Go
-// primary), as subtests.
+// primary), as subtests. env, when not nil, is called once for node and
+// once for the Go primary: the two run at the same time, so what must not
+// be shared (a Unix socket path) comes fresh for each.
 func runDocsExampleBoth(t *testing.T, name string, env func() map[string]string, group ...string) {
 	t.Helper()
 	t.Parallel()
