@@ -14,7 +14,6 @@ import (
 	stdnet "net"
 	"net/http"
 	"os"
-	"os/exec"
 	"strconv"
 	"syscall"
 	"testing"
@@ -219,12 +218,8 @@ func TestListenFdCluster(t *testing.T) {
 			require.NoError(t, err)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, exe)
-			cmd.Env = append(os.Environ(), envPrimary+"=nc-listen-fd", "NODE_CLUSTER_SCHED_POLICY="+policy)
+			cmd := primaryCommand(ctx, exe, "nc-listen-fd", map[string]string{"NODE_CLUSTER_SCHED_POLICY": policy})
 			cmd.ExtraFiles = []*os.File{f} // the primary's fd 3
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-			cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-			cmd.Stderr = os.Stderr
 			stdout, err := cmd.StdoutPipe()
 			require.NoError(t, err)
 			require.NoError(t, cmd.Start())

@@ -54,6 +54,21 @@ func checkNoLeaks(t *testing.T, before map[int]bool) {
 	}
 }
 
+// primaryCommand is this test binary run as primary scenario name, with
+// env added, in a process group of its own that ctx's end kills whole
+// (the primary and its workers), its stderr on the test's.
+func primaryCommand(ctx context.Context, exe, name string, env map[string]string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, exe)
+	cmd.Env = append(os.Environ(), envPrimary+"="+name)
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.Stderr = os.Stderr
+	return cmd
+}
+
 // runPrimaryProcess runs a primary scenario in a process of its own (a
 // re-exec of this test binary, in its own process group) and returns its
 // stdout lines and how it ended. It fails the test at the deadline, and
@@ -64,14 +79,7 @@ func runPrimaryProcess(t *testing.T, name string, env map[string]string, deadlin
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = append(os.Environ(), envPrimary+"="+name)
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.Stderr = os.Stderr
+	cmd := primaryCommand(ctx, exe, name, env)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
