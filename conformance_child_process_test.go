@@ -520,6 +520,49 @@ func TestChildProcessSendAfterClose(t *testing.T) {
 	}
 }
 
+// TestChildProcessExitAfterDisconnectTicks: a child that exited before
+// its channel's end was read (the parent's loop was busy) still shows
+// "disconnect" first, as the port always does, and its "exit" comes as a
+// callback of its own, as node's SIGCHLD callback: what the "disconnect"
+// listener queued on the nextTick queue (a late send's
+// ERR_IPC_CHANNEL_CLOSED and a tick that callback queued) runs before it.
+// node v20.20.2 printed the same order, its loop held 500 ms after the
+// fork. The port's exit once came as a tick queued beside "disconnect"'s,
+// before the listener's (TestDocsExampleWorkerSend failed on it now and
+// then).
+func TestChildProcessExitAfterDisconnectTicks(t *testing.T) {
+	var ev []string
+	reaped := false
+	ipcRunParent(t, func(watch func(...*childprocess.ChildProcess)) {
+		child := ipcForkChild(t, "cp-empty")
+		watch(child)
+		// Hold the loop until the child is gone and reaped, so that its
+		// exit is posted before the loop reads the channel's end.
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if unix.Kill(child.Pid, 0) == unix.ESRCH {
+				reaped = true
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond) // the reaping goroutine posts the exit
+		child.On("disconnect", func() {
+			ev = append(ev, "disconnect")
+			child.Send("late", nil, func(err error) {
+				ev = append(ev, fmt.Sprintf("late send: %v", err))
+				uv.Default().NextTick(func() { ev = append(ev, "tick from the callback") })
+			})
+		})
+		child.On("exit", func(code, signal any) { ev = append(ev, fmt.Sprintf("exit %v %v", code, signal)) })
+	})
+	require.True(t, reaped, "the child (cp-empty) did not exit within 10 s")
+	want := []string{"disconnect", "late send: Channel closed", "tick from the callback", "exit 0 <nil>"}
+	if d := cmp.Diff(want, ev); d != "" {
+		t.Errorf("events (-want +port):\n%s", d)
+	}
+}
+
 // TestChildProcessSendReturnsBoolean: send's return value. The first
 // send on a fresh channel returns true (its callback gets no error).
 // With a handle sent and not yet acknowledged, one more message may be

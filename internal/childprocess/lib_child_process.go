@@ -269,10 +269,14 @@ func (c *ChildProcess) onExitPosted(es exitStatus) {
 	c.onexit()
 }
 
+// onChannelEnd releases an exit that waited for the channel's end. The
+// exit runs as a callback of its own, as Node's SIGCHLD callback is one:
+// what the "disconnect" listeners queued on the nextTick queue (a send's
+// ERR_IPC_CHANNEL_CLOSED, say) runs before "exit", however deep.
 func (c *ChildProcess) onChannelEnd() {
 	if c.exitWaiting {
 		c.exitWaiting = false
-		c.lp.NextTick(c.onexit)
+		c.lp.Post(c.onexit)
 	}
 	c.maybeClose()
 }
