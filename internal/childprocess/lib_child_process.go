@@ -249,6 +249,8 @@ func (w *exitWaiter) run(context.Context) {
 	if err != nil {
 		es.err = err
 	} else if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		// A signal without a name in Node's table (a real-time one) is
+		// (0, null) for node: libuv's exit status stays 0.
 		es.signal = unix.SignalName(ws.Signal())
 	} else {
 		es.code = st.ExitCode()

@@ -163,6 +163,7 @@ func (p *Process) setupChildProcessIpcChannel() error {
 func Run(main func()) {
 	p := Get()
 	p.mode = modeRun
+	resetSignalHandlers()
 	defaultSignals()
 	l := uv.Default()
 	l.OnPanic = p.uncaught

@@ -19,16 +19,57 @@ import (
 // it ends a Node process: killed by that signal, which the primary's
 // "exit" reports as (null, 'SIGUSR2'). SIGSEGV, SIGBUS, SIGFPE and SIGILL
 // are here for when another process sends them; a fault of the program's
-// own still panics. SIGTRAP (debuggers), SIGPROF (the CPU profiler) and
-// the signals whose default is to go on (SIGUSR1, where Node starts its
-// inspector; SIGPIPE, SIGWINCH, SIGCHLD, SIGURG) are left to the runtime.
-// SIGHUP, SIGINT and SIGTERM need nothing: the runtime dies of them as
-// the default action would.
-var fatalByDefault = []os.Signal{
+// own still panics. The real-time signals too. Left to the runtime:
+// SIGTRAP (debuggers) and SIGPROF (the CPU profiler), of which a Node
+// process dies; the signals whose default is to go on (SIGUSR1, where
+// Node starts its inspector; SIGWINCH, SIGCHLD, SIGURG); and SIGPIPE and
+// SIGXFSZ, which node ignores and so does the runtime when nobody asks
+// for them. SIGHUP, SIGINT and SIGTERM need nothing: the runtime dies of
+// them as the default action would (SIGHUP and SIGINT once
+// resetSignalHandlers has run).
+var fatalByDefault = append([]os.Signal{
 	unix.SIGUSR2, unix.SIGALRM, unix.SIGVTALRM, unix.SIGIO, unix.SIGPWR, unix.SIGSTKFLT,
-	unix.SIGXCPU, unix.SIGXFSZ, unix.SIGSYS,
+	unix.SIGXCPU, unix.SIGSYS,
 	unix.SIGQUIT, unix.SIGABRT,
 	unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL,
+}, realTimeSignals()...)
+
+// realTimeSignals are signals 34 to 64 (SIGRTMIN to SIGRTMAX as glibc
+// counts them; 32 and 33 are the C library's own), whose default action
+// ends a process and which the Go runtime ignores unless asked for them.
+// They have no names in Node's table: a child killed by one exits (0,
+// null) for node (libuv's exit status stays 0 and the signal's name is
+// empty).
+func realTimeSignals() []os.Signal {
+	var sigs []os.Signal
+	for n := 34; n <= 64; n++ {
+		sigs = append(sigs, unix.Signal(n))
+	}
+	return sigs
+}
+
+// resetSignalHandlers gives SIGHUP and SIGINT back their default action
+// when the process started with them ignored (a background job of a
+// non-interactive shell starts with SIGINT ignored, one under nohup with
+// SIGHUP): the Go runtime leaves exactly those two ignored when it finds
+// them so, where node resets every inherited SIG_IGN but those of SIGPIPE
+// and SIGXFSZ, which it ignores. A Node worker (and primary) dies of
+// SIGINT and SIGHUP however it was started; so does a port process (node
+// printed both). Every other signal's inherited SIG_IGN the Go runtime
+// replaces with its own handler already. Run calls it first.
+//
+// Like src/node.cc ResetSignalHandlers().
+func resetSignalHandlers() {
+	const saSiginfo = 4 // SA_SIGINFO: a handler, not a disposition
+	for _, sig := range []unix.Signal{unix.SIGHUP, unix.SIGINT} {
+		var old [4]uintptr // struct sigaction: handler, flags, restorer, mask
+		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+		if old[0] != 1 || old[1]&saSiginfo != 0 { // 1 is SIG_IGN
+			continue
+		}
+		var act [4]uintptr // a zero handler: SIG_DFL
+		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), uintptr(unsafe.Pointer(&act)), 0, 8, 0, 0)
+	}
 }
 
 // defaultSignals makes the signals of fatalByDefault end the process as
