@@ -25,6 +25,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/nodecluster/nodecluster/cluster"
 	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/freeport"
 	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
@@ -508,14 +509,7 @@ func lsEnv(overrides map[string]string) []string {
 }
 
 // lsFreePort finds a TCP port nobody listens on (common.PORT).
-func lsFreePort(t *testing.T) int {
-	t.Helper()
-	l, err := stdnet.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*stdnet.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
-}
+func lsFreePort(t *testing.T) int { return freeport.Get(t) }
 
 // lsPipePath is common.PIPE: a socket path in a fresh directory, short
 // enough for sun_path.

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/internal/freeport"
 	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
@@ -99,32 +100,13 @@ func init() {
 	}
 }
 
-// freePortPair finds a port p with p+1 free too (as common.PORT and
-// common.PORT + 1 are in Node's test suite).
-func freePortPair(t *testing.T) int {
-	t.Helper()
-	for i := 0; i < 50; i++ {
-		l1, err := stdnet.Listen("tcp", ":0")
-		require.NoError(t, err)
-		p := l1.Addr().(*stdnet.TCPAddr).Port
-		l2, err := stdnet.Listen("tcp", ":"+strconv.Itoa(p+1))
-		l1.Close()
-		if err == nil {
-			l2.Close()
-			return p
-		}
-	}
-	t.Fatal("no two free ports in a row in 50 tries")
-	return 0
-}
-
 // TestNetListenSharedPorts: the first worker listens on a port through the
 // primary and binds the next port itself; the second worker shares the
 // first port and gets EADDRINUSE for the second.
 //
 // Mirrors test/parallel/test-net-listen-shared-ports.js
 func TestNetListenSharedPorts(t *testing.T) {
-	port := freePortPair(t)
+	port := freeport.Pair(t)
 	env := map[string]string{"PORT": strconv.Itoa(port)}
 	var msgs []any
 	var queries int

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"io"
-	stdnet "net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nodecluster/nodecluster/internal/freeport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -56,11 +56,7 @@ func buildHello(t *testing.T) (string, int) {
 	bin := filepath.Join(t.TempDir(), "hello")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	l, err := stdnet.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*stdnet.TCPAddr).Port
-	l.Close()
-	return bin, port
+	return bin, freeport.Get(t)
 }
 
 func runHello(t *testing.T, cmd *exec.Cmd, port int) {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"io"
-	stdnet "net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nodecluster/nodecluster/internal/freeport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -35,10 +35,7 @@ func startService(t *testing.T) *service {
 	bin := filepath.Join(t.TempDir(), "http-cluster")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "%s", out)
-	l, err := stdnet.Listen("tcp4", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*stdnet.TCPAddr).Port
-	l.Close()
+	port := freeport.Get(t)
 	s := &service{t: t, port: port, base: "http://127.0.0.1:" + strconv.Itoa(port), lines: make(chan string, 256),
 		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}}
 	s.cmd = exec.Command(bin, "-workers", "2", "-port", strconv.Itoa(port), "-grace", "20s")

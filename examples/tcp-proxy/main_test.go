@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nodecluster/nodecluster/internal/freeport"
 	"github.com/stretchr/testify/require"
 )
 
@@ -30,7 +31,7 @@ func TestTCPProxy(t *testing.T) {
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	upstream := startEcho(t)
-	port := freePort(t)
+	port := freeport.Get(t)
 	runProxy(t, exec.Command(bin, "-workers", "2", "-port", strconv.Itoa(port), "-upstream", upstream), port)
 }
 
@@ -42,15 +43,8 @@ func TestTCPProxyNode(t *testing.T) {
 		t.Skip("node is not installed: this test runs proxy.js with Node v20")
 	}
 	upstream := startEcho(t)
-	port := freePort(t)
+	port := freeport.Get(t)
 	runProxy(t, exec.Command(node, "proxy.js", "-workers", "2", "-port", strconv.Itoa(port), "-upstream", upstream), port)
-}
-
-func freePort(t *testing.T) int {
-	l, err := stdnet.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().(*stdnet.TCPAddr).Port
 }
 
 // startEcho serves an echo on 127.0.0.1 for the test's life: each
