@@ -85,6 +85,39 @@ func TestListenPortTakenIsReportedByListen(t *testing.T) {
 	}
 }
 
+// TestListenFdInUseIsEEXIST: Listen({fd}) on a descriptor a handle of the
+// loop has already (a connected client's, reading) fails as libuv's open
+// refuses it: "listen EEXIST" (node printed the same for the same calls),
+// not listen(2)'s EINVAL on a connected socket. In a primary this is a
+// worker's queryServer naming the primary's own channel to it, which the
+// primary must not take over (and close when the worker leaves).
+func TestListenFdInUseIsEEXIST(t *testing.T) {
+	var got *net.Error
+	var listening bool
+	run(t, func() {
+		a := net.CreateServer(func(c *net.Socket) { c.Pipe(c, net.PipeOptions{}) })
+		require.NoError(t, a.Listen(0, "127.0.0.1", func() {
+			c, err := net.Connect(a.Address().Port, "127.0.0.1")
+			require.NoError(t, err)
+			c.Write([]byte("x"), nil)
+			c.Once("data", func([]byte) {
+				b := net.CreateServer(nil)
+				b.On("error", func(err error) {
+					got = err.(*net.Error)
+					c.Destroy(nil)
+					a.Close(nil)
+				})
+				require.NoError(t, b.Listen(net.ListenOptions{Fd: c.Handle().Fd()}, func() { listening = true }))
+			})
+		}))
+	})
+	require.False(t, listening, "listened on a descriptor in use")
+	require.NotNil(t, got)
+	require.Equal(t, "EEXIST", got.Code)
+	require.Equal(t, "listen", got.Syscall)
+	require.Equal(t, "listen EEXIST: file already exists", got.Message)
+}
+
 // TestListenErrorMessagesAreLibuvs: messages carry libuv's words.
 func TestListenErrorMessagesAreLibuvs(t *testing.T) {
 	var got *net.Error

@@ -339,8 +339,8 @@ func backlogInt(v any) int {
 // createServerHandle makes a listening handle: a TCP socket bound to
 // address and port (IPv6 first when there is no address, then IPv4), a
 // Pipe for a path, or the socket fd is (EINVAL when fd is no TCP or Unix
-// socket: a file, a UDP socket, a closed descriptor). It returns a
-// negative errno on failure.
+// socket: a file, a UDP socket, a closed descriptor; EEXIST when a handle
+// of the loop has it already). It returns a negative errno on failure.
 //
 // Mirrors lib/net.js createServerHandle().
 func createServerHandle(address any, port int, addressType any, fd int, flags int) (*uv.Stream, int) {
@@ -355,6 +355,11 @@ func createServerHandle(address any, port int, addressType any, fd int, flags in
 			// createHandle refuses it (ERR_INVALID_FD_TYPE), which
 			// Node's createServerHandle turns into UV_EINVAL.
 			return nil, -int(unix.EINVAL)
+		}
+		if l.FdExists(fd) {
+			// A descriptor one of this loop's handles uses already (in a
+			// primary, the channel to a worker): libuv's open refuses it.
+			return nil, -int(unix.EEXIST)
 		}
 		handle, err = uv.StreamFromFd(l, fd)
 		if err != nil {

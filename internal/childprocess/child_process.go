@@ -336,6 +336,10 @@ func (e *ChannelError) Unwrap() error { return e.Err }
 // while a handle waited for its ACK never disconnected, as in Node v20.
 var ReproduceUnackedDisconnect = Reproduce("unacked-disconnect")
 
+// ReproduceStrayAck, when true, makes a NODE_HANDLE_ACK or _NACK that
+// answers no handle sent throw as in Node v20 (ERR_INTERNAL_ASSERTION).
+var ReproduceStrayAck = Reproduce("stray-ack")
+
 // ReproduceNodeJSONCrash, when true, makes a malformed channel line throw
 // as in Node v20 (the process dies with exit code 1) instead of being
 // reported and dropped.
@@ -483,11 +487,23 @@ func (t *Target) channelClosed() {
 // for a NODE_HANDLE acknowledges it (or NACKs a missing descriptor),
 // converts the handle and passes the inner message on.
 //
+// DEVIATION(fix): an ACK or NACK when no handle was sent (no Node peer
+// writes one; a duplicate, or a peer that is not Node) fails an assertion
+// in v20, which ends the process (ERR_INTERNAL_ASSERTION; node printed
+// it). Here it is ignored. NODECLUSTER_REPRODUCE_V20=stray-ack
+// (ReproduceStrayAck) throws as v20 does.
+//
 // Mirrors lib/internal/child_process.js:/target\.on\(.internalMessage., function/.
 func (t *Target) onInternalMessage(message any, handle any) {
 	m, _ := message.(*Object)
 	cmd, _ := m.String("cmd")
 	if cmd == "NODE_HANDLE_ACK" || cmd == "NODE_HANDLE_NACK" {
+		if !t.queueActive && t.nativeInFlight == 0 && t.pendingMessage == nil {
+			if ReproduceStrayAck {
+				panic(&ErrnoError{Code: "ERR_INTERNAL_ASSERTION", Message: "This is caused by either a bug in Node.js or incorrect usage of Node.js internals.\nPlease open an issue with this stack trace at https://github.com/nodejs/node/issues\n"})
+			}
+			return // answers nothing sent
+		}
 		if t.nativeInFlight > 0 {
 			// One of several native handles answered (canPipeline): the
 			// queue waits for the last of them.

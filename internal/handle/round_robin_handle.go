@@ -1,7 +1,9 @@
 package handle
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 
@@ -67,26 +69,49 @@ type inflightConn struct {
 // default re-routes it.
 var ReproduceNodeLostConnection = childprocess.Reproduce("lost-connection")
 
+// ReproduceNodeBadQueryServer, when true, makes a queryServer whose
+// fields Node's listen refuses throw in the primary as v20 does
+// (NODECLUSTER_REPRODUCE_V20=bad-query-server).
+var ReproduceNodeBadQueryServer = childprocess.Reproduce("bad-query-server")
+
+// ReproduceNodeRemoveWhileBinding, when true, makes Remove of the last
+// worker while the primary's server is still binding throw as v20 does
+// (NODECLUSTER_REPRODUCE_V20=remove-while-binding).
+var ReproduceNodeRemoveWhileBinding = childprocess.Reproduce("remove-while-binding")
+
 // NewRoundRobinHandle binds and listens for key through a net.Server
 // (port and host, or a path, or an fd), then takes the server's handle
 // and points its onconnection at distribute.
+//
+// DEVIATION(fix): a queryServer whose fields Node's listen refuses (no
+// port and no path, a port of 65536 or 1.5, an address that is not a
+// string; no Node worker sends one) throws in a v20 primary, which dies
+// of it (ERR_INVALID_ARG_VALUE, ERR_SOCKET_BAD_PORT; node printed them).
+// Here the error goes to that worker as the listen's errno (EINVAL), as a
+// bind error does, and the primary goes on.
+// NODECLUSTER_REPRODUCE_V20=bad-query-server
+// (ReproduceNodeBadQueryServer) throws as v20 does.
 //
 // Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle().
 func NewRoundRobinHandle(key string, address any, message *childprocess.Object) *RoundRobinHandle {
 	h := &RoundRobinHandle{key: key, all: make(map[int]*worker.Worker), inflight: make(map[int][]inflightConn)}
 	h.server = net.CreateServer(func(*net.Socket) { panic("RoundRobinHandle: connection on the primary's own server") })
-	port := message.Int("port", 0)
+	port, portIsNumber := message.Number("port")
 	fd := message.Int("fd", -1)
 	backlog := message.Int("backlog", 0)
 	flags := message.Int("flags", 0)
-	trace.Step("handle.NewRoundRobinHandle", "round_robin_handle.js RoundRobinHandle", "key %s: the primary binds %s port %d", key, childprocess.ToJSString(address), port)
+	trace.Step("handle.NewRoundRobinHandle", "round_robin_handle.js RoundRobinHandle", "key %s: the primary binds %s port %s", key, childprocess.ToJSString(address), childprocess.ToJSString(message.Value("port")))
 	var err error
 	switch {
 	case fd >= 0:
 		err = h.server.Listen(net.ListenOptions{Fd: fd, Backlog: backlog})
-	case port >= 0:
+	case portIsNumber && port >= 0:
 		host, _ := address.(string)
-		err = h.server.Listen(net.ListenOptions{Port: port, Host: host, IPv6Only: flags&uv.TCPIPv6Only != 0, Backlog: backlog})
+		if port != math.Trunc(port) || port > 65535 {
+			err = h.server.Listen(port) // what Node's listen throws for it
+			break
+		}
+		err = h.server.Listen(net.ListenOptions{Port: int(port), Host: host, IPv6Only: flags&uv.TCPIPv6Only != 0, Backlog: backlog})
 	default:
 		path, _ := address.(string)
 		ra, _ := message.Bool("readableAll")
@@ -94,6 +119,10 @@ func NewRoundRobinHandle(key string, address any, message *childprocess.Object) 
 		err = h.server.Listen(net.ListenOptions{Path: path, Backlog: backlog, ReadableAll: ra, WritableAll: wa})
 	}
 	if err != nil {
+		// A queryServer no Node worker sends (see the DEVIATION above).
+		if ReproduceNodeBadQueryServer {
+			panic(err)
+		}
 		srv := h.server
 		uv.Default().NextTick(func() { srv.Emit("error", err) })
 	}
@@ -157,6 +186,15 @@ func (h *RoundRobinHandle) Add(w *worker.Worker, send SendFunc) {
 // NODECLUSTER_REPRODUCE_V20=lost-connection (ReproduceNodeLostConnection)
 // brings v20's behaviour back.
 //
+// DEVIATION(fix): the last worker removed before the primary's server has
+// emitted "listening" (its queryServer and, say, a message on which the
+// primary disconnects it, read in one go: the listening comes a tick
+// later) crashes a v20 primary, which closes a handle it does not hold
+// yet ("TypeError: Cannot read properties of null (reading 'close')";
+// node printed it). Here the server being bound is closed instead.
+// NODECLUSTER_REPRODUCE_V20=remove-while-binding
+// (ReproduceNodeRemoveWhileBinding) throws as v20 does.
+//
 // Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle.prototype.remove().
 func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 	if _, ok := h.all[w.ID]; !ok {
@@ -185,8 +223,10 @@ func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 		h.handle = nil
 	}
 	if h.server != nil {
-		// Still binding: Node would fail on the null handle here.
-		h.server.Close(nil)
+		if ReproduceNodeRemoveWhileBinding {
+			panic(errors.New("TypeError: Cannot read properties of null (reading 'close')"))
+		}
+		h.server.Close(nil) // still binding
 	}
 	h.closed = true
 	trace.Step("handle.RoundRobinHandle.Remove", "round_robin_handle.js RoundRobinHandle.prototype.remove", "key %s: last worker gone, closed", h.key)
