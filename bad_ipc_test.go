@@ -61,11 +61,11 @@ func init() {
 
 // hostileNode runs testdata/interop/hostile.js with the lines and returns
 // what it printed (its exit code is among the lines).
-func hostileNode(t *testing.T, lines string) []string {
+func hostileNode(t *testing.T, lines, policy string) []string {
 	t.Helper()
 	node, self, script := interopScript(t, "hostile.js")
 	cmd := exec.Command(node, script, self)
-	cmd.Env = append(os.Environ(), "HOSTILE_LINES="+lines)
+	cmd.Env = append(os.Environ(), "HOSTILE_LINES="+lines, "NODE_CLUSTER_SCHED_POLICY="+policy)
 	timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
 	defer timer.Stop()
 	out, _ := cmd.Output() // exit 1 when the line crashed it
@@ -85,8 +85,11 @@ func hostileNode(t *testing.T, lines string) []string {
 func TestHostileLines(t *testing.T) {
 	t.Parallel()
 	served := []string{`message {"after":"hostile"}`, "exit 0 null", "primary exit 0"}
+	query := `{"cmd":"NODE_CLUSTER","act":"queryServer","seq":%d,"address":"127.0.0.1","port":0,"addressType":4,"fd":-1}`
+	dup := fmt.Sprintf(query, 1) + "\x1e" + fmt.Sprintf(query, 2)
 	cases := []struct {
 		name, line string
+		policy     string   // NODE_CLUSTER_SCHED_POLICY, rr when empty
 		reproduce  string   // node dies of it; the setting that makes the port die too
 		extra      []string // lines printed before served's, node's and the port's
 	}{
@@ -94,6 +97,8 @@ func TestHostileLines(t *testing.T) {
 		{name: "queryServer with an object address and a string port", line: `{"cmd":"NODE_CLUSTER","act":"queryServer","seq":0,"address":{},"port":"x","addressType":99,"fd":-1,"data":null}`, reproduce: "bad-query-server"},
 		{name: "queryServer with port 70000", line: `{"cmd":"NODE_CLUSTER","act":"queryServer","seq":0,"address":"127.0.0.1","port":70000,"addressType":4,"fd":-1}`, reproduce: "bad-query-server"},
 		{name: "queryServer with the disconnect before listening", line: `{"cmd":"NODE_CLUSTER","act":"queryServer","seq":0,"address":"127.0.0.1","port":0,"addressType":4,"fd":-1}`, reproduce: "remove-while-binding"},
+		{name: "the same queryServer twice", line: dup, reproduce: "duplicate-query"},
+		{name: "the same queryServer twice, shared handle", line: dup, policy: "none", reproduce: "duplicate-query"},
 		{name: "NODE_HANDLE_ACK for no handle", line: `{"cmd":"NODE_HANDLE_ACK"}`, reproduce: "stray-ack"},
 		{name: "NODE_HANDLE_NACK for no handle", line: `{"cmd":"NODE_HANDLE_NACK"}`, reproduce: "stray-ack"},
 		{name: "listening", line: `{"cmd":"NODE_CLUSTER","act":"listening","seq":0,"address":"1.2.3.4","port":80,"addressType":4,"fd":-1}`,
@@ -112,14 +117,17 @@ func TestHostileLines(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			env := map[string]string{"HOSTILE_LINES": tc.line}
+			if tc.policy == "" {
+				tc.policy = "rr"
+			}
+			env := map[string]string{"HOSTILE_LINES": tc.line, "NODE_CLUSTER_SCHED_POLICY": tc.policy}
 			goLines, code, signal := runPrimaryProcess(t, "hostile-primary", env, 20*time.Second)
 			require.Equal(t, 0, code, "the Go primary's exit code (signal %q)", signal)
 			want := append(append([]string{}, tc.extra...), served...)
 			if d := cmp.Diff(want, goLines); d != "" {
 				t.Errorf("the Go primary (-want +port):\n%s", d)
 			}
-			nodeLines := hostileNode(t, tc.line)
+			nodeLines := hostileNode(t, tc.line, tc.policy)
 			if tc.reproduce == "" {
 				if d := cmp.Diff(nodeLines, goLines); d != "" {
 					t.Errorf("output differs from node's (-node +port):\n%s", d)

@@ -314,3 +314,73 @@ func TestRoundRobinDisconnectedWorkerDiesUnanswered(t *testing.T) {
 	})
 	require.Equal(t, "worker "+strconv.Itoa(other.ID), got, "the connection reached the other worker")
 }
+
+// TestRoundRobinPrimaryClosesChannelAfterHandoff: the primary closes a
+// worker's channel itself (worker.process.disconnect()) right after
+// handing it a connection. The worker still reads what was written before
+// the close, the newconn among it, and serves the connection; so the
+// primary does not hand it to the other worker too (which would answer
+// the same client as well), whether or not the worker's answer reached it
+// before the close. Node v20 keeps its copy open for ever; the port closes
+// it, as the answer would have.
+func TestRoundRobinPrimaryClosesChannelAfterHandoff(t *testing.T) {
+	for _, mode := range []string{"", "write-at-once"} {
+		t.Run("reproduce="+mode, func(t *testing.T) {
+			var got string
+			conns := map[int]int{}
+			var target int
+			primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
+				trace.SetHook(func(e trace.Event) {
+					if e.Go != "handle.RoundRobinHandle.handoff" || target != 0 {
+						return
+					}
+					i := strings.LastIndex(e.Detail, "to worker ")
+					id, err := strconv.Atoi(e.Detail[i+len("to worker "):])
+					if i < 0 || err != nil {
+						fail("handoff trace %q", e.Detail)
+						return
+					}
+					target = id
+					uv.Default().NextTick(func() { cluster.Workers()[id].Process.Disconnect() })
+				})
+				t.Cleanup(func() { trace.SetHook(nil) })
+				listening := 0
+				for i := 0; i < 2; i++ {
+					w := forkScenario(t, "rr-who", map[string]string{"NODECLUSTER_REPRODUCE_V20": mode})
+					conns[w.ID] = 0
+					w.On("message", func(m any) {
+						if m == "connection" {
+							conns[w.ID]++
+						}
+					})
+					w.On("listening", func(a cluster.Address) {
+						if listening++; listening < 2 {
+							return
+						}
+						cl := &client{port: a.Port, loop: uv.Default(), done: func(s string, err error) {
+							got = s
+							if err != nil {
+								fail("client: %v", err)
+							}
+							// Show that the other worker is handed nothing.
+							cluster.SetTimeout(300*time.Millisecond, func() {
+								for _, w := range cluster.Workers() {
+									w.Disconnect()
+								}
+							})
+						}}
+						uv.Default().Ref()
+						go cl.run()
+					})
+				}
+			})
+			require.NotZero(t, target, "no handoff seen")
+			require.Equal(t, "worker "+strconv.Itoa(target), got, "the worker whose channel was closed answers, alone")
+			for id, n := range conns {
+				if id != target {
+					require.Zero(t, n, "worker %d was handed the connection too", id)
+				}
+			}
+		})
+	}
+}

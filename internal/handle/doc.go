@@ -25,6 +25,8 @@ type Handle interface {
 	// Remove drops a worker and reports whether the handle is now unused
 	// (and closed).
 	Remove(w *worker.Worker) bool
+	// Has reports whether the worker is one of the handle's.
+	Has(w *worker.Worker) bool
 	Data() any
 	SetData(v any)
 }

@@ -74,6 +74,11 @@ var ReproduceNodeLostConnection = childprocess.Reproduce("lost-connection")
 // (NODECLUSTER_REPRODUCE_V20=bad-query-server).
 var ReproduceNodeBadQueryServer = childprocess.Reproduce("bad-query-server")
 
+// ReproduceNodeDuplicateQuery, when true, makes a queryServer for a key
+// the worker holds already end the primary as v20's assertion does
+// (NODECLUSTER_REPRODUCE_V20=duplicate-query).
+var ReproduceNodeDuplicateQuery = childprocess.Reproduce("duplicate-query")
+
 // ReproduceNodeRemoveWhileBinding, when true, makes Remove of the last
 // worker while the primary's server is still binding throw as v20 does
 // (NODECLUSTER_REPRODUCE_V20=remove-while-binding).
@@ -428,6 +433,12 @@ func (h *RoundRobinHandle) deleteFree(id int) {
 			return
 		}
 	}
+}
+
+// Has reports whether worker w is one of the handle's.
+func (h *RoundRobinHandle) Has(w *worker.Worker) bool {
+	_, ok := h.all[w.ID]
+	return ok
 }
 
 // Data is handle.data (custom server data, such as TLS ticket keys).

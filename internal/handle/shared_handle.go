@@ -72,6 +72,12 @@ func (h *SharedHandle) Remove(w *worker.Worker) bool {
 	return true
 }
 
+// Has reports whether worker w is one of the handle's.
+func (h *SharedHandle) Has(w *worker.Worker) bool {
+	_, ok := h.workers[w.ID]
+	return ok
+}
+
 // Data is handle.data.
 func (h *SharedHandle) Data() any { return h.data }
 
