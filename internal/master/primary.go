@@ -2,7 +2,6 @@ package master
 
 import (
 	"fmt"
-	"golang.org/x/sys/unix"
 	"maps"
 	"os"
 	"path/filepath"
@@ -432,25 +431,6 @@ func queryServer(w *worker.Worker, message *childprocess.Object) {
 	q := &queryReply{w: w, key: key, message: message}
 	h.Add(w, q.send)
 
-}
-
-// duplicateQuery answers a queryServer for a key the worker holds
-// already, which no Node worker sends (each of its servers on one address
-// has a key of its own, by index): the worker's listen fails with
-// EADDRINUSE, as a second server on the same port does, and the key stays
-// with the handle.
-//
-// DEVIATION(fix): v20's RoundRobinHandle and SharedHandle assert that a
-// worker is added once, and the failed assertion ends the primary
-// (ERR_INTERNAL_ASSERTION; node printed it under both policies).
-// NODECLUSTER_REPRODUCE_V20=duplicate-query (handle.ReproduceNodeDuplicateQuery)
-// brings that back.
-func duplicateQuery(w *worker.Worker, key string, h handle.Handle, message *childprocess.Object) {
-	if handle.ReproduceNodeDuplicateQuery {
-		panic(&childprocess.ErrnoError{Code: "ERR_INTERNAL_ASSERTION", Message: "This is caused by either a bug in Node.js or incorrect usage of Node.js internals.\nPlease open an issue with this stack trace at https://github.com/nodejs/node/issues\n"})
-	}
-	trace.Step("master.queryServer", "primary.js queryServer", "worker %d asked again for key %s: EADDRINUSE", w.ID, key)
-	send(w, childprocess.NewObject("errno", -int(unix.EADDRINUSE), "key", key, "ack", message.Value("seq"), "data", h.Data()), nil, nil)
 }
 
 // queryReply is the callback queryServer gives the handle: it sends the
