@@ -48,6 +48,22 @@ func realTimeSignals() []os.Signal {
 	return sigs
 }
 
+// inheritedIgnore records which of SIGHUP and SIGINT the process started
+// with ignored, before any code of the program's could ignore them.
+var inheritedIgnore = map[unix.Signal]bool{
+	unix.SIGHUP: sigIgnored(unix.SIGHUP),
+	unix.SIGINT: sigIgnored(unix.SIGINT),
+}
+
+// sigIgnored reports whether sig's disposition is SIG_IGN (a handler
+// installed with SA_SIGINFO is no disposition).
+func sigIgnored(sig unix.Signal) bool {
+	const saSiginfo = 4 // SA_SIGINFO
+	var old [4]uintptr  // struct sigaction: handler, flags, restorer, mask
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0)
+	return old[0] == 1 && old[1]&saSiginfo == 0 // 1 is SIG_IGN
+}
+
 // resetSignalHandlers gives SIGHUP and SIGINT back their default action
 // when the process started with them ignored (a background job of a
 // non-interactive shell starts with SIGINT ignored, one under nohup with
@@ -56,15 +72,14 @@ func realTimeSignals() []os.Signal {
 // and SIGXFSZ, which it ignores. A Node worker (and primary) dies of
 // SIGINT and SIGHUP however it was started; so does a port process (node
 // printed both). Every other signal's inherited SIG_IGN the Go runtime
-// replaces with its own handler already. Run calls it first.
+// replaces with its own handler already. What the program itself ignores
+// before Run (signal.Ignore), having not started with it ignored, stays
+// ignored. Run calls it first.
 //
 // Like src/node.cc ResetSignalHandlers().
 func resetSignalHandlers() {
-	const saSiginfo = 4 // SA_SIGINFO: a handler, not a disposition
-	for _, sig := range []unix.Signal{unix.SIGHUP, unix.SIGINT} {
-		var old [4]uintptr // struct sigaction: handler, flags, restorer, mask
-		unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(sig), 0, uintptr(unsafe.Pointer(&old)), 8, 0, 0)
-		if old[0] != 1 || old[1]&saSiginfo != 0 { // 1 is SIG_IGN
+	for sig, inherited := range inheritedIgnore {
+		if !inherited || !sigIgnored(sig) {
 			continue
 		}
 		var act [4]uintptr // a zero handler: SIG_DFL
