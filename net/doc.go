@@ -31,8 +31,6 @@
 // These functions of lib/net.js's server side have no Go counterpart
 // (docs/PORTING.md lists every function of it):
 //
-// OMITTED(node): lib/net.js addServerAbortSignalOption(): listen's signal option (an AbortSignal) is not ported; call Server.Close.
-//
 // OMITTED(node): lib/net.js Server.prototype[SymbolAsyncDispose](): Go has no await using; call Server.Close.
 //
 // OMITTED(node): lib/net.js Server.prototype[EventEmitter.captureRejectionSymbol](): listeners are Go functions, which return no promise whose rejection could be caught.

@@ -287,6 +287,9 @@ func inspectOptions(options any) string {
 	if o.Fd != 0 {
 		parts = append(parts, fmt.Sprintf("fd: %d", o.Fd))
 	}
+	if o.Signal != nil {
+		parts = append(parts, fmt.Sprintf("signal: AbortSignal { aborted: %t }", o.Signal.Err() != nil))
+	}
 	if len(parts) == 0 {
 		return "{}"
 	}

@@ -4,6 +4,7 @@ package net_test
 // off the installed node first).
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	stdnet "net"
@@ -450,4 +451,110 @@ func TestServeHTTPUnrefLetsTheProcessEnd(t *testing.T) {
 	process.RunMain(func() { srv.Close(nil) })
 	require.True(t, listened)
 	require.False(t, timedOut, "an unref'd HTTP server kept the loop alive for 5s")
+}
+
+// TestNetServerListenOptionsSignal: a listen whose signal is done later
+// closes the server ("close"); one whose signal is done already closes it
+// on the next tick, before it emits "listening". Node's first case, a
+// signal that is no AbortSignal (ERR_INVALID_ARG_TYPE), does not compile:
+// Signal is a context.Context.
+//
+// Mirrors test/parallel/test-net-server-listen-options-signal.js
+func TestNetServerListenOptionsSignal(t *testing.T) {
+	var closes int
+	run(t, func() {
+		server := net.CreateServer(nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		server.On("close", func() { closes++ })
+		require.NoError(t, server.Listen(net.ListenOptions{Port: 0, Signal: ctx}))
+		cancel()
+	})
+	require.Equal(t, 1, closes, "close after the abort")
+	closes = 0
+	run(t, func() {
+		server := net.CreateServer(nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		server.On("close", func() { closes++ })
+		require.NoError(t, server.Listen(net.ListenOptions{Port: 0, Signal: ctx}))
+	})
+	require.Equal(t, 1, closes, "close with a signal aborted already")
+}
+
+// TestListenSignalEvents: the events node printed (testdata: none; node
+// v20.20.2 run on the same calls): a pre-aborted signal gives "close" and
+// never "listening"; one aborted in the listen callback gives "listening"
+// then "close"; a server closed by its program first is not closed again
+// when the signal is done afterwards (its listener went with "close"); a
+// listen that throws for its options has registered the signal already,
+// and the abort still closes the server (node printed "close" for
+// listen({signal}) without a port or path) while the loop is alive.
+func TestListenSignalEvents(t *testing.T) {
+	record := func(s *net.Server, ev *[]string) {
+		for _, e := range []string{"listening", "close"} {
+			e := e
+			s.On(e, func() { *ev = append(*ev, e) })
+		}
+	}
+	t.Run("pre-aborted", func(t *testing.T) {
+		var ev []string
+		run(t, func() {
+			s := net.CreateServer(nil)
+			record(s, &ev)
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			require.NoError(t, s.Listen(net.ListenOptions{Port: 0, Signal: ctx}))
+		})
+		require.Equal(t, []string{"close"}, ev)
+	})
+	t.Run("aborted once listening", func(t *testing.T) {
+		var ev []string
+		run(t, func() {
+			s := net.CreateServer(nil)
+			record(s, &ev)
+			ctx, cancel := context.WithCancel(context.Background())
+			require.NoError(t, s.Listen(net.ListenOptions{Port: 0, Signal: ctx}, func() { cancel() }))
+		})
+		require.Equal(t, []string{"listening", "close"}, ev)
+	})
+	t.Run("closed first, then listening again", func(t *testing.T) {
+		var ev []string
+		var again bool
+		run(t, func() {
+			s := net.CreateServer(nil)
+			record(s, &ev)
+			ctx, cancel := context.WithCancel(context.Background())
+			require.NoError(t, s.Listen(net.ListenOptions{Port: 0, Signal: ctx}, func() {
+				if again {
+					return
+				}
+				s.Close(func(error) {
+					again = true
+					require.NoError(t, s.Listen(0))
+					cancel() // the first listen's signal: no longer the server's
+					cluster.SetTimeout(100*time.Millisecond, func() {
+						ev = append(ev, "still listening "+strconv.FormatBool(s.Listening()))
+						s.Close(nil)
+					})
+				})
+			}))
+		})
+		require.Equal(t, []string{"listening", "close", "listening", "still listening true", "close"}, ev)
+	})
+	t.Run("listen that throws", func(t *testing.T) {
+		var ev []string
+		var err error
+		run(t, func() {
+			s := net.CreateServer(nil)
+			record(s, &ev)
+			ctx, cancel := context.WithCancel(context.Background())
+			err = s.Listen(net.ListenOptions{Signal: ctx})
+			cancel()
+			// The abort comes to the loop from a goroutine: something must
+			// keep the loop alive for it (nothing listens here).
+			cluster.SetTimeout(200*time.Millisecond, func() {})
+		})
+		require.EqualError(t, err, `The argument 'options' must have the property "port" or "path". Received { signal: AbortSignal { aborted: false } }`)
+		require.Equal(t, []string{"close"}, ev)
+	})
 }

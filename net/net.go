@@ -1,9 +1,11 @@
 package net
 
 import (
+	"context"
 	"math"
 	"net/netip"
 	"reflect"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"time"
@@ -145,6 +147,12 @@ type ListenOptions struct {
 	// Fd listens on an existing descriptor when > 0 (Node: fd >= 0; 0 is
 	// stdin and unlikely to be a socket, so Go's zero value means unset).
 	Fd int
+	// Signal closes the server once it is done (Node's AbortSignal: done
+	// is aborted), or on the next tick when it is done already.
+	//
+	// DEVIATION(shape): Node takes an AbortSignal; Go's cancellation is a
+	// context.Context, whose Done is the abort.
+	Signal context.Context
 
 	handle *uv.Stream // listen(handle): a listening socket received over IPC
 }
@@ -192,6 +200,59 @@ func normalizeArgs(args []any) (*ListenOptions, func(), bool, error) {
 		cb = func() { f(nil) }
 	}
 	return options, cb, portSet, nil
+}
+
+// addServerAbortSignalOption closes the server when signal is done: on
+// the next tick when it is done already, else when it becomes done, until
+// the server emits "close". Listen calls it before it checks its other
+// options, as Node does (a listen that then throws still closes on the
+// signal).
+//
+// DEVIATION(goroutine): an AbortSignal calls its listeners on the thread
+// that aborts it, at once; a context is done on any goroutine, which hands
+// the close to the loop. A loop that has nothing else to keep it alive (no
+// handle: a listen that threw) may end before the close reaches it.
+//
+// Mirrors lib/net.js addServerAbortSignalOption().
+func addServerAbortSignalOption(s *Server, signal context.Context) {
+	if signal == nil {
+		return
+	}
+	l := uv.Default()
+	if signal.Err() != nil {
+		l.NextTick(func() { s.Close(nil) })
+		return
+	}
+	a := &serverAbort{s: s, l: l}
+	a.stop = context.AfterFunc(signal, a.aborted)
+	s.Once("close", a.dispose)
+}
+
+// serverAbort is one listen's signal: aborted runs on a goroutine of the
+// context's and closes the server on the loop, unless the server emitted
+// "close" in between.
+type serverAbort struct {
+	s        *Server
+	l        *uv.Loop
+	stop     func() bool
+	disposed bool
+}
+
+func (a *serverAbort) aborted() {
+	pprof.Do(context.Background(), pprof.Labels("node.fn", "net.addServerAbortSignalOption onAborted"), func(context.Context) {
+		a.l.Post(a.close)
+	})
+}
+
+func (a *serverAbort) close() {
+	if !a.disposed {
+		a.s.Close(nil)
+	}
+}
+
+func (a *serverAbort) dispose() {
+	a.disposed = true
+	a.stop()
 }
 
 // Server is a net.Server: it listens (itself, or through the cluster in a
@@ -611,6 +672,7 @@ func (s *Server) Listen(args ...any) error {
 		listenInCluster(s, nil, -1, -1, backlogFromArgs, -1, true, childprocess.Undefined, nil)
 		return nil
 	}
+	addServerAbortSignalOption(s, options.Signal)
 	if options.Fd > 0 {
 		listenInCluster(s, nil, 0, nil, backlogFromArgs, options.Fd, false, childprocess.Undefined, nil)
 		return nil
