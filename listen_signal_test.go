@@ -25,6 +25,12 @@ func init() {
 			e := e
 			s.On(e, func() { fmt.Println(e) })
 		}
+		s.On("close", func() {
+			cluster.SetTimeout(300*time.Millisecond, func() {
+				fmt.Printf("300 ms later: listening %t\n", s.Listening())
+				process.Get().Exit(0)
+			})
+		})
 		ctx, cancel := context.WithCancel(context.Background())
 		if os.Getenv("MODE") == "pre" {
 			cancel()
@@ -35,10 +41,6 @@ func init() {
 				cancel()
 			})
 		}
-		cluster.SetTimeout(300*time.Millisecond, func() {
-			fmt.Printf("300 ms later: listening %t\n", s.Listening())
-			process.Get().Exit(0)
-		})
 	}
 	primaryScenarios["listen-signal-primary"] = func() {
 		w, err := cluster.Fork(map[string]string{envWorker: "listen-signal"})

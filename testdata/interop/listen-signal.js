@@ -2,7 +2,7 @@
 // listen({signal}) in a cluster worker, the node side of
 // TestListenSignalInWorker: MODE=pre listens with a signal aborted
 // already, MODE=post aborts it in the listen callback. The worker prints
-// its server's events and, 300 ms later, whether it listens; the primary
+// its server's events and, 300 ms after the close, whether it listens; the primary
 // prints the worker's exit.
 const cluster = require('node:cluster');
 const net = require('node:net');
@@ -13,6 +13,12 @@ if (cluster.isPrimary) {
 } else {
   const s = net.createServer();
   for (const e of ['listening', 'close', 'error']) s.on(e, () => console.log(e));
+  // 300 ms after the close (the primary's answer to a listen aborted
+  // before it came must not make the server listen).
+  s.on('close', () => setTimeout(() => {
+    console.log(`300 ms later: listening ${s.listening}`);
+    process.exit(0);
+  }, 300));
   if (process.env.MODE === 'pre') {
     s.listen({ port: 0, signal: AbortSignal.abort() });
   } else {
@@ -22,8 +28,4 @@ if (cluster.isPrimary) {
       c.abort();
     });
   }
-  setTimeout(() => {
-    console.log(`300 ms later: listening ${s.listening}`);
-    process.exit(0);
-  }, 300);
 }
