@@ -245,6 +245,9 @@ type Target struct {
 	Channel *Control
 	// Connected is target.connected: false as soon as disconnect is asked.
 	Connected bool
+	// endedByPeer: the channel ended with a read of its end (the other
+	// process closed it), not with this process's disconnect.
+	endedByPeer bool
 
 	lp          *uv.Loop
 	stream      *uv.Stream
@@ -399,6 +402,7 @@ func setupChannel(target *Target, l *uv.Loop, stream *uv.Stream, serializationMo
 // Mirrors lib/internal/child_process.js setupChannel() inner channel.onread().
 func (t *Target) onread(data []byte, fd int, err error) {
 	if err != nil {
+		t.endedByPeer = t.Channel != nil
 		t.buffering = false
 		if t.Connected {
 			t.Disconnect()
@@ -928,6 +932,11 @@ func (c *ChildProcess) SendWithOptions(message any, handle any, opts SendOptions
 func (c *ChildProcess) SendRaw(message *Object, handle any) bool {
 	return c.Target.Send(message, handle, SendOptions{}, nil)
 }
+
+// ChannelEndedByPeer reports whether the channel's end came from the other
+// process (its close, its exit) rather than from this one's disconnect:
+// what this process wrote before its own close, the other may still read.
+func (c *ChildProcess) ChannelEndedByPeer() bool { return c.endedByPeer }
 
 // IsConnected is child.connected.
 func (c *ChildProcess) IsConnected() bool { return c.Connected }

@@ -187,7 +187,11 @@ func (h *RoundRobinHandle) Add(w *worker.Worker, send SendFunc) {
 // handed, since it reads the newconn before the disconnect: its answers
 // are awaited as in Node (accepted: the primary closes its copy; refused:
 // another worker), and only what it leaves unanswered when its channel
-// closes goes back to the queue (WorkerGone).
+// closes goes back to the queue (WorkerGone). A channel the primary closes
+// itself (worker.process.disconnect()) is different: the worker still
+// reads what was written before, takes those connections and serves them,
+// so the primary closes its copies instead of handing them to another
+// worker as well (see unanswered).
 // NODECLUSTER_REPRODUCE_V20=lost-connection (ReproduceNodeLostConnection)
 // brings v20's behaviour back.
 //
@@ -217,7 +221,7 @@ func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 		// WorkerGone re-queues what is left.
 		awaiting[w.ID] = append(awaiting[w.ID], h)
 	default:
-		h.requeue(w)
+		h.unanswered(w)
 	}
 	if len(h.all) != 0 {
 		return false
@@ -280,8 +284,29 @@ func WorkerGone(w *worker.Worker) {
 	hs := awaiting[w.ID]
 	delete(awaiting, w.ID)
 	for _, h := range hs {
-		h.requeue(w)
+		h.unanswered(w)
 	}
+}
+
+// unanswered deals with what worker w, whose channel has closed, was
+// handed and did not answer. When the worker closed it (or died), what it
+// had not read went with its end of the channel: back to the queue
+// (requeue). When the primary closed it (worker.process.disconnect()),
+// the worker still reads what was written before the close, and takes
+// those connections (the answer, written or not, cannot come): the
+// primary closes its copies, as an accepted answer would have it do, and
+// hands them to no other worker.
+func (h *RoundRobinHandle) unanswered(w *worker.Worker) {
+	if p, ok := w.Process.(interface{ ChannelEndedByPeer() bool }); ok && !p.ChannelEndedByPeer() {
+		ins := h.inflight[w.ID]
+		delete(h.inflight, w.ID)
+		for _, in := range ins {
+			utils.ForgetCallback(in.seq)
+			in.conn.Close(nil)
+		}
+		return
+	}
+	h.requeue(w)
 }
 
 // answered forgets that h awaits w once w has answered everything.
