@@ -63,7 +63,7 @@ func TestExitListenerSetsTheExitCode(t *testing.T) {
 // SIGUSR2 and SIGALRM (the primary would wait forever) and exited with
 // code 2 and a goroutine dump on SIGQUIT and SIGABRT.
 func TestWorkerDiesOfSignalsNodeLeavesAtDefault(t *testing.T) {
-	sigs := []string{"SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGQUIT", "SIGABRT"}
+	sigs := []string{"SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGQUIT", "SIGABRT", "SIGTRAP"}
 	got := map[string]string{}
 	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
 		for _, sig := range sigs {

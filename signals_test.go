@@ -60,7 +60,7 @@ func init() {
 	}
 	primaryScenarios["sig-dispositions"] = func() {
 		fmt.Printf("primary ignores SIGHUP %t SIGINT %t\n", sigIgnores(1), sigIgnores(2))
-		cases := []string{"SIGINT", "SIGHUP", "SIGXFSZ", "40"}
+		cases := []string{"SIGINT", "SIGHUP", "SIGXFSZ", "SIGTRAP", "40"}
 		var next func()
 		next = func() {
 			if len(cases) == 0 {
@@ -107,7 +107,8 @@ func ignoringCommand(t *testing.T, env []string, argv ...string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "sh", append([]string{"-c", `trap '' HUP INT; exec "$@"`, "sh"}, argv...)...)
+	// No core files from the signals that dump one.
+	cmd := exec.CommandContext(ctx, "sh", append([]string{"-c", `trap '' HUP INT; ulimit -c 0; exec "$@"`, "sh"}, argv...)...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
@@ -124,8 +125,9 @@ func ignoringCommand(t *testing.T, env []string, argv ...string) []string {
 
 // TestSignalsResetLikeNode: a node primary and a Go primary, each started
 // with SIGHUP and SIGINT ignored, ignore neither (nor do their workers);
-// a worker dies of SIGINT and of SIGHUP, survives SIGXFSZ, and dies of a
-// real-time signal (40), whose exit both read as (0, null).
+// a worker dies of SIGINT and of SIGHUP, survives SIGXFSZ, dies of
+// SIGTRAP, and dies of a real-time signal (40), whose exit both read as
+// (0, null).
 func TestSignalsResetLikeNode(t *testing.T) {
 	node, _, script := interopScript(t, "signals.js")
 	exe, err := os.Executable()
@@ -137,6 +139,7 @@ func TestSignalsResetLikeNode(t *testing.T) {
 		"SIGINT: worker ignores SIGHUP false SIGINT false", "SIGINT: exit null SIGINT",
 		"SIGHUP: worker ignores SIGHUP false SIGINT false", "SIGHUP: exit null SIGHUP",
 		"SIGXFSZ: worker ignores SIGHUP false SIGINT false", "SIGXFSZ: alive 300 ms later", "SIGXFSZ: exit 0 null",
+		"SIGTRAP: worker ignores SIGHUP false SIGINT false", "SIGTRAP: exit null SIGTRAP",
 		"40: worker ignores SIGHUP false SIGINT false", "40: exit 0 null",
 	}
 	require.Empty(t, cmp.Diff(want, nodeLines), "node's output is not what this test was written against (-want +node)")

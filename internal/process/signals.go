@@ -19,10 +19,13 @@ import (
 // it ends a Node process: killed by that signal, which the primary's
 // "exit" reports as (null, 'SIGUSR2'). SIGSEGV, SIGBUS, SIGFPE and SIGILL
 // are here for when another process sends them; a fault of the program's
-// own still panics. The real-time signals too. Left to the runtime:
-// SIGTRAP (debuggers) and SIGPROF (the CPU profiler), of which a Node
-// process dies; the signals whose default is to go on (SIGUSR1, where
-// Node starts its inspector; SIGWINCH, SIGCHLD, SIGURG); and SIGPIPE and
+// own still panics. The real-time signals too, and SIGTRAP sent by
+// another process (on which the runtime would print every goroutine and
+// exit 2; a debugger's breakpoints stop the process before any handler
+// runs, so delve is not affected). Left to the runtime: SIGPROF (the CPU
+// profiler's), of which a Node process dies; the signals whose default is
+// to go on (SIGUSR1, where Node starts its inspector; SIGWINCH, SIGCHLD,
+// SIGURG); and SIGPIPE and
 // SIGXFSZ, which node ignores and so does the runtime when nobody asks
 // for them. SIGHUP, SIGINT and SIGTERM need nothing: the runtime dies of
 // them as the default action would (SIGHUP and SIGINT once
@@ -30,7 +33,7 @@ import (
 var fatalByDefault = append([]os.Signal{
 	unix.SIGUSR2, unix.SIGALRM, unix.SIGVTALRM, unix.SIGIO, unix.SIGPWR, unix.SIGSTKFLT,
 	unix.SIGXCPU, unix.SIGSYS,
-	unix.SIGQUIT, unix.SIGABRT,
+	unix.SIGQUIT, unix.SIGABRT, unix.SIGTRAP,
 	unix.SIGSEGV, unix.SIGBUS, unix.SIGFPE, unix.SIGILL,
 }, realTimeSignals()...)
 

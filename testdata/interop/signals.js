@@ -4,7 +4,8 @@
 // before exec). It prints whether it and each worker ignore them, then
 // signals one worker per case and prints how each ended: node resets an
 // inherited SIG_IGN at start-up, so SIGINT and SIGHUP kill; it ignores
-// SIGXFSZ; a real-time signal kills, and its exit reads (0, null).
+// SIGXFSZ; SIGTRAP kills; a real-time signal kills, and its exit reads
+// (0, null).
 const cluster = require('node:cluster');
 const fs = require('node:fs');
 
@@ -15,7 +16,7 @@ function ignores(signo) {
 
 if (cluster.isPrimary) {
   console.log(`primary ignores SIGHUP ${ignores(1)} SIGINT ${ignores(2)}`);
-  const cases = ['SIGINT', 'SIGHUP', 'SIGXFSZ', '40'];
+  const cases = ['SIGINT', 'SIGHUP', 'SIGXFSZ', 'SIGTRAP', '40'];
   const next = () => {
     const c = cases.shift();
     if (c === undefined) return;
