@@ -341,6 +341,9 @@ func init() {
 			w, err := cluster.Fork(nil)
 			docsMust(err)
 			w.Process.On("internalMessage", func(m *childprocess.Object, _ any) {
+				if os.Getenv("ACCEPTED_AS") != "" {
+					return
+				}
 				if cmd, _ := m.String("cmd"); cmd == "NODE_HANDLE_ACK" && w.ID == target && !closed {
 					closed = true
 					fmt.Printf("ACK from %d: worker.process.disconnect()\n", w.ID)
@@ -398,5 +401,29 @@ func TestRoundRobinPrimaryClosesChannelAfterAck(t *testing.T) {
 	lines = slices.DeleteFunc(lines, func(l string) bool { return l == fmt.Sprintf("connection %d", target) })
 	if d := cmp.Diff(want, lines); d != "" {
 		t.Errorf("the worker whose channel was closed answers, alone (-want +port):\n%s", d)
+	}
+}
+
+// TestRoundRobinAcceptedIsTruthy: a worker's answer {accepted: 1} (a
+// truthy value that is no boolean; Node workers whose answers are
+// rewritten so: testdata/interop/slow-answer.js with ACCEPTED_AS=1) is an
+// accepted connection, as Node's primary reads it (if (reply.accepted)):
+// the primary closes its copy and hands it to no other worker. The port
+// once read only true, and handed the connection to the other worker too.
+func TestRoundRobinAcceptedIsTruthy(t *testing.T) {
+	node, _, script := interopScript(t, "slow-answer.js")
+	lines, code, signal := runPrimaryProcess(t, "rr-close-after-ack", map[string]string{"NODE_PATH_TO_NODE": node, "SLOW_ANSWER_JS": script, "ACCEPTED_AS": "1"}, 30*time.Second)
+	require.Equal(t, 0, code, "the primary's exit code (signal %q)", signal)
+	require.NotEmpty(t, lines)
+	var target int
+	_, err := fmt.Sscanf(lines[0], "target %d", &target)
+	require.NoError(t, err, "no handoff seen: %q", lines)
+	want := []string{
+		fmt.Sprintf("target %d", target),
+		fmt.Sprintf("connection %d", target),
+		fmt.Sprintf("client: %q <nil>", fmt.Sprintf("worker %d", target)),
+	}
+	if d := cmp.Diff(want, lines); d != "" {
+		t.Errorf("the worker that answered accepted: 1 serves the connection alone (-want +port):\n%s", d)
 	}
 }

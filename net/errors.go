@@ -80,7 +80,7 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 	default:
 		o.Set("code", e.Code)
 	}
-	if e.shape != shapeDefault && truthy(e.Port) {
+	if e.shape != shapeDefault && childprocess.ToBoolean(e.Port) {
 		o.Set("port", e.Port)
 	}
 	if e.LocalAddress != "" {

@@ -374,22 +374,6 @@ func numberValue(f float64) any {
 	return f
 }
 
-func truthy(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int:
-		return x != 0
-	case float64:
-		return x != 0 && !math.IsNaN(x)
-	case string:
-		return x != ""
-	}
-	return true
-}
-
 func backlogInt(v any) int {
 	if f, ok := childprocess.ToFloat(v); ok {
 		return int(f)

@@ -202,6 +202,27 @@ func (o *Object) JSONString() string {
 	return string(b)
 }
 
+// ToBoolean is JS's ToBoolean of a value as the channel decodes them
+// (what an if (message.accepted) sees): false for undefined, null, false,
+// 0, NaN, "" and 0n; true for everything else, objects and arrays
+// included.
+func ToBoolean(v any) bool {
+	switch x := v.(type) {
+	case nil, undefinedType:
+		return false
+	case bool:
+		return x
+	case string:
+		return x != ""
+	case BigInt:
+		return len(x.Abs) != 0
+	}
+	if f, ok := ToFloat(v); ok {
+		return f != 0 && !math.IsNaN(f)
+	}
+	return true
+}
+
 // ToFloat is the number a Go value holds, as a JS number (float64), for
 // every Go integer and float type; false for anything else.
 func ToFloat(v any) (float64, bool) {

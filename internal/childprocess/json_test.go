@@ -541,3 +541,19 @@ func FuzzParseJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestToBoolean: JS's ToBoolean of decoded values (node: Boolean(v)).
+func TestToBoolean(t *testing.T) {
+	for _, tc := range []struct {
+		v    any
+		want bool
+	}{
+		{nil, false}, {Undefined, false}, {false, false}, {true, true},
+		{0.0, false}, {math.Copysign(0, -1), false}, {math.NaN(), false}, {1.0, true}, {-1.5, true}, {0, false}, {7, true},
+		{"", false}, {"0", true}, {"false", true},
+		{BigInt{}, false}, {NewBigInt(3), true},
+		{NewObject(), true}, {[]any{}, true},
+	} {
+		require.Equal(t, tc.want, ToBoolean(tc.v), "ToBoolean(%#v)", tc.v)
+	}
+}

@@ -119,8 +119,8 @@ func NewRoundRobinHandle(key string, address any, message *childprocess.Object) 
 		err = h.server.Listen(net.ListenOptions{Port: int(port), Host: host, IPv6Only: flags&uv.TCPIPv6Only != 0, Backlog: backlog})
 	default:
 		path, _ := address.(string)
-		ra, _ := message.Bool("readableAll")
-		wa, _ := message.Bool("writableAll")
+		ra := childprocess.ToBoolean(message.Value("readableAll"))
+		wa := childprocess.ToBoolean(message.Value("writableAll"))
 		err = h.server.Listen(net.ListenOptions{Path: path, Backlog: backlog, ReadableAll: ra, WritableAll: wa})
 	}
 	if err != nil {
@@ -426,7 +426,7 @@ func (r *handoffReply) onReply(reply *childprocess.Object, _ any) {
 	if _, member := h.all[r.w.ID]; !member {
 		h.answered(r.w)
 	}
-	accepted, _ := reply.Bool("accepted")
+	accepted := childprocess.ToBoolean(reply.Value("accepted")) // Node's if (reply.accepted)
 	switch {
 	case accepted:
 		r.conn.Close(nil)
