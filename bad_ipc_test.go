@@ -34,7 +34,18 @@ func init() {
 			b.WriteString(line + "\n")
 		}
 		b.WriteString(`{"after":"hostile"}` + "\n")
-		unix.Write(process.Get().Channel.Fd(), []byte(b.String()))
+		if os.Getenv("HOSTILE_FD") == "" {
+			unix.Write(process.Get().Channel.Fd(), []byte(b.String()))
+			return
+		}
+		// One descriptor with the lines (a socket of a pair of its own),
+		// as a NODE_HANDLE line carries one.
+		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			panic(err)
+		}
+		unix.Sendmsg(process.Get().Channel.Fd(), []byte(b.String()), unix.UnixRights(pair[0]), nil, 0)
+		unix.Close(pair[0])
 	}
 	// hostile-primary: fork the hostile worker (HOSTILE_LINES is
 	// inherited) and print what the primary sees, as
@@ -61,11 +72,14 @@ func init() {
 
 // hostileNode runs testdata/interop/hostile.js with the lines and returns
 // what it printed (its exit code is among the lines).
-func hostileNode(t *testing.T, lines, policy string) []string {
+func hostileNode(t *testing.T, lines, policy string, fd bool) []string {
 	t.Helper()
 	node, self, script := interopScript(t, "hostile.js")
 	cmd := exec.Command(node, script, self)
 	cmd.Env = append(os.Environ(), "HOSTILE_LINES="+lines, "NODE_CLUSTER_SCHED_POLICY="+policy)
+	if fd {
+		cmd.Env = append(cmd.Env, "HOSTILE_FD=1")
+	}
 	timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
 	defer timer.Stop()
 	out, _ := cmd.Output() // exit 1 when the line crashed it
@@ -90,6 +104,8 @@ func TestHostileLines(t *testing.T) {
 	cases := []struct {
 		name, line string
 		policy     string   // NODE_CLUSTER_SCHED_POLICY, rr when empty
+		fd         bool     // a descriptor goes with the lines (HOSTILE_FD)
+		goWant     []string // the Go primary's lines, when not extra's and served's
 		reproduce  string   // node dies of it; the setting that makes the port die too
 		extra      []string // lines printed before served's, node's and the port's
 	}{
@@ -101,6 +117,12 @@ func TestHostileLines(t *testing.T) {
 		{name: "the same queryServer twice, shared handle", line: dup, policy: "none", reproduce: "duplicate-query"},
 		{name: "NODE_HANDLE_ACK for no handle", line: `{"cmd":"NODE_HANDLE_ACK"}`, reproduce: "stray-ack"},
 		{name: "NODE_HANDLE_NACK for no handle", line: `{"cmd":"NODE_HANDLE_NACK"}`, reproduce: "stray-ack"},
+		{name: "NODE_HANDLE of an unknown type", line: `{"cmd":"NODE_HANDLE","type":"bogus","msg":{"a":1}}`, fd: true, reproduce: "bad-handle",
+			goWant: []string{`worker error malformed message on the IPC channel: NODE_HANDLE of unknown type "bogus"`, served[0], served[1], served[2]}},
+		{name: "NODE_HANDLE net.Server that cannot listen", line: `{"cmd":"NODE_HANDLE","type":"net.Server","msg":{"a":1}}`, fd: true, reproduce: "bad-handle",
+			goWant: []string{served[0], "worker error malformed message on the IPC channel: NODE_HANDLE net.Server: listen EINVAL: invalid argument", served[1], served[2]}},
+		{name: "NODE_HANDLE net.Socket", line: `{"cmd":"NODE_HANDLE","type":"net.Socket","msg":{"a":1},"key":"k"}`, fd: true,
+			extra: []string{}, goWant: []string{served[0], `message {"a":1}`, served[1], served[2]}},
 		{name: "listening", line: `{"cmd":"NODE_CLUSTER","act":"listening","seq":0,"address":"1.2.3.4","port":80,"addressType":4,"fd":-1}`,
 			extra: []string{`listening {"addressType":4,"address":"1.2.3.4","port":80,"fd":-1}`}},
 		{name: "close of an unknown key", line: `{"cmd":"NODE_CLUSTER","act":"close","key":"nope","seq":0}`},
@@ -121,13 +143,19 @@ func TestHostileLines(t *testing.T) {
 				tc.policy = "rr"
 			}
 			env := map[string]string{"HOSTILE_LINES": tc.line, "NODE_CLUSTER_SCHED_POLICY": tc.policy}
+			if tc.fd {
+				env["HOSTILE_FD"] = "1"
+			}
 			goLines, code, signal := runPrimaryProcess(t, "hostile-primary", env, 20*time.Second)
 			require.Equal(t, 0, code, "the Go primary's exit code (signal %q)", signal)
 			want := append(append([]string{}, tc.extra...), served...)
+			if tc.goWant != nil {
+				want = tc.goWant
+			}
 			if d := cmp.Diff(want, goLines); d != "" {
 				t.Errorf("the Go primary (-want +port):\n%s", d)
 			}
-			nodeLines := hostileNode(t, tc.line, tc.policy)
+			nodeLines := hostileNode(t, tc.line, tc.policy, tc.fd)
 			if tc.reproduce == "" {
 				if d := cmp.Diff(nodeLines, goLines); d != "" {
 					t.Errorf("output differs from node's (-node +port):\n%s", d)

@@ -6,7 +6,9 @@ package net
 // because the channel package cannot import net.
 
 import (
+	"fmt"
 	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/uv"
 )
 
@@ -107,8 +109,25 @@ func serverSend(t *childprocess.Target, message *childprocess.Object, handle any
 // serverGot makes a Server listening on the received handle and emits it
 // once it listens.
 //
+// DEVIATION(fix): a descriptor that cannot listen (no Node peer sends one
+// as a net.Server) makes the new server emit "error" with no listener,
+// which ends a v20 process ("listen EINVAL"; node printed it). Here the
+// message is dropped and the target's "error" (or a warning) says why.
+// NODECLUSTER_REPRODUCE_V20=bad-handle brings v20's end back.
+//
 // Mirrors lib/internal/child_process.js handleConversion.'net.Server'.got().
 func serverGot(t *childprocess.Target, message *childprocess.Object, handle *uv.Stream, emit func(any)) {
 	s := CreateServer(nil)
-	s.Listen(handle, func() { emit(s) })
+	var failed *events.Listener
+	if !childprocess.ReproduceBadHandle {
+		failed = s.Once("error", func(err error) {
+			t.ReportChannelError(fmt.Errorf("NODE_HANDLE net.Server: %w", err))
+		})
+	}
+	s.Listen(handle, func() {
+		if failed != nil {
+			s.RemoveListener(failed)
+		}
+		emit(s)
+	})
 }

@@ -343,6 +343,16 @@ var ReproduceUnackedDisconnect = Reproduce("unacked-disconnect")
 // answers no handle sent throw as in Node v20 (ERR_INTERNAL_ASSERTION).
 var ReproduceStrayAck = Reproduce("stray-ack")
 
+// ReproduceBadHandle, when true, makes a NODE_HANDLE that cannot become
+// its handle (a type Node does not know; a server whose descriptor does
+// not listen) end the process as in Node v20.
+var ReproduceBadHandle = Reproduce("bad-handle")
+
+// ReportChannelError reports err about a message of the channel as a
+// malformed one is reported: the target's "error" when it has listeners,
+// a warning on stderr otherwise.
+func (t *Target) ReportChannelError(err error) { t.emitChannelError(&ChannelError{Err: err}) }
+
 // ReproduceNodeJSONCrash, when true, makes a malformed channel line throw
 // as in Node v20 (the process dies with exit code 1) instead of being
 // reported and dropped.
@@ -497,6 +507,13 @@ func (t *Target) channelClosed() {
 // it). Here it is ignored. NODECLUSTER_REPRODUCE_V20=stray-ack
 // (ReproduceStrayAck) throws as v20 does.
 //
+// DEVIATION(fix): a NODE_HANDLE of a type Node does not know ends a v20
+// process ("TypeError: Cannot read properties of undefined (reading
+// 'got')"; node printed it). Here the descriptor is closed, the message
+// dropped, and the target's "error" (or a warning) says why, as for a
+// malformed line. NODECLUSTER_REPRODUCE_V20=bad-handle (ReproduceBadHandle)
+// throws as v20 does.
+//
 // Mirrors lib/internal/child_process.js:/target\.on\(.internalMessage., function/.
 func (t *Target) onInternalMessage(message any, handle any) {
 	m, _ := message.(*Object)
@@ -555,6 +572,9 @@ func (t *Target) onInternalMessage(message any, handle any) {
 	typ, _ := m.String("type")
 	obj := handleConversion[typ]
 	if obj == nil {
+		if ReproduceBadHandle {
+			panic(errors.New("TypeError: Cannot read properties of undefined (reading 'got')"))
+		}
 		h.Close(nil)
 		t.emitChannelError(&ChannelError{Err: fmt.Errorf("NODE_HANDLE of unknown type %q", typ)})
 		return
