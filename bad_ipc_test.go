@@ -215,3 +215,76 @@ func TestWorkerListensOnPrimarysChannel(t *testing.T) {
 		t.Errorf("node's primary with this worker (-want +node):\n%s", d)
 	}
 }
+
+func init() {
+	// hostile-to-worker: fork an echo worker (node with WH_NODE and
+	// WH_SCRIPT, else this binary), write HOSTILE_LINES raw on its channel
+	// once it is ready, then send {ping: 1}; print what comes back and how
+	// the worker ends.
+	primaryScenarios["hostile-to-worker"] = func() {
+		if node := os.Getenv("WH_NODE"); node != "" {
+			docsMust(cluster.SetupPrimary(&cluster.Settings{ExecPath: node, Exec: os.Getenv("WH_SCRIPT"), Args: []string{}}))
+		}
+		w, err := cluster.Fork(map[string]string{envWorker: "echo"})
+		docsMust(err)
+		w.On("message", func(m any) {
+			fmt.Printf("message %s\n", docsJSON(m))
+			o, _ := m.(*cluster.Object)
+			if o == nil {
+				return
+			}
+			if r, _ := o.Bool("ready"); r {
+				var b strings.Builder
+				for _, line := range strings.Split(os.Getenv("HOSTILE_LINES"), "\x1e") {
+					b.WriteString(line + "\n")
+				}
+				unix.Write(w.Process.(*childprocess.ChildProcess).Channel.Fd(), []byte(b.String()))
+				w.Send(cluster.NewObject("ping", 1), nil, nil)
+				return
+			}
+			w.Send(cluster.NewObject("bye", true), nil, nil)
+		})
+		w.On("error", func(err error) { fmt.Printf("worker error %s\n", docsCode(err)) })
+		w.On("exit", func(code, signal any) { fmt.Printf("exit %s %s\n", docsJS(code), docsJS(signal)) })
+	}
+}
+
+// TestHostileLinesToWorker: lines no Node primary writes, written raw on
+// a worker's channel once it is ready, then {ping: 1}: the Go worker and
+// a Node worker (testdata/interop/echo-worker.js) under the same Go
+// primary. Where the Node worker survives, the Go worker's output is the
+// same; where it dies (exit 1), the Go worker echoes the ping and exits 0
+// on its disconnect, and with the case's NODECLUSTER_REPRODUCE_V20
+// setting dies as the Node worker does.
+func TestHostileLinesToWorker(t *testing.T) {
+	t.Parallel()
+	node, _, script := interopScript(t, "echo-worker.js")
+	served := []string{`message {"ready":true}`, `message {"echo":{"ping":1}}`, "exit 0 null"}
+	for _, tc := range []struct{ name, line, reproduce string }{
+		{name: "newconn without a descriptor", line: `{"cmd":"NODE_CLUSTER","act":"newconn","key":"nope","seq":5}`, reproduce: "bad-handle"},
+		{name: "NODE_HANDLE_ACK for no handle", line: `{"cmd":"NODE_HANDLE_ACK"}`, reproduce: "stray-ack"},
+		{name: "an unknown act", line: `{"cmd":"NODE_CLUSTER","act":"bogus","seq":5}`},
+		{name: "an answer to no query", line: `{"cmd":"NODE_CLUSTER","ack":99,"seq":6}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"HOSTILE_LINES": tc.line}
+			goLines, code, signal := runPrimaryProcess(t, "hostile-to-worker", env, 20*time.Second)
+			require.Equal(t, 0, code, "the Go primary's exit code (signal %q)", signal)
+			if d := cmp.Diff(served, goLines); d != "" {
+				t.Errorf("the Go worker (-want +port):\n%s", d)
+			}
+			nodeEnv := map[string]string{"HOSTILE_LINES": tc.line, "WH_NODE": node, "WH_SCRIPT": script}
+			nodeLines, _, _ := runPrimaryProcess(t, "hostile-to-worker", nodeEnv, 20*time.Second)
+			if tc.reproduce == "" {
+				if d := cmp.Diff(nodeLines, goLines); d != "" {
+					t.Errorf("output differs from the Node worker's (-node +port):\n%s", d)
+				}
+				return
+			}
+			require.Contains(t, nodeLines, "exit 1 null", "the Node worker dies of this line")
+			env["NODECLUSTER_REPRODUCE_V20"] = tc.reproduce
+			goLines, _, _ = runPrimaryProcess(t, "hostile-to-worker", env, 20*time.Second)
+			require.Contains(t, goLines, "exit 1 null", "the Go worker reproducing v20 (%s) dies as node's does", tc.reproduce)
+		})
+	}
+}

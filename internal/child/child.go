@@ -1,6 +1,7 @@
 package child
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -372,6 +373,13 @@ func deleteHandle(key string) { handles.Delete(key) }
 // no server has the key or the server is at maxConnections, answers
 // {ack, accepted}, and gives the socket to the server or closes it.
 //
+// DEVIATION(fix): a newconn that came without a descriptor (a raw line; a
+// Node primary sends each in a NODE_HANDLE) ends a v20 worker, which
+// closes or serves a handle that is not there ("TypeError: Cannot read
+// properties of undefined (reading 'close')"; node printed it). Here it
+// is refused ({accepted: false}: there is nothing to serve) and the worker
+// goes on. NODECLUSTER_REPRODUCE_V20=bad-handle throws as v20 does.
+//
 // Mirrors lib/internal/cluster/child.js onconnection().
 func onconnection(message *childprocess.Object, handle any) {
 	key, _ := message.String("key")
@@ -380,6 +388,12 @@ func onconnection(message *childprocess.Object, handle any) {
 		accepted = false
 	}
 	client, _ := handle.(*uv.Stream)
+	if client == nil {
+		if childprocess.ReproduceBadHandle {
+			panic(errors.New("TypeError: Cannot read properties of undefined (reading 'close')"))
+		}
+		accepted = false
+	}
 	if trace.On { // the arguments would be boxed on every connection
 		trace.Step("child.onconnection", "child.js onconnection", "key %s fd %d accepted %v: send ack %v", key, fdOf(client), accepted, message.Value("seq"))
 	}
