@@ -16,7 +16,8 @@ import (
 //
 // DEVIATION(fix): v20's RoundRobinHandle and SharedHandle assert that a
 // worker is added once, and the failed assertion ends the primary
-// (ERR_INTERNAL_ASSERTION; node printed it under both policies).
+// (ERR_INTERNAL_ASSERTION; node printed it under both policies). Here the
+// worker's listen fails with EADDRINUSE and the primary goes on.
 // NODECLUSTER_REPRODUCE_V20=duplicate-query (handle.ReproduceNodeDuplicateQuery)
 // brings that back.
 func duplicateQuery(w *worker.Worker, key string, h handle.Handle, message *childprocess.Object) {
