@@ -483,7 +483,8 @@ func TestNetServerListenOptionsSignal(t *testing.T) {
 
 // TestListenSignalEvents: the events node printed (testdata: none; node
 // v20.20.2 run on the same calls): a pre-aborted signal gives "close" and
-// never "listening"; one aborted in the listen callback gives "listening"
+// never "listening", and so does one aborted right after the listen call
+// (node's listening getter is false at once); one aborted in the listen callback gives "listening"
 // then "close"; a server closed by its program first is not closed again
 // when the signal is done afterwards (its listener went with "close"); a
 // listen that throws for its options has registered the signal already,
@@ -504,6 +505,29 @@ func TestListenSignalEvents(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel()
 			require.NoError(t, s.Listen(net.ListenOptions{Port: 0, Signal: ctx}))
+		})
+		require.Equal(t, []string{"close"}, ev)
+	})
+	t.Run("aborted right after listen", func(t *testing.T) {
+		var ev []string
+		run(t, func() {
+			s := net.CreateServer(nil)
+			record(s, &ev)
+			ctx, cancel := context.WithCancel(context.Background())
+			require.NoError(t, s.Listen(net.ListenOptions{Port: 0, Signal: ctx}))
+			cancel()
+			ev = append(ev, "after abort: listening "+strconv.FormatBool(s.Listening()))
+		})
+		require.Equal(t, []string{"after abort: listening false", "close"}, ev)
+	})
+	t.Run("aborted right after listen, the getter not asked", func(t *testing.T) {
+		var ev []string
+		run(t, func() {
+			s := net.CreateServer(nil)
+			record(s, &ev)
+			ctx, cancel := context.WithCancel(context.Background())
+			require.NoError(t, s.Listen(net.ListenOptions{Port: 0, Signal: ctx}))
+			cancel()
 		})
 		require.Equal(t, []string{"close"}, ev)
 	})

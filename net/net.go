@@ -223,9 +223,21 @@ func addServerAbortSignalOption(s *Server, signal context.Context) {
 		l.NextTick(func() { s.Close(nil) })
 		return
 	}
-	a := &serverAbort{s: s, l: l}
+	a := &serverAbort{s: s, l: l, ctx: signal}
 	a.stop = context.AfterFunc(signal, a.aborted)
+	s.abort = a
 	s.Once("close", a.dispose)
+}
+
+// checkAbort closes the server now if its signal is done and the close
+// has not come yet: an AbortSignal's listener runs within abort(), so in
+// Node nothing of the server's happens after it; the context's goroutine
+// may not have reached the loop yet. Called where the server would show
+// it: before "listening", and by Listening.
+func (s *Server) checkAbort() {
+	if a := s.abort; a != nil && a.ctx.Err() != nil {
+		a.close()
+	}
 }
 
 // serverAbort is one listen's signal: aborted runs on a goroutine of the
@@ -234,6 +246,7 @@ func addServerAbortSignalOption(s *Server, signal context.Context) {
 type serverAbort struct {
 	s        *Server
 	l        *uv.Loop
+	ctx      context.Context
 	stop     func() bool
 	disposed bool
 }
@@ -246,6 +259,7 @@ func (a *serverAbort) aborted() {
 
 func (a *serverAbort) close() {
 	if !a.disposed {
+		a.disposed = true
 		a.s.Close(nil)
 	}
 }
@@ -253,6 +267,9 @@ func (a *serverAbort) close() {
 func (a *serverAbort) dispose() {
 	a.disposed = true
 	a.stop()
+	if a.s.abort == a {
+		a.s.abort = nil
+	}
 }
 
 // Server is a net.Server: it listens (itself, or through the cluster in a
@@ -266,6 +283,7 @@ type Server struct {
 	handle        uv.ServerHandle
 	connections   int
 	listeningID   int
+	abort         *serverAbort // listen's signal, until "close"
 	unref         bool
 	pipeName      string
 	connectionKey string
@@ -526,6 +544,7 @@ func (s *Server) emitErrorNT(err error) { s.Emit("error", err) }
 //
 // Mirrors lib/net.js emitListeningNT().
 func (s *Server) emitListeningNT() {
+	s.checkAbort()
 	if s.handle != nil {
 		trace.Step("net.emitListeningNT", "net.js emitListeningNT", "emit listening")
 		s.Emit("listening")
@@ -846,8 +865,13 @@ func (s *Server) AddressPort() int {
 	return 0
 }
 
-// Listening reports whether the server has a handle.
-func (s *Server) Listening() bool { return s.handle != nil }
+// Listening reports whether the server has a handle. A server whose
+// listen signal is done is closed first, as Node's abort listener would
+// have closed it already.
+func (s *Server) Listening() bool {
+	s.checkAbort()
+	return s.handle != nil
+}
 
 // onconnection takes an accepted (or, in a worker, handed-over)
 // connection: it drops it at maxConnections, else wraps it in a Socket and
