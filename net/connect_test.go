@@ -6,6 +6,7 @@ package net_test
 // does), with the port and paths filled in.
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	stdnet "net"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/cluster"
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
@@ -649,4 +651,179 @@ func TestConnectHostTooLong(t *testing.T) {
 		hosts[2]: "EINVAL",
 		hosts[3]: "ENOTFOUND",
 	}, got)
+}
+
+// TestConnectSignal: net.connect({signal}), each case as node v20.20.2
+// printed it (net/testdata/connect_signal.js): a signal done already
+// destroys the new socket (error ABORT_ERR, close), which the connect
+// then undoes, so that the socket connects after its "close" (v20's
+// behaviour, kept); one done right after the connect call destroys it
+// before any connection; one done in the "connect" listener destroys it
+// before "ready".
+func TestConnectSignal(t *testing.T) {
+	want := map[string][]string{
+		"pre": {
+			"error ABORT_ERR destroyed=false pending=true",
+			"close destroyed=false pending=true",
+			"connect destroyed=false pending=false",
+			"ready destroyed=false pending=false",
+			"200 ms: destroyed=false server connections=1",
+			"close destroyed=true pending=true",
+		},
+		"during": {
+			"error ABORT_ERR destroyed=true pending=true",
+			"close destroyed=true pending=true",
+			"200 ms: destroyed=true server connections=0",
+		},
+		"after": {
+			"connect destroyed=false pending=false",
+			"ready destroyed=true pending=true",
+			"error ABORT_ERR destroyed=true pending=true",
+			"close destroyed=true pending=true",
+			"200 ms: destroyed=true server connections=1",
+		},
+	}
+	for _, mode := range []string{"pre", "during", "after"} {
+		t.Run(mode, func(t *testing.T) {
+			var got []string
+			run(t, func() {
+				conns := 0
+				server := net.CreateServer(func(c *net.Socket) {
+					conns++
+					c.On("error", func(error) {})
+				})
+				require.NoError(t, server.Listen(0, "127.0.0.1", func() {
+					ctx, cancel := context.WithCancel(context.Background())
+					if mode == "pre" {
+						cancel()
+					}
+					s, err := net.Connect(net.ConnectOptions{Port: server.Address().Port, Host: "127.0.0.1", Signal: ctx})
+					require.NoError(t, err)
+					state := func() string { return fmt.Sprintf("destroyed=%t pending=%t", s.Destroyed(), s.Pending()) }
+					s.On("connect", func() { got = append(got, "connect "+state()) })
+					s.On("ready", func() { got = append(got, "ready "+state()) })
+					s.On("error", func(err error) {
+						code := "?"
+						if ae, ok := err.(*net.AbortError); ok {
+							code = ae.Code()
+						}
+						got = append(got, "error "+code+" "+state())
+					})
+					s.On("close", func() { got = append(got, "close "+state()) })
+					switch mode {
+					case "during":
+						cancel()
+					case "after":
+						s.On("connect", func() { cancel() })
+					}
+					cluster.SetTimeout(200*time.Millisecond, func() {
+						got = append(got, fmt.Sprintf("200 ms: destroyed=%t server connections=%d", s.Destroyed(), conns))
+						s.Destroy(nil)
+						server.Close(nil)
+						cancel()
+					})
+				}))
+			})
+			if d := cmp.Diff(want[mode], got); d != "" {
+				t.Errorf("events (-node +port):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestNetConnectAbortController: a socket whose signal is aborted, before
+// net.connect, right after it, on the next turn of the loop, and for a
+// socket made with NewSocket (aborted before, after, a turn later), emits
+// "error" with an AbortError before "close" (Node's once(socket, 'close')
+// rejects with it). Node's listenerCount(signal, 'abort') checks have no
+// counterpart: a context has no listener count.
+//
+// Mirrors test/parallel/test-net-connect-abort-controller.js
+func TestNetConnectAbortController(t *testing.T) {
+	var got []string
+	run(t, func() {
+		var live []*net.Socket
+		server := net.CreateServer(func(c *net.Socket) { live = append(live, c) })
+		require.NoError(t, server.Listen(0, func() {
+			opts := func(ctx context.Context) net.ConnectOptions {
+				return net.ConnectOptions{Port: server.Address().Port, Host: "localhost", Signal: ctx}
+			}
+			cases := []struct {
+				name  string
+				start func() *net.Socket
+			}{
+				{"postAbort", func() *net.Socket {
+					ctx, cancel := context.WithCancel(context.Background())
+					s, err := net.Connect(opts(ctx))
+					require.NoError(t, err)
+					cancel()
+					return s
+				}},
+				{"preAbort", func() *net.Socket {
+					ctx, cancel := context.WithCancel(context.Background())
+					cancel()
+					s, err := net.Connect(opts(ctx))
+					require.NoError(t, err)
+					return s
+				}},
+				{"tickAbort", func() *net.Socket {
+					ctx, cancel := context.WithCancel(context.Background())
+					cluster.SetImmediate(cancel)
+					s, err := net.Connect(opts(ctx))
+					require.NoError(t, err)
+					return s
+				}},
+				{"testConstructor", func() *net.Socket {
+					ctx, cancel := context.WithCancel(context.Background())
+					cancel()
+					return net.NewSocket(net.SocketOptions{Signal: ctx})
+				}},
+				{"testConstructorPost", func() *net.Socket {
+					ctx, cancel := context.WithCancel(context.Background())
+					s := net.NewSocket(net.SocketOptions{Signal: ctx})
+					cancel()
+					return s
+				}},
+				{"testConstructorPostTick", func() *net.Socket {
+					ctx, cancel := context.WithCancel(context.Background())
+					s := net.NewSocket(net.SocketOptions{Signal: ctx})
+					cluster.SetImmediate(cancel)
+					return s
+				}},
+			}
+			var next func(i int)
+			next = func(i int) {
+				if i == len(cases) {
+					for _, c := range live {
+						c.Destroy(nil)
+					}
+					server.Close(nil)
+					return
+				}
+				s := cases[i].start()
+				var first string
+				s.Once("error", func(err error) {
+					if first == "" {
+						first = "error"
+						if ae, ok := err.(*net.AbortError); ok {
+							first += " " + ae.Name()
+						}
+					}
+				})
+				s.Once("close", func() {
+					if first == "" {
+						first = "close"
+					}
+					got = append(got, cases[i].name+": "+first)
+					next(i + 1)
+				})
+			}
+			next(0)
+		}))
+	})
+	want := []string{"postAbort: error AbortError", "preAbort: error AbortError", "tickAbort: error AbortError",
+		"testConstructor: error AbortError", "testConstructorPost: error AbortError", "testConstructorPostTick: error AbortError"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +port):\n%s", d)
+	}
 }

@@ -296,6 +296,23 @@ func inspectOptions(options any) string {
 	return "{ " + strings.Join(parts, ", ") + " }"
 }
 
+// AbortError is Node's AbortError (name "AbortError", code "ABORT_ERR"),
+// what a socket whose signal was aborted is destroyed with; Cause is the
+// signal's reason (context.Cause of its context).
+type AbortError struct {
+	Cause error
+}
+
+func (e *AbortError) Error() string { return "The operation was aborted" }
+
+// Code is "ABORT_ERR".
+func (e *AbortError) Code() string { return "ABORT_ERR" }
+
+// Name is "AbortError".
+func (e *AbortError) Name() string { return "AbortError" }
+
+func (e *AbortError) Unwrap() error { return e.Cause }
+
 // ErrServerAlreadyListen is listen on a listening server.
 var ErrServerAlreadyListen = &Error{Code: "ERR_SERVER_ALREADY_LISTEN", Message: "Listen method has been called more than once without closing."}
 

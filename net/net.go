@@ -74,7 +74,7 @@ func Connect(args ...any) (*Socket, error) {
 		return nil, err
 	}
 	s := NewSocket(SocketOptions{AllowHalfOpen: options.AllowHalfOpen, NoDelay: options.NoDelay,
-		KeepAlive: options.KeepAlive, KeepAliveInitialDelay: options.KeepAliveInitialDelay})
+		KeepAlive: options.KeepAlive, KeepAliveInitialDelay: options.KeepAliveInitialDelay, Signal: options.Signal})
 	if options.Timeout > 0 {
 		s.SetTimeout(options.Timeout, nil)
 	}

@@ -1,9 +1,11 @@
 package net
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"reflect"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"time"
@@ -41,6 +43,9 @@ import (
 // Mirrors lib/net.js Socket().
 type Socket struct {
 	events.EventEmitter
+
+	abort   *socketAbort // the signal's listener, until "close"
+	aborted bool         // _aborted: no more connection attempts
 
 	handle        *uv.Stream
 	server        *Server
@@ -2066,6 +2071,14 @@ type SocketOptions struct {
 	NoDelay               bool
 	KeepAlive             bool
 	KeepAliveInitialDelay time.Duration
+	// Signal destroys the socket with an AbortError once it is done
+	// (Node's AbortSignal: done is aborted); a signal done already destroys
+	// it at once, which a connect then undoes, as in Node v20 (the socket
+	// emits "error" and "close", then connects).
+	//
+	// DEVIATION(shape): Node takes an AbortSignal; Go's cancellation is a
+	// context.Context, whose Done is the abort.
+	Signal context.Context
 }
 
 // NewSocket makes a socket that is not connected (new net.Socket()):
@@ -2085,6 +2098,9 @@ func NewSocket(opts SocketOptions) *Socket {
 	s.SetClassName("Socket")
 	s.Hook(s.onNewListener, s.onRemoveListener)
 	s.On("end", s.onReadableStreamEnd)
+	if opts.Signal != nil {
+		addAbortSignalNoValidate(opts.Signal, s) // the Duplex constructor's
+	}
 	if opts.Fd < 0 {
 		panic(&Error{Code: "ERR_OUT_OF_RANGE", Message: `The value of "fd" is out of range. It must be >= 0 && <= 2147483647. Received ` + strconv.Itoa(opts.Fd)})
 	}
@@ -2096,7 +2112,93 @@ func NewSocket(opts SocketOptions) *Socket {
 		s.setHandle(h)
 		s.startReading() // Node's read(0)
 	}
+	if opts.Signal != nil {
+		addClientAbortSignalOption(s, opts.Signal)
+	}
 	return s
+}
+
+// addAbortSignalNoValidate destroys the socket with an AbortError when
+// signal is done: at once when it is done already, else when it becomes
+// done (from the context's goroutine, through the loop), until the socket
+// emits "close".
+//
+// DEVIATION(goroutine): an AbortSignal calls its listeners within
+// abort(); a context is done on any goroutine, which hands the destroy to
+// the loop. A socket whose signal is done by code on the loop checks it
+// before it connects and before it emits "connect" and "ready"
+// (checkAbort), where Node's would be destroyed already.
+//
+// Like lib/internal/streams/add-abort-signal.js addAbortSignalNoValidate().
+func addAbortSignalNoValidate(signal context.Context, s *Socket) {
+	if signal.Err() != nil {
+		s.Destroy(abortError(signal))
+		return
+	}
+	a := &socketAbort{s: s, l: uv.Default(), ctx: signal}
+	a.stop = context.AfterFunc(signal, a.aborted)
+	s.abort = a
+	s.Once("close", a.dispose)
+}
+
+// socketAbort is a socket's signal: aborted runs on a goroutine of the
+// context's and destroys the socket on the loop, unless it emitted
+// "close" in between.
+type socketAbort struct {
+	s        *Socket
+	l        *uv.Loop
+	ctx      context.Context
+	stop     func() bool
+	disposed bool
+}
+
+func (a *socketAbort) aborted() {
+	pprof.Do(context.Background(), pprof.Labels("node.fn", "streams.addAbortSignal onAbort"), func(context.Context) {
+		a.l.Post(a.destroy)
+	})
+}
+
+func (a *socketAbort) destroy() {
+	if !a.disposed {
+		a.disposed = true
+		a.s.aborted = true
+		a.s.Destroy(abortError(a.ctx))
+	}
+}
+
+func (a *socketAbort) dispose() {
+	a.disposed = true
+	a.stop()
+	if a.s.abort == a {
+		a.s.abort = nil
+	}
+}
+
+// checkAbort destroys the socket now if its signal is done and the
+// destroy has not come yet (see addAbortSignalNoValidate).
+func (s *Socket) checkAbort() {
+	if a := s.abort; a != nil && a.ctx.Err() != nil {
+		a.destroy()
+	}
+}
+
+// addClientAbortSignalOption marks the socket aborted (_aborted, which
+// stops the attempts of an autoSelectFamily connect) once the signal is
+// done: on the next tick when it is done already. A signal that becomes
+// done later also destroys the socket (addAbortSignalNoValidate), which
+// sets the mark then.
+//
+// Mirrors lib/net.js addClientAbortSignalOption().
+func addClientAbortSignalOption(s *Socket, signal context.Context) {
+	if signal.Err() != nil {
+		uv.Default().NextTick(func() { s.aborted = true })
+	}
+}
+
+// abortError is Node's AbortError for signal: its cause the signal's
+// reason (context.Cause).
+func abortError(signal context.Context) *AbortError {
+	return &AbortError{Cause: context.Cause(signal)}
 }
 
 // createHandle wraps fd in a stream of its kind: a pipe for a Unix
@@ -2151,6 +2253,10 @@ type ConnectOptions struct {
 	NoDelay               bool
 	KeepAlive             bool
 	KeepAliveInitialDelay time.Duration
+	// Signal is the new socket's Signal (SocketOptions.Signal), for
+	// Connect; Socket.Connect ignores it, as Node's socket.connect does (a
+	// signal is an option of the Socket constructor).
+	Signal context.Context
 }
 
 // normalizeConnectArgs sorts connect's arguments into options and a
@@ -2205,6 +2311,9 @@ func normalizeConnectArgs(args []any) (*ConnectOptions, func(), error) {
 //
 // Mirrors lib/net.js internalConnect().
 func (s *Socket) internalConnect(address string, port, addressType int, localAddress string, localPort int) {
+	if s.checkAbort(); !s.connecting {
+		return // destroyed by its signal, as Node's would be already
+	}
 	if (addressType == 4 || addressType == 6) && s.handle == nil {
 		// The socket a connect uses is made for the address's family; a
 		// socket that has one (connected, or connecting) keeps it, and the
@@ -2344,6 +2453,9 @@ func (s *Socket) internalConnectMultiple(ctx *connectContext, canceled bool) {
 	if ctx.timer != nil {
 		ctx.timer.Stop()
 		ctx.timer = nil
+	}
+	if s.checkAbort(); s.aborted {
+		return // the signal stopped the attempts
 	}
 	if canceled || ctx.current == len(ctx.addresses) {
 		if len(ctx.errors) == 0 {
@@ -2634,6 +2746,7 @@ func (s *Socket) connectErrorNT(err error) { s.Destroy(err) }
 //
 // Mirrors lib/net.js afterConnect().
 func (s *Socket) afterConnect(status error, req *connectReq) {
+	s.checkAbort()
 	if s.destroyed {
 		return
 	}
@@ -2649,6 +2762,7 @@ func (s *Socket) afterConnect(status error, req *connectReq) {
 			}
 		}
 		s.Emit("connect")
+		s.checkAbort() // a signal done in a "connect" listener: destroyed before "ready", as in Node
 		s.Emit("ready")
 		if (s.flowing != -1 || s.readOnConnect) && !s.destroyed {
 			s.startReading()
