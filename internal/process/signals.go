@@ -25,11 +25,10 @@ import (
 // runs, so delve is not affected). Left to the runtime: SIGPROF (the CPU
 // profiler's), of which a Node process dies; the signals whose default is
 // to go on (SIGUSR1, where Node starts its inspector; SIGWINCH, SIGCHLD,
-// SIGURG); and SIGPIPE and
-// SIGXFSZ, which node ignores and so does the runtime when nobody asks
-// for them. SIGHUP, SIGINT and SIGTERM need nothing: the runtime dies of
-// them as the default action would (SIGHUP and SIGINT once
-// resetSignalHandlers has run).
+// SIGURG); and SIGPIPE and SIGXFSZ, which node ignores and so does the
+// runtime when nobody asks for them. SIGHUP, SIGINT and SIGTERM need
+// nothing: the runtime dies of them as the default action would (SIGHUP
+// and SIGINT once resetSignalHandlers has run).
 var fatalByDefault = append([]os.Signal{
 	unix.SIGUSR2, unix.SIGALRM, unix.SIGVTALRM, unix.SIGIO, unix.SIGPWR, unix.SIGSTKFLT,
 	unix.SIGXCPU, unix.SIGSYS,
