@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/netip"
 	"reflect"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"time"
@@ -218,15 +217,18 @@ func addServerAbortSignalOption(s *Server, signal context.Context) {
 	if signal == nil {
 		return
 	}
-	l := uv.Default()
 	if signal.Err() != nil {
-		l.NextTick(func() { s.Close(nil) })
+		uv.Default().NextTick(func() { s.Close(nil) })
 		return
 	}
-	a := &serverAbort{s: s, l: l, ctx: signal}
-	a.stop = context.AfterFunc(signal, a.aborted)
+	a := newAbortListener(signal, "net.addServerAbortSignalOption onAborted", func() { s.Close(nil) })
 	s.abort = a
-	s.Once("close", a.dispose)
+	s.Once("close", func() {
+		a.dispose()
+		if s.abort == a {
+			s.abort = nil
+		}
+	})
 }
 
 // checkAbort closes the server now if its signal is done and the close
@@ -234,43 +236,7 @@ func addServerAbortSignalOption(s *Server, signal context.Context) {
 // Node nothing of the server's happens after it; the context's goroutine
 // may not have reached the loop yet. Called where the server would show
 // it: before "listening", and by Listening.
-func (s *Server) checkAbort() {
-	if a := s.abort; a != nil && a.ctx.Err() != nil {
-		a.close()
-	}
-}
-
-// serverAbort is one listen's signal: aborted runs on a goroutine of the
-// context's and closes the server on the loop, unless the server emitted
-// "close" in between.
-type serverAbort struct {
-	s        *Server
-	l        *uv.Loop
-	ctx      context.Context
-	stop     func() bool
-	disposed bool
-}
-
-func (a *serverAbort) aborted() {
-	pprof.Do(context.Background(), pprof.Labels("node.fn", "net.addServerAbortSignalOption onAborted"), func(context.Context) {
-		a.l.Post(a.close)
-	})
-}
-
-func (a *serverAbort) close() {
-	if !a.disposed {
-		a.disposed = true
-		a.s.Close(nil)
-	}
-}
-
-func (a *serverAbort) dispose() {
-	a.disposed = true
-	a.stop()
-	if a.s.abort == a {
-		a.s.abort = nil
-	}
-}
+func (s *Server) checkAbort() { s.abort.check() }
 
 // Server is a net.Server: it listens (itself, or through the cluster in a
 // worker) and emits "listening", "connection" (*Socket), "error" (error)
@@ -283,7 +249,7 @@ type Server struct {
 	handle        uv.ServerHandle
 	connections   int
 	listeningID   int
-	abort         *serverAbort // listen's signal, until "close"
+	abort         *abortListener // listen's signal, until "close"
 	unref         bool
 	pipeName      string
 	connectionKey string

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"time"
@@ -44,8 +43,8 @@ import (
 type Socket struct {
 	events.EventEmitter
 
-	abort   *socketAbort // the signal's listener, until "close"
-	aborted bool         // _aborted: no more connection attempts
+	abort   *abortListener // the signal's listener, until "close"
+	aborted bool           // _aborted: no more connection attempts
 
 	handle        *uv.Stream
 	server        *Server
@@ -2135,52 +2134,22 @@ func addAbortSignalNoValidate(signal context.Context, s *Socket) {
 		s.Destroy(abortError(signal))
 		return
 	}
-	a := &socketAbort{s: s, l: uv.Default(), ctx: signal}
-	a.stop = context.AfterFunc(signal, a.aborted)
-	s.abort = a
-	s.Once("close", a.dispose)
-}
-
-// socketAbort is a socket's signal: aborted runs on a goroutine of the
-// context's and destroys the socket on the loop, unless it emitted
-// "close" in between.
-type socketAbort struct {
-	s        *Socket
-	l        *uv.Loop
-	ctx      context.Context
-	stop     func() bool
-	disposed bool
-}
-
-func (a *socketAbort) aborted() {
-	pprof.Do(context.Background(), pprof.Labels("node.fn", "streams.addAbortSignal onAbort"), func(context.Context) {
-		a.l.Post(a.destroy)
+	a := newAbortListener(signal, "streams.addAbortSignal onAbort", func() {
+		s.aborted = true
+		s.Destroy(abortError(signal))
 	})
-}
-
-func (a *socketAbort) destroy() {
-	if !a.disposed {
-		a.disposed = true
-		a.s.aborted = true
-		a.s.Destroy(abortError(a.ctx))
-	}
-}
-
-func (a *socketAbort) dispose() {
-	a.disposed = true
-	a.stop()
-	if a.s.abort == a {
-		a.s.abort = nil
-	}
+	s.abort = a
+	s.Once("close", func() {
+		a.dispose()
+		if s.abort == a {
+			s.abort = nil
+		}
+	})
 }
 
 // checkAbort destroys the socket now if its signal is done and the
 // destroy has not come yet (see addAbortSignalNoValidate).
-func (s *Socket) checkAbort() {
-	if a := s.abort; a != nil && a.ctx.Err() != nil {
-		a.destroy()
-	}
-}
+func (s *Socket) checkAbort() { s.abort.check() }
 
 // addClientAbortSignalOption marks the socket aborted (_aborted, which
 // stops the attempts of an autoSelectFamily connect) once the signal is
