@@ -375,6 +375,25 @@ func init() {
 	}
 }
 
+// runSlowAnswer runs the primary scenario rr-close-after-ack, its
+// workers node on testdata/interop/slow-answer.js, with env added, and
+// returns the worker the first connection went to and the lines the
+// primary printed.
+func runSlowAnswer(t *testing.T, env map[string]string) (target int, lines []string) {
+	t.Helper()
+	node, _, script := interopScript(t, "slow-answer.js")
+	e := map[string]string{"NODE_PATH_TO_NODE": node, "SLOW_ANSWER_JS": script}
+	for k, v := range env {
+		e[k] = v
+	}
+	lines, code, signal := runPrimaryProcess(t, "rr-close-after-ack", e, 30*time.Second)
+	require.Equal(t, 0, code, "the primary's exit code (signal %q)", signal)
+	require.NotEmpty(t, lines)
+	_, err := fmt.Sscanf(lines[0], "target %d", &target)
+	require.NoError(t, err, "no handoff seen: %q", lines)
+	return target, lines
+}
+
 // TestRoundRobinPrimaryClosesChannelAfterAck: the primary closes a
 // worker's channel itself (worker.process.disconnect()) once the worker
 // acknowledged the handle of a newconn (NODE_HANDLE_ACK) and before its
@@ -384,13 +403,7 @@ func init() {
 // would answer the same client as well: it closes its copy, as the answer
 // would have had it do. Node v20 keeps its copy open for ever.
 func TestRoundRobinPrimaryClosesChannelAfterAck(t *testing.T) {
-	node, _, script := interopScript(t, "slow-answer.js")
-	lines, code, signal := runPrimaryProcess(t, "rr-close-after-ack", map[string]string{"NODE_PATH_TO_NODE": node, "SLOW_ANSWER_JS": script}, 30*time.Second)
-	require.Equal(t, 0, code, "the primary's exit code (signal %q)", signal)
-	require.NotEmpty(t, lines)
-	var target int
-	_, err := fmt.Sscanf(lines[0], "target %d", &target)
-	require.NoError(t, err, "no handoff seen: %q", lines)
+	target, lines := runSlowAnswer(t, nil)
 	want := []string{
 		fmt.Sprintf("target %d", target),
 		fmt.Sprintf("ACK from %d: worker.process.disconnect()", target),
@@ -411,13 +424,7 @@ func TestRoundRobinPrimaryClosesChannelAfterAck(t *testing.T) {
 // the primary closes its copy and hands it to no other worker. The port
 // once read only true, and handed the connection to the other worker too.
 func TestRoundRobinAcceptedIsTruthy(t *testing.T) {
-	node, _, script := interopScript(t, "slow-answer.js")
-	lines, code, signal := runPrimaryProcess(t, "rr-close-after-ack", map[string]string{"NODE_PATH_TO_NODE": node, "SLOW_ANSWER_JS": script, "ACCEPTED_AS": "1"}, 30*time.Second)
-	require.Equal(t, 0, code, "the primary's exit code (signal %q)", signal)
-	require.NotEmpty(t, lines)
-	var target int
-	_, err := fmt.Sscanf(lines[0], "target %d", &target)
-	require.NoError(t, err, "no handoff seen: %q", lines)
+	target, lines := runSlowAnswer(t, map[string]string{"ACCEPTED_AS": "1"})
 	want := []string{
 		fmt.Sprintf("target %d", target),
 		fmt.Sprintf("connection %d", target),

@@ -491,63 +491,52 @@ func TestNetServerListenOptionsSignal(t *testing.T) {
 // and the abort still closes the server (node printed "close" for
 // listen({signal}) without a port or path) while the loop is alive.
 func TestListenSignalEvents(t *testing.T) {
-	record := func(s *net.Server, ev *[]string) {
-		for _, e := range []string{"listening", "close"} {
-			e := e
-			s.On(e, func() { *ev = append(*ev, e) })
-		}
-	}
-	t.Run("pre-aborted", func(t *testing.T) {
+	// events runs body on the loop with a new server, whose "listening"
+	// and "close" it records, and a signal, and returns what was recorded.
+	events := func(t *testing.T, body func(s *net.Server, ctx context.Context, cancel func(), ev *[]string)) []string {
 		var ev []string
 		run(t, func() {
 			s := net.CreateServer(nil)
-			record(s, &ev)
+			for _, e := range []string{"listening", "close"} {
+				e := e
+				s.On(e, func() { ev = append(ev, e) })
+			}
 			ctx, cancel := context.WithCancel(context.Background())
+			body(s, ctx, cancel, &ev)
+		})
+		return ev
+	}
+	t.Run("pre-aborted", func(t *testing.T) {
+		ev := events(t, func(s *net.Server, ctx context.Context, cancel func(), _ *[]string) {
 			cancel()
 			require.NoError(t, s.Listen(net.ListenOptions{Port: 0, Signal: ctx}))
 		})
 		require.Equal(t, []string{"close"}, ev)
 	})
 	t.Run("aborted right after listen", func(t *testing.T) {
-		var ev []string
-		run(t, func() {
-			s := net.CreateServer(nil)
-			record(s, &ev)
-			ctx, cancel := context.WithCancel(context.Background())
+		ev := events(t, func(s *net.Server, ctx context.Context, cancel func(), ev *[]string) {
 			require.NoError(t, s.Listen(net.ListenOptions{Port: 0, Signal: ctx}))
 			cancel()
-			ev = append(ev, "after abort: listening "+strconv.FormatBool(s.Listening()))
+			*ev = append(*ev, "after abort: listening "+strconv.FormatBool(s.Listening()))
 		})
 		require.Equal(t, []string{"after abort: listening false", "close"}, ev)
 	})
 	t.Run("aborted right after listen, the getter not asked", func(t *testing.T) {
-		var ev []string
-		run(t, func() {
-			s := net.CreateServer(nil)
-			record(s, &ev)
-			ctx, cancel := context.WithCancel(context.Background())
+		ev := events(t, func(s *net.Server, ctx context.Context, cancel func(), _ *[]string) {
 			require.NoError(t, s.Listen(net.ListenOptions{Port: 0, Signal: ctx}))
 			cancel()
 		})
 		require.Equal(t, []string{"close"}, ev)
 	})
 	t.Run("aborted once listening", func(t *testing.T) {
-		var ev []string
-		run(t, func() {
-			s := net.CreateServer(nil)
-			record(s, &ev)
-			ctx, cancel := context.WithCancel(context.Background())
+		ev := events(t, func(s *net.Server, ctx context.Context, cancel func(), _ *[]string) {
 			require.NoError(t, s.Listen(net.ListenOptions{Port: 0, Signal: ctx}, func() { cancel() }))
 		})
 		require.Equal(t, []string{"listening", "close"}, ev)
 	})
 	t.Run("closed first, then listening again", func(t *testing.T) {
-		var ev []string
-		var again bool
-		run(t, func() {
-			s := net.CreateServer(nil)
-			record(s, &ev)
-			ctx, cancel := context.WithCancel(context.Background())
+		again := false
+		ev := events(t, func(s *net.Server, ctx context.Context, cancel func(), ev *[]string) {
 			require.NoError(t, s.Listen(net.ListenOptions{Port: 0, Signal: ctx}, func() {
 				if again {
 					return
@@ -557,7 +546,7 @@ func TestListenSignalEvents(t *testing.T) {
 					require.NoError(t, s.Listen(0))
 					cancel() // the first listen's signal: no longer the server's
 					cluster.SetTimeout(100*time.Millisecond, func() {
-						ev = append(ev, "still listening "+strconv.FormatBool(s.Listening()))
+						*ev = append(*ev, "still listening "+strconv.FormatBool(s.Listening()))
 						s.Close(nil)
 					})
 				})
@@ -566,12 +555,8 @@ func TestListenSignalEvents(t *testing.T) {
 		require.Equal(t, []string{"listening", "close", "listening", "still listening true", "close"}, ev)
 	})
 	t.Run("listen that throws", func(t *testing.T) {
-		var ev []string
 		var err error
-		run(t, func() {
-			s := net.CreateServer(nil)
-			record(s, &ev)
-			ctx, cancel := context.WithCancel(context.Background())
+		ev := events(t, func(s *net.Server, ctx context.Context, cancel func(), _ *[]string) {
 			err = s.Listen(net.ListenOptions{Signal: ctx})
 			cancel()
 			// The abort comes to the loop from a goroutine: something must
