@@ -223,12 +223,7 @@ func addServerAbortSignalOption(s *Server, signal context.Context) {
 	}
 	a := newAbortListener(signal, "net.addServerAbortSignalOption onAborted", func() { s.Close(nil) })
 	s.abort = a
-	s.Once("close", func() {
-		a.dispose()
-		if s.abort == a {
-			s.abort = nil
-		}
-	})
+	s.Once("close", a.dispose) // a disposed listener's check does nothing
 }
 
 // checkAbort closes the server now if its signal is done and the close

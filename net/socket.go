@@ -2139,12 +2139,7 @@ func addAbortSignalNoValidate(signal context.Context, s *Socket) {
 		s.Destroy(abortError(signal))
 	})
 	s.abort = a
-	s.Once("close", func() {
-		a.dispose()
-		if s.abort == a {
-			s.abort = nil
-		}
-	})
+	s.Once("close", a.dispose) // a disposed listener's check does nothing
 }
 
 // checkAbort destroys the socket now if its signal is done and the
