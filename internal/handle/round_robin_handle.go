@@ -246,14 +246,12 @@ func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 // channel is closed: no answer will come), at the front of the queue, and
 // hands it to the free workers; with no worker left it is closed.
 func (h *RoundRobinHandle) requeue(w *worker.Worker) {
-	ins := h.inflight[w.ID]
-	delete(h.inflight, w.ID)
+	ins := h.takeUnanswered(w)
 	if len(ins) == 0 {
 		return
 	}
 	requeued := make([]*uv.Stream, 0, len(ins)+len(h.handles))
 	for _, in := range ins {
-		utils.ForgetCallback(in.seq)
 		requeued = append(requeued, in.conn)
 		trace.Step("handle.RoundRobinHandle.Remove", "round_robin_handle.js RoundRobinHandle.prototype.remove", "key %s: worker %d left with fd %d unanswered: re-queued", h.key, w.ID, in.conn.Fd())
 	}
@@ -298,15 +296,23 @@ func WorkerGone(w *worker.Worker) {
 // hands them to no other worker.
 func (h *RoundRobinHandle) unanswered(w *worker.Worker) {
 	if p, ok := w.Process.(interface{ ChannelEndedByPeer() bool }); ok && !p.ChannelEndedByPeer() {
-		ins := h.inflight[w.ID]
-		delete(h.inflight, w.ID)
-		for _, in := range ins {
-			utils.ForgetCallback(in.seq)
+		for _, in := range h.takeUnanswered(w) {
 			in.conn.Close(nil)
 		}
 		return
 	}
 	h.requeue(w)
+}
+
+// takeUnanswered takes what worker w was handed and has not answered out
+// of the in-flight lists, its answers no longer awaited.
+func (h *RoundRobinHandle) takeUnanswered(w *worker.Worker) []inflightConn {
+	ins := h.inflight[w.ID]
+	delete(h.inflight, w.ID)
+	for _, in := range ins {
+		utils.ForgetCallback(in.seq)
+	}
+	return ins
 }
 
 // answered forgets that h awaits w once w has answered everything.
