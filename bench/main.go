@@ -353,7 +353,7 @@ func benchEnv(extra ...string) []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "NODE_UNIQUE_ID", "NODE_CHANNEL_FD", "NODE_CHANNEL_SERIALIZATION_MODE", "NODE_CLUSTER_SCHED_POLICY", "BENCH_MODE", "BENCH_PORT", "BENCH_CPUPROFILE":
+		case "NODE_UNIQUE_ID", "NODE_CHANNEL_FD", "NODE_CHANNEL_SERIALIZATION_MODE", "NODE_CLUSTER_SCHED_POLICY", "BENCH_MODE", "BENCH_PORT", "BENCH_CPUPROFILE", "BENCH_MEMPROFILE":
 			continue
 		}
 		env = append(env, kv)

@@ -26,6 +26,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"syscall"
@@ -76,6 +77,9 @@ func main() {
 	}
 	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
 		startProfile(path)
+	}
+	if path := os.Getenv("BENCH_MEMPROFILE"); path != "" {
+		startMemProfile(path)
 	}
 	switch *mode {
 	case "single":
@@ -128,6 +132,31 @@ func startProfile(path string) {
 	}
 	process.Get().On("exit", func(int) {
 		pprof.StopCPUProfile()
+		f.Close()
+	})
+}
+
+// startMemProfile samples every 512th byte allocated and writes the heap
+// profile (its alloc_objects and alloc_space are what the process
+// allocated) to PATH.primary.PID or PATH.worker.PID when the process
+// exits (BENCH_MEMPROFILE=PATH, inherited by the workers), with the
+// runtime's allocation and GC counts on stderr.
+func startMemProfile(path string) {
+	runtime.MemProfileRate = 512
+	role := "primary"
+	if cluster.IsWorker {
+		role = "worker"
+	}
+	process.Get().On("exit", func(int) {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Fprintf(os.Stderr, "goserver %s %d: %d allocations, %d bytes, %d GCs\n", role, os.Getpid(), ms.Mallocs, ms.TotalAlloc, ms.NumGC)
+		f, err := os.Create(fmt.Sprintf("%s.%s.%d", path, role, os.Getpid()))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "goserver:", err)
+			return
+		}
+		pprof.Lookup("allocs").WriteTo(f, 0)
 		f.Close()
 	})
 }

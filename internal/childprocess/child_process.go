@@ -654,7 +654,7 @@ func (t *Target) send(message any, handle any, opts SendOptions, cb func(error))
 		if typ == "" {
 			panic(&ErrnoError{Code: "ERR_INVALID_HANDLE_TYPE", Message: "This handle type cannot be sent"})
 		}
-		envelope := NewObject("cmd", "NODE_HANDLE", "type", typ, "msg", message)
+		envelope := NewObject("cmd", "NODE_HANDLE", "type", stringValue(typ), "msg", message)
 		if t.queueActive && !t.canPipeline(typ) {
 			t.handleQueue = append(t.handleQueue, queued{message: message, handle: handle, opts: opts, cb: cb})
 			return len(t.handleQueue) == 1

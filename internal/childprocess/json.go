@@ -40,8 +40,8 @@ type Object struct {
 	vals []any
 	// Small objects (every cluster message on the hot path) keep their
 	// keys and values here: one allocation per object.
-	kbuf [6]string
-	vbuf [6]any
+	kbuf [4]string
+	vbuf [4]any
 }
 
 func newObject() *Object {
@@ -846,7 +846,8 @@ func (p *parser) value(depth int) (any, error) {
 			return nil, p.unexpected()
 		}
 	case c == '"':
-		return p.str()
+		str, err := p.str()
+		return stringValue(str), err
 	case c == 't':
 		return p.lit("true", true)
 	case c == 'f':
@@ -1084,6 +1085,29 @@ func (p *parser) hex4() (rune, bool) {
 	}
 	p.i += 4
 	return r, true
+}
+
+// stringValue is s as a value: the values cluster messages repeat (cmd,
+// act, a handle's type) come boxed already, as constants, so that parsing
+// or sending them allocates nothing; anything else is boxed anew.
+func stringValue(s string) any {
+	switch s {
+	case "NODE_CLUSTER":
+		return "NODE_CLUSTER"
+	case "NODE_HANDLE":
+		return "NODE_HANDLE"
+	case "NODE_HANDLE_ACK":
+		return "NODE_HANDLE_ACK"
+	case "newconn":
+		return "newconn"
+	case "net.Native":
+		return "net.Native"
+	case "net.Socket":
+		return "net.Socket"
+	case "net.Server":
+		return "net.Server"
+	}
+	return s
 }
 
 // smallNumbers are the numbers 0..1023 already boxed: seq, ack, index

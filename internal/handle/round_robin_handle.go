@@ -22,13 +22,14 @@ import (
 //
 // Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle().
 type RoundRobinHandle struct {
-	key     string
-	all     map[int]*worker.Worker
-	free    []*worker.Worker // insertion order, as the JS Map iterates
-	handles []*uv.Stream     // connections waiting for a worker, oldest first
-	handle  uv.ServerHandle
-	server  *net.Server
-	data    any
+	key      string
+	all      map[int]*worker.Worker
+	free     []*worker.Worker // insertion order, as the JS Map iterates
+	handles  []*uv.Stream     // connections waiting for a worker, oldest first
+	keyValue any              // key as the newconn's field, boxed once
+	handle   uv.ServerHandle
+	server   *net.Server
+	data     any
 	// inflight is what was handed to each worker and not yet answered,
 	// oldest first, with the seq of each newconn (see Remove): one
 	// connection at most, as in Node, unless HandoffsInFlight says more.
@@ -375,13 +376,19 @@ func (h *RoundRobinHandle) handoff(w *worker.Worker) {
 	n := copy(h.handles, h.handles[1:])
 	h.handles[n] = nil
 	h.handles = h.handles[:n]
-	message := childprocess.NewObject("act", "newconn", "key", h.key)
+	if h.keyValue == nil {
+		h.keyValue = h.key // boxed once, not on every connection
+	}
+	message := childprocess.NewObject("act", "newconn", "key", h.keyValue)
 	if trace.On { // the arguments would be boxed on every connection
 		trace.Step("handle.RoundRobinHandle.handoff", "round_robin_handle.js RoundRobinHandle.prototype.handoff", "key %s: send newconn with fd %d to worker %d", h.key, handle.Fd(), w.ID)
 	}
 	h.inflight[w.ID] = append(h.inflight[w.ID], inflightConn{conn: handle, seq: utils.NextSeq()})
-	r := &handoffReply{h: h, w: w, conn: handle}
-	sent := utils.SendHelper(w.Process, message, handle, r.onReply)
+	// One allocation for the reply's callback: a closure, not a record
+	// and its bound method.
+	sent := utils.SendHelper(w.Process, message, handle, func(reply *childprocess.Object, _ any) {
+		h.onReply(w, handle, reply)
+	})
 
 	if !sent && !ReproduceNodeLostConnection {
 		// The channel is already closed: nothing went out, keep the
@@ -415,33 +422,26 @@ func (h *RoundRobinHandle) dropInflight(id int, conn *uv.Stream) {
 	}
 }
 
-// handoffReply waits for one worker's answer to one newconn.
-type handoffReply struct {
-	h    *RoundRobinHandle
-	w    *worker.Worker
-	conn *uv.Stream
-}
-
-// onReply closes the primary's copy of an accepted connection, or
-// distributes a refused one again, then tries the worker again.
+// onReply is worker w's answer to the newconn that carried conn: it
+// closes the primary's copy of an accepted connection, or distributes a
+// refused one again, then tries the worker again.
 //
 // Mirrors lib/internal/cluster/round_robin_handle.js:/sendHelper\(worker\.process, message, handle, \(reply\) => \{/.
-func (r *handoffReply) onReply(reply *childprocess.Object, _ any) {
-	h := r.h
-	h.dropInflight(r.w.ID, r.conn)
-	if _, member := h.all[r.w.ID]; !member {
-		h.answered(r.w)
+func (h *RoundRobinHandle) onReply(w *worker.Worker, conn *uv.Stream, reply *childprocess.Object) {
+	h.dropInflight(w.ID, conn)
+	if _, member := h.all[w.ID]; !member {
+		h.answered(w)
 	}
 	accepted := childprocess.ToBoolean(reply.Value("accepted")) // Node's if (reply.accepted)
 	switch {
 	case accepted:
-		r.conn.Close(nil)
+		conn.Close(nil)
 	case h.closed && !ReproduceNodeLostConnection:
-		r.conn.Close(nil) // no worker left to take it (DEVIATION(fix), see Remove)
+		conn.Close(nil) // no worker left to take it (DEVIATION(fix), see Remove)
 	default:
-		h.distribute(nil, r.conn) // the worker is shutting down: another one
+		h.distribute(nil, conn) // the worker is shutting down: another one
 	}
-	h.handoff(r.w)
+	h.handoff(w)
 }
 
 func (h *RoundRobinHandle) setFree(w *worker.Worker) {
