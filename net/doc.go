@@ -12,10 +12,11 @@
 // callback, writes held behind a write in flight, and paused mode
 // ([Socket.Read], the "readable" event, readableFlowing), the "pause"
 // and "resume" events and isPaused are ported, and so is new
-// net.Socket({fd}) ([SocketOptions].Fd). Not ported of Socket: the rest
-// of what it has as a stream.Duplex beyond a server's and a client's
-// needs (pipe, async iteration), and the signal, onread and hints
-// options.
+// net.Socket({fd}) ([SocketOptions].Fd), and so is the signal option,
+// as a context.Context ([SocketOptions].Signal, [ConnectOptions].Signal,
+// [ListenOptions].Signal). Not ported of Socket: the rest of what it has
+// as a stream.Duplex beyond a server's and a client's needs (pipe, async
+// iteration), and the onread and hints options.
 //
 // Source: Node.js v20.20.2, lib/net.js; lib/string_decoder.js (and the
 // decoding in src/string_decoder.cc it calls); for what Socket has as a
