@@ -1036,39 +1036,63 @@ func (p *parser) str() (string, error) {
 	return "", p.errf("Unterminated string in JSON at position %d", p.i)
 }
 
-// internString returns the keys and values every cluster message repeats
-// without allocating a copy (a switch on string(b) does not allocate), and
-// a new string for anything else.
-func internString(b []byte) string {
+// repeated returns the keys and values every cluster message repeats as
+// constants, boxed once by the compiler, so that parsing or sending them
+// allocates neither a copy nor a box (a switch on string(b) does not
+// allocate; a map would, at best, cost a hash per string).
+func repeated(b []byte) (any, bool) {
 	switch string(b) {
 	case "cmd":
-		return "cmd"
+		return "cmd", true
 	case "act":
-		return "act"
+		return "act", true
 	case "seq":
-		return "seq"
+		return "seq", true
 	case "ack":
-		return "ack"
+		return "ack", true
 	case "key":
-		return "key"
+		return "key", true
 	case "msg":
-		return "msg"
+		return "msg", true
 	case "type":
-		return "type"
+		return "type", true
 	case "accepted":
-		return "accepted"
+		return "accepted", true
 	case "NODE_CLUSTER":
-		return "NODE_CLUSTER"
+		return "NODE_CLUSTER", true
 	case "NODE_HANDLE":
-		return "NODE_HANDLE"
+		return "NODE_HANDLE", true
 	case "NODE_HANDLE_ACK":
-		return "NODE_HANDLE_ACK"
+		return "NODE_HANDLE_ACK", true
 	case "net.Native":
-		return "net.Native"
+		return "net.Native", true
 	case "newconn":
-		return "newconn"
+		return "newconn", true
+	case "net.Socket":
+		return "net.Socket", true
+	case "net.Server":
+		return "net.Server", true
+	}
+	return nil, false
+}
+
+// internString returns b as a string, without allocating a copy when it
+// is one of the repeated strings.
+func internString(b []byte) string {
+	if v, ok := repeated(b); ok {
+		return v.(string)
 	}
 	return string(b)
+}
+
+// stringValue is s as a value, boxed already when it is one of the
+// repeated strings.
+func stringValue(s string) any {
+	// repeated only reads the bytes: a view of s, not a copy.
+	if v, ok := repeated(unsafe.Slice(unsafe.StringData(s), len(s))); ok {
+		return v
+	}
+	return s
 }
 
 func (p *parser) hex4() (rune, bool) {
@@ -1085,29 +1109,6 @@ func (p *parser) hex4() (rune, bool) {
 	}
 	p.i += 4
 	return r, true
-}
-
-// stringValue is s as a value: the values cluster messages repeat (cmd,
-// act, a handle's type) come boxed already, as constants, so that parsing
-// or sending them allocates nothing; anything else is boxed anew.
-func stringValue(s string) any {
-	switch s {
-	case "NODE_CLUSTER":
-		return "NODE_CLUSTER"
-	case "NODE_HANDLE":
-		return "NODE_HANDLE"
-	case "NODE_HANDLE_ACK":
-		return "NODE_HANDLE_ACK"
-	case "newconn":
-		return "newconn"
-	case "net.Native":
-		return "net.Native"
-	case "net.Socket":
-		return "net.Socket"
-	case "net.Server":
-		return "net.Server"
-	}
-	return s
 }
 
 // smallNumbers are the numbers 0..1023 already boxed: seq, ack, index
