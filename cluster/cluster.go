@@ -10,7 +10,28 @@ import (
 )
 
 // Worker is a cluster worker: in the primary, one per forked process; in
-// a worker, the process itself ([CurrentWorker]).
+// a worker, the process itself ([CurrentWorker]). It is defined in
+// internal/worker (go doc ./internal/worker Worker has each method's
+// doc); what it has, by Node's names:
+//
+//   - fields: ID (worker.id), State (worker.state), ExitedAfterDisconnect
+//     (nil until it is known, Node's undefined) and Process
+//     (worker.process: the forked [ChildProcess] in the primary, the
+//     [Process] itself in a worker);
+//   - methods: Send and SendWithOptions (worker.send), Disconnect, Kill
+//     and Destroy (worker.kill and worker.destroy; "" is SIGTERM, a bad
+//     signal name is returned as an error), IsConnected, IsDead, and the
+//     event emitter's On, Once, Off, Emit and the rest;
+//   - events, with the listeners they call: "online" func(), "listening"
+//     func(Address), "message" func(message, handle any), "disconnect"
+//     func(), "exit" func(code, signal any) (the exit code as an int or
+//     nil, the signal's name as a string or nil: JS null), "error"
+//     func(error).
+//
+// The package's own events pass the Worker first: [On]("exit",
+// func(w *Worker, code, signal any)), [On]("listening", func(w *Worker,
+// a Address)), and so on; "fork", "online" and "disconnect" pass the
+// Worker alone, "setup" the [Settings].
 type Worker = worker.Worker
 
 // WorkerOptions are the options of [NewWorker]: ID, State ("none" when
