@@ -46,7 +46,11 @@ type WorkerOptions = worker.Options
 // Mirrors lib/internal/cluster/worker.js Worker().
 func NewWorker(options WorkerOptions) *Worker { return worker.New(options) }
 
-// Address is the "listening" event's address object.
+// Address is the "listening" event's address object: AddressType (4, 6,
+// or -1 for a pipe, as Node gives it), Address (the host, the pipe's path,
+// or nil: JS null, for a listen without a host), Port (-1 for a pipe)
+// and Fd (nil, Node's undefined, unless the server listened on a
+// descriptor).
 type Address = worker.Address
 
 // ChildProcess is what a Worker's Process is in the primary: the forked
@@ -58,7 +62,11 @@ type Address = worker.Address
 // In a worker, CurrentWorker().Process is the process itself ([Process]).
 type ChildProcess = childprocess.ChildProcess
 
-// Settings are cluster.settings.
+// Settings are cluster.settings: Exec, ExecPath (the program to start,
+// this binary by default: a Go-only setting), Args, ExecArgv, Silent,
+// Stdio, Cwd, UID, GID and Serialization ("json" or "advanced"). Give
+// [SetupPrimary] the fields to change; a zero field leaves the setting as
+// it is (go doc ./internal/master Settings has each field's doc).
 type Settings = master.Settings
 
 // Scheduling policies: SCHED_NONE leaves connections to the operating

@@ -27,9 +27,10 @@ const (
 
 // Settings are cluster.settings.
 //
-// OMITTED(node): inspectPort and windowsHide are not ported; in the stdio
-// array only "pipe", "inherit" and "ignore" for fds 0-2 (the channel is
-// always fd 3, "ipc").
+// OMITTED(node): inspectPort and windowsHide are not ported; the stdio
+// array's entries are the strings "pipe", "inherit", "ignore" and "ipc"
+// (Node also takes a descriptor's number, a stream, null or "overlapped"
+// there).
 type Settings struct {
 	// Exec is the script ExecPath runs (Node's exec); empty for a Go
 	// binary, which is its own program.
