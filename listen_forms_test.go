@@ -1,16 +1,19 @@
 package nodecluster_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	stdnet "net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/nodecluster/nodecluster/cluster"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
@@ -29,6 +32,12 @@ func init() {
 			err = s.Listen(net.ListenOptions{Port: 0, Host: "::", IPv6Only: true})
 		case "relative-pipe":
 			err = s.Listen(os.Getenv("LF_PATH"))
+		case "port":
+			err = s.Listen(0)
+		case "host":
+			err = s.Listen(0, "127.0.0.1")
+		case "pipe":
+			err = s.Listen(filepath.Join(os.Getenv("LF_DIR"), "la.sock"))
 		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -181,4 +190,50 @@ func TestListenLongPipePath(t *testing.T) {
 	})
 	require.Equal(t, abs, addr.Address)
 	require.Equal(t, "ok", reply)
+}
+
+// TestListeningAddressJSON: the "listening" event's address object encodes
+// to JSON as Node's JSON.stringify writes it ({addressType, address,
+// port}, fd left out while undefined), for a listen with only a port,
+// with a host, and on a pipe: the Go primary beside node running
+// testdata/interop/listening-address.js.
+func TestListeningAddressJSON(t *testing.T) {
+	node, _, script := interopScript(t, "listening-address.js")
+	dir := t.TempDir()
+	t.Setenv("LF_DIR", dir)
+	nodeLines := runNodeScript(t, node, script, "", 30*time.Second)
+
+	portNumber := regexp.MustCompile(`"port":\d+`)
+	var goLines []string
+	primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
+		forms := []string{"port", "host", "pipe"}
+		var next func()
+		next = func() {
+			if len(forms) == 0 {
+				return
+			}
+			form := forms[0]
+			forms = forms[1:]
+			w := forkScenario(t, "lf-listen", map[string]string{"LF_FORM": form, "LF_DIR": dir})
+			w.On("listening", func(a cluster.Address) {
+				b, err := json.Marshal(a)
+				if err != nil {
+					fail("json.Marshal(%#v): %v", a, err)
+				}
+				goLines = append(goLines, form+" "+portNumber.ReplaceAllString(string(b), `"port":P`))
+				w.Disconnect()
+			})
+			w.On("exit", func(any, any) { next() })
+		}
+		next()
+	})
+	want := []string{
+		`port {"addressType":4,"address":null,"port":P}`,
+		`host {"addressType":4,"address":"127.0.0.1","port":P}`,
+		`pipe {"addressType":-1,"address":"` + filepath.Join(dir, "la.sock") + `","port":-1}`,
+	}
+	require.Empty(t, cmp.Diff(want, nodeLines), "node's output is not what this test was written against (-want +node)")
+	if d := cmp.Diff(nodeLines, goLines); d != "" {
+		t.Errorf("address objects differ from node's (-node +port):\n%s", d)
+	}
 }

@@ -39,12 +39,14 @@ type Process interface {
 
 // Address is what the "listening" event carries: Node's
 // {addressType, address, port, fd}. Address is nil (JS null) for a listen
-// without a host; AddressType is 4, 6, -1 (a pipe) or "udp4"/"udp6".
+// without a host; AddressType is 4, 6, -1 (a pipe) or "udp4"/"udp6". It
+// encodes to JSON as JSON.stringify writes Node's object (fd, undefined
+// unless the server listened on a descriptor, is then left out).
 type Address struct {
-	AddressType any
-	Address     any
-	Port        int
-	Fd          any
+	AddressType any `json:"addressType"`
+	Address     any `json:"address"`
+	Port        int `json:"port"`
+	Fd          any `json:"fd,omitempty"`
 }
 
 // Methods is what a side installs on every Worker (primary.js and child.js
