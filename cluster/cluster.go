@@ -50,7 +50,7 @@ func NewWorker(options WorkerOptions) *Worker { return worker.New(options) }
 // or -1 for a pipe, as Node gives it), Address (the host, the pipe's path,
 // or nil: JS null, for a listen without a host), Port (-1 for a pipe)
 // and Fd (nil, Node's undefined, unless the server listened on a
-// descriptor).
+// descriptor). encoding/json writes it as JSON.stringify writes Node's.
 type Address = worker.Address
 
 // ChildProcess is what a Worker's Process is in the primary: the forked
