@@ -83,11 +83,7 @@ func hostileNode(t *testing.T, lines, policy string, fd bool) []string {
 	timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
 	defer timer.Stop()
 	out, _ := cmd.Output() // exit 1 when the line crashed it
-	var got []string
-	for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
-		got = append(got, l)
-	}
-	return got
+	return strings.Split(strings.TrimRight(string(out), "\n"), "\n")
 }
 
 // TestHostileLines: each line, read with {"after":"hostile"} in one

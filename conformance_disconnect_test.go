@@ -75,6 +75,7 @@ func init() {
 		// test-cluster-kill-infinite-loop.js, worker: never give the
 		// loop back.
 		"dc-infinite-loop": func() {
+			//lint:ignore SA5002 the worker spins on purpose, as the original's does
 			for {
 			}
 		},

@@ -534,20 +534,6 @@ func lsInt(v any) (int, bool) {
 	return 0, false
 }
 
-// lsObjects parses a primary scenario's JSON lines.
-func lsObjects(t *testing.T, lines []string) []*cluster.Object {
-	t.Helper()
-	var out []*cluster.Object
-	for _, l := range lines {
-		v, err := childprocess.ParseJSON([]byte(l))
-		require.NoError(t, err, "line %q", l)
-		o, ok := v.(*cluster.Object)
-		require.True(t, ok, "line %q", l)
-		out = append(out, o)
-	}
-	return out
-}
-
 // lsHTTPPipeGet is http.get({socketPath}) reduced to a raw HTTP/1.0
 // exchange, on its own goroutine.
 type lsHTTPPipeGet struct {

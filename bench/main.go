@@ -230,9 +230,7 @@ func run(c *config) error {
 
 	all := contestants(goserver, node, c)
 	r.contestants = all
-	for _, w := range workloads {
-		r.workloads = append(r.workloads, w)
-	}
+	r.workloads = append(r.workloads, workloads...)
 	r.http = map[string]map[string][]sample{}
 	r.rss = map[string]*rssSamples{}
 	r.raw = map[string][2]string{}

@@ -103,15 +103,6 @@ func cpuPrimaryOf(s sample) float64 { return s.cpuPrimary }
 func cpuWorkersOf(s sample) float64 { return s.cpuWorkers }
 func stealOf(s sample) float64      { return s.steal }
 
-func (r *results) has(ct string) bool {
-	for _, c := range r.contestants {
-		if c.key == ct {
-			return true
-		}
-	}
-	return false
-}
-
 func fnum(x float64) string {
 	switch {
 	case math.IsNaN(x):

@@ -293,7 +293,7 @@ func (l *Loop) pollTimeout() int {
 	if len(l.timers) == 0 {
 		return -1
 	}
-	d := l.timers[0].due.Sub(time.Now())
+	d := time.Until(l.timers[0].due)
 	if d <= 0 {
 		return 0
 	}
