@@ -141,6 +141,18 @@ func UnknownSignal(sig string) error {
 	return &ErrnoError{Code: "ERR_UNKNOWN_SIGNAL", Message: fmt.Sprintf("Unknown signal: %s", sig)}
 }
 
+// InternalAssertion is Node's ERR_INTERNAL_ASSERTION, what a failed
+// assert of its internals throws: message (when there is one) on a line
+// of its own before the text asking for a bug report.
+func InternalAssertion(message string) error {
+	const suffix = "This is caused by either a bug in Node.js or incorrect usage of Node.js internals.\n" +
+		"Please open an issue with this stack trace at https://github.com/nodejs/node/issues\n"
+	if message != "" {
+		message += "\n"
+	}
+	return &ErrnoError{Code: "ERR_INTERNAL_ASSERTION", Message: message + suffix}
+}
+
 // ValidSignal reports whether name is a signal Node knows.
 func ValidSignal(name string) bool {
 	_, ok := signalByName(name)
@@ -521,7 +533,7 @@ func (t *Target) onInternalMessage(message any, handle any) {
 	if cmd == "NODE_HANDLE_ACK" || cmd == "NODE_HANDLE_NACK" {
 		if !t.queueActive && t.nativeInFlight == 0 && t.pendingMessage == nil {
 			if ReproduceStrayAck {
-				panic(&ErrnoError{Code: "ERR_INTERNAL_ASSERTION", Message: "This is caused by either a bug in Node.js or incorrect usage of Node.js internals.\nPlease open an issue with this stack trace at https://github.com/nodejs/node/issues\n"})
+				panic(InternalAssertion(""))
 			}
 			return // answers nothing sent
 		}

@@ -22,7 +22,7 @@ import (
 // brings that back.
 func duplicateQuery(w *worker.Worker, key string, h handle.Handle, message *childprocess.Object) {
 	if handle.ReproduceNodeDuplicateQuery {
-		panic(&childprocess.ErrnoError{Code: "ERR_INTERNAL_ASSERTION", Message: "This is caused by either a bug in Node.js or incorrect usage of Node.js internals.\nPlease open an issue with this stack trace at https://github.com/nodejs/node/issues\n"})
+		panic(childprocess.InternalAssertion(""))
 	}
 	trace.Step("master.queryServer", "primary.js queryServer", "worker %d asked again for key %s: EADDRINUSE", w.ID, key)
 	send(w, childprocess.NewObject("errno", -int(unix.EADDRINUSE), "key", key, "ack", message.Value("seq"), "data", h.Data()), nil, nil)

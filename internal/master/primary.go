@@ -139,9 +139,7 @@ func SetupPrimary(options *Settings) error {
 	initialized = true
 	schedulingPolicy = C.SchedulingPolicy
 	if C.SchedulingPolicy != SchedNone && C.SchedulingPolicy != SchedRR {
-		return &childprocess.ErrnoError{Code: "ERR_INTERNAL_ASSERTION", Message: fmt.Sprintf("Bad cluster.schedulingPolicy: %d\n"+
-			"This is caused by either a bug in Node.js or incorrect usage of Node.js internals.\n"+
-			"Please open an issue with this stack trace at https://github.com/nodejs/node/issues\n", C.SchedulingPolicy)}
+		return childprocess.InternalAssertion(fmt.Sprintf("Bad cluster.schedulingPolicy: %d", C.SchedulingPolicy))
 	}
 	l.NextTick(func() { setupSettingsNT(s) })
 	return nil
