@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"math"
 	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/internal/jsfmt"
 	"github.com/stretchr/testify/require"
 )
 
@@ -46,28 +46,11 @@ func TestStringToNumber(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &want))
 	var got []string
 	for _, s := range stringToNumberCases {
-		got = append(got, jsNumberString(StringToNumber(s)))
+		got = append(got, jsfmt.Inspect(StringToNumber(s))) // util.inspect: -0 as "-0", as the script writes it
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("Number(s) (-node +port), cases %q:\n%s", stringToNumberCases, d)
 	}
-}
-
-// jsNumberString formats f as JS String(f) does for the cases above.
-func jsNumberString(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0 && math.Signbit(f):
-		return "-0"
-	case f == math.Trunc(f) && math.Abs(f) < 1e21:
-		return strconv.FormatFloat(f, 'f', -1, 64)
-	}
-	return strconv.FormatFloat(f, 'g', -1, 64)
 }
 
 func TestToInt32(t *testing.T) {
