@@ -1062,3 +1062,50 @@ func peerWriteThenReadLine(peer int, line string, done chan<- peerEcho) {
 	}
 	done <- peerEcho{data: got}
 }
+
+// A UDP handle (the primary's socket for a worker's dgram bind) goes out
+// as Node's _send names it: type "dgram.Native", its descriptor with the
+// line, and the sender keeps its copy (no postSend).
+func TestChannelSendsUDPHandleAsDgramNative(t *testing.T) {
+	h := newChanHarness(t)
+	udp := uv.NewUDP(h.loop)
+	require.NoError(t, udp.UDPBind("127.0.0.1", 0, 0, false))
+	t.Cleanup(func() { udp.Close(nil) })
+	sent, err := unix.Getsockname(udp.Fd())
+	require.NoError(t, err)
+
+	h.target.Send(NewObject("act", "newconn"), udp, SendOptions{}, func(error) { h.loop.Stop() })
+	h.run()
+	wire, fds := h.readAvailable()
+	require.Equal(t, `{"cmd":"NODE_HANDLE","type":"dgram.Native","msg":{"act":"newconn"}}`+"\n", wire)
+	require.Len(t, fds, 1)
+	defer unix.Close(fds[0])
+	require.Equal(t, "UDP", uv.GuessHandle(fds[0]))
+	got, err := unix.Getsockname(fds[0])
+	require.NoError(t, err)
+	require.Equal(t, sent.(*unix.SockaddrInet4).Port, got.(*unix.SockaddrInet4).Port, "the same socket")
+	require.False(t, udp.IsClosing(), "the sender keeps its UDP handle")
+}
+
+// A "dgram.Native" handle that arrives is a KindUDP handle for the
+// message listener, and is acknowledged like any other.
+func TestChannelReceivesDgramNative(t *testing.T) {
+	h := newChanHarness(t)
+	udp, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	require.NoError(t, err)
+	defer unix.Close(udp)
+	var got any
+	h.target.On("message", func(msg any, handle any) {
+		got = handle
+		h.loop.Stop()
+	})
+	h.sendFd(`{"cmd":"NODE_HANDLE","type":"dgram.Native","msg":{"n":1}}`+"\n", udp)
+	h.run()
+	s, ok := got.(*uv.Stream)
+	require.True(t, ok, "handle is %T", got)
+	t.Cleanup(func() { s.Close(nil) })
+	require.Equal(t, uv.KindUDP, s.Kind)
+	require.Equal(t, "UDP", uv.GuessHandle(s.Fd()))
+	wire, _ := h.readAvailable()
+	require.Equal(t, "{\"cmd\":\"NODE_HANDLE_ACK\"}\n", wire)
+}

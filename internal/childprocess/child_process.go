@@ -36,7 +36,8 @@ type HandleTyper interface{ HandleType() string }
 // handleConversion holds the conversions by type; net registers
 // "net.Socket" and "net.Server" when it loads.
 var handleConversion = map[string]*Conversion{
-	"net.Native": {Send: nativeSend, Got: nativeGot},
+	"net.Native":   {Send: nativeSend, Got: nativeGot},
+	"dgram.Native": {Send: dgramNativeSend, Got: dgramNativeGot},
 }
 
 // nativeSend sends a raw handle (every newconn, every shared-handle
@@ -52,6 +53,29 @@ func nativeSend(t *Target, message *Object, handle any, opts SendOptions) *uv.St
 //
 // Mirrors lib/internal/child_process.js handleConversion.'net.Native'.got().
 func nativeGot(t *Target, message *Object, handle *uv.Stream, emit func(any)) { emit(handle) }
+
+// dgramNativeSend sends a raw UDP handle (a shared UDP socket, the
+// primary's reply to a worker's dgram bind) as it is.
+//
+// Mirrors lib/internal/child_process.js handleConversion.'dgram.Native'.send().
+func dgramNativeSend(t *Target, message *Object, handle any, opts SendOptions) *uv.Stream {
+	s, _ := handle.(*uv.Stream)
+	return s
+}
+
+// dgramNativeGot passes a received UDP handle on as it is. A received
+// descriptor is wrapped as TCP or Pipe from its address family alone (one
+// system call less per handed-off connection); this is where a datagram
+// socket becomes a KindUDP handle, as libuv would have named it from the
+// socket's type.
+//
+// Mirrors lib/internal/child_process.js handleConversion.'dgram.Native'.got().
+func dgramNativeGot(t *Target, message *Object, handle *uv.Stream, emit func(any)) {
+	if uv.GuessHandle(handle.Fd()) == "UDP" {
+		handle.Kind = uv.KindUDP
+	}
+	emit(handle)
+}
 
 // RegisterConversion adds the conversion for a handle type.
 func RegisterConversion(typ string, c *Conversion) { handleConversion[typ] = c }
@@ -805,6 +829,9 @@ func isAckOrNack(message any) bool {
 func handleType(handle any) string {
 	switch h := handle.(type) {
 	case *uv.Stream:
+		if h.Kind == uv.KindUDP {
+			return "dgram.Native"
+		}
 		return "net.Native"
 	case HandleTyper:
 		return h.HandleType()

@@ -26,8 +26,6 @@
 // These parts of the channel have no Go counterpart (docs/PORTING.md
 // lists every function of it):
 //
-// OMITTED(node): lib/internal/child_process.js:/^  'dgram.Native': {/: UDP sockets (dgram) are not ported, so there are none to send over the channel.
-//
-// OMITTED(node): lib/internal/child_process.js:/^  'dgram.Socket': {/: UDP sockets (dgram) are not ported, so there are none to send over the channel.
+// OMITTED(node): lib/internal/child_process.js:/^  'dgram.Socket': {/: the port has no dgram.Socket (only the raw UDP handle a cluster primary binds for its workers, sent as "dgram.Native"), so none is sent; one that arrives from Node is a channel error, its descriptor closed.
 
 package childprocess

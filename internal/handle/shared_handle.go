@@ -2,6 +2,7 @@ package handle
 
 import (
 	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/dgram"
 	"github.com/nodecluster/nodecluster/internal/netbridge"
 	"github.com/nodecluster/nodecluster/internal/trace"
 	"github.com/nodecluster/nodecluster/internal/uv"
@@ -10,7 +11,9 @@ import (
 
 // SharedHandle is the primary's listening socket for one key under
 // SCHED_NONE: it binds once and sends the socket itself to every worker,
-// which accept on it directly.
+// which accept on it directly. A worker's UDP socket ("udp4" or "udp6")
+// gets one under either policy: the primary binds it and every worker
+// reads datagrams from the same socket.
 //
 // Mirrors lib/internal/cluster/shared_handle.js SharedHandle().
 type SharedHandle struct {
@@ -31,7 +34,13 @@ func NewSharedHandle(key string, address any, message *childprocess.Object) *Sha
 	if at, ok := message.Number("addressType"); ok {
 		addressType = int(at)
 	}
-	s, errno := netbridge.CreateServerHandle(address, message.Int("port", 0), addressType, message.Int("fd", -1), message.Int("flags", 0))
+	var s *uv.Stream
+	var errno int
+	if at, _ := addressType.(string); at == "udp4" || at == "udp6" {
+		s, errno = dgram.CreateSocketHandle(address, message.Int("port", 0), at, message.Int("fd", -1), message.Int("flags", 0))
+	} else {
+		s, errno = netbridge.CreateServerHandle(address, message.Int("port", 0), addressType, message.Int("fd", -1), message.Int("flags", 0))
+	}
 	if errno != 0 {
 		h.errno = errno
 	} else {

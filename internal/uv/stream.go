@@ -7,17 +7,22 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Kind tells TCP from Pipe handles (Node's TCP and Pipe wraps).
+// Kind tells TCP from Pipe handles (Node's TCP and Pipe wraps), and both
+// from a UDP socket (NewUDP), which is no stream.
 type Kind int
 
 const (
 	KindTCP Kind = iota + 1
 	KindPipe
+	KindUDP
 )
 
 func (k Kind) String() string {
-	if k == KindPipe {
+	switch k {
+	case KindPipe:
 		return "Pipe"
+	case KindUDP:
+		return "UDP"
 	}
 	return "TCP"
 }

@@ -1,0 +1,152 @@
+// A worker's dgram socket in a cluster: the primary binds the UDP socket
+// (shared_handle.js, under either scheduling policy) and sends it to each
+// worker that binds the same address, port and type. Run by node, this
+// script is the primary and forks itself once per form, one after the
+// other; TestClusterDgram runs the Go primary with these same workers and
+// compares what both primaries print.
+const cluster = require('cluster');
+const dgram = require('dgram');
+
+const forms = ['v4', 'any', 'v6', 'share', 'other', 'inuse', 'reuse', 'v6only', 'v4only', 'fd', 'bindfd'];
+// The forms where a second worker binds once the first has reported.
+const pairs = ['share', 'other', 'bindfd'];
+
+function report(s, m) {
+  // A datagram to the worker's socket from a socket of the worker's own
+  // (bound outside the cluster), answered by the worker.
+  const c = dgram.createSocket(s.type);
+  const { address, port } = s.address();
+  const to = address === '0.0.0.0' ? '127.0.0.1' : address === '::' ? '::1' : address;
+  s.on('message', (d, rinfo) => s.send('pong ' + d, rinfo.port, rinfo.address));
+  c.on('message', (d) => {
+    c.close();
+    process.send(Object.assign({ got: String(d) }, m));
+  });
+  c.send('ping', port, to);
+}
+
+function fail(e) {
+  process.send({ error: { code: e.code, errno: e.errno, syscall: e.syscall,
+                          address: e.address, port: e.port, message: e.message } });
+}
+
+if (cluster.isPrimary) {
+  const print = (...a) => console.log(a.join(' '));
+  const P = (s) => s.replace(/"port":\d+/g, '"port":P').replace(/(bind [A-Z]+ [^"]*):\d+"/g, '$1:P"')
+    .replace(/"fd":\d+/g, '"fd":F');
+  const next = () => {
+    const form = forms.shift();
+    if (!form) return;
+    let port = 0;
+    let workers = 0;
+    const live = [];
+    // One worker after the other, so that the exits come in order.
+    const disconnect = () => {
+      const w = live.shift();
+      if (w) {
+        w.once('exit', disconnect);
+        w.disconnect();
+      }
+    };
+    let fd = '';
+    if (form === 'bindfd') {
+      // A UDP socket of the primary's own, bound and not read, whose
+      // descriptor the workers bind (test-cluster-dgram-bind-fd.js): the
+      // primary opens that descriptor for them.
+      const { UDP } = process.binding('udp_wrap');
+      const raw = new UDP();
+      raw.bind('127.0.0.1', 0, 0);
+      fd = String(raw.fd);
+    }
+    const fork = (env) => {
+      workers++;
+      const w = cluster.fork(Object.assign({ DG_FORM: form }, env));
+      live.push(w);
+      w.on('listening', (a) => {
+        port = a.port;
+        print(form, w.id, 'listening', P(JSON.stringify(a)));
+      });
+      w.on('message', (m) => {
+        print(form, w.id, 'message', P(JSON.stringify(m)));
+        if (pairs.includes(form) && workers === 1) {
+          // Another worker binds the same port: as port 0 (or the same
+          // fd) it has the first one's key and shares its socket; as the
+          // port's number it has a key of its own, and the primary's bind
+          // fails.
+          fork({ DG_PORT: String(port), DG_FD: fd });
+          return;
+        }
+        disconnect();
+      });
+      w.on('exit', (code, signal) => {
+        print(form, w.id, 'exit', JSON.stringify(code), JSON.stringify(signal));
+        if (--workers > 0) return;
+        if (!port) return next();
+        // Once every worker is gone, the primary has closed the socket.
+        const s = dgram.createSocket(form.startsWith('v6') ? 'udp6' : 'udp4');
+        s.on('error', (e) => { print(form, 'port free', e.code); s.close(); next(); });
+        s.bind(port, () => { print(form, 'port free', true); s.close(next); });
+      });
+    };
+    fork({ DG_FD: fd });
+  };
+  next();
+} else {
+  const form = process.env.DG_FORM;
+  if (form === 'v4' || form === 'share' || form === 'other') {
+    const first = process.env.DG_PORT;
+    const s = dgram.createSocket('udp4');
+    s.on('error', fail);
+    s.bind(form === 'other' && first ? Number(first) : 0, '127.0.0.1', () => {
+      report(s, first ? { samePort: s.address().port === Number(first) } : { bound: s.address().address });
+    });
+  } else if (form === 'any') {
+    const s = dgram.createSocket('udp4');
+    s.bind(0, () => report(s, { bound: s.address().address }));
+  } else if (form === 'v6') {
+    const s = dgram.createSocket('udp6');
+    s.bind(0, '::1', () => report(s, { bound: s.address().address, family: s.address().family }));
+  } else if (form === 'inuse' || form === 'reuse') {
+    // The port is taken by a socket bound outside the cluster; with
+    // reuseAddr on both, the primary's bind shares it.
+    const reuseAddr = form === 'reuse';
+    const own = dgram.createSocket({ type: 'udp4', reuseAddr });
+    own.bind({ port: 0, address: '127.0.0.1', exclusive: true }, () => {
+      const s = dgram.createSocket({ type: 'udp4', reuseAddr });
+      s.on('error', (e) => { own.close(); fail(e); });
+      s.bind(own.address().port, '127.0.0.1', () => { own.close(); report(s, { shared: true }); });
+    });
+  } else if (form === 'v6only') {
+    // An IPv6-only socket leaves the port's IPv4 side to another
+    // (test-cluster-dgram-ipv6only.js).
+    const s = dgram.createSocket({ type: 'udp6', ipv6Only: true });
+    s.on('error', fail);
+    s.bind(0, '::', () => {
+      const s4 = dgram.createSocket('udp4');
+      s4.on('error', fail);
+      s4.bind(s.address().port, '0.0.0.0', () => {
+        const v4 = s4.address().address;
+        s4.close();
+        report(s, { bound: s.address().address, v4 });
+      });
+    });
+  } else if (form === 'v4only') {
+    // ipv6Only on an IPv4 socket: libuv refuses the flag in the primary.
+    const s = dgram.createSocket({ type: 'udp4', ipv6Only: true });
+    s.on('error', fail);
+    s.bind(0, '127.0.0.1');
+  } else if (form === 'fd') {
+    // An fd is looked up in the primary, where 1 is its stdout, no UDP
+    // socket.
+    const s = dgram.createSocket('udp4');
+    s.on('error', fail);
+    s.bind({ fd: 1 });
+  } else if (form === 'bindfd') {
+    const first = process.env.DG_PORT;
+    const s = dgram.createSocket('udp4');
+    s.on('error', fail);
+    s.bind({ fd: Number(process.env.DG_FD) }, () => {
+      report(s, first ? { samePort: s.address().port === Number(first) } : { bound: s.address().address });
+    });
+  }
+}
