@@ -24,7 +24,7 @@ func init() {
 
 // dgramForms are the forms testdata/interop/dgram.js's workers bind, in
 // the order its primary forks them.
-var dgramForms = []string{"v4", "any", "v6", "share", "other", "inuse", "reuse", "v6only", "v4only", "fd", "bindfd"}
+var dgramForms = []string{"v4", "any", "v6", "share", "other", "inuse", "reuse", "v6only", "v4only", "fd", "bindfd", "send"}
 
 // dgramPrimary is the Go primary of testdata/interop/dgram.js: the same
 // Node workers forked in the same order, and the same lines printed.
@@ -89,8 +89,15 @@ func dgramPrimary() {
 				b, _ := json.Marshal(a)
 				fmt.Println(form, w.ID, "listening", hide(string(b)))
 			})
-			w.On("message", func(m any) {
-				fmt.Println(form, w.ID, "message", hide(m.(*cluster.Object).JSONString()))
+			w.On("message", func(m any, handle any) {
+				msg := m.(*cluster.Object)
+				fmt.Println(form, w.ID, "message", hide(msg.JSONString()))
+				if h, ok := handle.(*uv.Stream); ok && h != nil {
+					// A dgram.Socket the worker sent: the raw UDP handle here.
+					sn, err := h.Getsockname()
+					fmt.Println(form, w.ID, "handle", err == nil && h.Kind == uv.KindUDP && sn.Port == msg.Int("port", -1))
+					h.Close(nil)
+				}
 				if (form == "share" || form == "other" || form == "bindfd") && workers == 1 {
 					fork(map[string]string{"DG_PORT": strconv.Itoa(bound), "DG_FD": fd})
 					return
@@ -160,8 +167,10 @@ func errnoOf(err error) unix.Errno {
 // IPv6, two workers on one key (one socket), a second key on the same port
 // (EADDRINUSE), a port taken outside the cluster, reuseAddr,
 // ipv6Only with an IPv4 socket on the same port, ipv6Only on IPv4
-// (EINVAL), a descriptor that is no UDP socket in the primary, and two
-// workers binding a UDP socket of the primary's by its descriptor.
+// (EINVAL), a descriptor that is no UDP socket in the primary, two
+// workers binding a UDP socket of the primary's by its descriptor, and a
+// dgram.Socket a worker sends with a message (the Go primary's listener
+// gets the raw UDP handle: the same socket).
 //
 // Mirrors test/parallel/test-cluster-dgram-bind-fd.js
 // (also -dgram-1.js, -dgram-2.js and -dgram-ipv6only.js, the workers being
@@ -190,6 +199,7 @@ func TestClusterDgram(t *testing.T) {
 	require.Contains(t, outcome["inuse"], `"code":"EADDRINUSE"`)
 	require.Contains(t, outcome["v4only"], `"code":"EINVAL"`)
 	require.Contains(t, outcome["fd"], `"syscall":"open"`)
+	require.Contains(t, nodeLines, "send 15 handle true")
 	if d := cmp.Diff(nodeLines, goLines); d != "" {
 		t.Errorf("the Go primary's lines differ from node's (-node +go):\n%s", d)
 	}

@@ -38,6 +38,7 @@ type HandleTyper interface{ HandleType() string }
 var handleConversion = map[string]*Conversion{
 	"net.Native":   {Send: nativeSend, Got: nativeGot},
 	"dgram.Native": {Send: dgramNativeSend, Got: dgramNativeGot},
+	"dgram.Socket": {Got: dgramSocketGot},
 }
 
 // nativeSend sends a raw handle (every newconn, every shared-handle
@@ -75,6 +76,19 @@ func dgramNativeGot(t *Target, message *Object, handle *uv.Stream, emit func(any
 		handle.Kind = uv.KindUDP
 	}
 	emit(handle)
+}
+
+// dgramSocketGot passes on the UDP socket a Node process sent as a
+// dgram.Socket (the envelope's dgramType says "udp4" or "udp6").
+//
+// DEVIATION(shape): Node builds a dgram.Socket on the handle and binds it
+// before the message listener runs; the port has no dgram module, so the
+// listener gets the raw KindUDP handle, the descriptor for Go code to use
+// (or send on as "dgram.Native"), rather than losing the message.
+//
+// Mirrors lib/internal/child_process.js handleConversion.'dgram.Socket'.got().
+func dgramSocketGot(t *Target, message *Object, handle *uv.Stream, emit func(any)) {
+	dgramNativeGot(t, message, handle, emit)
 }
 
 // RegisterConversion adds the conversion for a handle type.

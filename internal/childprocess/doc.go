@@ -26,6 +26,6 @@
 // These parts of the channel have no Go counterpart (docs/PORTING.md
 // lists every function of it):
 //
-// OMITTED(node): lib/internal/child_process.js:/^  'dgram.Socket': {/: the port has no dgram.Socket (only the raw UDP handle a cluster primary binds for its workers, sent as "dgram.Native"), so none is sent; one that arrives from Node is a channel error, its descriptor closed.
+// OMITTED(node): lib/internal/child_process.js handleConversion.'dgram.Socket'.send(): the port has no dgram.Socket to send (only the raw UDP handle a cluster primary binds for its workers, which goes as "dgram.Native"); one that arrives from Node reaches the message listener as that raw handle (dgramSocketGot).
 
 package childprocess

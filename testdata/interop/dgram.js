@@ -7,7 +7,7 @@
 const cluster = require('cluster');
 const dgram = require('dgram');
 
-const forms = ['v4', 'any', 'v6', 'share', 'other', 'inuse', 'reuse', 'v6only', 'v4only', 'fd', 'bindfd'];
+const forms = ['v4', 'any', 'v6', 'share', 'other', 'inuse', 'reuse', 'v6only', 'v4only', 'fd', 'bindfd', 'send'];
 // The forms where a second worker binds once the first has reported.
 const pairs = ['share', 'other', 'bindfd'];
 
@@ -66,8 +66,13 @@ if (cluster.isPrimary) {
         port = a.port;
         print(form, w.id, 'listening', P(JSON.stringify(a)));
       });
-      w.on('message', (m) => {
+      w.on('message', (m, handle) => {
         print(form, w.id, 'message', P(JSON.stringify(m)));
+        if (handle) {
+          // A dgram.Socket the worker sent: the same socket, here.
+          print(form, w.id, 'handle', handle.address().port === m.port);
+          handle.close();
+        }
         if (pairs.includes(form) && workers === 1) {
           // Another worker binds the same port: as port 0 (or the same
           // fd) it has the first one's key and shares its socket; as the
@@ -141,6 +146,12 @@ if (cluster.isPrimary) {
     const s = dgram.createSocket('udp4');
     s.on('error', fail);
     s.bind({ fd: 1 });
+  } else if (form === 'send') {
+    // A socket bound outside the cluster, sent to the primary.
+    const s = dgram.createSocket('udp4');
+    s.bind({ port: 0, address: '127.0.0.1', exclusive: true }, () => {
+      process.send({ port: s.address().port }, s, () => s.close());
+    });
   } else if (form === 'bindfd') {
     const first = process.env.DG_PORT;
     const s = dgram.createSocket('udp4');
