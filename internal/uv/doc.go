@@ -2,12 +2,13 @@
 // stream_wrap bindings) that net and cluster stand on: one event loop per
 // process that blocks in epoll_wait over its descriptors, timers, an eventfd
 // through which other goroutines post work, and TCP and Pipe handles over
-// non-blocking file descriptors.
+// non-blocking file descriptors (and the bind and open of a UDP socket,
+// which a cluster primary makes for a Node worker's dgram socket).
 //
 // Source: libuv as bundled with Node.js v20.20.2 (src/unix/core.c uv_run,
 // src/unix/linux.c uv__io_poll, src/unix/stream.c, src/unix/tcp.c,
-// src/unix/pipe.c) and Node's src/tcp_wrap.cc, src/pipe_wrap.cc,
-// src/stream_wrap.cc. These are C and C++, not JS, so functions here carry
+// src/unix/pipe.c, src/unix/udp.c) and Node's src/tcp_wrap.cc,
+// src/pipe_wrap.cc, src/stream_wrap.cc, src/udp_wrap.cc. These are C and C++, not JS, so functions here carry
 // no Mirrors line; their doc comments name the libuv function instead.
 //
 // A loop with Go code running beside it (a net.Listener serving net/http)
