@@ -24,7 +24,7 @@ func init() {
 
 // dgramForms are the forms testdata/interop/dgram.js's workers bind, in
 // the order its primary forks them.
-var dgramForms = []string{"v4", "any", "v6", "share", "other", "inuse", "reuse", "v6only", "v4only", "fd", "bindfd", "send"}
+var dgramForms = []string{"v4", "any", "v6", "share", "other", "inuse", "reuse", "v6only", "v4only", "fd", "bindfd", "send", "reopen"}
 
 // dgramPrimary is the Go primary of testdata/interop/dgram.js: the same
 // Node workers forked in the same order, and the same lines printed.
@@ -170,11 +170,12 @@ func errnoOf(err error) unix.Errno {
 // (EINVAL), a descriptor that is no UDP socket in the primary, two
 // workers binding a UDP socket of the primary's by its descriptor, and a
 // dgram.Socket a worker sends with a message (the Go primary's listener
-// gets the raw UDP handle: the same socket).
+// gets the raw UDP handle: the same socket), and sockets closed once
+// listening and replaced.
 //
 // Mirrors test/parallel/test-cluster-dgram-bind-fd.js
-// (also -dgram-1.js, -dgram-2.js and -dgram-ipv6only.js, the workers being
-// Node's).
+// (also -dgram-1.js, -dgram-2.js, -dgram-ipv6only.js and
+// -child-index-dgram.js, the workers being Node's).
 func TestClusterDgram(t *testing.T) {
 	node, _, script := interopScript(t, "dgram.js")
 	nodeLines := runNodeScript(t, node, script, "", 60*time.Second)

@@ -7,7 +7,7 @@
 const cluster = require('cluster');
 const dgram = require('dgram');
 
-const forms = ['v4', 'any', 'v6', 'share', 'other', 'inuse', 'reuse', 'v6only', 'v4only', 'fd', 'bindfd', 'send'];
+const forms = ['v4', 'any', 'v6', 'share', 'other', 'inuse', 'reuse', 'v6only', 'v4only', 'fd', 'bindfd', 'send', 'reopen'];
 // The forms where a second worker binds once the first has reported.
 const pairs = ['share', 'other', 'bindfd'];
 
@@ -146,6 +146,24 @@ if (cluster.isPrimary) {
     const s = dgram.createSocket('udp4');
     s.on('error', fail);
     s.bind({ fd: 1 });
+  } else if (form === 'reopen') {
+    // Two sockets on port 0 (two keys: index 0 and 1), each closed once
+    // listening and replaced by another on port 0, which gets the key
+    // (and index) the closed one left (test-cluster-child-index-dgram.js).
+    let left = 4;
+    const done = (s) => {
+      process.nextTick(() => s.close(() => {
+        if (--left === 0) process.send({ closed: 4 });
+      }));
+    };
+    for (let i = 0; i < 2; i++) {
+      const s = dgram.createSocket('udp4');
+      s.bind(0, () => {
+        done(s);
+        const s2 = dgram.createSocket('udp4');
+        s2.bind(0, () => done(s2));
+      });
+    }
   } else if (form === 'send') {
     // A socket bound outside the cluster, sent to the primary.
     const s = dgram.createSocket('udp4');
