@@ -86,3 +86,22 @@ func TestForkStdio(t *testing.T) {
 	master.C.Settings.Stdio = nil
 	require.Equal(t, "to stdout from worker\n", out)
 }
+
+// TestForkStdioOverridesSilent: after Silent, a stdio setting of "inherit"
+// gives the next worker the primary's output again (stdio wins over
+// silent, as in Node's fork), the way back from Silent that SetupPrimary's
+// zero-means-absent fields leave.
+func TestForkStdioOverridesSilent(t *testing.T) {
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Silent: true}))
+		require.NoError(t, cluster.SetupPrimary(&cluster.Settings{Stdio: []string{"inherit", "inherit", "inherit", "ipc"}}))
+		w := forkScenario(t, "silent", nil)
+		proc := w.Process.(*childprocess.ChildProcess)
+		require.True(t, master.C.Settings.Silent, "Silent stays set")
+		require.Nil(t, proc.Stdin, "stdin inherited, not piped")
+		require.Nil(t, proc.Stdout, "stdout inherited, not piped")
+		require.Nil(t, proc.Stderr, "stderr inherited, not piped")
+	})
+	master.C.Settings.Silent = false
+	master.C.Settings.Stdio = nil
+}

@@ -107,7 +107,10 @@ func Install() { worker.Side = primarySide }
 //
 // DEVIATION(shape): Node merges the keys an options object has; a Go
 // struct has every field, so a zero field counts as absent (Args: a nil
-// slice). A bool set to true cannot be set back to false this way.
+// slice). A bool set to true cannot be set back to false this way: after
+// Silent: true, Stdio: []string{"inherit", "inherit", "inherit", "ipc"}
+// gives the next workers the primary's output again, since stdio wins over
+// silent, as in Node.
 //
 // Mirrors lib/internal/cluster/primary.js cluster.setupPrimary().
 func SetupPrimary(options *Settings) error {
