@@ -1109,3 +1109,28 @@ func TestChannelReceivesDgramNative(t *testing.T) {
 	wire, _ := h.readAvailable()
 	require.Equal(t, "{\"cmd\":\"NODE_HANDLE_ACK\"}\n", wire)
 }
+
+// A handle with no descriptor behind it (here a UDP handle never bound, as
+// a hostile queryServer with neither address nor port leaves it) is
+// libuv's EBADF: the callback gets "write EBADF", nothing is written, and
+// the channel is not left waiting for an ACK that cannot come.
+func TestChannelHandleWithoutDescriptorIsEBADF(t *testing.T) {
+	h := newChanHarness(t)
+	udp := uv.NewUDP(h.loop)
+	t.Cleanup(func() { udp.Close(nil) })
+	require.Equal(t, -1, udp.Fd())
+
+	var got []string
+	h.target.Send(NewObject("n", 1), udp, SendOptions{}, func(err error) {
+		got = append(got, fmt.Sprint(err))
+	})
+	h.target.Send(NewObject("n", 2), nil, SendOptions{}, func(err error) {
+		got = append(got, fmt.Sprint(err))
+		h.loop.Stop()
+	})
+	h.run()
+	chanDiff(t, []string{"write EBADF", "<nil>"}, got)
+	wire, fds := h.readAvailable()
+	require.Equal(t, `{"n":2}`+"\n", wire)
+	require.Empty(t, fds)
+}

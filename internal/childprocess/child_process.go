@@ -722,10 +722,19 @@ func (t *Target) send(message any, handle any, opts SendOptions, cb func(error))
 	}
 
 	fd := -1
+	var sync bool
+	var err error
 	if stream != nil {
 		fd = stream.Fd()
 	}
-	sync, err := t.writeChannelMessage(message, fd, cb)
+	if stream != nil && fd < 0 {
+		// A handle without a descriptor (closed, or a UDP handle never
+		// bound): libuv's uv_write2 refuses it with EBADF, and nothing is
+		// written.
+		err = unix.EBADF
+	} else {
+		sync, err = t.writeChannelMessage(message, fd, cb)
+	}
 	if err != nil && isSerializeError(err) {
 		// JSON.stringify or V8's serializer threw: so does send, and
 		// nothing went out.
