@@ -97,6 +97,56 @@ func ToInt32(f float64) int32 {
 	return int32(uint32(int64(math.Mod(math.Trunc(f), 1<<32))))
 }
 
+// ToUint32 is JS's ToUint32 (what x >>> 0 does, and what a binding's
+// Uint32Value gives): NaN and the infinities are 0, the rest truncated
+// and wrapped to 32 bits.
+func ToUint32(f float64) uint32 { return uint32(ToInt32(f)) }
+
+// ToNumber is JS's ToNumber for a value a message carries: undefined is
+// NaN, null 0, a boolean 0 or 1, a string StringToNumber, a number
+// itself; an object (or array) goes through its string form, as JS's
+// ToPrimitive does: [] is 0, [5] is 5, {} is NaN.
+func ToNumber(v any) float64 {
+	switch x := v.(type) {
+	case nil:
+		return 0
+	case undefinedType:
+		return math.NaN()
+	case bool:
+		if x {
+			return 1
+		}
+		return 0
+	case string:
+		return StringToNumber(x)
+	case []any:
+		return StringToNumber(arrayString(x))
+	}
+	if f, ok := ToFloat(v); ok {
+		return f
+	}
+	return math.NaN()
+}
+
+// arrayString is an array's string form, Array.prototype.join with ",":
+// null and undefined elements empty, nested arrays joined in turn.
+func arrayString(a []any) string {
+	var b strings.Builder
+	for i, e := range a {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		switch x := e.(type) {
+		case nil, undefinedType:
+		case []any:
+			b.WriteString(arrayString(x))
+		default:
+			b.WriteString(ToJSString(x))
+		}
+	}
+	return b.String()
+}
+
 // parseRadix is the value of digits in base (2, 8 or 16), rounded to the
 // nearest double as JS does, or NaN when there are none or one is not a
 // digit of base (no sign, no separators).

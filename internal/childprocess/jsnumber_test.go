@@ -61,3 +61,34 @@ func TestToInt32(t *testing.T) {
 		require.Equal(t, c.want, ToInt32(c.in), "ToInt32(%v)", c.in)
 	}
 }
+
+// TestToNumberAndToUint32: Number(v) and v >>> 0 for the values a message
+// can carry (as JSON.parse gives them), against node.
+func TestToNumberAndToUint32(t *testing.T) {
+	cases := []string{`null`, `true`, `false`, `""`, `"12x"`, `" 0x10 "`, `"8000"`, `[]`, `[5]`, `["7"]`, `[null]`, `[[3]]`, `[[]]`, `[1,2]`, `[true]`, `{}`, `{"a":1}`,
+		`70000`, `-1`, `1.5`, `-1.5`, `4294967297`, `-0`, `1e400`, `65535`, `65536`}
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed: the cases cannot be compared with Number() there")
+	}
+	in, err := json.Marshal(cases)
+	require.NoError(t, err)
+	script := `const a = JSON.parse(process.argv[1]); process.stdout.write(JSON.stringify(a.map(j => { const v = JSON.parse(j); const n = Number(v); return (Object.is(n, -0) ? "-0" : String(n)) + " " + (v >>> 0); })))`
+	out, err := exec.Command(nodeBin, "-e", script, string(in)).Output()
+	require.NoError(t, err)
+	var want []string
+	require.NoError(t, json.Unmarshal(out, &want))
+	var got []string
+	for _, c := range cases {
+		v, err := ParseJSON([]byte(c))
+		require.NoError(t, err, c)
+		n := ToNumber(v)
+		got = append(got, jsfmt.Inspect(n)+" "+jsfmt.Inspect(float64(ToUint32(n))))
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("Number(v) and v >>> 0 (-node +port), cases %q:\n%s", cases, d)
+	}
+	// Undefined, which JSON cannot carry: NaN, and 0.
+	require.True(t, math.IsNaN(ToNumber(Undefined)))
+	require.Zero(t, ToUint32(ToNumber(Undefined)))
+}

@@ -289,6 +289,8 @@ func ToJSString(v any) string {
 		return "false"
 	case *Object:
 		return "[object Object]"
+	case []any:
+		return arrayString(x)
 	}
 	if f, ok := ToFloat(v); ok {
 		switch {

@@ -1,6 +1,8 @@
 package dgram
 
 import (
+	"math"
+
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"golang.org/x/sys/unix"
@@ -26,27 +28,37 @@ func newHandle(typ string) (h *uv.Stream, ipv6 bool, ok bool) {
 }
 
 // CreateSocketHandle is dgram._createSocketHandle: a UDP handle for
-// addressType ("udp4" or "udp6") that either opens fd, when fd is above
-// 0 (EINVAL unless it is a UDP socket), or binds address and port when
-// either is given (a truthy address or a port other than 0), or stays
-// unbound otherwise. It returns the handle, or a negative errno with the
-// handle closed.
+// addressType ("udp4" or "udp6") that either opens fd, when fd is an
+// int32 above 0 (EINVAL unless it is a UDP socket), or binds address and
+// port when either is truthy, or stays unbound otherwise. It returns the
+// handle, or a negative errno with the handle closed.
+//
+// The values are a queryServer's, as JSON gave them, and are read as
+// udp_wrap's bind reads its arguments: the address as a string, the port
+// and the flags as JS's ToUint32 makes them, the port then cut to 16 bits
+// as libuv's uv_ip4_addr does (a port of 70000 binds 4464, -1 binds
+// 65535, as under node's primary).
 //
 // Mirrors lib/internal/dgram.js _createSocketHandle().
-func CreateSocketHandle(address any, port int, addressType string, fd int, flags int) (*uv.Stream, int) {
+func CreateSocketHandle(address, port any, addressType string, fd, flags any) (*uv.Stream, int) {
 	h, ipv6, ok := newHandle(addressType)
 	if !ok {
 		return nil, -int(unix.EINVAL)
 	}
 	var err error
-	if fd > 0 {
-		if uv.GuessHandle(fd) != "UDP" {
+	if n, ok := childprocess.ToFloat(fd); ok && n > 0 && n <= math.MaxInt32 && n == math.Trunc(n) {
+		if uv.GuessHandle(int(n)) != "UDP" {
 			err = unix.EINVAL
 		} else {
-			err = h.UDPOpen(fd)
+			err = h.UDPOpen(int(n))
 		}
-	} else if port != 0 || childprocess.Truthy(address) {
-		err = h.UDPBind(childprocess.ToJSString(address), port, flags, ipv6)
+	} else if childprocess.Truthy(port) || childprocess.Truthy(address) {
+		p := 0
+		if childprocess.Truthy(port) {
+			p = int(uint16(childprocess.ToUint32(childprocess.ToNumber(port))))
+		}
+		f := int(childprocess.ToUint32(childprocess.ToNumber(flags)))
+		err = h.UDPBind(childprocess.ToJSString(address), p, f, ipv6)
 	}
 	if err != nil {
 		h.Close(nil)

@@ -1,6 +1,7 @@
 package dgram
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
@@ -19,7 +20,7 @@ func bound(t *testing.T, h *uv.Stream) uv.Sockname {
 
 // created calls CreateSocketHandle, checks that it succeeded, and closes
 // the handle at the end of the test.
-func created(t *testing.T, address any, port int, addressType string, fd, flags int) *uv.Stream {
+func created(t *testing.T, address, port any, addressType string, fd, flags any) *uv.Stream {
 	t.Helper()
 	h, errno := CreateSocketHandle(address, port, addressType, fd, flags)
 	require.Zero(t, errno)
@@ -109,4 +110,20 @@ func TestCreateSocketHandleOpensFd(t *testing.T) {
 	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 	require.NoError(t, err)
 	require.NotZero(t, fl&unix.O_NONBLOCK)
+}
+
+// TestCreateSocketHandleReadsValuesAsBindDoes: a queryServer's values are
+// read as udp_wrap's bind reads its arguments: a port as a numeric
+// string, a port above 65535 cut to 16 bits, flags as null; an fd that
+// is no int32 (3.5) is no fd, so the address is bound.
+func TestCreateSocketHandleReadsValuesAsBindDoes(t *testing.T) {
+	free := created(t, "127.0.0.1", 0, "udp4", -1, 0)
+	port := bound(t, free).Port
+	free.Close(nil)
+
+	h := created(t, "127.0.0.1", strconv.Itoa(port), "udp4", nil, nil)
+	require.Equal(t, port, bound(t, h).Port, "a port given as a string")
+	h.Close(nil)
+	h = created(t, "127.0.0.1", float64(port+65536), "udp4", 3.5, childprocess.Undefined)
+	require.Equal(t, port, bound(t, h).Port, "a port above 65535, cut to 16 bits")
 }

@@ -37,7 +37,7 @@ func NewSharedHandle(key string, address any, message *childprocess.Object) *Sha
 	var s *uv.Stream
 	var errno int
 	if at, _ := addressType.(string); at == "udp4" || at == "udp6" {
-		s, errno = dgram.CreateSocketHandle(address, message.Int("port", 0), at, message.Int("fd", -1), message.Int("flags", 0))
+		s, errno = dgram.CreateSocketHandle(address, message.Value("port"), at, message.Value("fd"), message.Value("flags"))
 	} else {
 		s, errno = netbridge.CreateServerHandle(address, message.Int("port", 0), addressType, message.Int("fd", -1), message.Int("flags", 0))
 	}
