@@ -24,7 +24,7 @@ func init() {
 
 // dgramForms are the forms testdata/interop/dgram.js's workers bind, in
 // the order its primary forks them.
-var dgramForms = []string{"v4", "any", "v6", "share", "other", "inuse", "reuse", "v6only", "v4only", "fd", "bindfd", "send", "reopen"}
+var dgramForms = []string{"v4", "any", "v6", "share", "other", "inuse", "reuse", "v6only", "v4only", "fd", "bindfd", "send", "reopen", "queries"}
 
 // dgramPrimary is the Go primary of testdata/interop/dgram.js: the same
 // Node workers forked in the same order, and the same lines printed.
@@ -84,6 +84,7 @@ func dgramPrimary() {
 				os.Exit(1)
 			}
 			live = append(live, w)
+			w.On("error", func(err error) { fmt.Println(form, w.ID, "error", err) })
 			w.On("listening", func(a cluster.Address) {
 				bound = a.Port
 				b, _ := json.Marshal(a)
@@ -171,7 +172,10 @@ func errnoOf(err error) unix.Errno {
 // workers binding a UDP socket of the primary's by its descriptor, and a
 // dgram.Socket a worker sends with a message (the Go primary's listener
 // gets the raw UDP handle: the same socket), and sockets closed once
-// listening and replaced.
+// listening and replaced; and queryServer messages written by hand, whose
+// values (a port above 65535, negative, fractional or a string, an
+// address that is no IP, an fd that is no int32, neither address nor
+// port) the primary reads as node's does.
 //
 // Mirrors test/parallel/test-cluster-dgram-bind-fd.js
 // (also -dgram-1.js, -dgram-2.js, -dgram-ipv6only.js and
@@ -201,6 +205,8 @@ func TestClusterDgram(t *testing.T) {
 	require.Contains(t, outcome["v4only"], `"code":"EINVAL"`)
 	require.Contains(t, outcome["fd"], `"syscall":"open"`)
 	require.Contains(t, nodeLines, "send 15 handle true")
+	require.Contains(t, nodeLines, "queries 17 error write EBADF")
+	require.Contains(t, outcome["queries"], `"127.0.0.1:70000:udp4:-1:0"`)
 	if d := cmp.Diff(nodeLines, goLines); d != "" {
 		t.Errorf("the Go primary's lines differ from node's (-node +go):\n%s", d)
 	}

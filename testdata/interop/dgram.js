@@ -7,7 +7,7 @@
 const cluster = require('cluster');
 const dgram = require('dgram');
 
-const forms = ['v4', 'any', 'v6', 'share', 'other', 'inuse', 'reuse', 'v6only', 'v4only', 'fd', 'bindfd', 'send', 'reopen'];
+const forms = ['v4', 'any', 'v6', 'share', 'other', 'inuse', 'reuse', 'v6only', 'v4only', 'fd', 'bindfd', 'send', 'reopen', 'queries'];
 // The forms where a second worker binds once the first has reported.
 const pairs = ['share', 'other', 'bindfd'];
 
@@ -62,6 +62,7 @@ if (cluster.isPrimary) {
       workers++;
       const w = cluster.fork(Object.assign({ DG_FORM: form }, env));
       live.push(w);
+      w.on('error', (e) => print(form, w.id, 'error', e.message));
       w.on('listening', (a) => {
         port = a.port;
         print(form, w.id, 'listening', P(JSON.stringify(a)));
@@ -164,6 +165,42 @@ if (cluster.isPrimary) {
         s2.bind(0, () => done(s2));
       });
     }
+  } else if (form === 'queries') {
+    // queryServer messages no dgram socket sends, written by hand, to see
+    // how the primary reads each value: a port above 65535, negative,
+    // fractional or a string, flags as a string, an address that is no
+    // IP, an array or a boolean, an fd that is no int32 or a string. The
+    // last, with neither address nor port, leaves the primary an unbound
+    // handle, which it cannot send: an error on its side, no reply here.
+    const queries = [
+      { address: '127.0.0.1', port: 70000 },
+      { address: '127.0.0.1', port: -1 },
+      { address: '127.0.0.1', port: 1.5 },
+      { address: 'localhost', port: 0 },
+      { address: ['127.0.0.1'], port: 0, flags: '4' },
+      { address: null, port: '0', flags: null },
+      { address: '127.0.0.1', port: 0, fd: 2.5 },
+      { address: '127.0.0.1', port: '', fd: '5' },
+      { address: true, port: 0 },
+      { address: '::1', port: '123x', addressType: 'udp6' },
+      { address: null, port: 0 },
+    ];
+    const replies = [];
+    process.on('internalMessage', (m, handle) => {
+      if (m.cmd !== 'NODE_CLUSTER' || m.ack < 100) return;
+      const out = {};
+      if (handle) {
+        handle.getsockname(out);
+        handle.close();
+      }
+      // The port where the query fixed it (the others are the kernel's).
+      const fixed = [0, 1, 2].includes(m.ack - 100);
+      replies.push([m.ack - 100, m.errno, m.key, handle ? (fixed ? out.port : 'P') : null]);
+      if (replies.length === queries.length - 1) process.send({ replies });
+    });
+    queries.forEach((q, i) => process.send(Object.assign({
+      cmd: 'NODE_CLUSTER', act: 'queryServer', seq: 100 + i, addressType: 'udp4',
+      fd: -1, index: i, data: null }, q)));
   } else if (form === 'send') {
     // A socket bound outside the cluster, sent to the primary.
     const s = dgram.createSocket('udp4');
