@@ -206,7 +206,7 @@ func TestClusterDgram(t *testing.T) {
 	require.Contains(t, outcome["fd"], `"syscall":"open"`)
 	require.Contains(t, nodeLines, "send 15 handle true")
 	require.Contains(t, nodeLines, "queries 17 error write EBADF")
-	require.Contains(t, outcome["queries"], `"127.0.0.1:70000:udp4:-1:0"`)
+	require.Contains(t, outcome["queries"], `"127.0.0.1:70000:udp4:-1:1"`)
 	if d := cmp.Diff(nodeLines, goLines); d != "" {
 		t.Errorf("the Go primary's lines differ from node's (-node +go):\n%s", d)
 	}

@@ -170,9 +170,12 @@ if (cluster.isPrimary) {
     // how the primary reads each value: a port above 65535, negative,
     // fractional or a string, flags as a string, an address that is no
     // IP, an array or a boolean, an fd that is no int32 or a string. The
-    // last, with neither address nor port, leaves the primary an unbound
-    // handle, which it cannot send: an error on its side, no reply here.
+    // first, with neither address nor port, leaves the primary an unbound
+    // handle, which it cannot send: an error on its side, no reply here
+    // (first, so that the error comes before the replies' report, whatever
+    // the reads the queries arrive in).
     const queries = [
+      { address: null, port: 0 },
       { address: '127.0.0.1', port: 70000 },
       { address: '127.0.0.1', port: -1 },
       { address: '127.0.0.1', port: 1.5 },
@@ -183,7 +186,6 @@ if (cluster.isPrimary) {
       { address: '127.0.0.1', port: '', fd: '5' },
       { address: true, port: 0 },
       { address: '::1', port: '123x', addressType: 'udp6' },
-      { address: null, port: 0 },
     ];
     const replies = [];
     process.on('internalMessage', (m, handle) => {
@@ -194,7 +196,7 @@ if (cluster.isPrimary) {
         handle.close();
       }
       // The port where the query fixed it (the others are the kernel's).
-      const fixed = [0, 1, 2].includes(m.ack - 100);
+      const fixed = [1, 2, 3].includes(m.ack - 100);
       replies.push([m.ack - 100, m.errno, m.key, handle ? (fixed ? out.port : 'P') : null]);
       if (replies.length === queries.length - 1) process.send({ replies });
     });
