@@ -66,7 +66,9 @@ type ChildProcess = childprocess.ChildProcess
 // this binary by default: a Go-only setting), Args, ExecArgv, Silent,
 // Stdio, Cwd, UID, GID and Serialization ("json" or "advanced"). Give
 // [SetupPrimary] the fields to change; a zero field leaves the setting as
-// it is (go doc ./internal/master Settings has each field's doc).
+// it is (go doc ./internal/master Settings has each field's doc). They
+// encode to JSON as JSON.stringify writes Node's cluster.settings
+// ({args, exec, execArgv, silent, ...}).
 type Settings = master.Settings
 
 // Scheduling policies: SCHED_NONE leaves connections to the operating
