@@ -6,6 +6,7 @@ import (
 	stdnet "net"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,7 +25,7 @@ func init() {
 
 // dgramForms are the forms testdata/interop/dgram.js's workers bind, in
 // the order its primary forks them.
-var dgramForms = []string{"v4", "any", "v6", "share", "other", "inuse", "reuse", "v6only", "v4only", "fd", "bindfd", "send", "reopen", "queries"}
+var dgramForms = []string{"v4", "any", "v6", "share", "other", "inuse", "reuse", "v6only", "v4only", "fd", "bindfd", "send", "reopen", "queries", "unshared"}
 
 // dgramPrimary is the Go primary of testdata/interop/dgram.js: the same
 // Node workers forked in the same order, and the same lines printed.
@@ -74,14 +75,45 @@ func dgramPrimary() {
 			w.Once("exit", func(any, any) { disconnect() })
 			w.Disconnect()
 		}
-		var fork func(env map[string]string)
-		fork = func(env map[string]string) {
+		called := false // cluster.Disconnect's callback ran ("unshared")
+		type exit struct {
+			id   int
+			line string
+		}
+		var exited []exit
+		var fork func(env map[string]string) *cluster.Worker
+		fork = func(env map[string]string) *cluster.Worker {
 			workers++
 			env["DG_FORM"] = form
 			w, err := cluster.Fork(env)
 			if err != nil {
 				fmt.Println(form, "fork error", err)
 				os.Exit(1)
+			}
+			if form == "unshared" {
+				// The two workers' exits race: printed once both are in,
+				// by id.
+				w.On("exit", func(code, signal any) {
+					c, _ := json.Marshal(code)
+					s, _ := json.Marshal(signal)
+					exited = append(exited, exit{w.ID, fmt.Sprintf("%s %d exit %s %s", form, w.ID, c, s)})
+					if workers--; workers > 0 {
+						return
+					}
+					cluster.SetImmediate(func() {
+						slices.SortFunc(exited, func(a, b exit) int { return a.id - b.id })
+						for _, e := range exited {
+							fmt.Println(e.line)
+						}
+						fmt.Println(form, "disconnect callback", called)
+						next()
+					})
+				})
+				w.On("listening", func(a cluster.Address) {
+					b, _ := json.Marshal(a)
+					fmt.Println(form, w.ID, "listening", hide(string(b)))
+				})
+				return w
 			}
 			live = append(live, w)
 			w.On("error", func(err error) { fmt.Println(form, w.ID, "error", err) })
@@ -117,6 +149,19 @@ func dgramPrimary() {
 				}
 				next()
 			})
+			return w
+		}
+		if form == "unshared" {
+			// A worker that binds nothing, disconnected once another has
+			// bound a UDP socket, and then cluster.Disconnect.
+			idle := fork(map[string]string{"DG_ROLE": "idle"})
+			idle.On("online", func() {
+				fork(map[string]string{}).On("listening", func(cluster.Address) {
+					idle.On("disconnect", func() { cluster.Disconnect(func() { called = true }) })
+					idle.Disconnect()
+				})
+			})
+			return
 		}
 		fork(map[string]string{"DG_FD": fd})
 	}
@@ -175,11 +220,13 @@ func errnoOf(err error) unix.Errno {
 // listening and replaced; and queryServer messages written by hand, whose
 // values (a port above 65535, negative, fractional or a string, an
 // address that is no IP, an fd that is no int32, neither address nor
-// port) the primary reads as node's does.
+// port) the primary reads as node's does; and cluster.Disconnect once a
+// worker that binds nothing has gone and another holds a UDP socket.
 //
 // Mirrors test/parallel/test-cluster-dgram-bind-fd.js
-// (also -dgram-1.js, -dgram-2.js, -dgram-ipv6only.js and
-// -child-index-dgram.js, the workers being Node's).
+// (also -dgram-1.js, -dgram-2.js, -dgram-ipv6only.js,
+// -dgram-reuse.js, -child-index-dgram.js and -disconnect-unshared-udp.js,
+// the workers being Node's).
 func TestClusterDgram(t *testing.T) {
 	node, _, script := interopScript(t, "dgram.js")
 	nodeLines := runNodeScript(t, node, script, "", 60*time.Second)
@@ -193,7 +240,7 @@ func TestClusterDgram(t *testing.T) {
 			outcome[f[0]] += f[3]
 		}
 	}
-	require.Len(t, outcome, len(dgramForms), "node's lines: %q", nodeLines)
+	require.Len(t, outcome, len(dgramForms)-1, "node's lines: %q", nodeLines) // "unshared" sends none
 	for _, form := range []string{"v4", "any", "v6", "share", "reuse", "v6only"} {
 		require.Contains(t, outcome[form], `"got":"pong ping"`, "node served a datagram in form %s", form)
 	}
@@ -206,6 +253,7 @@ func TestClusterDgram(t *testing.T) {
 	require.Contains(t, outcome["fd"], `"syscall":"open"`)
 	require.Contains(t, nodeLines, "send 15 handle true")
 	require.Contains(t, nodeLines, "queries 17 error write EBADF")
+	require.Contains(t, nodeLines, "unshared disconnect callback true")
 	require.Contains(t, outcome["queries"], `"127.0.0.1:70000:udp4:-1:1"`)
 	if d := cmp.Diff(nodeLines, goLines); d != "" {
 		t.Errorf("the Go primary's lines differ from node's (-node +go):\n%s", d)

@@ -7,7 +7,7 @@
 const cluster = require('cluster');
 const dgram = require('dgram');
 
-const forms = ['v4', 'any', 'v6', 'share', 'other', 'inuse', 'reuse', 'v6only', 'v4only', 'fd', 'bindfd', 'send', 'reopen', 'queries'];
+const forms = ['v4', 'any', 'v6', 'share', 'other', 'inuse', 'reuse', 'v6only', 'v4only', 'fd', 'bindfd', 'send', 'reopen', 'queries', 'unshared'];
 // The forms where a second worker binds once the first has reported.
 const pairs = ['share', 'other', 'bindfd'];
 
@@ -39,6 +39,8 @@ if (cluster.isPrimary) {
     if (!form) return;
     let port = 0;
     let workers = 0;
+    let called = false; // cluster.disconnect's callback ran ('unshared')
+    const exited = [];
     const live = [];
     // One worker after the other, so that the exits come in order.
     const disconnect = () => {
@@ -61,6 +63,20 @@ if (cluster.isPrimary) {
     const fork = (env) => {
       workers++;
       const w = cluster.fork(Object.assign({ DG_FORM: form }, env));
+      if (form === 'unshared') {
+        // The two workers' exits race: printed once both are in, by id.
+        w.on('exit', (code, signal) => {
+          exited.push([w.id, JSON.stringify(code), JSON.stringify(signal)]);
+          if (--workers > 0) return;
+          setImmediate(() => {
+            exited.sort((a, b) => a[0] - b[0]).forEach((e) => print(form, e[0], 'exit', e[1], e[2]));
+            print(form, 'disconnect callback', called);
+            next();
+          });
+        });
+        w.on('listening', (a) => print(form, w.id, 'listening', P(JSON.stringify(a))));
+        return w;
+      }
       live.push(w);
       w.on('error', (e) => print(form, w.id, 'error', e.message));
       w.on('listening', (a) => {
@@ -94,6 +110,20 @@ if (cluster.isPrimary) {
         s.bind(port, () => { print(form, 'port free', true); s.close(next); });
       });
     };
+    if (form === 'unshared') {
+      // A worker that binds nothing, disconnected once another has bound
+      // a UDP socket, and then cluster.disconnect()
+      // (test-cluster-disconnect-unshared-udp.js); whether its callback
+      // ran is printed once both workers have exited.
+      const idle = fork({ DG_ROLE: 'idle' });
+      idle.on('online', () => {
+        fork({}).on('listening', () => {
+          idle.on('disconnect', () => cluster.disconnect(() => { called = true; }));
+          idle.disconnect();
+        });
+      });
+      return;
+    }
     fork({ DG_FD: fd });
   };
   next();
@@ -203,6 +233,8 @@ if (cluster.isPrimary) {
     queries.forEach((q, i) => process.send(Object.assign({
       cmd: 'NODE_CLUSTER', act: 'queryServer', seq: 100 + i, addressType: 'udp4',
       fd: -1, index: i, data: null }, q)));
+  } else if (form === 'unshared') {
+    if (process.env.DG_ROLE !== 'idle') dgram.createSocket('udp4').bind(0);
   } else if (form === 'send') {
     // A socket bound outside the cluster, sent to the primary.
     const s = dgram.createSocket('udp4');
