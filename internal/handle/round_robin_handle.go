@@ -3,7 +3,6 @@ package handle
 import (
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"strconv"
 
@@ -102,7 +101,7 @@ var ReproduceNodeRemoveWhileBinding = childprocess.Reproduce("remove-while-bindi
 func NewRoundRobinHandle(key string, address any, message *childprocess.Object) *RoundRobinHandle {
 	h := &RoundRobinHandle{key: key, all: make(map[int]*worker.Worker), inflight: make(map[int][]inflightConn)}
 	h.server = net.CreateServer(func(*net.Socket) { panic("RoundRobinHandle: connection on the primary's own server") })
-	port, portIsNumber := message.Number("port")
+	port := message.Value("port")
 	fd := message.Int("fd", -1)
 	backlog := message.Int("backlog", 0)
 	flags := message.Int("flags", 0)
@@ -111,13 +110,11 @@ func NewRoundRobinHandle(key string, address any, message *childprocess.Object) 
 	switch {
 	case fd >= 0:
 		err = h.server.Listen(net.ListenOptions{Fd: fd, Backlog: backlog})
-	case portIsNumber && port >= 0:
+	case childprocess.ToNumber(port) >= 0:
+		// JS's port >= 0: a numeric string or true passes too, and the
+		// listen below checks the value itself (validatePort).
 		host, _ := address.(string)
-		if port != math.Trunc(port) || port > 65535 {
-			err = h.server.Listen(port) // what Node's listen throws for it
-			break
-		}
-		err = h.server.Listen(net.ListenOptions{Port: int(port), Host: host, IPv6Only: flags&uv.TCPIPv6Only != 0, Backlog: backlog})
+		err = h.server.Listen(net.ListenOptions{Port: port, Host: host, IPv6Only: flags&uv.TCPIPv6Only != 0, Backlog: backlog})
 	default:
 		path, _ := address.(string)
 		ra := childprocess.ToBoolean(message.Value("readableAll"))
@@ -168,8 +165,8 @@ func (h *RoundRobinHandle) Add(w *worker.Worker, send SendFunc) {
 	h.server.Once("listening", done)
 	h.server.Once("error", func(err error) {
 		errno := -22
-		if ne, ok := err.(*net.Error); ok {
-			errno = ne.Errno
+		if ne, ok := err.(*net.Error); ok && ne.Errno != 0 {
+			errno = ne.Errno // a bind's or listen's; a thrown error has none
 		}
 		send(errno, nil, nil)
 	})

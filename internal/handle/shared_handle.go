@@ -39,7 +39,15 @@ func NewSharedHandle(key string, address any, message *childprocess.Object) *Sha
 	if at, _ := addressType.(string); at == "udp4" || at == "udp6" {
 		s, errno = dgram.CreateSocketHandle(address, message.Value("port"), at, message.Value("fd"), message.Value("flags"))
 	} else {
-		s, errno = netbridge.CreateServerHandle(address, message.Int("port", 0), addressType, message.Int("fd", -1), message.Int("flags", 0))
+		// The port as tcp_wrap's bind reads it (JS's ToInt32, then the 16
+		// bits uv_ip4_addr keeps: "8000" binds 8000, 70000 binds 4464, -1
+		// binds 65535), except for a pipe: port and addressType -1.
+		raw := message.Value("port")
+		port := int(uint16(childprocess.ToUint32(childprocess.ToNumber(raw))))
+		if f, ok := childprocess.ToFloat(raw); ok && f == -1 && addressType == -1 {
+			port = -1
+		}
+		s, errno = netbridge.CreateServerHandle(address, port, addressType, message.Int("fd", -1), message.Int("flags", 0))
 	}
 	if errno != 0 {
 		h.errno = errno
