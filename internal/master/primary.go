@@ -411,10 +411,9 @@ func queryServer(w *worker.Worker, message *childprocess.Object) {
 	trace.Step("master.queryServer", "primary.js queryServer", "worker %d key %s (new handle: %v)", w.ID, key, created)
 	if h == nil {
 		address := message.Value("address")
-		port, _ := message.Number("port")
-		if a, ok := address.(string); ok && port < 0 {
+		if a, ok := address.(string); ok && childprocess.ToNumber(message.Value("port")) < 0 {
 			if cwd, err := os.Getwd(); err == nil {
-				if rel, err := filepath.Rel(cwd, a); err == nil && len(rel) < len(a) {
+				if rel, err := filepath.Rel(cwd, a); err == nil && len(rel) <= len(a) {
 					address = rel
 				}
 			}
