@@ -32,18 +32,8 @@ func TestStringToNumber(t *testing.T) {
 	require.Equal(t, 0.0, StringToNumber("  "))
 	require.True(t, math.IsInf(StringToNumber("Infinity"), 1))
 
-	nodeBin, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed: the cases cannot be compared with Number() there")
-	}
-	in, err := json.Marshal(stringToNumberCases)
-	require.NoError(t, err)
 	// Each Number(s) as a string that keeps -0 and NaN apart.
-	script := `const a = JSON.parse(process.argv[1]); process.stdout.write(JSON.stringify(a.map(s => { const n = Number(s); return Object.is(n, -0) ? "-0" : String(n); })))`
-	out, err := exec.Command(nodeBin, "-e", script, string(in)).Output()
-	require.NoError(t, err)
-	var want []string
-	require.NoError(t, json.Unmarshal(out, &want))
+	want := nodeMap(t, `s => { const n = Number(s); return Object.is(n, -0) ? "-0" : String(n); }`, stringToNumberCases)
 	var got []string
 	for _, s := range stringToNumberCases {
 		got = append(got, jsfmt.Inspect(StringToNumber(s))) // util.inspect: -0 as "-0", as the script writes it
@@ -67,17 +57,7 @@ func TestToInt32(t *testing.T) {
 func TestToNumberAndToUint32(t *testing.T) {
 	cases := []string{`null`, `true`, `false`, `""`, `"12x"`, `" 0x10 "`, `"8000"`, `[]`, `[5]`, `["7"]`, `[null]`, `[[3]]`, `[[]]`, `[1,2]`, `[true]`, `{}`, `{"a":1}`,
 		`70000`, `-1`, `1.5`, `-1.5`, `4294967297`, `-0`, `1e400`, `65535`, `65536`}
-	nodeBin, err := exec.LookPath("node")
-	if err != nil {
-		t.Skip("node is not installed: the cases cannot be compared with Number() there")
-	}
-	in, err := json.Marshal(cases)
-	require.NoError(t, err)
-	script := `const a = JSON.parse(process.argv[1]); process.stdout.write(JSON.stringify(a.map(j => { const v = JSON.parse(j); const n = Number(v); return (Object.is(n, -0) ? "-0" : String(n)) + " " + (v >>> 0); })))`
-	out, err := exec.Command(nodeBin, "-e", script, string(in)).Output()
-	require.NoError(t, err)
-	var want []string
-	require.NoError(t, json.Unmarshal(out, &want))
+	want := nodeMap(t, `j => { const v = JSON.parse(j); const n = Number(v); return (Object.is(n, -0) ? "-0" : String(n)) + " " + (v >>> 0); }`, cases)
 	var got []string
 	for _, c := range cases {
 		v, err := ParseJSON([]byte(c))
@@ -91,4 +71,23 @@ func TestToNumberAndToUint32(t *testing.T) {
 	// Undefined, which JSON cannot carry: NaN, and 0.
 	require.True(t, math.IsNaN(ToNumber(Undefined)))
 	require.Zero(t, ToUint32(ToNumber(Undefined)))
+}
+
+// nodeMap runs fn (a JS function of one string returning a string) over
+// cases in node and returns its results; it skips the test without node.
+func nodeMap(t *testing.T, fn string, cases []string) []string {
+	t.Helper()
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed: the cases cannot be compared with node's results")
+	}
+	in, err := json.Marshal(cases)
+	require.NoError(t, err)
+	script := `const a = JSON.parse(process.argv[1]); process.stdout.write(JSON.stringify(a.map(` + fn + `)))`
+	out, err := exec.Command(nodeBin, "-e", script, string(in)).Output()
+	require.NoError(t, err)
+	var results []string
+	require.NoError(t, json.Unmarshal(out, &results))
+	require.Len(t, results, len(cases))
+	return results
 }
