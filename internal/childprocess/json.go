@@ -255,23 +255,6 @@ func ToFloat(v any) (float64, bool) {
 	return 0, false
 }
 
-// Truthy reports whether a value is truthy in JS: not undefined, null,
-// false, "", 0, -0 or NaN.
-func Truthy(v any) bool {
-	switch x := v.(type) {
-	case nil, undefinedType:
-		return false
-	case string:
-		return x != ""
-	case bool:
-		return x
-	}
-	if f, ok := ToFloat(v); ok {
-		return f != 0 && !math.IsNaN(f)
-	}
-	return true
-}
-
 // ToJSString converts a value as a JS template string does (`${v}`):
 // undefined, null, numbers without a trailing .0, booleans.
 func ToJSString(v any) string {

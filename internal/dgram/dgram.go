@@ -52,9 +52,9 @@ func CreateSocketHandle(address, port any, addressType string, fd, flags any) (*
 		} else {
 			err = h.UDPOpen(int(n))
 		}
-	} else if childprocess.Truthy(port) || childprocess.Truthy(address) {
+	} else if childprocess.ToBoolean(port) || childprocess.ToBoolean(address) {
 		p := 0
-		if childprocess.Truthy(port) {
+		if childprocess.ToBoolean(port) {
 			p = int(uint16(childprocess.ToUint32(childprocess.ToNumber(port))))
 		}
 		f := int(childprocess.ToUint32(childprocess.ToNumber(flags)))
