@@ -1,8 +1,9 @@
 package master
 
 import (
-	"encoding/json"
 	"os"
+
+	"github.com/nodecluster/nodecluster/internal/childprocess"
 )
 
 // MarshalJSON writes the settings as JSON.stringify writes Node's
@@ -16,57 +17,41 @@ import (
 //
 // It has no JS counterpart: JS serializes the object it has.
 func (s Settings) MarshalJSON() ([]byte, error) {
-	type field struct {
-		key string
-		val any
-	}
-	var fields []field
+	o := childprocess.NewObject()
 	merged := s.ExecPath != ""
 	if merged || s.Args != nil {
-		fields = append(fields, field{"args", orEmpty(s.Args)})
+		o.Set("args", orEmpty(s.Args))
 	}
 	if merged || s.Exec != "" {
-		fields = append(fields, field{"exec", s.Exec})
+		o.Set("exec", s.Exec)
 	}
 	if merged || s.ExecArgv != nil {
-		fields = append(fields, field{"execArgv", orEmpty(s.ExecArgv)})
+		o.Set("execArgv", orEmpty(s.ExecArgv))
 	}
 	if merged || s.Silent {
-		fields = append(fields, field{"silent", s.Silent})
+		o.Set("silent", s.Silent)
 	}
 	if s.ExecPath != "" {
 		if self, err := os.Executable(); err != nil || self != s.ExecPath {
-			fields = append(fields, field{"execPath", s.ExecPath})
+			o.Set("execPath", s.ExecPath)
 		}
 	}
 	if s.Stdio != nil {
-		fields = append(fields, field{"stdio", s.Stdio})
+		o.Set("stdio", s.Stdio)
 	}
 	if s.Cwd != "" {
-		fields = append(fields, field{"cwd", s.Cwd})
+		o.Set("cwd", s.Cwd)
 	}
 	if s.UID != nil {
-		fields = append(fields, field{"uid", *s.UID})
+		o.Set("uid", *s.UID)
 	}
 	if s.GID != nil {
-		fields = append(fields, field{"gid", *s.GID})
+		o.Set("gid", *s.GID)
 	}
 	if s.Serialization != "" {
-		fields = append(fields, field{"serialization", s.Serialization})
+		o.Set("serialization", s.Serialization)
 	}
-	b := []byte{'{'}
-	for i, f := range fields {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		k, _ := json.Marshal(f.key)
-		v, err := json.Marshal(f.val)
-		if err != nil {
-			return nil, err
-		}
-		b = append(append(append(b, k...), ':'), v...)
-	}
-	return append(b, '}'), nil
+	return o.MarshalJSON()
 }
 
 // orEmpty is a nil list as [], which JSON writes for an empty array.
