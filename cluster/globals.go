@@ -15,7 +15,10 @@ import (
 // else).
 
 // Process is Node's process object for this process: On("exit"),
-// On("message") and Send in a worker, Exit, ExitCode, Kill, GetPid.
+// On("message") and Send in a worker, Exit, ExitCode, Kill, GetPid, and
+// the signal events: a listener for a signal's name (On("SIGTERM",
+// func(name string))) takes the signal from its default action until the
+// last such listener is removed, as process.on does.
 type Process = process.Process
 
 // CurrentProcess returns this process's object (Node's global process).

@@ -29,6 +29,7 @@ var NodeLibModules = []string{
 	"internal/child_process",
 	"internal/child_process/serialization",
 	"internal/process/pre_execution",
+	"internal/process/signal",
 	"internal/socket_list",
 	"child_process",
 	"dgram",

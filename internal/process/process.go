@@ -50,6 +50,10 @@ func Get() *Process {
 		p = &Process{Target: &childprocess.Target{}}
 		p.SetClassName("process")
 		p.On("warning", events.PrintWarning)
+		// A listener for a signal's name takes the signal, as Node's
+		// bootstrap (is_main_thread.js) has process do.
+		p.On("newListener", startListeningIfSignal)
+		p.On("removeListener", stopListeningIfSignal)
 		events.SetWarningHandler(p.emitWarning)
 	})
 	return p

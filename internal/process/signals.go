@@ -104,7 +104,8 @@ var signalsTaken = make(chan struct{})
 func SignalsTaken() <-chan struct{} { return signalsTaken }
 
 // signalWaiter takes the signals of fatalByDefault over and dies of the
-// first that comes.
+// first that comes while no listener on process holds it
+// (startListeningIfSignal).
 //
 // DEVIATION(goroutine): the kernel carries out a default action with no
 // thread of Node's involved; the runtime has taken these signals over, so
@@ -115,8 +116,11 @@ func signalWaiter() {
 		ch := make(chan os.Signal, 1)
 		signal.Notify(ch, fatalByDefault...)
 		close(signalsTaken)
-		sig := (<-ch).(unix.Signal)
-		dieOf(sig)
+		for s := range ch {
+			if sig := s.(unix.Signal); !isCaught(sig) {
+				dieOf(sig)
+			}
+		}
 	})
 }
 
