@@ -347,3 +347,19 @@ func TestParseMirror(t *testing.T) {
 		assert.Error(t, err, line)
 	}
 }
+
+// TestNodeSrcScriptListsTheSameModules: scripts/node-src, which writes the
+// pinned sources for readers, names the modules NodeLibModules names (the
+// ones the tests extract), so that every file a Mirrors line names is in
+// _node/lib after running it.
+func TestNodeSrcScriptListsTheSameModules(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join(moduleRoot(t), "scripts", "node-src"))
+	require.NoError(t, err)
+	text := string(script)
+	start := strings.Index(text, "modules=(")
+	require.NotEqual(t, -1, start, "scripts/node-src has no modules=( list")
+	end := strings.Index(text[start:], ")")
+	require.NotEqual(t, -1, end)
+	listed := strings.Fields(text[start+len("modules=(") : start+end])
+	assert.Equal(t, NodeLibModules, listed, "scripts/node-src's modules differ from docs.NodeLibModules")
+}
