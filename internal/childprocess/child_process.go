@@ -155,7 +155,7 @@ func (c *ChildProcess) KillErr(sig string) (bool, error) {
 	if sig == "" {
 		sig = "SIGTERM"
 	}
-	s, ok := signalByName(sig)
+	s, ok := SignalByName(sig)
 	if !ok {
 		return false, UnknownSignal(sig)
 	}
@@ -193,7 +193,7 @@ func InternalAssertion(message string) error {
 
 // ValidSignal reports whether name is a signal Node knows.
 func ValidSignal(name string) bool {
-	_, ok := signalByName(name)
+	_, ok := SignalByName(name)
 	return ok
 }
 

@@ -358,12 +358,24 @@ func ChannelFdFromEnv(v string) (int, error) {
 	return fd, nil
 }
 
-func signalByName(name string) (syscall.Signal, bool) {
-	s := unix.SignalNum(name)
-	if s == 0 {
-		return 0, false
-	}
-	return s, true
+// signalNumbers is Node's os.constants.signals on Linux: the signal names
+// Node knows (unix.SignalNum has neither SIGIOT nor SIGPOLL).
+var signalNumbers = map[string]unix.Signal{
+	"SIGHUP": unix.SIGHUP, "SIGINT": unix.SIGINT, "SIGQUIT": unix.SIGQUIT, "SIGILL": unix.SIGILL,
+	"SIGTRAP": unix.SIGTRAP, "SIGABRT": unix.SIGABRT, "SIGIOT": unix.SIGIOT, "SIGBUS": unix.SIGBUS,
+	"SIGFPE": unix.SIGFPE, "SIGKILL": unix.SIGKILL, "SIGUSR1": unix.SIGUSR1, "SIGSEGV": unix.SIGSEGV,
+	"SIGUSR2": unix.SIGUSR2, "SIGPIPE": unix.SIGPIPE, "SIGALRM": unix.SIGALRM, "SIGTERM": unix.SIGTERM,
+	"SIGCHLD": unix.SIGCHLD, "SIGSTKFLT": unix.SIGSTKFLT, "SIGCONT": unix.SIGCONT, "SIGSTOP": unix.SIGSTOP,
+	"SIGTSTP": unix.SIGTSTP, "SIGTTIN": unix.SIGTTIN, "SIGTTOU": unix.SIGTTOU, "SIGURG": unix.SIGURG,
+	"SIGXCPU": unix.SIGXCPU, "SIGXFSZ": unix.SIGXFSZ, "SIGVTALRM": unix.SIGVTALRM, "SIGPROF": unix.SIGPROF,
+	"SIGWINCH": unix.SIGWINCH, "SIGIO": unix.SIGIO, "SIGPOLL": unix.SIGPOLL, "SIGPWR": unix.SIGPWR,
+	"SIGSYS": unix.SIGSYS,
+}
+
+// SignalByName is the number of a signal Node knows by that name.
+func SignalByName(name string) (syscall.Signal, bool) {
+	s, ok := signalNumbers[name]
+	return s, ok
 }
 
 func errnoName(err error) string {

@@ -275,8 +275,8 @@ func (p *Process) GetPid() int { return os.Getpid() }
 
 // Kill signals this process (process.kill(process.pid, signal)).
 func (p *Process) Kill(signal string) bool {
-	s := unix.SignalNum(signal)
-	if s == 0 {
+	s, ok := childprocess.SignalByName(signal)
+	if !ok {
 		return false
 	}
 	return unix.Kill(os.Getpid(), s) == nil

@@ -12,20 +12,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// signalNumbers is Node's os.constants.signals on Linux: the event names
-// that are signals.
-var signalNumbers = map[string]unix.Signal{
-	"SIGHUP": unix.SIGHUP, "SIGINT": unix.SIGINT, "SIGQUIT": unix.SIGQUIT, "SIGILL": unix.SIGILL,
-	"SIGTRAP": unix.SIGTRAP, "SIGABRT": unix.SIGABRT, "SIGIOT": unix.SIGIOT, "SIGBUS": unix.SIGBUS,
-	"SIGFPE": unix.SIGFPE, "SIGKILL": unix.SIGKILL, "SIGUSR1": unix.SIGUSR1, "SIGSEGV": unix.SIGSEGV,
-	"SIGUSR2": unix.SIGUSR2, "SIGPIPE": unix.SIGPIPE, "SIGALRM": unix.SIGALRM, "SIGTERM": unix.SIGTERM,
-	"SIGCHLD": unix.SIGCHLD, "SIGSTKFLT": unix.SIGSTKFLT, "SIGCONT": unix.SIGCONT, "SIGSTOP": unix.SIGSTOP,
-	"SIGTSTP": unix.SIGTSTP, "SIGTTIN": unix.SIGTTIN, "SIGTTOU": unix.SIGTTOU, "SIGURG": unix.SIGURG,
-	"SIGXCPU": unix.SIGXCPU, "SIGXFSZ": unix.SIGXFSZ, "SIGVTALRM": unix.SIGVTALRM, "SIGPROF": unix.SIGPROF,
-	"SIGWINCH": unix.SIGWINCH, "SIGIO": unix.SIGIO, "SIGPOLL": unix.SIGPOLL, "SIGPWR": unix.SIGPWR,
-	"SIGSYS": unix.SIGSYS,
-}
-
 // signalWrap is a signal a listener on process has taken: what
 // signal.Notify feeds, and the goroutine that hands each arrival to the
 // loop. Node's is a Signal handle (signal_wrap), unref'd: it does not keep
@@ -48,10 +34,7 @@ var (
 // isSignal reports whether an event name is a signal's.
 //
 // Mirrors lib/internal/process/signal.js isSignal().
-func isSignal(event string) bool {
-	_, ok := signalNumbers[event]
-	return ok
-}
+func isSignal(event string) bool { return childprocess.ValidSignal(event) }
 
 // startListeningIfSignal runs for every listener added to process: the
 // first for a signal's name takes the signal from its default action, and
@@ -69,7 +52,7 @@ func startListeningIfSignal(event string) {
 	if !isSignal(event) || signalWraps[event] != nil {
 		return
 	}
-	sig := signalNumbers[event]
+	sig, _ := childprocess.SignalByName(event)
 	if sig == unix.SIGKILL || sig == unix.SIGSTOP {
 		panic(&childprocess.ErrnoError{Code: "EINVAL", Errno: -int(unix.EINVAL), Syscall: "uv_signal_start", Message: "uv_signal_start EINVAL"})
 	}
@@ -95,7 +78,8 @@ func stopListeningIfSignal(event string) {
 	signal.Stop(w.ch)
 	close(w.ch)
 	caughtMu.Lock()
-	caught[signalNumbers[event]]--
+	sig, _ := childprocess.SignalByName(event)
+	caught[sig]--
 	caughtMu.Unlock()
 }
 
