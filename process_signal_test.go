@@ -57,7 +57,7 @@ func TestProcessSignalListener(t *testing.T) {
 			w.Process.Kill("SIGUSR2")
 		})
 		w.On("exit", func(code, signal any) {
-			goLines = append(goLines, fmt.Sprintf("exit %s %s", jsTextNull(code), jsTextNull(signal)))
+			goLines = append(goLines, fmt.Sprintf("exit %s %s", jsNull(code), jsNull(signal)))
 		})
 	})
 	require.Len(t, nodeLines, 4, "node's lines: %q", nodeLines)
@@ -65,12 +65,4 @@ func TestProcessSignalListener(t *testing.T) {
 	if d := cmp.Diff(nodeLines, goLines); d != "" {
 		t.Errorf("the Go worker's lines differ from node's (-node +go):\n%s", d)
 	}
-}
-
-// jsTextNull is a value as console.log prints it, nil as null.
-func jsTextNull(v any) string {
-	if v == nil {
-		return "null"
-	}
-	return fmt.Sprint(v)
 }
