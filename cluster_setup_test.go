@@ -65,8 +65,14 @@ func init() {
 	workerScenarios["cs-fork-in-worker"] = func() {
 		_, ferr := cluster.Fork(nil)
 		serr := cluster.SetupPrimary(nil)
-		process.Get().Send(cluster.NewObject("fork", fmt.Sprint(ferr), "setup", fmt.Sprint(serr)), nil, nil)
-		cluster.CurrentWorker().Disconnect()
+		cbRan := false
+		derr := cluster.Disconnect(func() { cbRan = true })
+		// After the next ticks, where a disconnect's callback would run.
+		cluster.SetImmediate(func() {
+			process.Get().Send(cluster.NewObject("fork", fmt.Sprint(ferr), "setup", fmt.Sprint(serr),
+				"disconnect", fmt.Sprint(derr), "callback", cbRan), nil, nil)
+			cluster.CurrentWorker().Disconnect()
+		})
 	}
 	primaryScenarios["cs-bad-policy"] = func() {
 		cluster.SetSchedulingPolicy(3)
@@ -99,16 +105,17 @@ func TestForkDropsSupplementaryGroups(t *testing.T) {
 	}
 }
 
-// TestForkAndSetupPrimaryInAWorker: in a worker cluster.fork and
-// cluster.setupPrimary are undefined; calling them is Node's TypeError,
-// an error here, and nothing is forked.
+// TestForkAndSetupPrimaryInAWorker: in a worker cluster.fork,
+// cluster.setupPrimary and cluster.disconnect are undefined; calling them
+// is Node's TypeError, an error here, and nothing is forked or called back.
 func TestForkAndSetupPrimaryInAWorker(t *testing.T) {
 	var got string
 	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
 		w := forkScenario(t, "cs-fork-in-worker", nil)
 		w.On("message", func(m *cluster.Object) { got = m.JSONString() })
 	})
-	require.Equal(t, `{"fork":"cluster.fork is not a function","setup":"cluster.setupPrimary is not a function"}`, got)
+	require.Equal(t, `{"fork":"cluster.fork is not a function","setup":"cluster.setupPrimary is not a function",`+
+		`"disconnect":"cluster.disconnect is not a function","callback":false}`, got)
 }
 
 // TestForkSpawnError: a program that cannot be started is Node's spawn

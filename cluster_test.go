@@ -237,7 +237,8 @@ func TestClusterPortInUse(t *testing.T) {
 }
 
 // TestClusterEventOrder: node-v20-truth §1, first rows: fork() returns with
-// state none; next tick "setup" then "fork"; then "online", "listening";
+// state none; next tick "setup", the worker's process's "spawn" (no
+// arguments) and "fork"; then "online", "listening";
 // a primary disconnect gives "disconnect" (worker already removed) then
 // "exit" (0, null) with exitedAfterDisconnect true. Worker events fire
 // before cluster events.
@@ -264,6 +265,9 @@ func TestClusterEventOrder(t *testing.T) {
 		}
 		w = forkScenario(t, "listen-port", map[string]string{"PORT": "0"})
 		rec("fork returned state=" + w.State + fmt.Sprintf(" exitedAfterDisconnect=%v", w.ExitedAfterDisconnect))
+		w.Process.On("spawn", func(args ...any) {
+			rec(fmt.Sprintf("process spawn args=%d state=%s", len(args), w.State))
+		})
 		w.On("online", func() { rec("worker online") })
 		w.On("listening", func(a cluster.Address) { rec("worker listening") })
 		w.On("disconnect", func() { rec("worker disconnect") })
@@ -278,6 +282,7 @@ func TestClusterEventOrder(t *testing.T) {
 	})
 	want := []string{
 		"fork returned state=none exitedAfterDisconnect=<nil>",
+		"process spawn args=0 state=none",
 		"cluster fork state=none",
 		"worker online",
 		"cluster online state=online",

@@ -29,7 +29,22 @@ func init() {
 			panic("boom")
 		case "kill":
 			cluster.CurrentWorker().Kill("SIGTERM") // in a worker: disconnect, then process.exit(0)
+		case "kill-unknown":
+			// The worker's destroy ignores the signal: no ERR_UNKNOWN_SIGNAL
+			// (that is the primary's), and the worker leaves as with any.
+			if err := cluster.CurrentWorker().Kill("SIGBOGUS"); err != nil {
+				fmt.Fprintln(os.Stderr, "worker: kill:", err)
+			}
 		}
+	}
+	workerScenarios["pe-isdead"] = func() {
+		p, w := process.Get(), cluster.CurrentWorker()
+		before := w.IsDead()
+		p.ExitCode = 3
+		after := w.IsDead()
+		p.ExitCode = 0
+		p.Send(cluster.NewObject("before", before, "after", after), nil, nil)
+		w.Disconnect()
 	}
 	workerScenarios["pe-wait"] = func() {
 		// No core file from the signals that dump one.
@@ -42,19 +57,35 @@ func init() {
 }
 
 // TestExitListenerSetsTheExitCode: process.exit(3), an uncaught panic and
-// a worker's own kill() all end with the code an "exit" listener set, 9.
+// a worker's own kill() all end with the code an "exit" listener set, 9;
+// so does its kill('SIGBOGUS'), whose signal a worker's destroy ignores.
 func TestExitListenerSetsTheExitCode(t *testing.T) {
 	got := map[string]string{}
 	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
-		for _, mode := range []string{"exit", "panic", "kill"} {
+		for _, mode := range []string{"exit", "panic", "kill", "kill-unknown"} {
 			w := forkScenario(t, "pe-exit-listener", map[string]string{"PE_MODE": mode})
-			w.On("exit", func(code, sig any) { got[mode] = fmt.Sprintf("%v/%v", code, sig) })
+			w.On("exit", func(code, sig any) {
+				got[mode] = fmt.Sprintf("%v/%v after disconnect %v", code, sig, *w.ExitedAfterDisconnect)
+			})
 		}
 	})
-	want := map[string]string{"exit": "9/<nil>", "panic": "9/<nil>", "kill": "9/<nil>"}
+	want := map[string]string{"exit": "9/<nil> after disconnect false", "panic": "9/<nil> after disconnect false",
+		"kill": "9/<nil> after disconnect true", "kill-unknown": "9/<nil> after disconnect true"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("exit (code/signal) (-node +port):\n%s", d)
 	}
+}
+
+// TestWorkerIsDeadOnceExitCodeSet: in a worker, cluster.worker.isDead()
+// asks its own process.exitCode: false at first, true once the worker set
+// one (node v20.20.2 prints the same two).
+func TestWorkerIsDeadOnceExitCodeSet(t *testing.T) {
+	var got string
+	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
+		w := forkScenario(t, "pe-isdead", nil)
+		w.On("message", func(m *cluster.Object) { got = m.JSONString() })
+	})
+	require.Equal(t, `{"before":false,"after":true}`, got)
 }
 
 // TestWorkerDiesOfSignalsNodeLeavesAtDefault: worker.kill(sig) with a

@@ -197,11 +197,13 @@ func SchedulingPolicy() int { return master.C.SchedulingPolicy }
 // before the first SetupPrimary or Fork, which freezes it, as in Node.
 func SetSchedulingPolicy(p int) { master.C.SchedulingPolicy = p }
 
-// Disconnect disconnects every worker and calls cb once all are gone
-// (primary only).
+// Disconnect disconnects every worker and calls cb once all are gone. In
+// a worker, where Node's cluster.disconnect is undefined, it returns the
+// TypeError calling it would throw ("cluster.disconnect is not a
+// function") and does nothing.
 //
 // Mirrors lib/internal/cluster/primary.js cluster.disconnect().
-func Disconnect(cb func()) { master.Disconnect(cb) }
+func Disconnect(cb func()) error { return master.Disconnect(cb) }
 
 // Object is a message as it arrives: a JS object with its keys in order.
 // Read it with String, Number, Int, Bool, Object or Value; build one with

@@ -74,6 +74,14 @@ func init() {
 // becomes a worker before the program's main code runs; the variable is
 // then removed from the environment.
 //
+// DEVIATION(fix): with NODE_UNIQUE_ID set and no IPC channel
+// (NODE_CHANNEL_FD unset), Node v20 runs the program as a worker that
+// cannot reach any primary: cluster.worker.send throws a TypeError, and
+// a server's listen never completes, silently, so the process just ends.
+// The port says what is wrong on stderr and exits with code 1 before the
+// program's code runs. NODECLUSTER_REPRODUCE_V20=no-channel runs it as
+// Node does (a worker whose sends return false).
+//
 // Mirrors lib/internal/process/pre_execution.js initializeClusterIPC().
 func initializeClusterIPC(p *process.Process) {
 	if !process.IsClusterWorker || os.Getenv("NODE_UNIQUE_ID") == "" {
@@ -82,15 +90,17 @@ func initializeClusterIPC(p *process.Process) {
 		// the variable stays.
 		return
 	}
-	if !p.HasChannel {
-		// Node would carry on as a worker that can never talk to its
-		// primary; say what is wrong instead.
+	if !p.HasChannel && !ReproduceNoChannel {
 		fmt.Fprintln(os.Stderr, "nodecluster: NODE_UNIQUE_ID is set but there is no IPC channel (NODE_CHANNEL_FD): a worker must be started by a cluster primary")
 		p.Exit(1)
 		return
 	}
 	setupWorker(p)
 }
+
+// ReproduceNoChannel, set by NODECLUSTER_REPRODUCE_V20=no-channel, runs a
+// process with NODE_UNIQUE_ID and no channel as a worker, as Node v20 does.
+var ReproduceNoChannel = childprocess.Reproduce("no-channel")
 
 // setupWorker builds this process's Worker, exits when the channel closes
 // without a disconnect having been asked, listens for the primary's
@@ -480,18 +490,19 @@ func disconnectMethod(w *worker.Worker) {
 // disconnect, then exit.
 //
 // Mirrors lib/internal/cluster/child.js Worker.prototype.destroy().
-func destroyMethod(w *worker.Worker, _ string) {
+func destroyMethod(w *worker.Worker, _ string) error {
 	if w.State == worker.StateDestroying {
-		return
+		return nil
 	}
 	t := true
 	w.ExitedAfterDisconnect = &t
 	p := process.Get()
 	if !w.IsConnected() {
 		p.Exit(0)
-		return
+		return nil
 	}
 	w.State = worker.StateDestroying
 	send(childprocess.NewObject("act", "exitedAfterDisconnect"), func(*childprocess.Object, any) { p.Disconnect() })
 	p.Once("disconnect", func() { p.Exit(0) })
+	return nil
 }

@@ -137,6 +137,13 @@ type exitStatus struct {
 	err    error
 }
 
+// onSpawnNT emits "spawn" (no arguments) on the tick after the child was
+// started; a child that could not be started gets none (Fork returns the
+// error instead).
+//
+// Mirrors lib/internal/child_process.js onSpawnNT().
+func onSpawnNT(c *ChildProcess) { c.Emit("spawn") }
+
 // Kill sends a signal by name ("SIGTERM" when empty) and reports whether
 // it was delivered.
 //

@@ -217,6 +217,7 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 	l.Ref()
 	w := &exitWaiter{c: c, l: l, label: opts.Label}
 	go w.wait()
+	l.NextTick(func() { onSpawnNT(c) })
 	return c, nil
 }
 

@@ -330,10 +330,14 @@ func setExitedAfterDisconnect(w *worker.Worker) {
 func emitForkNT(w *worker.Worker) { C.Emit("fork", w) }
 
 // Disconnect disconnects every connected worker and calls cb once all are
-// gone.
+// gone. In a worker it is an error and does nothing, as
+// cluster.disconnect is undefined there.
 //
 // Mirrors lib/internal/cluster/primary.js cluster.disconnect().
-func Disconnect(cb func()) {
+func Disconnect(cb func()) error {
+	if process.IsClusterWorker {
+		return errNotInWorker("disconnect")
+	}
 	if len(C.Workers) == 0 {
 		uv.Default().NextTick(func() { intercom.Emit("disconnect") })
 	} else {
@@ -346,6 +350,7 @@ func Disconnect(cb func()) {
 	if cb != nil {
 		intercom.Once("disconnect", cb)
 	}
+	return nil
 }
 
 // onmessage dispatches a worker's cluster message by its act.
@@ -520,14 +525,19 @@ func disconnectMethod(w *worker.Worker) {
 }
 
 // destroyMethod is the primary's worker.destroy(signal): a plain signal,
-// SIGTERM by default.
+// SIGTERM by default; a name Node does not know is ERR_UNKNOWN_SIGNAL,
+// and nothing is sent.
 //
 // Mirrors lib/internal/cluster/primary.js Worker.prototype.destroy().
-func destroyMethod(w *worker.Worker, signal string) {
+func destroyMethod(w *worker.Worker, signal string) error {
 	if signal == "" {
 		signal = "SIGTERM"
 	}
+	if !childprocess.ValidSignal(signal) {
+		return childprocess.UnknownSignal(signal)
+	}
 	w.Process.Kill(signal)
+	return nil
 }
 
 func setHandle(key string, h handle.Handle) { handles.Set(key, h) }

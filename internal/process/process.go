@@ -267,8 +267,20 @@ func (p *Process) SendRaw(message *childprocess.Object, handle any) bool {
 // IsConnected is process.connected.
 func (p *Process) IsConnected() bool { return p.HasChannel && p.Connected }
 
-// Exited is always (nil, "") for the running process.
-func (p *Process) Exited() (*int, string) { return nil, "" }
+// Exited is what a worker's isDead() reads of its own process: the exit
+// code once one is set (Node's process.exitCode, no longer undefined),
+// never a signal.
+//
+// DEVIATION(shape): Node's process.exitCode is undefined until set, and
+// a worker that sets it to 0 is dead to isDead(); here an ExitCode of 0
+// reads as never set.
+func (p *Process) Exited() (*int, string) {
+	if p.ExitCode != 0 {
+		code := p.ExitCode
+		return &code, ""
+	}
+	return nil, ""
+}
 
 // GetPid is process.pid.
 func (p *Process) GetPid() int { return os.Getpid() }

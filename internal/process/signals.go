@@ -29,6 +29,12 @@ import (
 // runtime when nobody asks for them. SIGHUP, SIGINT and SIGTERM need
 // nothing: the runtime dies of them as the default action would (SIGHUP
 // and SIGINT once resetSignalHandlers has run).
+//
+// DEVIATION(shape): a port process does not die of SIGPROF (a Node process
+// does: worker.kill('SIGPROF') gives exit (null, 'SIGPROF')). The Go
+// runtime keeps SIGPROF for its CPU profiler and consumes it before
+// os/signal could pass it on, so the process goes on; a worker that must
+// end is better sent another signal.
 var fatalByDefault = append([]os.Signal{
 	unix.SIGUSR2, unix.SIGALRM, unix.SIGVTALRM, unix.SIGIO, unix.SIGPWR, unix.SIGSTKFLT,
 	unix.SIGXCPU, unix.SIGSYS,

@@ -53,7 +53,7 @@ type Address struct {
 // extend Worker.prototype with disconnect and destroy).
 type Methods struct {
 	Disconnect func(w *Worker)
-	Destroy    func(w *Worker, signal string)
+	Destroy    func(w *Worker, signal string) error
 }
 
 // Side is set by the side this process runs as.
@@ -145,16 +145,14 @@ var ReproduceChannelErrorThrow = childprocess.Reproduce("channel-error")
 func (w *Worker) Kill(signal string) error { return w.Destroy(signal) }
 
 // Destroy ends the worker (the side decides how: a signal in the primary,
-// a disconnect and exit in the worker).
+// a disconnect and exit in the worker, which ignores the signal as Node's
+// worker-side destroy does).
 //
-// DEVIATION(errno): Node throws ERR_UNKNOWN_SIGNAL for a bad signal name;
-// Destroy returns it and signals nothing.
+// DEVIATION(errno): in the primary, Node throws ERR_UNKNOWN_SIGNAL for a
+// bad signal name; Destroy returns it and signals nothing.
 func (w *Worker) Destroy(signal string) error {
-	if signal != "" && !childprocess.ValidSignal(signal) {
-		return childprocess.UnknownSignal(signal)
-	}
 	if Side.Destroy != nil {
-		Side.Destroy(w, signal)
+		return Side.Destroy(w, signal)
 	}
 	return nil
 }
