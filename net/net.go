@@ -2,6 +2,7 @@ package net
 
 import (
 	"context"
+	"errors"
 	"math"
 	"net/netip"
 	"reflect"
@@ -552,12 +553,24 @@ func flagsInt(v any) int {
 
 // listenOnPrimaryHandle installs the handle the primary's reply produced
 // as the server's own and calls _listen2 on it, or emits the bind error.
+// A reply to a listen the server has since closed or replaced by another
+// listen has its handle closed and is otherwise dropped.
+//
+// DEVIATION(fix): such a stale reply that carries an error (no handle: the
+// port was taken, or the primary could not bind) ends a v20 worker, which
+// closes the handle that is not there ("TypeError: Cannot read properties
+// of null (reading 'close')"; node printed it for a listen on a taken port
+// followed at once by close() or by a listen on another port). Here the
+// error is dropped with the reply it came in, as a stale success is.
+// NODECLUSTER_REPRODUCE_V20=stale-listen throws as v20 does.
 //
 // Mirrors lib/net.js listenInCluster() inner listenOnPrimaryHandle().
 func listenOnPrimaryHandle(server *Server, listeningID int, address any, port int, addressType any, backlog any, fd int, flags any, errno int, handle uv.ServerHandle) {
 	if listeningID != server.listeningID {
 		if handle != nil {
 			handle.Close(nil)
+		} else if ReproduceStaleListen {
+			panic(errors.New("TypeError: Cannot read properties of null (reading 'close')"))
 		}
 		return
 	}
@@ -573,6 +586,10 @@ func listenOnPrimaryHandle(server *Server, listeningID int, address any, port in
 	server.handle = handle
 	server.listen2(address, port, addressType, backlog, fd, flagsInt(flags))
 }
+
+// ReproduceStaleListen, set by NODECLUSTER_REPRODUCE_V20=stale-listen,
+// lets a stale failed listen's reply throw in the worker, as in Node v20.
+var ReproduceStaleListen = uv.Reproduce("stale-listen")
 
 // checkBindError turns a successful reply for a fixed port into
 // EADDRINUSE when the handle is bound to another port.
