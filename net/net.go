@@ -266,7 +266,9 @@ type Server struct {
 	usingWorkers bool
 	workers      []*childprocess.SocketListSend
 
-	// MaxConnections refuses connections beyond this many when > 0.
+	// MaxConnections refuses connections beyond this many when not 0 (0
+	// is Node's unset; a negative number refuses every connection, as
+	// Node's truthiness test lets it).
 	MaxConnections int
 	AllowHalfOpen  bool
 	PauseOnConnect bool
@@ -862,7 +864,7 @@ func (s *Server) onconnection(err error, clientHandle *uv.Stream) {
 		return
 	}
 	s.settle()
-	if s.MaxConnections > 0 && s.connections >= s.MaxConnections {
+	if s.MaxConnections != 0 && s.connections >= s.MaxConnections {
 		if clientHandle.Kind == uv.KindTCP {
 			s.Emit("drop", dropInfo(clientHandle))
 		} else {
@@ -1091,7 +1093,7 @@ func (s *Server) refChanged() {
 func init() {
 	child.Hooks.Full = func(owner any) bool {
 		s, ok := owner.(*Server)
-		if !ok || s.MaxConnections <= 0 {
+		if !ok || s.MaxConnections == 0 {
 			return false
 		}
 		s.settle()

@@ -1529,6 +1529,33 @@ func TestNetServerDropConnections(t *testing.T) {
 	require.NotEmpty(t, drop.RemoteFamily)
 }
 
+// TestNetServerNegativeMaxConnections: Node tests maxConnections for
+// truthiness, so -1 drops every connection (node v20.20.2 printed two
+// "drop"s and no "connection" for two clients); 0 is unset.
+func TestNetServerNegativeMaxConnections(t *testing.T) {
+	var connections, drops, closes int
+	run(t, func() {
+		srv := net.CreateServer(func(*net.Socket) { connections++ })
+		srv.MaxConnections = -1
+		srv.On("drop", func(*net.DropInfo) { drops++ })
+		require.NoError(t, srv.Listen(0, func() {
+			for range 2 {
+				c, err := net.CreateConnection(srv.AddressPort())
+				require.NoError(t, err)
+				c.On("error", func(error) {})
+				c.On("close", func(bool) {
+					if closes++; closes == 2 {
+						srv.Close(nil)
+					}
+				})
+				c.Resume()
+			}
+		}))
+	})
+	require.Equal(t, 0, connections)
+	require.Equal(t, 2, drops)
+}
+
 // TestNetSocketResetSend: ResetAndDestroy answers the socket; a write
 // after it calls back with ERR_STREAM_DESTROYED and emits no "error";
 // the server's socket reads ECONNRESET. Each side's order as node
