@@ -70,7 +70,7 @@ func init() {
 		// After the next ticks, where a disconnect's callback would run.
 		cluster.SetImmediate(func() {
 			process.Get().Send(cluster.NewObject("fork", fmt.Sprint(ferr), "setup", fmt.Sprint(serr),
-				"disconnect", fmt.Sprint(derr), "callback", cbRan), nil, nil)
+				"disconnect", fmt.Sprint(derr), "callback", cbRan, "policy", cluster.SchedulingPolicy()), nil, nil)
 			cluster.CurrentWorker().Disconnect()
 		})
 	}
@@ -107,7 +107,8 @@ func TestForkDropsSupplementaryGroups(t *testing.T) {
 
 // TestForkAndSetupPrimaryInAWorker: in a worker cluster.fork,
 // cluster.setupPrimary and cluster.disconnect are undefined; calling them
-// is Node's TypeError, an error here, and nothing is forked or called back.
+// is Node's TypeError, an error here, and nothing is forked or called back;
+// cluster.schedulingPolicy is undefined there too, 0 here.
 func TestForkAndSetupPrimaryInAWorker(t *testing.T) {
 	var got string
 	primaryRun(t, 20*time.Second, func(fail func(string, ...any)) {
@@ -115,7 +116,7 @@ func TestForkAndSetupPrimaryInAWorker(t *testing.T) {
 		w.On("message", func(m *cluster.Object) { got = m.JSONString() })
 	})
 	require.Equal(t, `{"fork":"cluster.fork is not a function","setup":"cluster.setupPrimary is not a function",`+
-		`"disconnect":"cluster.disconnect is not a function","callback":false}`, got)
+		`"disconnect":"cluster.disconnect is not a function","callback":false,"policy":0}`, got)
 }
 
 // TestForkSpawnError: a program that cannot be started is Node's spawn

@@ -190,8 +190,15 @@ func CurrentWorker() *Worker { return child.C.Worker }
 // GetSettings is cluster.settings.
 func GetSettings() Settings { return master.C.Settings }
 
-// SchedulingPolicy is cluster.schedulingPolicy.
-func SchedulingPolicy() int { return master.C.SchedulingPolicy }
+// SchedulingPolicy is cluster.schedulingPolicy: SCHED_RR or SCHED_NONE in
+// the primary, 0 in a worker, where Node's is undefined (a worker does not
+// choose: it does what the primary's answer to its listen says).
+func SchedulingPolicy() int {
+	if IsWorker {
+		return 0
+	}
+	return master.C.SchedulingPolicy
+}
 
 // SetSchedulingPolicy sets cluster.schedulingPolicy; it takes effect only
 // before the first SetupPrimary or Fork, which freezes it, as in Node.

@@ -133,7 +133,7 @@ func uvExceptionWithHostPort(errno int, syscall string, address any, port any) *
 	} else if address != nil {
 		details = " " + jsString(address)
 	}
-	return &Error{Code: code, Errno: errno, Syscall: syscall, Address: address, Port: port, Message: msg + details, shape: shapeUVHostPort}
+	return &Error{Code: code, Errno: errno, Syscall: syscall, Address: address, Port: portIfSet(port), Message: msg + details, shape: shapeUVHostPort}
 }
 
 // exceptionWithHostPort is the error a worker gets when the primary could
@@ -151,7 +151,16 @@ func exceptionWithHostPort(errno int, syscall string, address any, port any, add
 	if len(additional) > 0 && additional[0] != "" {
 		details += " - Local (" + additional[0] + ")"
 	}
-	return &Error{Code: code, Errno: errno, Syscall: syscall, Address: address, Port: port, Message: syscall + " " + code + details, shape: shapeHostPort}
+	return &Error{Code: code, Errno: errno, Syscall: syscall, Address: address, Port: portIfSet(port), Message: syscall + " " + code + details, shape: shapeHostPort}
+}
+
+// portIfSet is the port an error carries: Node's constructors set the
+// property only when the port is truthy (a listen on port 0 has none).
+func portIfSet(port any) any {
+	if childprocess.ToBoolean(port) {
+		return port
+	}
+	return nil
 }
 
 // dnsException is the error a failed dns.lookup gives: "getaddrinfo

@@ -407,6 +407,28 @@ func TestNetListenError(t *testing.T) {
 	}
 }
 
+// TestNetListenErrorWithoutPort: a listen on port 0 (or on a descriptor)
+// that fails has no port on its error, as Node sets the property only for
+// a port that is truthy; node v20.20.2 printed these messages, with
+// 'port' in e false.
+func TestNetListenErrorWithoutPort(t *testing.T) {
+	var got []*net.Error
+	run(t, func() {
+		for _, args := range [][]any{{0, "192.0.2.1"}, {net.ListenOptions{Fd: 99}}} {
+			srv := net.CreateServer(nil)
+			srv.On("error", func(err error) { got = append(got, err.(*net.Error)) })
+			require.NoError(t, srv.Listen(args...))
+		}
+	})
+	require.Len(t, got, 2)
+	for _, e := range got {
+		require.Nil(t, e.Port, "%s: port", e.Message)
+	}
+	// In node's order too: the descriptor's error comes first.
+	require.Equal(t, "listen EINVAL: invalid argument", got[0].Message)
+	require.Equal(t, "listen EADDRNOTAVAIL: address not available 192.0.2.1", got[1].Message)
+}
+
 // TestNetSocketByteswritten: two writes corked before the socket has
 // connected count in BytesWritten at once (3 + 4 bytes, "twø" being
 // four in UTF-8), and still 7 at "connect" and at "end".

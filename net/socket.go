@@ -1969,6 +1969,9 @@ func (s *Socket) Unref() *Socket {
 func (s *Socket) Destroyed() bool { return s.destroyed }
 
 // Address is the local address.
+//
+// DEVIATION(shape): Node's socket.address() is {} when there is none (a
+// Unix socket, a closed socket); Address is nil then.
 func (s *Socket) Address() *AddressInfo {
 	if s.handle == nil {
 		return nil
