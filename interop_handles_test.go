@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
@@ -18,6 +19,21 @@ import (
 
 func init() {
 	workerScenarios["interop-handles"] = interopHandlesWorker
+	workerScenarios["interop-send-server"] = interopSendServerWorker
+}
+
+// interopSendServerWorker is send-server.js's worker, in Go.
+func interopSendServerWorker() {
+	p := process.Get()
+	server := net.CreateServer(nil)
+	server.Listen(0, "127.0.0.1", func() {
+		p.Send(cluster.NewObject("t", "server", "port", server.AddressPort()), server, func(err error) {
+			if err != nil {
+				p.Send(cluster.NewObject("err", err.(*childprocess.ErrnoError).Code), nil, nil)
+			}
+			server.Close(nil)
+		})
+	})
 }
 
 // interopHandlesWorker is handles.js's worker, in Go.
@@ -57,6 +73,35 @@ func TestInteropHandles(t *testing.T) {
 	got := runNodeScript(t, node, script, self, 60*time.Second)
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Go worker differs from a Node worker (-node +go):\n%s", d)
+	}
+}
+
+// TestInteropSendServer: a worker sends its cluster server with a message
+// to a Node primary. Under SCHED_NONE the primary gets a server listening
+// on the same socket, from a Go worker as from a Node worker. Under
+// round-robin a v20 worker dies of SIGSEGV (its server's handle is the
+// faux one); a Go worker's send fails with EBADF and nothing goes out
+// (DEVIATION(fix)), and NODECLUSTER_REPRODUCE_V20=faux-handle dies as
+// node's does.
+func TestInteropSendServer(t *testing.T) {
+	node, self, script := interopScript(t, "send-server.js")
+	t.Setenv("NODE_CLUSTER_SCHED_POLICY", "none")
+	want := runNodeScript(t, node, script, "", 30*time.Second)
+	require.Equal(t, []string{"primary got server handle Server listening true same port true", "exit 0 null"}, want, "the reference run itself")
+	got := runNodeScript(t, node, script, self, 30*time.Second)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("SCHED_NONE: Go worker differs from a Node worker (-node +go):\n%s", d)
+	}
+
+	t.Setenv("NODE_CLUSTER_SCHED_POLICY", "rr")
+	crash := runNodeScript(t, node, script, "", 30*time.Second)
+	require.Equal(t, []string{"exit null SIGSEGV"}, crash, "v20's worker, the reference for the reproduction")
+	got = runNodeScript(t, node, script, self, 30*time.Second)
+	require.Equal(t, []string{"worker send error EBADF", "exit 0 null"}, got)
+	t.Setenv("NODECLUSTER_REPRODUCE_V20", "faux-handle")
+	got = runNodeScript(t, node, script, self, 30*time.Second)
+	if d := cmp.Diff(crash, got); d != "" {
+		t.Errorf("round-robin, reproduced: Go worker differs from v20's (-node +go):\n%s", d)
 	}
 }
 

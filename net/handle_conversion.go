@@ -7,9 +7,13 @@ package net
 
 import (
 	"fmt"
+	"os"
+	"time"
+
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/uv"
+	"golang.org/x/sys/unix"
 )
 
 // HandleType names the Socket's conversion on the IPC channel.
@@ -94,7 +98,18 @@ func socketGot(t *childprocess.Target, message *childprocess.Object, handle *uv.
 	emit(s)
 }
 
-// serverSend sends the server's listening handle.
+// serverSend sends the server's listening handle: its own socket, or in a
+// cluster worker under SCHED_NONE the primary's socket it listens on. A
+// server that is not listening has none, and its message goes alone.
+//
+// DEVIATION(fix): a cluster worker's server under round-robin listens on
+// a faux handle, with no socket behind it; a v20 worker that sends it
+// (process.send(msg, server)) dies of SIGSEGV (node's writeUtf8String is
+// given an object that is no native handle; it did so every time it was
+// run). Here the send fails as libuv fails a handle without a descriptor:
+// "write EBADF" to the callback (or the "error" event), and nothing is
+// sent. NODECLUSTER_REPRODUCE_V20=faux-handle ends the process by SIGSEGV
+// as v20 does.
 //
 // Mirrors lib/internal/child_process.js handleConversion.'net.Server'.send().
 func serverSend(t *childprocess.Target, message *childprocess.Object, handle any, opts childprocess.SendOptions) *uv.Stream {
@@ -102,8 +117,32 @@ func serverSend(t *childprocess.Target, message *childprocess.Object, handle any
 	if s == nil {
 		return nil
 	}
-	h, _ := s.handle.(*uv.Stream)
-	return h
+	switch h := s.handle.(type) {
+	case nil:
+		return nil
+	case *uv.Stream:
+		return h
+	case interface{ ListeningStream() *uv.Stream }:
+		return h.ListeningStream()
+	}
+	if ReproduceFauxHandleSend {
+		reproduceSegfault()
+	}
+	return uv.NoDescriptor()
+}
+
+// ReproduceFauxHandleSend, set by NODECLUSTER_REPRODUCE_V20=faux-handle,
+// lets a worker that sends its round-robin server die as a v20 worker
+// does.
+var ReproduceFauxHandleSend = uv.Reproduce("faux-handle")
+
+// reproduceSegfault ends the process by SIGSEGV, the signal v20's crash
+// ends it by, and waits for the signal to take it.
+func reproduceSegfault() {
+	unix.Kill(os.Getpid(), unix.SIGSEGV)
+	for {
+		time.Sleep(time.Second)
+	}
 }
 
 // serverGot makes a Server listening on the received handle and emits it

@@ -241,6 +241,10 @@ type sharedHandle struct {
 	index      int
 }
 
+// ListeningStream is the listening socket itself, what a send of the
+// server passes on (Node's server._handle is that socket's TCP handle).
+func (h *sharedHandle) ListeningStream() *uv.Stream { return h.Stream }
+
 // Close tells the primary, forgets the handle, and closes the socket.
 //
 // Mirrors lib/internal/cluster/child.js shared() inner handle.close().

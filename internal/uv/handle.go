@@ -80,6 +80,12 @@ func noCloseCallback() {}
 // ServerHandle is what a net server holds as server._handle: a listening
 // TCP or Pipe Stream in the process that binds, or the cluster's faux
 // round-robin handle in a worker. It is what net.js expects of a handle.
+// NoDescriptor is a stream that stands for a handle with no descriptor
+// behind it (a cluster worker's faux listening handle): sending it over a
+// channel fails with EBADF, as libuv's uv_write2 fails for a handle whose
+// fd is -1.
+func NoDescriptor() *Stream { return &Stream{fd: -1} }
+
 type ServerHandle interface {
 	Listen(backlog int) error
 	Close(cb func())
