@@ -167,6 +167,7 @@ func (p *Process) setupChildProcessIpcChannel() error {
 func Run(main func()) {
 	p := Get()
 	p.mode = modeRun
+	uv.DisableStdioInheritance()
 	resetSignalHandlers()
 	defaultSignals()
 	l := uv.Default()
