@@ -113,7 +113,11 @@ type Socket struct {
 	// run yet (state.length of a Writable): Write's answer, "drain" and
 	// BufferSize follow it.
 	writableLength int
-	destroyErr     error // what Destroy was given (state.errored)
+	// errored is the Writable's state.errored: Destroy's error, or the
+	// first write's that failed (which destroys the socket on the next
+	// tick, or once that write's callback has run); what the writes held
+	// behind it and End's callbacks are then told.
+	errored error
 	// Cork's count (state.corked); the handle's writes that have not
 	// completed at once (kWriting); and what was written while either
 	// was so, held back (state.buffered): the bytes, one after the
@@ -124,7 +128,6 @@ type Socket struct {
 	heldBuf      []byte
 	held         []heldWrite
 	finalPending bool
-	writeErrored bool // a write failed before the socket could be destroyed
 	// onFinished are End's callbacks waiting for "finish"
 	// (state[kOnFinished]).
 	onFinished []func(error)
@@ -542,7 +545,7 @@ func (s *Socket) writeChunk(data []byte, length int, cb func(error)) bool {
 	}
 	s.BytesWritten += len(data)
 	s.writableLength += length
-	if s.corked > 0 || s.writing > 0 {
+	if s.corked > 0 || s.writing > 0 || s.errored != nil {
 		s.heldBuf = append(s.heldBuf, data...)
 		s.held = append(s.held, heldWrite{len(data), length, cb})
 	} else {
@@ -554,7 +557,7 @@ func (s *Socket) writeChunk(data []byte, length int, cb func(error)) bool {
 	if !ret {
 		s.needDrain = true
 	}
-	return ret && !s.destroyed && !s.writeErrored
+	return ret && !s.destroyed && s.errored == nil
 }
 
 // writeRefused is why a write goes nowhere: ERR_STREAM_WRITE_AFTER_END
@@ -621,7 +624,7 @@ func (s *Socket) WritableLength() int { return s.writableLength }
 //
 // Like the writable getter lib/internal/streams/writable.js defines on
 // Writable.prototype.
-func (s *Socket) Writable() bool { return !s.destroyed && !s.writableEnded && !s.writeErrored }
+func (s *Socket) Writable() bool { return !s.destroyed && !s.writableEnded && s.errored == nil }
 
 // WritableEnded reports whether End was called (socket.writableEnded).
 //
@@ -658,14 +661,14 @@ func (s *Socket) WritableHighWaterMark() int { return highWaterMark }
 // Writable.prototype.
 func (s *Socket) Closed() bool { return s.destroyed }
 
-// Errored is the error the socket was destroyed with (socket.errored),
-// or nil.
+// Errored is socket.errored: the error the socket was destroyed with, or
+// the first of its writes that failed, or nil.
 //
 // DEVIATION(shape): JS's null is Go's nil.
 //
 // Like the errored getter lib/internal/streams/writable.js defines on
 // Writable.prototype.
-func (s *Socket) Errored() error { return s.destroyErr }
+func (s *Socket) Errored() error { return s.errored }
 
 // heldWrite is a write held by Cork or behind a write in flight: its
 // bytes, its length as the Writable counts it (a string's UTF-16 length,
@@ -735,7 +738,7 @@ func (s *Socket) errorBuffer() {
 	}
 	writes := s.held
 	s.heldBuf, s.held = nil, nil
-	err := s.destroyErr
+	err := s.errored
 	if err == nil {
 		err = errStreamDestroyed
 	}
@@ -747,7 +750,7 @@ func (s *Socket) errorBuffer() {
 		}
 	}
 	if len(s.onFinished) > 0 {
-		endErr := s.destroyErr
+		endErr := s.errored
 		if endErr == nil {
 			endErr = errEndDestroyed
 		}
@@ -798,17 +801,10 @@ func (s *Socket) writeHandle(data []byte, length int, cb func(error), holdAfter 
 		return false
 	}
 	if s.handle == nil {
-		// Never connected: the write's callback, then the socket's
-		// destroy, on the next tick (a Writable's onwriteError).
+		// Never connected: ERR_SOCKET_CLOSED, told on the next tick.
 		s.writableLength -= length
 		s.BytesWritten -= n
-		s.writeErrored = true
-		uv.Default().NextTick(func() {
-			if cb != nil {
-				cb(errSocketClosed)
-			}
-			s.Destroy(errSocketClosed)
-		})
+		s.onwriteError(errSocketClosed, cb, true)
 		return false
 	}
 	s.unrefTimer()
@@ -827,21 +823,13 @@ func (s *Socket) writeHandle(data []byte, length int, cb func(error), holdAfter 
 			s.afterWrite(cb)
 		default:
 			s.BytesWritten -= n // not sent
-			e := errnoException(err, "write")
-			if cb != nil {
-				cb(e)
-			}
-			s.Destroy(e)
+			s.onwriteError(errnoException(err, "write"), cb, false)
 		}
 	})
 	if err != nil {
 		s.writableLength -= length
 		s.BytesWritten -= n // not sent
-		e := errnoException(err, "write")
-		if cb != nil {
-			uv.Default().NextTick(func() { cb(e) })
-		}
-		s.Destroy(e)
+		s.onwriteError(errnoException(err, "write"), cb, true)
 		return false
 	}
 	if !sync {
@@ -857,6 +845,33 @@ func (s *Socket) writeHandle(data []byte, length int, cb func(error), holdAfter 
 		uv.Default().NextTick(func() { s.afterWrite(cb) })
 	}
 	return false
+}
+
+// onwriteError fails a write: its error becomes the socket's (errored),
+// so that what is written meanwhile waits, and Writable and Write's
+// answer say false; then, on the next tick when the write failed at once
+// (sync), the write's callback runs, the writes held behind it and End's
+// callbacks get the error (errorBuffer), and the socket is destroyed with
+// it.
+//
+// Like lib/internal/streams/writable.js onwrite() with an error, and
+// onwriteError().
+func (s *Socket) onwriteError(e error, cb func(error), sync bool) {
+	if s.errored == nil {
+		s.errored = e
+	}
+	fail := func() {
+		if cb != nil {
+			cb(e)
+		}
+		s.errorBuffer()
+		s.Destroy(e)
+	}
+	if sync {
+		uv.Default().NextTick(fail)
+	} else {
+		fail()
+	}
 }
 
 // onWriteDone, when the handle's last write has completed, writes what
@@ -934,26 +949,48 @@ func (s *Socket) flushPending() {
 }
 
 // failPending tells the writes made while the socket connected that it
-// closed first: the first one that it closed before it connected, the
-// others the error the socket was destroyed with, or
-// ERR_STREAM_DESTROYED; then those that waited behind them in the socket
-// (errorBuffer) get that error too.
+// closed first: the first one that it closed before it connected, which
+// becomes the socket's error unless Destroy gave one; the others, then
+// those that waited behind them in the socket and End's callbacks
+// (errorBuffer), get the socket's error. None of them counts in
+// WritableLength any more.
+//
+// DEVIATION(fix): Node leaves the first write's "connect" listener on the
+// socket; a socket connected again (socket.connect after its "close")
+// then writes that stale write's bytes to the new connection and calls
+// its callback a second time, which destroys the socket with
+// ERR_MULTIPLE_CALLBACK ("Callback called multiple times"), thrown when
+// nobody listens for "error" (node printed it). Here nothing of the old
+// connection's writes reaches the new one.
+// NODECLUSTER_REPRODUCE_V20=stale-connect-write does as v20 does.
+//
+// Like lib/net.js Socket.prototype._writeGeneric()'s onClose, then
+// lib/internal/streams/writable.js onwriteError().
 func (s *Socket) failPending() {
 	list := s.pending
 	s.pending, s.pendingClose = nil, nil
 	s.writing -= len(list)
+	if len(list) > 0 && s.errored == nil {
+		s.errored = errSocketClosedBeforeConnection
+	}
+	if len(list) > 0 && ReproduceStaleConnectWrite {
+		stale := list[0].data
+		s.Once("connect", func() {
+			s.handle.Write(stale, -1, nil)
+			s.Destroy(errMultipleCallback)
+		})
+	}
 	for i, w := range list {
+		s.writableLength -= w.length
 		switch {
 		case w.cb == nil:
 		case i == 0:
 			w.cb(errSocketClosedBeforeConnection)
-		case s.destroyErr != nil:
-			w.cb(s.destroyErr)
 		default:
-			w.cb(errStreamDestroyed)
+			w.cb(s.errored)
 		}
 	}
-	if len(s.held) > 0 {
+	if len(s.held) > 0 || len(s.onFinished) > 0 {
 		s.errorBuffer()
 	}
 }
@@ -964,7 +1001,15 @@ var (
 	errSocketClosed    = &Error{Code: "ERR_SOCKET_CLOSED", Message: "Socket is closed"}
 
 	errSocketClosedBeforeConnection = &Error{Code: "ERR_SOCKET_CLOSED_BEFORE_CONNECTION", Message: "Socket closed before the connection was established"}
+
+	errMultipleCallback = &Error{Code: "ERR_MULTIPLE_CALLBACK", Message: "Callback called multiple times"}
 )
+
+// ReproduceStaleConnectWrite, set by
+// NODECLUSTER_REPRODUCE_V20=stale-connect-write, lets a socket connected
+// again write what an earlier connection left unwritten and fail with
+// ERR_MULTIPLE_CALLBACK, as in Node v20 (see failPending).
+var ReproduceStaleConnectWrite = uv.Reproduce("stale-connect-write")
 
 // writeAfterFin is a write to a socket that ended because its peer did
 // (allowHalfOpen false): an EPIPE with a message that says so, for the
@@ -993,7 +1038,8 @@ func (s *Socket) writeAfterFin(cb func(error)) bool {
 // ERR_STREAM_DESTROYED, when it is destroyed first (on the tick after);
 // on the next tick with ERR_STREAM_ALREADY_FINISHED when it had finished
 // already, or ERR_STREAM_DESTROYED when it was destroyed with an error,
-// or the error of data's write. As in Node, an End with cb on a socket
+// or the error of a write that failed (data's, say), after that write's
+// own callback. As in Node, an End with cb on a socket
 // destroyed without an error and not ended never calls cb.
 //
 // DEVIATION(shape): Node's end takes (data, encoding, cb) with each part
@@ -1020,7 +1066,7 @@ func (s *Socket) end(data []byte, length int, cb []func(error)) *Socket {
 	}
 	switch {
 	case err != nil:
-	case s.destroyErr == nil && !s.writeErrored && !s.writableEnded:
+	case s.errored == nil && !s.writableEnded:
 		s.writableEnded = true
 		if !s.destroyed {
 			s.startEnding()
@@ -1031,12 +1077,16 @@ func (s *Socket) end(data []byte, length int, cb []func(error)) *Socket {
 		err = errEndDestroyed
 	}
 	for _, f := range cb {
-		if f == nil {
-			continue
-		}
-		if err != nil || s.finished {
+		switch {
+		case f == nil:
+		case err != nil || s.finished:
 			uv.Default().NextTick(func() { f(err) })
-		} else {
+		case s.errored != nil:
+			// A failed write's error: told on the tick after that write's
+			// own (onwriteError), once the socket is destroyed.
+			errored := s.errored
+			uv.Default().NextTick(func() { f(errored) })
+		default:
 			s.onFinished = append(s.onFinished, f)
 		}
 	}
@@ -1135,7 +1185,9 @@ func (s *Socket) Destroy(err error) {
 		return
 	}
 	wasConnecting := s.connecting
-	s.destroyErr = err
+	if err != nil && s.errored == nil {
+		s.errored = err
+	}
 	s.destroyed = true
 	if len(s.held) > 0 || len(s.onFinished) > 0 {
 		uv.Default().NextTick(s.errorBuffer)
@@ -1871,7 +1923,7 @@ func (s *Socket) ReadyState() string {
 		return "opening"
 	}
 	readable := !s.destroyed && !s.readableEnded
-	writable := !s.destroyed && !s.writableEnded && !s.writeErrored
+	writable := !s.destroyed && !s.writableEnded && s.errored == nil
 	switch {
 	case readable && writable:
 		return "open"
