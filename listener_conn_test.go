@@ -69,6 +69,9 @@ func (r *connChecker) run() {
 	add("remote-matches", strings.TrimSpace(line) == c.RemoteAddr().String())
 	add("local-matches", c.LocalAddr().String() == r.ln.Addr().String())
 	add("local-network", c.LocalAddr().Network())
+	// Four-byte IPv4 addresses, as net's own listener and conns have.
+	add("ipv4", c.LocalAddr().(*stdnet.TCPAddr).AddrPort().Addr().Is4() && c.RemoteAddr().(*stdnet.TCPAddr).AddrPort().Addr().Is4() &&
+		r.ln.Addr().(*stdnet.TCPAddr).AddrPort().Addr().Is4())
 
 	c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 	_, err = rd.ReadByte()
@@ -136,7 +139,7 @@ func TestListenerConn(t *testing.T) {
 			require.NoError(t, clientErr)
 			require.Equal(t, "half-close next\n", clientSaw, "the client reads the line, then EOF")
 			want := []string{
-				"remote-matches=true", "local-matches=true", "local-network=tcp",
+				"remote-matches=true", "local-matches=true", "local-network=tcp", "ipv4=true",
 				"deadline-timeout=true", "deadline-operror=true",
 				"closewrite=true", "read-after-closewrite=true",
 				"close=true", "close-again-errclosed=true", "read-closed-errclosed=true",

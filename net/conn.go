@@ -207,6 +207,10 @@ func (c *conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 // last; the last close, often the primary's, then has no FIN left to
 // send. After SetLinger, Close is a close alone, as the caller chose.
 func (c *conn) Close() error {
+	// The addresses are asked for when first wanted; once the socket is
+	// closed nobody can tell them, and net's conns keep them: ask now
+	// (net/http has asked already, for every connection).
+	c.addrOnce.Do(c.addrs)
 	if c.shared && !c.lingered.Load() {
 		c.fd.Shutdown(unix.SHUT_WR) // ENOTCONN after a reset, or once closed: nothing to end
 	}
@@ -338,7 +342,39 @@ func (c *conn) sysError(op, syscallName string, err error) error {
 }
 
 // SyscallConn gives the raw descriptor, as net.TCPConn.SyscallConn.
-func (c *conn) SyscallConn() (syscall.RawConn, error) { return c.rc, nil }
+func (c *conn) SyscallConn() (syscall.RawConn, error) { return opRawConn{c}, nil }
+
+// opRawConn is the syscall.RawConn SyscallConn gives: rawConn with errors
+// shaped as net's RawConn shapes them, an *OpError ("raw-control",
+// "raw-read", "raw-write") around net.ErrClosed once the conn is closed,
+// or around the deadline's error.
+type opRawConn struct{ c *conn }
+
+func (r opRawConn) Control(f func(fd uintptr)) error {
+	return r.c.rawError("raw-control", r.c.rc.Control(f))
+}
+
+func (r opRawConn) Read(f func(fd uintptr) (done bool)) error {
+	return r.c.rawError("raw-read", r.c.rc.Read(f))
+}
+
+func (r opRawConn) Write(f func(fd uintptr) (done bool)) error {
+	return r.c.rawError("raw-write", r.c.rc.Write(f))
+}
+
+func (c *conn) rawError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, os.ErrClosed) {
+		err = stdnet.ErrClosed
+	}
+	c.addrOnce.Do(c.addrs)
+	if op == "raw-control" { // net's names the local address alone there
+		return &stdnet.OpError{Op: op, Net: c.network, Addr: c.laddr, Err: err}
+	}
+	return &stdnet.OpError{Op: op, Net: c.network, Source: c.laddr, Addr: c.raddr, Err: err}
+}
 
 func (c *conn) LocalAddr() stdnet.Addr  { c.addrOnce.Do(c.addrs); return c.laddr }
 func (c *conn) RemoteAddr() stdnet.Addr { c.addrOnce.Do(c.addrs); return c.raddr }
@@ -382,7 +418,9 @@ func (c *conn) addrs() {
 func sockaddrToAddr(network string, sa unix.Sockaddr) stdnet.Addr {
 	switch a := sa.(type) {
 	case *unix.SockaddrInet4:
-		return &stdnet.TCPAddr{IP: stdnet.IP(a.Addr[:]).To16(), Port: a.Port}
+		// Four bytes, as net's own connections give an IPv4 address
+		// (netip's Is4, and prefixes like 127.0.0.0/8, depend on it).
+		return &stdnet.TCPAddr{IP: append(stdnet.IP(nil), a.Addr[:]...), Port: a.Port}
 	case *unix.SockaddrInet6:
 		addr := &stdnet.TCPAddr{IP: stdnet.IP(a.Addr[:]), Port: a.Port}
 		if a.ZoneId != 0 {

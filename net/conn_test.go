@@ -241,3 +241,60 @@ func TestConnUsesTheLocalAddressItWasGiven(t *testing.T) {
 	require.Equal(t, client.RemoteAddr().String(), c.LocalAddr().String())
 	require.Equal(t, client.LocalAddr().String(), c.RemoteAddr().String())
 }
+
+// An IPv4 connection's addresses are four-byte IPs, as net's own
+// connections give them: netip sees IPv4 addresses (Is4, 127.0.0.0/8),
+// not IPv4-mapped IPv6 ones.
+func TestConnIPv4AddressesAreFourBytes(t *testing.T) {
+	c, client := connPair(t)
+	for _, pair := range [][2]stdnet.Addr{{c.LocalAddr(), client.RemoteAddr()}, {c.RemoteAddr(), client.LocalAddr()}} {
+		got, want := pair[0].(*stdnet.TCPAddr), pair[1].(*stdnet.TCPAddr)
+		require.Len(t, got.IP, len(want.IP), "net's own conn has %d bytes", len(want.IP))
+		require.Equal(t, want.AddrPort(), got.AddrPort())
+		require.True(t, got.AddrPort().Addr().Is4())
+	}
+}
+
+// Addresses first asked for once the conn is closed are still there, as
+// on net's own conns (the socket can no longer tell them: Close asks for
+// them first).
+func TestConnAddressesAfterClose(t *testing.T) {
+	c, client := connPair(t)
+	require.NoError(t, c.Close())
+	require.Equal(t, client.RemoteAddr().String(), c.LocalAddr().String())
+	require.Equal(t, client.LocalAddr().String(), c.RemoteAddr().String())
+}
+
+// SyscallConn's errors are shaped as net's RawConn shapes them: an
+// *OpError (raw-control, raw-read) around net.ErrClosed once closed, or
+// around the deadline's error, side by side with net's own conn.
+func TestConnSyscallConnErrors(t *testing.T) {
+	c, client := connPair(t)
+	ours, err := c.SyscallConn()
+	require.NoError(t, err)
+	theirs, err := client.(*stdnet.TCPConn).SyscallConn()
+	require.NoError(t, err)
+
+	// A read that waits past the deadline.
+	c.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+	client.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+	waitRead := func(fd uintptr) bool { return false }
+	for name, rc := range map[string]syscall.RawConn{"port": ours, "net": theirs} {
+		err := rc.Read(waitRead)
+		var oe *stdnet.OpError
+		require.ErrorAs(t, err, &oe, name)
+		require.Equal(t, "raw-read", oe.Op, name)
+		require.ErrorIs(t, err, os.ErrDeadlineExceeded, name)
+	}
+
+	require.NoError(t, c.Close())
+	require.NoError(t, client.Close())
+	for name, rc := range map[string]syscall.RawConn{"port": ours, "net": theirs} {
+		for op, err := range map[string]error{"raw-control": rc.Control(func(uintptr) {}), "raw-read": rc.Read(waitRead)} {
+			var oe *stdnet.OpError
+			require.ErrorAs(t, err, &oe, "%s %s", name, op)
+			require.Equal(t, op, oe.Op, name)
+			require.ErrorIs(t, err, stdnet.ErrClosed, "%s %s", name, op)
+		}
+	}
+}

@@ -29,6 +29,13 @@ import (
 // counts as one of the server's connections until it is closed, so a
 // worker's Disconnect waits for it, as Node waits for open sockets.
 //
+// Two defaults are Node's, not those of net.Listen: an accepted
+// connection has no TCP keep-alive (net's listener turns it on, probing
+// after 15 s idle; ServerOptions.KeepAlive, or the conn's SetKeepAlive,
+// turns it on here), and the listen backlog is 511 (net's is the
+// system's somaxconn, often 4096): for bursts of thousands of new
+// connections pass a larger one, srv.Listen(port, host, 4096).
+//
 // Create it with [NewListener] on the loop, before or after Listen.
 type Listener struct {
 	srv  *Server
@@ -36,12 +43,17 @@ type Listener struct {
 
 	mu      sync.Mutex
 	queue   []stdnet.Conn
+	drained bool          // Accept has returned ErrListenerClosed: nothing queued will be taken
 	ready   chan struct{} // signalled when queue gets a connection
 	stopped chan struct{} // closed when the server stops listening
 	addr    stdnet.Addr
 	stop    sync.Once
-	closed  atomic.Int64 // connections closed, not yet counted on the loop
-	lazy    atomic.Bool  // closes are counted without waking the loop (release)
+	// refusing: Close was called and the server is not closed yet
+	// (Close's work waits for the loop); handed-off connections are
+	// refused meanwhile.
+	refusing atomic.Bool
+	closed   atomic.Int64 // connections closed, not yet counted on the loop
+	lazy     atomic.Bool  // closes are counted without waking the loop (release)
 }
 
 // ErrListenerClosed is what Accept returns once the server stopped
@@ -64,6 +76,7 @@ func NewListener(srv *Server) *Listener {
 		l.chooseCounting()
 	})
 	srv.onStopListening = append(srv.onStopListening, l.markStopped)
+	srv.refusing = append(srv.refusing, l.refusing.Load)
 	srv.onRefChange = append(srv.onRefChange, l.chooseCounting)
 	srv.settlers = append(srv.settlers, func() { l.syncClosed() })
 	return l
@@ -87,6 +100,9 @@ func toAddr(a *AddressInfo) stdnet.Addr {
 		return &stdnet.UnixAddr{Name: a.Address, Net: "unix"}
 	}
 	ip := stdnet.ParseIP(a.Address)
+	if ip4 := ip.To4(); ip4 != nil && a.Family == "IPv4" {
+		ip = ip4 // four bytes, as net's own listener gives an IPv4 address
+	}
 	return &stdnet.TCPAddr{IP: ip, Port: a.Port}
 }
 
@@ -114,9 +130,19 @@ func (l *Listener) onConnection(v any) {
 }
 
 // take moves a new connection off the loop and queues it for Accept.
+// Once Accept has said the listener is closed, nothing will take it: it
+// is closed, as a connection still in a closed listener's backlog is
+// reset.
 func (l *Listener) take(sock *Socket) {
 	h := sock.handle
 	if h == nil || sock.destroyed {
+		return
+	}
+	l.mu.Lock()
+	drained := l.drained
+	l.mu.Unlock()
+	if drained {
+		sock.Destroy(nil)
 		return
 	}
 	// A socket the server accepted counts among its connections; one
@@ -159,6 +185,11 @@ func (l *Listener) take(sock *Socket) {
 	sock.buffered, sock.bufferedLen = nil, 0
 	l.loop.Ref() // an open conn keeps the process alive, as a socket does
 	l.mu.Lock()
+	if l.drained { // Accept returned meanwhile
+		l.mu.Unlock()
+		c.Close()
+		return
+	}
 	l.queue = append(l.queue, c)
 	l.mu.Unlock()
 	select {
@@ -192,6 +223,9 @@ func (l *Listener) Accept() (stdnet.Conn, error) {
 		case <-l.stopped:
 			l.mu.Lock()
 			empty := len(l.queue) == 0
+			if empty {
+				l.drained = true
+			}
 			l.mu.Unlock()
 			if empty {
 				return nil, ErrListenerClosed
@@ -201,11 +235,20 @@ func (l *Listener) Accept() (stdnet.Conn, error) {
 }
 
 // Close closes the cluster server (on the loop) and makes Accept return.
+// From the call on, a connection the primary hands over is refused (it
+// goes to another worker), and one that arrives once Accept has returned
+// is closed; a listen still waiting for the primary's answer (or for its
+// host's lookup) will not listen when the answer comes, as after
+// Server.Close.
 func (l *Listener) Close() error {
+	l.refusing.Store(true)
 	l.loop.Post(func() {
 		if l.srv.handle != nil {
 			l.srv.Close(nil)
+		} else {
+			l.srv.listeningID++ // what a close does to a listen under way
 		}
+		l.refusing.Store(false) // no handle now: nothing to refuse for
 	})
 	l.markStopped()
 	return nil

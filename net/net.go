@@ -260,6 +260,10 @@ type Server struct {
 	// the loop (a Listener's connections); settle runs them before
 	// connections is read.
 	settlers []func()
+	// refusing reports whether a Listener over this server is closing:
+	// a connection the primary hands over meanwhile is refused, so that
+	// it goes to another worker.
+	refusing []func() bool
 
 	// The socket lists of the processes this server sent connections to
 	// (_usingWorkers, _workers): its count and its close include them.
@@ -1093,7 +1097,15 @@ func (s *Server) refChanged() {
 func init() {
 	child.Hooks.Full = func(owner any) bool {
 		s, ok := owner.(*Server)
-		if !ok || s.MaxConnections == 0 {
+		if !ok {
+			return false
+		}
+		for _, refusing := range s.refusing {
+			if refusing() {
+				return true
+			}
+		}
+		if s.MaxConnections == 0 {
 			return false
 		}
 		s.settle()
