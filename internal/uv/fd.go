@@ -73,8 +73,9 @@ type FD struct {
 	rdl, wdl deadline
 }
 
-// deadline is a read or write deadline: the time (UnixNano, 0: none), and
-// the timer that wakes the goroutine waiting on ready when it passes.
+// deadline is a read or write deadline: the time (on the monotonic clock,
+// monoNow's; 0: none), and the timer that wakes the goroutine waiting on
+// ready when it passes.
 type deadline struct {
 	at    atomic.Int64
 	mu    sync.Mutex
@@ -253,7 +254,7 @@ func (p *FD) check(d *deadline) error {
 	if p.closing.Load() {
 		return ErrFDClosed
 	}
-	if at := d.at.Load(); at != 0 && time.Now().UnixNano() >= at {
+	if at := d.at.Load(); at != 0 && monoNow() >= at {
 		return os.ErrDeadlineExceeded
 	}
 	return nil
@@ -395,8 +396,8 @@ func (p *FD) setDeadline(d *deadline, t time.Time) error {
 		d.at.Store(0)
 		return nil
 	}
-	d.at.Store(unixNano(t))
 	dur := time.Until(t)
+	d.at.Store(monoAt(dur))
 	if dur <= 0 {
 		d.fire()
 		return nil
@@ -417,17 +418,27 @@ func (d *deadline) stop() {
 	d.mu.Unlock()
 }
 
-// unixNano is t.UnixNano kept within int64 and above zero (zero means no
-// deadline): a time before 1970 is already past, one after 2262 never
-// comes.
-func unixNano(t time.Time) int64 {
-	if t.Before(time.Unix(0, 1)) {
+// monoStart is where monoNow counts from.
+var monoStart = time.Now()
+
+// monoNow is the time on the monotonic clock, in nanoseconds since
+// monoStart, plus one (never zero, which means no deadline). A deadline is
+// kept on this clock, as the runtime keeps net's (time.Until, then its
+// nanotime): a step of the wall clock neither fires it early nor keeps a
+// fired one from being seen.
+func monoNow() int64 { return int64(time.Since(monoStart)) + 1 }
+
+// monoAt is the monotonic time dur from now, kept above zero (a deadline
+// long past) and within int64 (one that never comes).
+func monoAt(dur time.Duration) int64 {
+	now := monoNow()
+	switch {
+	case int64(dur) <= -now:
 		return 1
-	}
-	if t.After(time.Unix(0, math.MaxInt64)) {
+	case int64(dur) > math.MaxInt64-now:
 		return math.MaxInt64
 	}
-	return t.UnixNano()
+	return now + int64(dur)
 }
 
 // detach hands the loop a watcher whose descriptor was closed by another

@@ -474,3 +474,19 @@ func TestFDRefusesWhatEpollCannotWatch(t *testing.T) {
 	require.Empty(t, l.watchers)
 	require.NoError(t, l.Close())
 }
+
+// Deadlines are kept on the monotonic clock, as net's: one long past (a
+// time before 1970) has passed, one far off (past 2262, beyond int64
+// nanoseconds) has not, and zero is none.
+func TestFDDeadlineExtremes(t *testing.T) {
+	_, p, _ := idleFD(t)
+	defer p.Close()
+	require.NoError(t, p.SetReadDeadline(time.Unix(-1<<40, 0)))
+	require.ErrorIs(t, p.check(&p.rdl), os.ErrDeadlineExceeded)
+	require.NoError(t, p.SetReadDeadline(time.Unix(1<<40, 0)))
+	require.NoError(t, p.check(&p.rdl))
+	require.NoError(t, p.SetReadDeadline(time.Now().Add(-time.Nanosecond)))
+	require.ErrorIs(t, p.check(&p.rdl), os.ErrDeadlineExceeded)
+	require.NoError(t, p.SetReadDeadline(time.Time{}))
+	require.NoError(t, p.check(&p.rdl))
+}
