@@ -110,15 +110,21 @@ type ChildProcess struct {
 	Killed     bool
 	SpawnFile  string
 	// Stdin, Stdout and Stderr are the parent's ends of the child's stdio
-	// when it was forked silent, nil otherwise. DEVIATION(shape): Node
-	// gives streams; these are *os.File pipes, read and written from any
-	// goroutine (not from the loop, where a blocked read would stop it).
+	// when it was forked silent (or its stdio setting has "pipe" there),
+	// nil otherwise. DEVIATION(shape): Node gives streams; these are
+	// *os.File ends of socketpairs, read and written from any goroutine
+	// (not from the loop, where a blocked read would stop it). So nothing
+	// reads them unless the program does: Node's "close" also waits for
+	// the child's stdout and stderr to end, and Node drains and closes
+	// what nobody read once the child exits; here "close" comes once the
+	// child exited and its channel closed, and each end stays open until
+	// the program closes it (or the garbage collector does).
 	Stdin, Stdout, Stderr *os.File
 	// Stdio is child.stdio: the parent's end of each "pipe" in the stdio
-	// setting, by the child's fd (0-2 are Stdin, Stdout and Stderr; one
-	// at fd 3 or above is a socketpair, read and written both ways), nil
-	// for the others (Node's null). It has an entry for every fd the
-	// child was given, at least 0-3.
+	// setting, by the child's fd (0-2 are Stdin, Stdout and Stderr; every
+	// one is a socketpair, read and written both ways), nil for the
+	// others (Node's null). It has an entry for every fd the child was
+	// given, at least 0-3.
 	Stdio     []*os.File
 	SpawnArgs []string
 

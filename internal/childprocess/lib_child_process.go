@@ -9,13 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/nodecluster/nodecluster/internal/jsfmt"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"golang.org/x/sys/unix"
 )
@@ -35,16 +36,26 @@ type ForkOptions struct {
 	Silent bool
 	// Stdio is Node's stdio array: entry i chooses the child's fd i,
 	// "pipe", "inherit", "ignore" or "ipc" (the channel, on that fd; at
-	// most one). It overrides Silent. A "pipe" at fd 3 or above is a
-	// socketpair, both ways, as libuv makes it; "ignore" there leaves the
+	// most one), and "" is JS's undefined: a pipe for fds 0 to 2,
+	// "ignore" above; an array shorter than three is filled so. It
+	// overrides Silent. A "pipe" is a socketpair, both ways, as libuv
+	// makes it; "ignore" is /dev/null for fds 0 to 2 and leaves a higher
 	// fd closed; "inherit" passes the parent's fd of that number.
 	//
 	// DEVIATION(shape): Node requires an "ipc" entry
 	// (ERR_CHILD_PROCESS_IPC_REQUIRED); here a Stdio of at most three
 	// entries without one is taken as fds 0-2 with the channel on fd 3.
 	Stdio []string
-	UID   *int
-	GID   *int
+	// UID and GID run the child as that user and group (each an int32,
+	// else ERR_INVALID_ARG_TYPE).
+	//
+	// DEVIATION(shape): libuv changes to Cwd before it changes the uid
+	// and gid; Go's os.StartProcess changes them first, so a Cwd that only
+	// the parent's user may enter (a root primary's private directory,
+	// mode 700) fails the spawn with EACCES for a child given another
+	// uid, where Node's child starts there.
+	UID *int
+	GID *int
 	// Serialization is how messages go on the channel: "json" (the
 	// default when empty) or "advanced"; anything else is
 	// ERR_INVALID_ARG_VALUE.
@@ -70,24 +81,43 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 	default:
 		return nil, &ErrnoError{Code: "ERR_INVALID_ARG_VALUE", Message: "The property 'options.serialization' must be one of: undefined, 'json', 'advanced'. Received '" + serialization + "'"}
 	}
-	file := opts.ExecPath
-	if !strings.Contains(file, "/") {
-		// Like libuv's uv_spawn (execvp), a bare name is looked up in PATH.
-		p, err := exec.LookPath(file)
-		if err != nil {
-			return nil, spawnError(opts.ExecPath, unix.ENOENT)
-		}
-		file = p
-	}
 	argv := []string{opts.ExecPath}
 	argv = append(argv, opts.ExecArgv...)
 	if modulePath != "" {
 		argv = append(argv, modulePath)
 	}
 	argv = append(argv, args...)
+	if err := validateSpawnOptions(argv[1:], opts); err != nil {
+		return nil, err
+	}
+	file := opts.ExecPath
+	if !strings.Contains(file, "/") {
+		// Like libuv's uv_spawn (execvpe), a bare name is looked up in
+		// the child's PATH.
+		p, ok := lookPath(file, opts.Env)
+		if !ok {
+			return nil, spawnError(opts.ExecPath, unix.ENOENT)
+		}
+		file = p
+	}
 	stdio := opts.Stdio
 	if stdio == nil && opts.Silent {
 		stdio = []string{"pipe", "pipe", "pipe"}
+	}
+	if stdio != nil {
+		// Node's stdio array is at least three long, and an entry left
+		// undefined ("" here) is a pipe for fds 0 to 2, "ignore" above.
+		stdio = append([]string(nil), stdio...)
+		for len(stdio) < 3 {
+			stdio = append(stdio, "")
+		}
+		for i, kind := range stdio {
+			if kind == "" && i < 3 {
+				stdio[i] = "pipe"
+			} else if kind == "" {
+				stdio[i] = "ignore"
+			}
+		}
 	}
 	ipcFd := 3
 	switch n := countOf(stdio, "ipc"); {
@@ -131,7 +161,7 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 			continue
 		}
 		switch {
-		case kind == "" || kind == "inherit":
+		case kind == "inherit":
 			if i < 3 {
 				break
 			}
@@ -148,24 +178,20 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 				files[i] = nil // left closed, as libuv leaves it
 				break
 			}
-			null, nerr := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+			mode := os.O_RDWR
+			if i == 0 {
+				mode = os.O_RDONLY // as libuv opens it for stdin
+			}
+			null, nerr := os.OpenFile(os.DevNull, mode, 0)
 			if nerr != nil {
 				return fail(nerr)
 			}
 			files[i] = null
 			childEnds = append(childEnds, null)
-		case kind == "pipe" && i < 3:
-			r, w, perr := os.Pipe()
-			if perr != nil {
-				return fail(perr)
-			}
-			if i == 0 {
-				files[0], parentEnds[0] = r, w
-			} else {
-				files[i], parentEnds[i] = w, r
-			}
-			childEnds = append(childEnds, files[i])
 		case kind == "pipe":
+			// A socketpair, as libuv makes every "pipe" (fds 0 to 2
+			// too: the child sees a socket, and writes more before it
+			// must wait for the parent to read).
 			fds, perr := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 			if perr != nil {
 				return fail(perr)
@@ -224,10 +250,83 @@ func Fork(l *uv.Loop, modulePath string, args []string, opts ForkOptions) (*Chil
 // spawnError is the error a child that could not be started gets: "spawn
 // /nonexistent/x ENOENT", code ENOENT, errno -2, syscall "spawn
 // /nonexistent/x" (a missing cwd reads the same, naming the program, as
-// libuv reports it).
+// libuv reports it), for the five errors Node emits on the child
+// (EACCES, EAGAIN, EMFILE, ENFILE, ENOENT); any other is what Node
+// throws, "spawn EINVAL", syscall "spawn".
 func spawnError(file string, en unix.Errno) *ErrnoError {
 	code := errnoName(en)
-	return &ErrnoError{Code: code, Errno: -int(en), Syscall: "spawn " + file, Message: "spawn " + file + " " + code}
+	switch en {
+	case unix.EACCES, unix.EAGAIN, unix.EMFILE, unix.ENFILE, unix.ENOENT:
+		return &ErrnoError{Code: code, Errno: -int(en), Syscall: "spawn " + file, Message: "spawn " + file + " " + code}
+	}
+	return &ErrnoError{Code: code, Errno: -int(en), Syscall: "spawn", Message: "spawn " + code}
+}
+
+// validateSpawnOptions refuses what Node's fork and spawn refuse before
+// they start anything, in their order: a null byte in execArgv, in the
+// arguments (spawnArgs: execArgv, the module, args), in cwd, a uid or gid
+// that is no int32, and a null byte in the environment
+// (ERR_INVALID_ARG_VALUE, ERR_INVALID_ARG_TYPE, with Node's messages).
+//
+// Like lib/child_process.js fork() and normalizeSpawnArguments().
+func validateSpawnOptions(spawnArgs []string, opts ForkOptions) error {
+	nullByte := func(what, v string) error {
+		return &ErrnoError{Code: "ERR_INVALID_ARG_VALUE", Message: what + " must be a string without null bytes. Received " + jsfmt.InspectString(v)}
+	}
+	for i, a := range opts.ExecArgv {
+		if strings.IndexByte(a, 0) >= 0 {
+			return nullByte(fmt.Sprintf("The property 'options.execArgv[%d]'", i), a)
+		}
+	}
+	for i, a := range spawnArgs {
+		if strings.IndexByte(a, 0) >= 0 {
+			return nullByte(fmt.Sprintf("The argument 'args[%d]'", i), a)
+		}
+	}
+	if strings.IndexByte(opts.Cwd, 0) >= 0 {
+		return &ErrnoError{Code: "ERR_INVALID_ARG_VALUE", Message: "The property 'options.cwd' must be a string, Uint8Array, or URL without null bytes. Received " + jsfmt.InspectString(opts.Cwd)}
+	}
+	for _, id := range []struct {
+		name string
+		v    *int
+	}{{"uid", opts.UID}, {"gid", opts.GID}} {
+		if id.v != nil && int(int32(*id.v)) != *id.v {
+			return &ErrnoError{Code: "ERR_INVALID_ARG_TYPE", Message: fmt.Sprintf(`The "options.%s" property must be int32. Received type number (%d)`, id.name, *id.v)}
+		}
+	}
+	for _, kv := range opts.Env {
+		if strings.IndexByte(kv, 0) >= 0 {
+			key, value, _ := strings.Cut(kv, "=")
+			what := "The property 'options.env['" + key + "']'"
+			if strings.IndexByte(key, 0) >= 0 {
+				return nullByte(what, key)
+			}
+			return nullByte(what, value)
+		}
+	}
+	return nil
+}
+
+// lookPath finds a bare program name as libuv's execvpe does: in the
+// directories of the child's PATH (env's; glibc's default path when env
+// has none), the first regular file there that may be executed.
+func lookPath(file string, env []string) (string, bool) {
+	path := "/usr/bin:/bin" // _PATH_DEFPATH
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = v
+		}
+	}
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, file)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && unix.Access(p, unix.X_OK) == nil {
+			return p, true
+		}
+	}
+	return "", false
 }
 
 // exitWaiter waits for one child on its own goroutine and posts the exit
