@@ -14,6 +14,10 @@ if (!bin) {
 process.execPath = bin;
 cluster.on('listening', (w, a) => console.log(`worker ${w.id} (pid ${w.process.pid}) listening on port ${a.port}`));
 cluster.on('exit', (w, code, signal) => console.log(`worker ${w.id} exited (${code}, ${signal})`));
+// A worker that dies of Ctrl-C's SIGINT (sent to the whole process group)
+// before stop's disconnect reaches it makes that disconnect's write fail
+// (EPIPE), an 'error' on the worker: nothing to do about it here.
+cluster.on('fork', (w) => w.on('error', () => {}));
 for (let i = 0; i < +n; i++) cluster.fork({ PORT: port });
 const stop = () => cluster.disconnect(() => console.log('primary: all workers gone'));
 process.on('SIGINT', stop);

@@ -258,7 +258,12 @@ func serve(host string, port int) {
 	})
 	mux.HandleFunc("GET /health", func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(rw).Encode(map[string]any{"status": "ok", "worker": id, "pid": pid})
+		// A struct, not a map: its keys go in the order the package doc shows.
+		json.NewEncoder(rw).Encode(struct {
+			Status string `json:"status"`
+			Worker int    `json:"worker"`
+			Pid    int    `json:"pid"`
+		}{"ok", id, pid})
 	})
 	mux.HandleFunc("GET /slow", func(rw http.ResponseWriter, r *http.Request) {
 		ms := 1000

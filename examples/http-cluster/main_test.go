@@ -132,7 +132,7 @@ func TestHTTPCluster(t *testing.T) {
 	hello := s.get("/")
 	m := helloRE.FindStringSubmatch(hello)
 	require.NotNil(t, m, "%q", hello)
-	require.Regexp(t, `^\{"pid":\d+,"status":"ok","worker":\d+\}\n$`, s.get("/health"))
+	require.Regexp(t, `^\{"status":"ok","worker":\d+,"pid":\d+\}\n$`, s.get("/health"))
 
 	// A crash: the primary forks a replacement, which serves.
 	victim, _ := strconv.Atoi(m[2])

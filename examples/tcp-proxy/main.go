@@ -8,6 +8,13 @@
 //
 //	go run ./examples/tcp-proxy -workers 2 -port 9000 -upstream 127.0.0.1:7
 //
+// The upstream must be running: 127.0.0.1:7 is the echo service, which
+// few machines run nowadays; a Node one for the purpose:
+//
+//	node -e "require('net').createServer({allowHalfOpen: true}, (s) => s.pipe(s)).listen(7007)"
+//
+// and -upstream 127.0.0.1:7007.
+//
 // Both sides allow half-open connections: when the client ends its side,
 // the pipe ends the upstream's, and the upstream's answer still flows
 // back until the upstream ends in turn (with Node's default, a socket

@@ -1,5 +1,6 @@
 // The Node twin of main.go: node proxy.js -workers 2 -port 9000 -upstream 127.0.0.1:7
-// (main_test.go runs both against the same upstream).
+// (an echo service must listen there; main.go's package doc shows one in Node;
+// main_test.go runs both against the same upstream).
 const cluster = require('cluster');
 const net = require('net');
 
