@@ -387,9 +387,12 @@ func (h *RoundRobinHandle) handoff(w *worker.Worker) {
 		h.onReply(w, handle, reply)
 	})
 
-	if !sent && !ReproduceNodeLostConnection {
+	if !sent && !w.IsConnected() && !ReproduceNodeLostConnection {
 		// The channel is already closed: nothing went out, keep the
 		// connection for another worker (DEVIATION(fix), see Remove).
+		// A send that answers false on a connected channel went out all
+		// the same: the answer only says that much waits to be written
+		// (Node's backpressure), and the worker's reply will come.
 		h.dropInflight(w.ID, handle)
 		h.handles = append([]*uv.Stream{handle}, h.handles...)
 		return

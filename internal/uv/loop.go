@@ -82,6 +82,12 @@ type Loop struct {
 //
 // Like libuv's uv_loop_init.
 func NewLoop() (*Loop, error) {
+	// The Go runtime sets its own poller up (an epoll and an eventfd) at
+	// the first timer it arms, which may come late (the garbage
+	// collector's scavenger arms one): a process out of descriptors then
+	// dies ("fatal error: runtime: eventfd failed"). Have it set up now
+	// (a func timer: a channel timer nobody waits on is not armed).
+	time.AfterFunc(time.Hour, func() {}).Stop()
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("uv: epoll_create1: %w", err)

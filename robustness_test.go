@@ -1,0 +1,111 @@
+package nodecluster_test
+
+// The primary under pressure: a channel with much waiting to be written,
+// a process out of descriptors.
+
+import (
+	"fmt"
+	"io"
+	stdnet "net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/internal/process"
+	"github.com/nodecluster/nodecluster/net"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+)
+
+func init() {
+	// busy-channel: serves "served" on every connection; on "block" it
+	// answers "blocked" and keeps its loop busy for 300 ms, so that what
+	// the primary sends meanwhile waits in the primary.
+	workerScenarios["busy-channel"] = func() {
+		p := process.Get()
+		srv := net.CreateServer(func(s *net.Socket) { s.End([]byte("served")) })
+		srv.Listen(0, "127.0.0.1")
+		p.On("message", func(m any) {
+			if m == "block" {
+				p.Send("blocked", nil, nil)
+				time.Sleep(300 * time.Millisecond) // a worker busy with something else
+			}
+		})
+	}
+	// fd-exhaust: the process uses up its descriptors, then sleeps (a Go
+	// timer), then says it is alive.
+	primaryScenarios["fd-exhaust"] = func() {
+		unix.Setrlimit(unix.RLIMIT_NOFILE, &unix.Rlimit{Cur: 64, Max: 64})
+		var fds []int
+		for {
+			fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				break
+			}
+			fds = append(fds, fd)
+		}
+		time.Sleep(time.Millisecond)
+		for _, fd := range fds {
+			unix.Close(fd)
+		}
+		lcOut("alive after %d descriptors", len(fds))
+	}
+}
+
+// TestHandoffBehindAFullChannel: a connection handed to a worker while
+// much waits to be written on its channel (a 1 MB message the busy worker
+// has not read) is served: a send that answers false on a connected
+// channel went out (Node's backpressure). Before, the round-robin handle
+// took that false for a closed channel, queued the connection again and
+// forgot the handoff: the client hung.
+func TestHandoffBehindAFullChannel(t *testing.T) {
+	var got string
+	primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
+		w := forkScenario(t, "busy-channel", nil)
+		var port int
+		w.On("listening", func(a cluster.Address) { port = a.Port; w.Send("block", nil, nil) })
+		w.On("message", func(m any) {
+			if m != "blocked" {
+				return
+			}
+			w.Send(strings.Repeat("x", 1<<20), nil, nil)
+			cluster.Ref()
+			go func() {
+				s := readServed("127.0.0.1:" + strconv.Itoa(port))
+				cluster.Post(func() { cluster.Unref(); got = s; w.Disconnect() })
+			}()
+		})
+	})
+	require.Equal(t, "served", got)
+}
+
+// readServed reads what a server sends on a new connection, or says why
+// it could not within 5 s.
+func readServed(addr string) string {
+	c, err := stdnet.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return err.Error()
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	b, err := io.ReadAll(c)
+	if err != nil {
+		return fmt.Sprintf("%q, then %v", b, err)
+	}
+	return string(b)
+}
+
+// TestOutOfDescriptorsTimerDoesNotKill: a process that has used up its
+// descriptors can still arm a Go timer. The Go runtime sets its poller
+// up at the first timer; set up that late it needs two descriptors, and
+// without them the runtime dies ("fatal error: runtime: eventfd
+// failed"). The loop has it set up at start.
+func TestOutOfDescriptorsTimerDoesNotKill(t *testing.T) {
+	lines, code, _ := runPrimaryProcess(t, "fd-exhaust", nil, 30*time.Second)
+	require.Equal(t, 0, code)
+	got := lcLines(lines)
+	require.Len(t, got, 1)
+	require.Contains(t, got[0], "alive after")
+}
