@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	stdnet "net"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,4 +109,73 @@ func TestOutOfDescriptorsTimerDoesNotKill(t *testing.T) {
 	got := lcLines(lines)
 	require.Len(t, got, 1)
 	require.Contains(t, got[0], "alive after")
+}
+
+func init() {
+	// nack-worker: serves its id on every connection; with FULL=1 it uses
+	// up its descriptors once it listens (a descriptor handed over then
+	// cannot arrive: its recvmsg truncates, and it NACKs) and says "full".
+	workerScenarios["nack-worker"] = func() {
+		p := process.Get()
+		w := cluster.CurrentWorker()
+		srv := net.CreateServer(func(s *net.Socket) { s.End([]byte("worker " + strconv.Itoa(w.ID))) })
+		srv.Listen(0, "127.0.0.1", func() {
+			if os.Getenv("FULL") == "1" {
+				for {
+					if _, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0); err != nil {
+						break
+					}
+				}
+				p.Send("full", nil, nil)
+			}
+		})
+	}
+}
+
+// TestNackedHandoffGoesToAnotherWorker: a worker out of descriptors NACKs
+// the newconns handed to it (their descriptors cannot arrive); each of
+// those connections goes to the other worker, and every client is
+// served. In Node v20 the NACK is lost: the connection waits in the
+// primary for good, and that worker gets no other.
+func TestNackedHandoffGoesToAnotherWorker(t *testing.T) {
+	var got []string
+	var okID int
+	primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
+		full := forkScenario(t, "nack-worker", map[string]string{"FULL": "1"})
+		ok := forkScenario(t, "nack-worker", nil)
+		okID = ok.ID
+		var port, listening int
+		ready := func() {
+			if listening < 3 {
+				return
+			}
+			cluster.Ref()
+			go func() {
+				var seen []string
+				for range 4 {
+					seen = append(seen, readServed("127.0.0.1:"+strconv.Itoa(port)))
+				}
+				cluster.Post(func() {
+					cluster.Unref()
+					got = seen
+					full.Kill("SIGKILL")
+					ok.Disconnect()
+				})
+			}()
+		}
+		for _, w := range []*cluster.Worker{full, ok} {
+			w.On("listening", func(a cluster.Address) { port = a.Port; listening++; ready() })
+		}
+		full.On("message", func(m any) {
+			if m == "full" {
+				listening++
+				ready()
+			}
+		})
+	})
+	want := []string{}
+	for range 4 {
+		want = append(want, "worker "+strconv.Itoa(okID))
+	}
+	require.Equal(t, want, got)
 }

@@ -322,6 +322,14 @@ type Target struct {
 	NativeInFlight int
 	nativeInFlight int
 	pendingMessage *pendingMessage
+	// nativeSent are the messages that went with net.Native handles (a
+	// primary's newconns), oldest first, until their ACK or NACK; a
+	// NACK's goes to OnNativeNack.
+	nativeSent []*Object
+	// OnNativeNack, when set, gets the message whose net.Native handle
+	// the other side NACKed: its descriptor did not arrive (the receiver
+	// was out of descriptors, say), and the message was not delivered.
+	OnNativeNack func(message *Object)
 	// advanced is the channel's serialization: V8's ("advanced") when
 	// set, JSON lines otherwise; chosen once, at setupChannel.
 	advanced bool
@@ -401,6 +409,10 @@ func (e *ChannelError) Unwrap() error { return e.Err }
 // ReproduceUnackedDisconnect, when true, leaves a channel whose peer ended
 // while a handle waited for its ACK never disconnected, as in Node v20.
 var ReproduceUnackedDisconnect = Reproduce("unacked-disconnect")
+
+// ReproduceNackLost, when true, leaves a NACKed net.Native handle
+// unanswered, as Node v20 does (see onInternalMessage).
+var ReproduceNackLost = Reproduce("nack-lost")
 
 // ReproduceStrayAck, when true, makes a NODE_HANDLE_ACK or _NACK that
 // answers no handle sent throw as in Node v20 (ERR_INTERNAL_ASSERTION).
@@ -570,6 +582,15 @@ func (t *Target) channelClosed() {
 // it). Here it is ignored. NODECLUSTER_REPRODUCE_V20=stray-ack
 // (ReproduceStrayAck) throws as v20 does.
 //
+// DEVIATION(fix): a NACK of a net.Native handle (a cluster newconn whose
+// descriptor did not reach the worker: it was out of descriptors, and
+// its recvmsg saw MSG_CTRUNC) is lost in v20: the message is not resent,
+// the worker never answers it, the connection waits in the primary for
+// good and that worker gets no other. Here OnNativeNack gets the message,
+// and the cluster's primary takes it as the worker's refusal.
+// NODECLUSTER_REPRODUCE_V20=nack-lost (ReproduceNackLost) loses it as
+// v20 does.
+//
 // DEVIATION(fix): a NODE_HANDLE of a type Node does not know ends a v20
 // process ("TypeError: Cannot read properties of undefined (reading
 // 'got')"; node printed it). Here the descriptor is closed, the message
@@ -587,6 +608,17 @@ func (t *Target) onInternalMessage(message any, handle any) {
 				panic(InternalAssertion(""))
 			}
 			return // answers nothing sent
+		}
+		if n := len(t.nativeSent); n > 0 {
+			// The oldest net.Native handle is answered (answers come in
+			// order). The array is kept: a handoff allocates nothing here.
+			sent := t.nativeSent[0]
+			copy(t.nativeSent, t.nativeSent[1:])
+			t.nativeSent[n-1] = nil
+			t.nativeSent = t.nativeSent[:n-1]
+			if cmd == "NODE_HANDLE_NACK" && t.OnNativeNack != nil && !ReproduceNackLost {
+				t.lp.NextTick(func() { t.OnNativeNack(sent) })
+			}
 		}
 		if t.nativeInFlight > 0 {
 			// One of several native handles answered (canPipeline): the
@@ -759,8 +791,13 @@ func (t *Target) send(message any, handle any, opts SendOptions, cb func(error))
 				t.queueActive = true
 				t.handleQueue = t.handleQueue[:0]
 			}
-			if t.NativeInFlight > 1 && obj == handleConversion["net.Native"] {
-				t.nativeInFlight++
+			if obj == handleConversion["net.Native"] {
+				if t.NativeInFlight > 1 {
+					t.nativeInFlight++
+				}
+				if inner, ok := message.(*Object).Value("msg").(*Object); ok {
+					t.nativeSent = append(t.nativeSent, inner)
+				}
 			}
 			if obj != nil && obj.PostSend != nil {
 				obj.PostSend(message.(*Object), stream, opts, cb, t)

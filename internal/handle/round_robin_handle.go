@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/netbridge"
 	"github.com/nodecluster/nodecluster/internal/trace"
 	"github.com/nodecluster/nodecluster/internal/utils"
@@ -33,6 +34,9 @@ type RoundRobinHandle struct {
 	// oldest first, with the seq of each newconn (see Remove): one
 	// connection at most, as in Node, unless HandoffsInFlight says more.
 	inflight map[int][]inflightConn
+	// nacks counts, for a connection whose descriptor a worker NACKed,
+	// how often that happened (nil until it first does).
+	nacks map[*uv.Stream]int
 	// closed: the last worker left and the listening socket is closed
 	// (Remove reported true); a connection refused after that is closed.
 	closed bool
@@ -435,13 +439,38 @@ func (h *RoundRobinHandle) onReply(w *worker.Worker, conn *uv.Stream, reply *chi
 	accepted := childprocess.ToBoolean(reply.Value("accepted")) // Node's if (reply.accepted)
 	switch {
 	case accepted:
+		h.forgetNacks(conn)
 		conn.Close(nil)
 	case h.closed && !ReproduceNodeLostConnection:
+		h.forgetNacks(conn)
 		conn.Close(nil) // no worker left to take it (DEVIATION(fix), see Remove)
+	case reply.Value("nack") == true && h.nacked(conn) > childprocess.MaxHandleRetransmissions:
+		// Its descriptor reached no worker, time after time (every
+		// worker out of descriptors): close it rather than pass it
+		// round for ever (DEVIATION(fix), childprocess's OnNativeNack).
+		h.forgetNacks(conn)
+		conn.Close(nil)
+		events.EmitWarning(&events.Warning{Name: "SentHandleNotReceivedWarning", Message: "Handle did not reach the receiving process correctly"})
 	default:
-		h.distribute(nil, conn) // the worker is shutting down: another one
+		h.distribute(nil, conn) // the worker is shutting down, or did not get it: another one
 	}
 	h.handoff(w)
+}
+
+// nacked counts one more NACK of conn's descriptor and returns the count.
+func (h *RoundRobinHandle) nacked(conn *uv.Stream) int {
+	if h.nacks == nil {
+		h.nacks = make(map[*uv.Stream]int)
+	}
+	h.nacks[conn]++
+	return h.nacks[conn]
+}
+
+// forgetNacks drops conn's NACK count (nothing when none was NACKed).
+func (h *RoundRobinHandle) forgetNacks(conn *uv.Stream) {
+	if h.nacks != nil {
+		delete(h.nacks, conn)
+	}
 }
 
 func (h *RoundRobinHandle) setFree(w *worker.Worker) {

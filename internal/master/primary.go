@@ -314,6 +314,7 @@ func Fork(env map[string]string) (*worker.Worker, error) {
 		C.Emit("disconnect", w)
 	})
 	proc.On("internalMessage", utils.Internal(func(m *childprocess.Object, h any) { onmessage(w, m, h) }))
+	proc.OnNativeNack = nackedHandoff
 	uv.Default().NextTick(func() { emitForkNT(w) })
 	C.Workers[w.ID] = w
 	return w, nil

@@ -96,6 +96,17 @@ func ResetForTest() {
 // NextSeq is the seq the next SendHelper call will use.
 func NextSeq() int { return seq }
 
+// Answer gives reply to the callback waiting for a reply to seq, as if it
+// had come from the other side, and reports whether one was waiting.
+func Answer(s int, reply *childprocess.Object) bool {
+	c, found := callbacks[s]
+	if found {
+		delete(callbacks, s)
+		c(reply, nil)
+	}
+	return found
+}
+
 // ForgetCallback drops the callback waiting for a reply to seq, when the
 // reply can no longer come (its worker died).
 func ForgetCallback(s int) { delete(callbacks, s) }
