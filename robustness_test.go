@@ -5,8 +5,6 @@ package nodecluster_test
 
 import (
 	"fmt"
-	"io"
-	stdnet "net"
 	"os"
 	"strconv"
 	"strings"
@@ -74,28 +72,12 @@ func TestHandoffBehindAFullChannel(t *testing.T) {
 			w.Send(strings.Repeat("x", 1<<20), nil, nil)
 			cluster.Ref()
 			go func() {
-				s := readServed("127.0.0.1:" + strconv.Itoa(port))
+				s := readWithin("127.0.0.1:"+strconv.Itoa(port), 5*time.Second)
 				cluster.Post(func() { cluster.Unref(); got = s; w.Disconnect() })
 			}()
 		})
 	})
-	require.Equal(t, "served", got)
-}
-
-// readServed reads what a server sends on a new connection, or says why
-// it could not within 5 s.
-func readServed(addr string) string {
-	c, err := stdnet.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		return err.Error()
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
-	b, err := io.ReadAll(c)
-	if err != nil {
-		return fmt.Sprintf("%q, then %v", b, err)
-	}
-	return string(b)
+	require.Equal(t, `read "served"`, got)
 }
 
 // TestOutOfDescriptorsTimerDoesNotKill: a process that has used up its
@@ -153,7 +135,7 @@ func TestNackedHandoffGoesToAnotherWorker(t *testing.T) {
 			go func() {
 				var seen []string
 				for range 4 {
-					seen = append(seen, readServed("127.0.0.1:"+strconv.Itoa(port)))
+					seen = append(seen, readWithin("127.0.0.1:"+strconv.Itoa(port), 5*time.Second))
 				}
 				cluster.Post(func() {
 					cluster.Unref()
@@ -175,7 +157,7 @@ func TestNackedHandoffGoesToAnotherWorker(t *testing.T) {
 	})
 	want := []string{}
 	for range 4 {
-		want = append(want, "worker "+strconv.Itoa(okID))
+		want = append(want, fmt.Sprintf("read %q", "worker "+strconv.Itoa(okID)))
 	}
 	require.Equal(t, want, got)
 }
