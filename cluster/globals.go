@@ -3,6 +3,8 @@ package cluster
 import (
 	"time"
 
+	"github.com/nodecluster/nodecluster/internal/childprocess"
+	"github.com/nodecluster/nodecluster/internal/events"
 	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/nodecluster/nodecluster/internal/uv"
 )
@@ -29,12 +31,36 @@ func CurrentProcess() *Process { return process.Get() }
 // undoes that.
 type Timer = uv.Timer
 
-// SetTimeout runs cb on the event loop once d has passed (setTimeout).
-func SetTimeout(d time.Duration, cb func()) *Timer { return uv.Default().SetTimeout(d, cb) }
+// SetTimeout runs cb on the event loop once d has passed (setTimeout). As
+// in Node, a d below 1 ms is 1 ms (setTimeout(cb, 0) waits a millisecond,
+// and keeps its place among the timers set for 1 ms), and one above
+// 2^31-1 ms is 1 ms too, with a TimeoutOverflowWarning.
+func SetTimeout(d time.Duration, cb func()) *Timer {
+	return uv.Default().SetTimeout(timerDuration(d), cb)
+}
 
 // SetInterval runs cb on the event loop every d until the timer is
-// stopped (setInterval).
-func SetInterval(d time.Duration, cb func()) *Timer { return uv.Default().SetInterval(d, cb) }
+// stopped (setInterval); d is taken as SetTimeout takes it.
+func SetInterval(d time.Duration, cb func()) *Timer {
+	return uv.Default().SetInterval(timerDuration(d), cb)
+}
+
+// timerDuration is the duration Node's Timeout takes: 1 ms for one below
+// 1 ms or above TIMEOUT_MAX (2^31-1 ms), the latter with a warning.
+//
+// Like lib/internal/timers.js Timeout().
+func timerDuration(d time.Duration) time.Duration {
+	const timeoutMax = (1<<31 - 1) * time.Millisecond
+	if d > timeoutMax {
+		events.EmitWarning(&events.Warning{Name: "TimeoutOverflowWarning",
+			Message: childprocess.ToJSString(float64(d)/float64(time.Millisecond)) + " does not fit into a 32-bit signed integer.\nTimeout duration was set to 1."})
+		return time.Millisecond
+	}
+	if d < time.Millisecond {
+		return time.Millisecond
+	}
+	return d
+}
 
 // SetImmediate runs cb on the event loop after the current turn's I/O
 // (setImmediate).

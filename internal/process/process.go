@@ -102,10 +102,7 @@ func (p *Process) Exit(code int) {
 		uv.Default().Stop()
 		return
 	}
-	if !p.exited {
-		p.exited = true
-		p.Emit("exit", code)
-	}
+	p.emitExit(code)
 	reallyExit(p.ExitCode)
 }
 
@@ -174,10 +171,7 @@ func Run(main func()) {
 	l.OnPanic = p.uncaught
 	l.Call(func() { p.start(main) })
 	p.runUntilEmpty(l)
-	if !p.exited {
-		p.exited = true
-		p.Emit("exit", p.ExitCode)
-	}
+	p.emitExit(p.ExitCode)
 	reallyExit(p.ExitCode)
 }
 
@@ -230,7 +224,14 @@ func (p *Process) runUntilEmpty(l *uv.Loop) {
 		if p.exited {
 			return
 		}
-		p.Emit("beforeExit", p.ExitCode)
+		// As a callback of the loop: what its listeners queue with
+		// NextTick runs before the loop is asked whether it is alive
+		// (ticks keep nothing alive), and a panic there is an uncaught
+		// exception.
+		l.Call(func() { p.Emit("beforeExit", p.ExitCode) })
+		if p.exited {
+			return
+		}
 		if !l.Alive() {
 			return
 		}
@@ -242,16 +243,36 @@ func (p *Process) runUntilEmpty(l *uv.Loop) {
 // it and exits with 1 (a Go panic would exit 2).
 func (p *Process) uncaught(v any) {
 	if p.ListenerCount("uncaughtException") > 0 {
+		// A handler that throws ends the process with Node's code 7
+		// (an internal exception handler's run-time failure).
+		defer p.failed(7)
 		p.Emit("uncaughtException", v, "uncaughtException")
 		return
 	}
 	fmt.Fprintf(os.Stderr, "Uncaught %v\n%s", v, debug.Stack())
 	p.ExitCode = 1
-	if !p.exited {
-		p.exited = true
-		p.Emit("exit", 1)
-	}
+	p.emitExit(1)
 	reallyExit(p.ExitCode) // an "exit" listener may have set another
+}
+
+// emitExit emits "exit" once; a listener that panics ends the process
+// with code 1, the listeners after it not run, as a throw in Node's.
+func (p *Process) emitExit(code int) {
+	if p.exited {
+		return
+	}
+	p.exited = true
+	defer p.failed(1)
+	p.Emit("exit", code)
+}
+
+// failed, deferred, ends the process with code when the function it was
+// deferred in panicked, saying why on stderr as an uncaught error.
+func (p *Process) failed(code int) {
+	if v := recover(); v != nil {
+		fmt.Fprintf(os.Stderr, "Uncaught %v\n%s", v, debug.Stack())
+		reallyExit(code)
+	}
 }
 
 // IsClusterWorker is true when this process started with NODE_UNIQUE_ID in

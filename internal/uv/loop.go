@@ -677,7 +677,9 @@ func (t *Timer) Refresh() {
 	if t.repeat > 0 {
 		t.after = t.repeat
 	}
-	t.due = l.now.Add(t.after)
+	// From the time now, not the loop's turn's (Node's refresh reads the
+	// loop's time brought up to date, getLibuvNow).
+	t.due = time.Now().Add(t.after)
 	l.timerSeq++
 	t.seq = l.timerSeq
 	if t.index >= 0 {
@@ -696,15 +698,23 @@ func (l *Loop) runTimers() {
 		}
 		heap.Pop(&l.timers)
 		t.index = -1
-		if t.repeat > 0 {
-			t.due = l.now.Add(t.repeat)
+		if t.repeat == 0 {
+			t.deactivate()
+			l.Call(t.cb)
+			continue
+		}
+		// An interval goes back among the timers once its callback has
+		// run, due its period after the time it started (as Node's
+		// listOnTimeout inserts it again): a timer of the same period
+		// set by the callback comes first.
+		start := time.Now()
+		l.Call(t.cb)
+		if !t.closed && t.index < 0 && t.repeat > 0 {
+			t.due = start.Add(t.repeat)
 			l.timerSeq++
 			t.seq = l.timerSeq
 			heap.Push(&l.timers, t)
-		} else {
-			t.deactivate()
 		}
-		l.Call(t.cb)
 	}
 }
 

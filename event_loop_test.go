@@ -1,0 +1,109 @@
+package nodecluster_test
+
+// Node's globals on the port's loop, each scenario run in a process of
+// its own (a re-exec of this test binary, cluster.Run) and compared with
+// what node v20.20.2 printed for the same script: timer durations,
+// refresh, "beforeExit", and the exit codes of throws in listeners.
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/stretchr/testify/require"
+)
+
+func init() {
+	p := cluster.CurrentProcess
+	// setTimeout(A, 1), (B, 0), (C, 1), (D, -50): every duration below
+	// 1 ms is 1 ms, so they fire in the order they were set.
+	primaryScenarios["ev-short-timeouts"] = func() {
+		for _, t := range []struct {
+			name string
+			d    time.Duration
+		}{{"A", time.Millisecond}, {"B", 0}, {"C", time.Millisecond}, {"D", -50 * time.Millisecond}} {
+			cluster.SetTimeout(t.d, func() { lcOut("%s", t.name) })
+		}
+	}
+	// A 2^31 ms timeout is 1 ms (with a TimeoutOverflowWarning).
+	primaryScenarios["ev-overflow"] = func() {
+		cluster.SetTimeout(time.Duration(1<<31)*time.Millisecond, func() { lcOut("huge fired") })
+		cluster.SetTimeout(50*time.Millisecond, func() { lcOut("t50") })
+	}
+	// A 50 ms timer refreshed after 40 ms of work fires 50 ms after the
+	// refresh.
+	primaryScenarios["ev-refresh"] = func() {
+		start := time.Now()
+		x := cluster.SetTimeout(50*time.Millisecond, func() {
+			if time.Since(start) >= 85*time.Millisecond {
+				lcOut("fired after the refreshed 50 ms")
+			} else {
+				lcOut("fired at %v, before", time.Since(start))
+			}
+		})
+		for time.Since(start) < 40*time.Millisecond {
+		}
+		x.Refresh()
+	}
+	// A "beforeExit" listener that queues only a tick: the tick runs,
+	// and the process exits (no second "beforeExit").
+	primaryScenarios["ev-beforeexit-tick"] = func() {
+		n := 0
+		p().On("beforeExit", func(code any) {
+			n++
+			lcOut("beforeExit %d", n)
+			if n > 3 {
+				p().Exit(9)
+			}
+			cluster.NextTick(func() { lcOut("tick %d", n) })
+		})
+		p().On("exit", func(code any) { lcOut("exit %v", code) })
+	}
+	// Throws in listeners: "beforeExit" (an uncaught exception: exit 1,
+	// "exit" listeners run), "exit" (exit 1, the listeners after it not
+	// run), the uncaughtException handler (exit 7).
+	primaryScenarios["ev-throw"] = func() {
+		switch os.Getenv("EV_WHERE") {
+		case "beforeExit":
+			p().On("beforeExit", func(any) { lcOut("beforeExit"); panic("boom") })
+			p().On("exit", func(code any) { lcOut("exit %v", code) })
+		case "exit":
+			p().On("exit", func(code any) { lcOut("exit1 %v", code); panic("boom") })
+			p().On("exit", func(code any) { lcOut("exit2 %v", code) })
+		case "handler":
+			p().On("uncaughtException", func(any) { lcOut("handler"); panic("again") })
+			p().On("exit", func(code any) { lcOut("exit %v", code) })
+			cluster.SetTimeout(time.Millisecond, func() { panic("first") })
+		}
+	}
+}
+
+func TestEventLoopAsNode(t *testing.T) {
+	for _, tc := range []struct {
+		name, scenario string
+		env            map[string]string
+		want           []string
+		code           int
+	}{
+		{"short timeouts", "ev-short-timeouts", nil, []string{"A", "B", "C", "D"}, 0},
+		{"overflow", "ev-overflow", nil, []string{"huge fired", "t50"}, 0},
+		{"refresh", "ev-refresh", nil, []string{"fired after the refreshed 50 ms"}, 0},
+		{"beforeExit tick", "ev-beforeexit-tick", nil, []string{"beforeExit 1", "tick 1", "exit 0"}, 0},
+		{"throw in beforeExit", "ev-throw", map[string]string{"EV_WHERE": "beforeExit"}, []string{"beforeExit", "exit 1"}, 1},
+		{"throw in exit", "ev-throw", map[string]string{"EV_WHERE": "exit"}, []string{"exit1 0"}, 1},
+		{"throw in the handler", "ev-throw", map[string]string{"EV_WHERE": "handler"}, []string{"handler"}, 7},
+	} {
+		t.Run(strings.ReplaceAll(tc.name, " ", "_"), func(t *testing.T) {
+			lines, code, sig := runPrimaryProcess(t, tc.scenario, tc.env, 30*time.Second)
+			require.Empty(t, sig)
+			if d := cmp.Diff(tc.want, lcLines(lines)); d != "" {
+				t.Errorf("(-node +port):\n%s", d)
+			}
+			require.Equal(t, tc.code, code, fmt.Sprint(lcLines(lines)))
+		})
+	}
+}
