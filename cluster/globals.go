@@ -63,8 +63,30 @@ func timerDuration(d time.Duration) time.Duration {
 }
 
 // SetImmediate runs cb on the event loop after the current turn's I/O
-// (setImmediate).
-func SetImmediate(cb func()) { uv.Default().SetImmediate(cb) }
+// (setImmediate); Clear on what it returns cancels it (clearImmediate).
+//
+// DEVIATION(shape): Node's Immediate also has ref and unref; this one
+// always keeps the loop alive until it has run or been cleared.
+func SetImmediate(cb func()) *Immediate {
+	im := &Immediate{}
+	uv.Default().SetImmediate(func() {
+		if !im.cleared {
+			cb()
+		}
+	})
+	return im
+}
+
+// Immediate is a callback SetImmediate queued (Node's Immediate).
+type Immediate struct{ cleared bool }
+
+// Clear cancels the immediate if it has not run yet, even from another
+// immediate of the same turn (clearImmediate). Call it on the loop.
+func (im *Immediate) Clear() {
+	if im != nil {
+		im.cleared = true
+	}
+}
 
 // NextTick runs cb once the current callback returns, before any I/O or
 // timer (process.nextTick).

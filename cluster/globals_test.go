@@ -53,3 +53,17 @@ func postAfterAMillisecond(order *[]string) {
 		cluster.Unref()
 	})
 }
+
+// Clear cancels an immediate (clearImmediate): one cleared from main code,
+// and one cleared by an immediate that runs before it in the same turn,
+// never run; node v20.20.2 printed only "a" for the same script.
+func TestImmediateClear(t *testing.T) {
+	var ran []string
+	process.RunMain(func() {
+		cluster.SetImmediate(func() { ran = append(ran, "never") }).Clear()
+		var c *cluster.Immediate
+		cluster.SetImmediate(func() { ran = append(ran, "a"); c.Clear() })
+		c = cluster.SetImmediate(func() { ran = append(ran, "c") })
+	})
+	require.Equal(t, []string{"a"}, ran)
+}
