@@ -1922,8 +1922,7 @@ func (s *Socket) ReadyState() string {
 	if s.connecting {
 		return "opening"
 	}
-	readable := !s.destroyed && !s.readableEnded
-	writable := !s.destroyed && !s.writableEnded && s.errored == nil
+	readable, writable := s.Readable(), s.Writable()
 	switch {
 	case readable && writable:
 		return "open"
