@@ -362,18 +362,17 @@ func (r opRawConn) Write(f func(fd uintptr) (done bool)) error {
 	return r.c.rawError("raw-write", r.c.rc.Write(f))
 }
 
+// rawError is opError for the RawConn's operations (the FD's waits give
+// only a closed FD's error or a deadline's).
 func (c *conn) rawError(op string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, os.ErrClosed) {
-		err = stdnet.ErrClosed
-	}
-	c.addrOnce.Do(c.addrs)
+	oe := c.opError(op, err).(*stdnet.OpError)
 	if op == "raw-control" { // net's names the local address alone there
-		return &stdnet.OpError{Op: op, Net: c.network, Addr: c.laddr, Err: err}
+		oe.Source, oe.Addr = nil, c.laddr
 	}
-	return &stdnet.OpError{Op: op, Net: c.network, Source: c.laddr, Addr: c.raddr, Err: err}
+	return oe
 }
 
 func (c *conn) LocalAddr() stdnet.Addr  { c.addrOnce.Do(c.addrs); return c.laddr }
