@@ -14,9 +14,5 @@ import (
 // connection to a worker again, and this worker is free for the next one
 // (see handle.RoundRobinHandle.onReply for how often).
 func nackedHandoff(message *childprocess.Object) {
-	seq, ok := message.Number("seq")
-	if !ok || seq != float64(int(seq)) {
-		return
-	}
-	utils.Answer(int(seq), childprocess.NewObject("cmd", "NODE_CLUSTER", "ack", int(seq), "accepted", false, "nack", true))
+	utils.Answer(message, childprocess.NewObject("cmd", "NODE_CLUSTER", "ack", message.Value("seq"), "accepted", false, "nack", true))
 }

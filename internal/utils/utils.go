@@ -71,15 +71,24 @@ func onInternalMessage(cb Callback, message any, handle any) {
 		return
 	}
 	fn := cb
-	if ack, present := m.Get("ack"); present && ack != childprocess.Undefined {
-		if n, isNum := m.Number("ack"); isNum && n == float64(int(n)) {
-			if c, found := callbacks[int(n)]; found {
-				fn = c
-				delete(callbacks, int(n))
-			}
-		}
+	if c, found := takeCallback(m, "ack"); found {
+		fn = c
 	}
 	fn(m, handle)
+}
+
+// takeCallback removes and returns the callback stored under the seq that
+// m's key holds (a whole number; anything else names none).
+func takeCallback(m *childprocess.Object, key string) (Callback, bool) {
+	n, isNum := m.Number(key)
+	if !isNum || n != float64(int(n)) {
+		return nil, false
+	}
+	c, found := callbacks[int(n)]
+	if found {
+		delete(callbacks, int(n))
+	}
+	return c, found
 }
 
 // PendingCallbacks is how many replies are still awaited (for tests and
@@ -96,15 +105,13 @@ func ResetForTest() {
 // NextSeq is the seq the next SendHelper call will use.
 func NextSeq() int { return seq }
 
-// Answer gives reply to the callback waiting for a reply to seq, as if it
-// had come from the other side, and reports whether one was waiting.
-func Answer(s int, reply *childprocess.Object) bool {
-	c, found := callbacks[s]
-	if found {
-		delete(callbacks, s)
+// Answer gives reply to the callback waiting for a reply to sent (a
+// message SendHelper sent, by its seq), as if it had come from the other
+// side.
+func Answer(sent, reply *childprocess.Object) {
+	if c, found := takeCallback(sent, "seq"); found {
 		c(reply, nil)
 	}
-	return found
 }
 
 // ForgetCallback drops the callback waiting for a reply to seq, when the
