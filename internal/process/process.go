@@ -249,7 +249,7 @@ func (p *Process) uncaught(v any) {
 		p.Emit("uncaughtException", v, "uncaughtException")
 		return
 	}
-	fmt.Fprintf(os.Stderr, "Uncaught %v\n%s", v, debug.Stack())
+	printUncaught(v)
 	p.ExitCode = 1
 	p.emitExit(1)
 	reallyExit(p.ExitCode) // an "exit" listener may have set another
@@ -266,11 +266,15 @@ func (p *Process) emitExit(code int) {
 	p.Emit("exit", code)
 }
 
+// printUncaught writes an error nobody caught, and where it was thrown,
+// to stderr.
+func printUncaught(v any) { fmt.Fprintf(os.Stderr, "Uncaught %v\n%s", v, debug.Stack()) }
+
 // failed, deferred, ends the process with code when the function it was
 // deferred in panicked, saying why on stderr as an uncaught error.
 func (p *Process) failed(code int) {
 	if v := recover(); v != nil {
-		fmt.Fprintf(os.Stderr, "Uncaught %v\n%s", v, debug.Stack())
+		printUncaught(v)
 		reallyExit(code)
 	}
 }
