@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -184,14 +185,10 @@ func fileID(fd int) string {
 	return fmt.Sprintf("%d:%d", st.Dev, st.Ino)
 }
 
+// drain reads f to its end and closes it.
 func drain(f *os.File) {
-	buf := make([]byte, 4096)
-	for {
-		if _, err := f.Read(buf); err != nil {
-			f.Close()
-			return
-		}
-	}
+	io.Copy(io.Discard, f)
+	f.Close()
 }
 
 // TestForkLooksUpExecPathInTheChildsPath: a bare program name is looked
