@@ -8,6 +8,7 @@ package nodecluster_test
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,37 @@ func init() {
 			cluster.SetTimeout(time.Millisecond, func() { panic("first") })
 		}
 	}
+	// testdata/interop/immediates.js, case by case (IMM_CASE).
+	primaryScenarios["ev-immediates"] = func() {
+		p().On("exit", func(code any) { lcOut("exit %v", code) })
+		switch os.Getenv("IMM_CASE") {
+		case "unref-alone":
+			cluster.SetImmediate(func() { lcOut("immediate") }).Unref()
+		case "unref-timer":
+			var i *cluster.Immediate
+			i = cluster.SetImmediate(func() { lcOut("immediate %v", i.HasRef()) }).Unref()
+			cluster.SetTimeout(20*time.Millisecond, func() { lcOut("timeout") })
+		case "states":
+			var i *cluster.Immediate
+			i = cluster.SetImmediate(func() {
+				lcOut("ran %v", i.HasRef())
+				i.Ref()
+				lcOut("ref after run %v", i.HasRef())
+			})
+			lcOut("set %v", i.HasRef())
+			lcOut("unref %v", i.Unref().HasRef())
+			lcOut("ref %v", i.Ref().HasRef())
+		case "clear-unrefed":
+			i := cluster.SetImmediate(func() { lcOut("immediate") }).Unref()
+			i.Clear()
+			lcOut("cleared %v", i.Ref().HasRef())
+			cluster.SetTimeout(5*time.Millisecond, func() { lcOut("timeout") })
+		case "unref-in-immediate":
+			var b *cluster.Immediate
+			cluster.SetImmediate(func() { lcOut("a"); b.Unref() })
+			b = cluster.SetImmediate(func() { lcOut("b") })
+		}
+	}
 }
 
 func TestEventLoopAsNode(t *testing.T) {
@@ -104,6 +136,27 @@ func TestEventLoopAsNode(t *testing.T) {
 				t.Errorf("(-node +port):\n%s", d)
 			}
 			require.Equal(t, tc.code, code, fmt.Sprint(lcLines(lines)))
+		})
+	}
+}
+
+// TestImmediateRefAsNode runs testdata/interop/immediates.js under node and
+// the same steps on the port's loop: an unref'd immediate does not keep the
+// process alive but runs when something else brings the loop round; ref,
+// unref and hasRef before and after it ran or was cleared.
+func TestImmediateRefAsNode(t *testing.T) {
+	node := nodeOrSkip(t)
+	for _, c := range []string{"unref-alone", "unref-timer", "states", "clear-unrefed", "unref-in-immediate"} {
+		t.Run(c, func(t *testing.T) {
+			t.Setenv("IMM_CASE", c)
+			want := runNodeScript(t, node, filepath.Join("testdata", "interop", "immediates.js"), "", 30*time.Second)
+			require.Contains(t, want, "exit 0", "node's run of the case")
+			lines, code, sig := runPrimaryProcess(t, "ev-immediates", map[string]string{"IMM_CASE": c}, 30*time.Second)
+			require.Empty(t, sig)
+			require.Equal(t, 0, code)
+			if d := cmp.Diff(want, lcLines(lines)); d != "" {
+				t.Errorf("(-node +port):\n%s", d)
+			}
 		})
 	}
 }

@@ -63,30 +63,15 @@ func timerDuration(d time.Duration) time.Duration {
 }
 
 // SetImmediate runs cb on the event loop after the current turn's I/O
-// (setImmediate); Clear on what it returns cancels it (clearImmediate).
-//
-// DEVIATION(shape): Node's Immediate also has ref and unref; this one
-// always keeps the loop alive until it has run or been cleared.
-func SetImmediate(cb func()) *Immediate {
-	im := &Immediate{}
-	uv.Default().SetImmediate(func() {
-		if !im.cleared {
-			cb()
-		}
-	})
-	return im
-}
+// (setImmediate). What it returns cancels it (Clear: clearImmediate), and
+// lets the process end while it waits (Unref) or not (Ref).
+func SetImmediate(cb func()) *Immediate { return uv.Default().SetImmediate(cb) }
 
-// Immediate is a callback SetImmediate queued (Node's Immediate).
-type Immediate struct{ cleared bool }
-
-// Clear cancels the immediate if it has not run yet, even from another
-// immediate of the same turn (clearImmediate). Call it on the loop.
-func (im *Immediate) Clear() {
-	if im != nil {
-		im.cleared = true
-	}
-}
+// Immediate is a callback SetImmediate queued (Node's Immediate): Clear
+// cancels it, even from another immediate of the same turn; Unref lets the
+// process end while it is pending, Ref undoes that; HasRef reports whether
+// it is pending and ref'd. Call them on the loop.
+type Immediate = uv.Immediate
 
 // NextTick runs cb once the current callback returns, before any I/O or
 // timer (process.nextTick).

@@ -48,7 +48,8 @@ type Loop struct {
 	ticks        []func()
 	pending      []pendingCb // write completions deferred to the next iteration (done)
 	spareCbs     []pendingCb
-	immediates   []func()
+	immediates   []*Immediate
+	immRefs      int // queued immediates that keep the loop alive (immediateInfo[kRefCount])
 	timers       timerHeap
 	timerSeq     uint64
 	closing      []func()
@@ -185,8 +186,74 @@ func (l *Loop) Post(fn func()) {
 // I/O or timers: process.nextTick's queue, drained after every callback.
 func (l *Loop) NextTick(fn func()) { l.ticks = append(l.ticks, fn) }
 
-// SetImmediate queues fn for the check phase of this iteration (setImmediate).
-func (l *Loop) SetImmediate(fn func()) { l.immediates = append(l.immediates, fn) }
+// SetImmediate queues fn for the check phase of this iteration
+// (setImmediate) and returns the queued Immediate, ref'd.
+func (l *Loop) SetImmediate(fn func()) *Immediate {
+	im := &Immediate{l: l, fn: fn, state: immRefed}
+	l.immediates = append(l.immediates, im)
+	l.immRefs++
+	return im
+}
+
+// Immediate is a callback queued for the loop's check phase (Node's
+// Immediate). While it is ref'd and pending it keeps the loop alive and
+// the poll phase from blocking; unref'd, it runs only if something else
+// brings the loop round, and it is dropped when the loop ends.
+//
+// Like lib/internal/timers.js Immediate.
+type Immediate struct {
+	l     *Loop
+	fn    func()
+	state immState
+}
+
+// immState is kRefed's three values: true, false, and null once the
+// immediate has run or been cleared.
+type immState uint8
+
+const (
+	immRefed immState = iota
+	immUnrefed
+	immDone
+)
+
+// Ref makes a pending immediate keep the loop alive again; it does nothing
+// to one that ran or was cleared.
+func (im *Immediate) Ref() *Immediate {
+	if im.state == immUnrefed {
+		im.state = immRefed
+		im.l.immRefs++
+	}
+	return im
+}
+
+// Unref lets the loop end while the immediate is pending.
+func (im *Immediate) Unref() *Immediate {
+	if im.state == immRefed {
+		im.state = immUnrefed
+		im.l.immRefs--
+	}
+	return im
+}
+
+// HasRef reports whether the immediate is pending and ref'd (false once
+// it ran or was cleared, as in Node).
+func (im *Immediate) HasRef() bool { return im.state == immRefed }
+
+// Clear cancels the immediate if it has not run yet, even from another
+// immediate of the same turn (clearImmediate).
+//
+// Like lib/timers.js clearImmediate().
+func (im *Immediate) Clear() {
+	if im.state == immDone {
+		return
+	}
+	if im.state == immRefed {
+		im.l.immRefs--
+	}
+	im.state = immDone
+	im.fn = nil
+}
 
 // Stop makes Run return after the current iteration (uv_stop).
 func (l *Loop) Stop() { l.stopped = true }
@@ -223,7 +290,7 @@ func (l *Loop) runTicks() {
 
 // alive mirrors uv__loop_alive, plus the queues Node itself keeps.
 func (l *Loop) alive() bool {
-	if l.refs > 0 || len(l.ticks) > 0 || len(l.pending) > 0 || len(l.immediates) > 0 || len(l.closing) > 0 {
+	if l.refs > 0 || len(l.ticks) > 0 || len(l.pending) > 0 || l.immRefs > 0 || len(l.closing) > 0 {
 		return true
 	}
 	l.mu.Lock()
@@ -284,7 +351,7 @@ func (l *Loop) yieldNow() {
 }
 
 func (l *Loop) pollTimeout() int {
-	if l.stopped || len(l.pending) > 0 || len(l.immediates) > 0 || len(l.closing) > 0 || len(l.ticks) > 0 {
+	if l.stopped || len(l.pending) > 0 || l.immRefs > 0 || len(l.closing) > 0 || len(l.ticks) > 0 {
 		return 0
 	}
 	l.mu.Lock()
@@ -370,7 +437,16 @@ func (l *Loop) runImmediates() {
 	}
 	q := l.immediates
 	l.immediates = nil
-	for _, fn := range q {
+	for _, im := range q {
+		if im.state == immDone {
+			continue // cleared meanwhile
+		}
+		if im.state == immRefed {
+			l.immRefs--
+		}
+		im.state = immDone
+		fn := im.fn
+		im.fn = nil
 		l.Call(fn)
 	}
 }
