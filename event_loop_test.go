@@ -81,6 +81,61 @@ func init() {
 			cluster.SetTimeout(time.Millisecond, func() { panic("first") })
 		}
 	}
+	// testdata/interop/timers-order.js, case by case (TIMERS_CASE).
+	primaryScenarios["ev-timers-order"] = func() {
+		busy := func(d time.Duration) {
+			for s := time.Now(); time.Since(s) < d; {
+			}
+		}
+		switch os.Getenv("TIMERS_CASE") {
+		case "interval-timeout", "interval-refresh":
+			n := 0
+			var iv *cluster.Timer
+			iv = cluster.SetInterval(10*time.Millisecond, func() {
+				n++
+				lcOut("interval %d", n)
+				if n == 1 {
+					cluster.SetTimeout(10*time.Millisecond, func() { lcOut("timeout") })
+					if os.Getenv("TIMERS_CASE") == "interval-refresh" {
+						iv.Refresh()
+					}
+				}
+				if n == 3 {
+					iv.Stop()
+				}
+			})
+		case "slow-callback":
+			cluster.SetTimeout(10*time.Millisecond, func() {
+				lcOut("a")
+				busy(15 * time.Millisecond)
+				cluster.SetTimeout(10*time.Millisecond, func() { lcOut("d") })
+			})
+			cluster.SetTimeout(10*time.Millisecond, func() { lcOut("b") })
+			cluster.SetTimeout(12*time.Millisecond, func() { lcOut("c") })
+		case "refresh-order":
+			a := cluster.SetTimeout(20*time.Millisecond, func() { lcOut("a") })
+			cluster.SetTimeout(20*time.Millisecond, func() { lcOut("b") })
+			cluster.SetTimeout(5*time.Millisecond, func() { lcOut("refresh a"); a.Refresh() })
+			cluster.SetTimeout(20*time.Millisecond, func() { lcOut("c") })
+		case "throw-timer":
+			p().On("uncaughtException", func(e any) { lcOut("caught %v", e) })
+			cluster.SetTimeout(time.Millisecond, func() { cluster.NextTick(func() { lcOut("tick") }); panic("x") })
+			cluster.SetTimeout(time.Millisecond, func() { lcOut("t2") })
+			cluster.SetTimeout(5*time.Millisecond, func() { lcOut("t3") })
+		case "throw-tick":
+			p().On("uncaughtException", func(e any) { lcOut("caught %v", e) })
+			cluster.SetTimeout(time.Millisecond, func() {
+				cluster.NextTick(func() { lcOut("tick1"); panic("in tick") })
+				cluster.NextTick(func() { lcOut("tick2") })
+			})
+			cluster.SetTimeout(time.Millisecond, func() { lcOut("t2") })
+			cluster.SetTimeout(5*time.Millisecond, func() { lcOut("t3") })
+		case "throw-alone":
+			p().On("uncaughtException", func(e any) { lcOut("caught %v", e) })
+			cluster.SetTimeout(time.Millisecond, func() { cluster.NextTick(func() { lcOut("tick") }); panic("x") })
+			cluster.SetTimeout(20*time.Millisecond, func() { lcOut("t20") })
+		}
+	}
 	// testdata/interop/immediates.js, case by case (IMM_CASE).
 	primaryScenarios["ev-immediates"] = func() {
 		p().On("exit", func(code any) { lcOut("exit %v", code) })
@@ -152,6 +207,28 @@ func TestImmediateRefAsNode(t *testing.T) {
 			want := runNodeScript(t, node, filepath.Join("testdata", "interop", "immediates.js"), "", 30*time.Second)
 			require.Contains(t, want, "exit 0", "node's run of the case")
 			lines, code, sig := runPrimaryProcess(t, "ev-immediates", map[string]string{"IMM_CASE": c}, 30*time.Second)
+			require.Empty(t, sig)
+			require.Equal(t, 0, code)
+			if d := cmp.Diff(want, lcLines(lines)); d != "" {
+				t.Errorf("(-node +port):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestTimersOrderAsNode runs testdata/interop/timers-order.js under node and
+// the same steps on the port's loop: timers due together run in the order
+// of Node's per-duration lists at its millisecond clock (an interval goes
+// back behind a timeout of its period that its callback set; a refreshed
+// timer goes to the end of its list), and after an exception the process
+// survives the timers due run before the ticks queued.
+func TestTimersOrderAsNode(t *testing.T) {
+	node := nodeOrSkip(t)
+	for _, c := range []string{"interval-timeout", "interval-refresh", "slow-callback", "refresh-order", "throw-timer", "throw-tick", "throw-alone"} {
+		t.Run(c, func(t *testing.T) {
+			t.Setenv("TIMERS_CASE", c)
+			want := runNodeScript(t, node, filepath.Join("testdata", "interop", "timers-order.js"), "", 30*time.Second)
+			lines, code, sig := runPrimaryProcess(t, "ev-timers-order", map[string]string{"TIMERS_CASE": c}, 30*time.Second)
 			require.Empty(t, sig)
 			require.Equal(t, 0, code)
 			if d := cmp.Diff(want, lcLines(lines)); d != "" {

@@ -1,7 +1,6 @@
 package uv
 
 import (
-	"container/heap"
 	"errors"
 	"fmt"
 	"os"
@@ -45,13 +44,19 @@ type Loop struct {
 
 	corked *Stream // the stream whose writes are held back (Stream.cork)
 
+	// inTimers is set while runTimers runs the timers due; ticksHeld once
+	// a callback or a tick has panicked meanwhile (see runTimers).
+	inTimers, ticksHeld bool
+
 	ticks        []func()
 	pending      []pendingCb // write completions deferred to the next iteration (done)
 	spareCbs     []pendingCb
 	immediates   []*Immediate
-	immRefs      int // queued immediates that keep the loop alive (immediateInfo[kRefCount])
-	timers       timerHeap
-	timerSeq     uint64
+	immRefs      int                  // queued immediates that keep the loop alive (immediateInfo[kRefCount])
+	timerLists   map[int64]*timerList // by duration in ms (timerListMap)
+	timerQueue   timerListQueue
+	timerListID  uint64
+	msBase       time.Time // the ms clock's zero (Node's timer_base)
 	closing      []func()
 	spareClosing []func() // the array of the closing queue last run, reused
 
@@ -98,7 +103,8 @@ func NewLoop() (*Loop, error) {
 		unix.Close(epfd)
 		return nil, fmt.Errorf("uv: eventfd: %w", err)
 	}
-	l := &Loop{epfd: epfd, evfd: evfd, watchers: make(map[int32]*IO), events: make([]unix.EpollEvent, 128), now: time.Now(), emfileFd: -1}
+	l := &Loop{epfd: epfd, evfd: evfd, watchers: make(map[int32]*IO), events: make([]unix.EpollEvent, 128), now: time.Now(), emfileFd: -1, timerLists: make(map[int64]*timerList)}
+	l.msBase = l.now
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd), Pad: -1}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
 		return nil, fmt.Errorf("uv: epoll_ctl eventfd: %w", err)
@@ -275,12 +281,24 @@ func (l *Loop) invoke(fn func()) {
 
 func (l *Loop) recoverPanic() {
 	if v := recover(); v != nil {
+		if l.inTimers {
+			l.ticksHeld = true
+		}
 		l.OnPanic(v)
 	}
 }
 
+// runTicks drains the nextTick queue. During the timers phase, once a
+// callback or a tick has panicked it does nothing: the ticks wait for the
+// end of the phase (runTimers runs them).
 func (l *Loop) runTicks() {
 	for i := 0; i < len(l.ticks); i++ {
+		if l.ticksHeld {
+			n := copy(l.ticks, l.ticks[i:])
+			clear(l.ticks[n:])
+			l.ticks = l.ticks[:n]
+			return
+		}
 		fn := l.ticks[i]
 		l.ticks[i] = nil
 		l.invoke(fn)
@@ -363,15 +381,14 @@ func (l *Loop) pollTimeout() int {
 	if l.refs == 0 {
 		return 0 // nothing ref'd: Run is about to end
 	}
-	if len(l.timers) == 0 {
+	if len(l.timerQueue) == 0 {
 		return -1
 	}
-	d := time.Until(l.timers[0].due)
+	d := l.timerQueue[0].expiry - l.ms(time.Now())
 	if d <= 0 {
 		return 0
 	}
-	ms := int((d + time.Millisecond - 1) / time.Millisecond)
-	return ms
+	return int(d)
 }
 
 // done runs a finished request's callback with its result: now, or in the
@@ -694,120 +711,4 @@ func (l *Loop) IOClose(w *IO) {
 		delete(l.watchers, int32(w.fd))
 	}
 	w.events = 0
-}
-
-// Timer is a libuv timer (uv_timer_t), the base of setTimeout and
-// setInterval.
-type Timer struct {
-	Handle
-	due    time.Time
-	after  time.Duration
-	repeat time.Duration
-	closed bool // cleared by Stop: Refresh does nothing
-	seq    uint64
-	index  int
-	cb     func()
-}
-
-// SetTimeout runs cb once after d.
-func (l *Loop) SetTimeout(d time.Duration, cb func()) *Timer {
-	return l.startTimer(d, 0, cb)
-}
-
-// SetInterval runs cb every d until the timer is cleared.
-func (l *Loop) SetInterval(d time.Duration, cb func()) *Timer {
-	if d <= 0 {
-		d = time.Millisecond
-	}
-	return l.startTimer(d, d, cb)
-}
-
-func (l *Loop) startTimer(d, repeat time.Duration, cb func()) *Timer {
-	t := &Timer{due: time.Now().Add(d), after: d, repeat: repeat, cb: cb, index: -1}
-	t.Handle.init(l)
-	l.timerSeq++
-	t.seq = l.timerSeq
-	heap.Push(&l.timers, t)
-	t.activate()
-	return t
-}
-
-// Stop clears the timer (clearTimeout, uv_timer_stop).
-func (t *Timer) Stop() {
-	t.closed = true
-	if t.index >= 0 {
-		heap.Remove(&t.loop.timers, t.index)
-		t.index = -1
-	}
-	t.deactivate()
-}
-
-// Refresh starts the timer's time again from the loop's now, with the
-// duration it was set with; a timeout that has already fired is armed
-// again; one cleared by Stop stays cleared (Timeout.prototype.refresh).
-func (t *Timer) Refresh() {
-	l := t.loop
-	if t.closed {
-		return
-	}
-	if t.repeat > 0 {
-		t.after = t.repeat
-	}
-	// From the time now, not the loop's turn's (Node's refresh reads the
-	// loop's time brought up to date, getLibuvNow).
-	t.due = time.Now().Add(t.after)
-	l.timerSeq++
-	t.seq = l.timerSeq
-	if t.index >= 0 {
-		heap.Fix(&l.timers, t.index)
-		return
-	}
-	heap.Push(&l.timers, t)
-	t.activate()
-}
-
-func (l *Loop) runTimers() {
-	for len(l.timers) > 0 {
-		t := l.timers[0]
-		if t.due.After(l.now) {
-			return
-		}
-		heap.Pop(&l.timers)
-		t.index = -1
-		if t.repeat == 0 {
-			t.deactivate()
-			l.Call(t.cb)
-			continue
-		}
-		// An interval goes back among the timers once its callback has
-		// run, due its period after the time it started (as Node's
-		// listOnTimeout inserts it again): a timer of the same period
-		// set by the callback comes first.
-		start := time.Now()
-		l.Call(t.cb)
-		if !t.closed && t.index < 0 && t.repeat > 0 {
-			t.due = start.Add(t.repeat)
-			l.timerSeq++
-			t.seq = l.timerSeq
-			heap.Push(&l.timers, t)
-		}
-	}
-}
-
-type timerHeap []*Timer
-
-func (h timerHeap) Len() int { return len(h) }
-func (h timerHeap) Less(i, j int) bool {
-	if h[i].due.Equal(h[j].due) {
-		return h[i].seq < h[j].seq
-	}
-	return h[i].due.Before(h[j].due)
-}
-func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i]; h[i].index = i; h[j].index = j }
-func (h *timerHeap) Push(x any)   { t := x.(*Timer); t.index = len(*h); *h = append(*h, t) }
-func (h *timerHeap) Pop() any {
-	old := *h
-	t := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return t
 }

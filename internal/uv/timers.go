@@ -1,0 +1,236 @@
+package uv
+
+import (
+	"container/heap"
+	"time"
+)
+
+// The loop's timers are kept as Node keeps its Timeouts, not as libuv
+// keeps uv_timer_t handles: Node runs every JS timer off one libuv timer,
+// and what a program sees (which of two timers due together runs first)
+// comes from Node's lists. Timers of the same duration in whole
+// milliseconds share a list, in the order they were inserted; the lists
+// wait in a priority queue by the expiry of their head; times are the
+// loop's millisecond clock (getLibuvNow). So a timer inserted after
+// another of the same duration never runs before it, even when the clock
+// ticked in between, and an interval inserted again after its callback
+// goes behind a timer of its period that the callback set.
+
+// Timer is a timer on the loop (Node's Timeout, the base of setTimeout,
+// setInterval and a socket's idle timeout).
+type Timer struct {
+	Handle
+	list       *timerList // nil when in none
+	prev, next *Timer
+	start      int64 // _idleStart: the ms clock when it was inserted
+	msecs      int64 // its duration in whole ms, at least 1: its list
+	repeat     time.Duration
+	closed     bool // cleared by Stop: Refresh does nothing
+	cb         func()
+}
+
+// timerList is the list of timers of one duration (Node's TimersList):
+// expiry is when its head is due, id breaks ties between lists due
+// together (the list made or put back first goes first).
+type timerList struct {
+	msecs      int64
+	expiry     int64
+	id         uint64
+	head, tail *Timer
+	index      int // in the loop's timerQueue
+}
+
+// ms reads t on the loop's millisecond clock.
+func (l *Loop) ms(t time.Time) int64 { return int64(t.Sub(l.msBase) / time.Millisecond) }
+
+// msNow brings the loop's time up to date and returns it in ms, as
+// getLibuvNow does (uv_update_time, then uv_now).
+func (l *Loop) msNow() int64 {
+	l.now = time.Now()
+	return l.ms(l.now)
+}
+
+// SetTimeout runs cb once after d.
+func (l *Loop) SetTimeout(d time.Duration, cb func()) *Timer {
+	return l.startTimer(d, 0, cb)
+}
+
+// SetInterval runs cb every d until the timer is cleared.
+func (l *Loop) SetInterval(d time.Duration, cb func()) *Timer {
+	if d <= 0 {
+		d = time.Millisecond
+	}
+	return l.startTimer(d, d, cb)
+}
+
+func (l *Loop) startTimer(d, repeat time.Duration, cb func()) *Timer {
+	t := &Timer{msecs: max(int64(d/time.Millisecond), 1), repeat: repeat, cb: cb}
+	t.Handle.init(l)
+	l.insertTimer(t, l.msNow())
+	t.activate()
+	return t
+}
+
+// insertTimer puts t at the end of its duration's list, started at start,
+// making the list (and queueing it) if there is none.
+//
+// Like lib/internal/timers.js insert().
+func (l *Loop) insertTimer(t *Timer, start int64) {
+	if t.list != nil {
+		t.list.remove(t)
+	}
+	t.start = start
+	list := l.timerLists[t.msecs]
+	if list == nil {
+		l.timerListID++
+		list = &timerList{msecs: t.msecs, expiry: start + t.msecs, id: l.timerListID}
+		l.timerLists[t.msecs] = list
+		heap.Push(&l.timerQueue, list)
+	}
+	list.append(t)
+}
+
+// Stop clears the timer (clearTimeout): out of its list, and the list out
+// of the queue when it is left empty.
+//
+// Like lib/timers.js unenroll().
+func (t *Timer) Stop() {
+	t.closed = true
+	if list := t.list; list != nil {
+		list.remove(t)
+		if list.head == nil && t.loop.timerLists[list.msecs] == list {
+			heap.Remove(&t.loop.timerQueue, list.index)
+			delete(t.loop.timerLists, list.msecs)
+		}
+	}
+	t.deactivate()
+}
+
+// Refresh starts the timer's time again from the loop's time brought up
+// to date, at the end of its list; a timeout that has already fired is
+// armed again; one cleared by Stop stays cleared.
+//
+// Like lib/internal/timers.js Timeout.prototype.refresh().
+func (t *Timer) Refresh() {
+	if t.closed {
+		return
+	}
+	t.loop.insertTimer(t, t.loop.msNow())
+	t.activate()
+}
+
+// runTimers runs every list due by the loop's time, the earliest first
+// (the loop's now is the iteration's, brought up to date just before).
+//
+// The ticks queued meanwhile run between two timers, unless a callback or
+// a tick panicked (an uncaught exception the process survived): then the
+// rest of the timers due run first, and the ticks at the end of the phase.
+// Node runs its timers in one callback scope (RunTimers calls
+// processTimers again after an exception, and the scope drains the ticks
+// when it closes).
+//
+// Like lib/internal/timers.js processTimers().
+func (l *Loop) runTimers() {
+	if len(l.timerQueue) == 0 {
+		return
+	}
+	now := l.ms(l.now)
+	l.inTimers = true
+	for len(l.timerQueue) > 0 {
+		list := l.timerQueue[0]
+		if list.expiry > now {
+			break
+		}
+		l.listOnTimeout(list, now)
+	}
+	l.inTimers = false
+	if l.ticksHeld {
+		l.ticksHeld = false
+		l.runTicks()
+	}
+}
+
+// listOnTimeout runs the timers of list that are due at now, in their
+// order; at the first one that is not, the list waits again for it.
+// An interval is inserted again after its callback, from the time it
+// started.
+//
+// Like lib/internal/timers.js listOnTimeout().
+func (l *Loop) listOnTimeout(list *timerList, now int64) {
+	for t := list.head; t != nil; t = list.head {
+		if now-t.start < list.msecs {
+			list.expiry = max(t.start+list.msecs, now+1)
+			l.timerListID++
+			list.id = l.timerListID
+			heap.Fix(&l.timerQueue, list.index)
+			return
+		}
+		list.remove(t)
+		if t.repeat == 0 {
+			l.Call(t.cb)
+			if t.list == nil {
+				t.deactivate() // not refreshed by its callback
+			}
+			continue
+		}
+		start := l.msNow()
+		l.Call(t.cb)
+		if !t.closed {
+			l.insertTimer(t, start)
+		}
+	}
+	if l.timerLists[list.msecs] == list {
+		delete(l.timerLists, list.msecs)
+		heap.Remove(&l.timerQueue, list.index)
+	}
+}
+
+func (list *timerList) append(t *Timer) {
+	t.list = list
+	t.prev, t.next = list.tail, nil
+	if list.tail != nil {
+		list.tail.next = t
+	} else {
+		list.head = t
+	}
+	list.tail = t
+}
+
+func (list *timerList) remove(t *Timer) {
+	if t.prev != nil {
+		t.prev.next = t.next
+	} else {
+		list.head = t.next
+	}
+	if t.next != nil {
+		t.next.prev = t.prev
+	} else {
+		list.tail = t.prev
+	}
+	t.prev, t.next, t.list = nil, nil, nil
+}
+
+// timerListQueue is the lists by expiry, then id (Node's timerListQueue,
+// compareTimersLists).
+type timerListQueue []*timerList
+
+func (q timerListQueue) Len() int { return len(q) }
+func (q timerListQueue) Less(i, j int) bool {
+	if q[i].expiry == q[j].expiry {
+		return q[i].id < q[j].id
+	}
+	return q[i].expiry < q[j].expiry
+}
+func (q timerListQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i]; q[i].index = i; q[j].index = j }
+func (q *timerListQueue) Push(x any) {
+	list := x.(*timerList)
+	list.index = len(*q)
+	*q = append(*q, list)
+}
+func (q *timerListQueue) Pop() any {
+	old := *q
+	list := old[len(old)-1]
+	old[len(old)-1] = nil
+	*q = old[:len(old)-1]
+	return list
+}
