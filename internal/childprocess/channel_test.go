@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -1133,4 +1134,38 @@ func TestChannelHandleWithoutDescriptorIsEBADF(t *testing.T) {
 	wire, fds := h.readAvailable()
 	require.Equal(t, `{"n":2}`+"\n", wire)
 	require.Empty(t, fds)
+}
+
+// TestChannelSendCallbacksOfCutShortWritesGetNull: a send whose write had
+// to wait calls back with null when the write then ends, however it
+// ended: Node's completion of a channel write ignores the write's status
+// (the channel's end is told by "disconnect", not by the callbacks). Here
+// the writes wait behind 4 MB the peer never reads, and then the channel
+// is disconnected (the writes are cancelled) or the peer goes away (they
+// fail with EPIPE).
+func TestChannelSendCallbacksOfCutShortWritesGetNull(t *testing.T) {
+	for _, how := range []string{"disconnect", "peer gone"} {
+		t.Run(strings.ReplaceAll(how, " ", "_"), func(t *testing.T) {
+			h := newChanHarness(t)
+			big := NewObject("cmd", "big", "data", strings.Repeat("x", 4<<20))
+			var got []string
+			cb := func(name string) func(error) {
+				return func(err error) { got = append(got, fmt.Sprintf("%s %v", name, err)) }
+			}
+			h.target.On("disconnect", func() { got = append(got, "disconnect") })
+			require.False(t, h.target.Send(big, nil, SendOptions{}, cb("big")), "4 MB waits for the peer")
+			h.target.Send(NewObject("cmd", "small"), nil, SendOptions{}, cb("small"))
+			h.loop.NextTick(func() {
+				if how == "disconnect" {
+					h.target.Disconnect()
+				} else {
+					h.closePeer()
+				}
+			})
+			h.run()
+			require.Len(t, got, 3, "%q", got)
+			require.ElementsMatch(t, []string{"disconnect", "big <nil>", "small <nil>"}, got)
+			require.Less(t, slices.Index(got, "big <nil>"), slices.Index(got, "small <nil>"), "callbacks in the order of the sends: %q", got)
+		})
+	}
 }

@@ -196,9 +196,14 @@ func (o *Object) Object(k string) *Object {
 // MarshalJSON lets encoding/json print an Object in order.
 func (o *Object) MarshalJSON() ([]byte, error) { return AppendJSON(nil, o) }
 
-// JSON is JSON.stringify(o).
+// JSONString is JSON.stringify(o). Like it, it throws (panics with the
+// *StringifyError) on what JSON cannot hold: a circular structure, or one
+// nested too deep.
 func (o *Object) JSONString() string {
-	b, _ := AppendJSON(nil, o)
+	b, err := AppendJSON(nil, o)
+	if err != nil {
+		panic(err)
+	}
 	return string(b)
 }
 

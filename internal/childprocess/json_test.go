@@ -238,6 +238,9 @@ func TestAppendJSONCycleAndDepth(t *testing.T) {
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, "TypeError", se.Name)
 	require.True(t, strings.HasPrefix(se.Message, "Converting circular structure to JSON"), se.Message)
+	// JSONString throws it, as JSON.stringify does, rather than return
+	// what was written before the cycle.
+	require.PanicsWithError(t, se.Error(), func() { _ = o.JSONString() })
 
 	arr := []any{nil}
 	arr[0] = arr

@@ -277,15 +277,18 @@ func (t *Target) writeChannelMessage(message any, fd int, cb func(error)) (sync 
 // finished at once.
 func (t *Target) writeMessageBytes(message any, b []byte, fd int, cb func(error)) (sync bool, err error) {
 	// done runs only when the write had to wait; without a callback one
-	// closure per channel serves every message.
+	// closure per channel serves every message. It tells the callback
+	// null however the write ended (written, cancelled by the channel's
+	// close, failed with EPIPE), as Node's req.oncomplete does: the
+	// channel's end is "disconnect"'s to tell.
 	var done func(error)
 	if cb != nil {
 		ctl := t.Channel
-		done = func(err error) {
+		done = func(error) {
 			if ctl != nil {
 				ctl.unrefCounted()
 			}
-			cb(err)
+			cb(nil)
 		}
 	} else if t.Channel != nil {
 		if t.writeDoneFor != t.Channel {
