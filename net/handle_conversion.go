@@ -12,6 +12,7 @@ import (
 
 	"github.com/nodecluster/nodecluster/internal/childprocess"
 	"github.com/nodecluster/nodecluster/internal/events"
+	"github.com/nodecluster/nodecluster/internal/process"
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"golang.org/x/sys/unix"
 )
@@ -137,8 +138,12 @@ func serverSend(t *childprocess.Target, message *childprocess.Object, handle any
 var ReproduceFauxHandleSend = uv.Reproduce("faux-handle")
 
 // reproduceSegfault ends the process by SIGSEGV, the signal v20's crash
-// ends it by, and waits for the signal to take it.
+// ends it by, and waits for the signal to take it. It first waits for the
+// process to have taken the signal from the Go runtime (in the first
+// millisecond of a worker, which may already be sending): before that,
+// the runtime would take the SIGSEGV for its own crash, exit status 2.
 func reproduceSegfault() {
+	<-process.SignalsTaken()
 	unix.Kill(os.Getpid(), unix.SIGSEGV)
 	for {
 		time.Sleep(time.Second)
