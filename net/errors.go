@@ -28,6 +28,9 @@ type Error struct {
 	Port    any // int, or nil when Node sets none
 	// Hostname is the name a failed lookup asked for (dns errors only).
 	Hostname string
+	// Host is the host connect was given, for ERR_INVALID_ADDRESS_FAMILY
+	// ("" for none).
+	Host string
 	// LocalAddress and LocalPort are the local end a failed connect was
 	// bound to, when it was (connect's localAddress and localPort).
 	LocalAddress string
@@ -42,10 +45,11 @@ type Error struct {
 type errShape int
 
 const (
-	shapeDefault    errShape = iota // ErrnoException when Errno is set, else NodeError
-	shapeUVHostPort                 // UVExceptionWithHostPort
-	shapeHostPort                   // ExceptionWithHostPort
-	shapeDNS                        // DNSException
+	shapeDefault       errShape = iota // ErrnoException when Errno is set, else NodeError
+	shapeUVHostPort                    // UVExceptionWithHostPort
+	shapeHostPort                      // ExceptionWithHostPort
+	shapeDNS                           // DNSException
+	shapeAddressFamily                 // ERR_INVALID_ADDRESS_FAMILY
 )
 
 func (e *Error) Error() string { return e.Message }
@@ -60,6 +64,7 @@ func (e *Error) Error() string { return e.Message }
 //	ErrnoException           {errno, code, syscall}
 //	DNSException             {errno, code, syscall[, hostname]}
 //	NodeError (ERR_*)        {code}
+//	ERR_INVALID_ADDRESS_FAMILY {code[, host][, port]}
 //
 // Like lib/internal/errors.js, whose constructors set these properties.
 func (e *Error) MarshalJSON() ([]byte, error) {
@@ -71,6 +76,15 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 		o.Set("errno", e.Errno).Set("code", e.Code).Set("syscall", e.Syscall)
 		if e.Hostname != "" {
 			o.Set("hostname", e.Hostname)
+		}
+		return childprocess.AppendJSON(nil, o)
+	case e.shape == shapeAddressFamily:
+		o.Set("code", e.Code)
+		if e.Host != "" {
+			o.Set("host", e.Host)
+		}
+		if e.Port != nil {
+			o.Set("port", e.Port)
 		}
 		return childprocess.AppendJSON(nil, o)
 	case e.shape == shapeUVHostPort:
@@ -369,7 +383,7 @@ func (e *AggregateError) Unwrap() []error { return e.Errors }
 // errInvalidAddressFamily is ERR_INVALID_ADDRESS_FAMILY, for a lookup
 // that answered with a family other than 4 or 6.
 func errInvalidAddressFamily(family int, options *ConnectOptions) *Error {
-	return &Error{Code: "ERR_INVALID_ADDRESS_FAMILY", Message: fmt.Sprintf("Invalid address family: %d %s:%s", family, jsUndefined(options.Host), jsUndefinedAny(options.Port))}
+	return &Error{Code: "ERR_INVALID_ADDRESS_FAMILY", Host: options.Host, Port: options.Port, Message: fmt.Sprintf("Invalid address family: %d %s:%s", family, jsUndefined(options.Host), jsUndefinedAny(options.Port)), shape: shapeAddressFamily}
 }
 
 func jsUndefined(s string) string {

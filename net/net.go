@@ -144,8 +144,12 @@ type ListenOptions struct {
 	IPv6Only    bool
 	ReadableAll bool
 	WritableAll bool
-	// Fd listens on an existing descriptor when > 0 (Node: fd >= 0; 0 is
-	// stdin and unlikely to be a socket, so Go's zero value means unset).
+	// Fd listens on an existing descriptor when > 0, or on descriptor 0
+	// when it is FdZero.
+	//
+	// DEVIATION(shape): Node's fd is any number >= 0; Go's zero value has
+	// to mean unset, so descriptor 0 (a listening socket an inetd-style
+	// supervisor passes as stdin) is written FdZero.
 	Fd int
 	// Signal closes the server once it is done (Node's AbortSignal: done
 	// is aborted), or on the next tick when it is done already.
@@ -156,6 +160,9 @@ type ListenOptions struct {
 
 	handle *uv.Stream // listen(handle): a listening socket received over IPC
 }
+
+// FdZero is ListenOptions.Fd for descriptor 0 (Node's listen({fd: 0})).
+const FdZero = math.MinInt
 
 // normalizeArgs sorts listen's arguments into options and a callback:
 // (options[, cb]), (path[, ...][, cb]) or ([port][, host][, ...][, cb]).
@@ -381,7 +388,7 @@ func createServerHandle(address any, port int, addressType any, fd int, flags in
 	isTCP := false
 	addr, _ := address.(string)
 	switch {
-	case fd > 0:
+	case fd >= 0:
 		if t := uv.GuessHandle(fd); t != "PIPE" && t != "TCP" {
 			// createHandle refuses it (ERR_INVALID_FD_TYPE), which
 			// Node's createServerHandle turns into UV_EINVAL.
@@ -417,7 +424,7 @@ func createServerHandle(address any, port int, addressType any, fd int, flags in
 	}
 	if addr != "" || port != 0 || isTCP {
 		switch {
-		case handle.Kind == uv.KindPipe && fd <= 0:
+		case handle.Kind == uv.KindPipe && fd < 0:
 			err = handle.BindPipe(addr)
 		case addr == "":
 			err = handle.Bind6(defaultIPv6Addr, port, flags)
@@ -450,7 +457,7 @@ func (s *Server) setupListenHandle(address any, port int, addressType any, backl
 	} else {
 		var rval *uv.Stream
 		errno := 0
-		if address == nil && fd <= 0 {
+		if address == nil && fd < 0 {
 			rval, errno = createServerHandle(defaultIPv6Addr, port, 6, fd, flags)
 			if errno != 0 {
 				rval = nil
@@ -532,7 +539,7 @@ func listenInCluster(server *Server, address any, port int, addressType any, bac
 		return
 	}
 	var fdv any = childprocess.Undefined
-	if fd > 0 {
+	if fd >= 0 {
 		fdv = fd
 	}
 	serverQuery := childprocess.NewObject(
@@ -660,8 +667,12 @@ func (s *Server) Listen(args ...any) error {
 		return nil
 	}
 	addServerAbortSignalOption(s, options.Signal)
-	if options.Fd > 0 {
-		listenInCluster(s, nil, 0, nil, backlogFromArgs, options.Fd, false, childprocess.Undefined, nil)
+	if options.Fd > 0 || options.Fd == FdZero {
+		fd := options.Fd
+		if fd == FdZero {
+			fd = 0
+		}
+		listenInCluster(s, nil, 0, nil, backlogFromArgs, fd, false, childprocess.Undefined, nil)
 		return nil
 	}
 	if len(args) == 0 || isFunc(args[0]) || options.Port == childprocess.Undefined {

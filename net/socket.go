@@ -2,6 +2,7 @@ package net
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
@@ -1249,6 +1250,10 @@ func (s *Socket) markCloseEmitted() { s.closeEmitted = true }
 // no listener, which throws, as in Node v20.
 var ReproduceSocketErrorThrow = uv.Reproduce("socket-error")
 
+// ReproduceEmptyLookupThrow, when true, throws v20's TypeError from a
+// lookup that answered no address (see lookupAndConnectMultiple).
+var ReproduceEmptyLookupThrow = uv.Reproduce("empty-lookup")
+
 // ReproduceResetLeavesOpen, when true, leaves a socket whose reset failed
 // open, with no "close", as in Node v20.
 var ReproduceResetLeavesOpen = uv.Reproduce("reset-einval")
@@ -2374,7 +2379,14 @@ func (s *Socket) internalConnect(address string, port, addressType int, localAdd
 		err = s.handle.ConnectPipe(address, func(err error) { s.afterConnect(err, req) })
 	}
 	if err != nil {
-		s.Destroy(exceptionWithHostPort(uvErrno(err), "connect", address, portOrUndefined(port, addressType), s.socknameDetails()))
+		details := s.socknameDetails()
+		if (addressType == 4 || addressType == 6) && localAddress == "" && localPort == 0 && IsIP(address) != addressType {
+			// An address of the other family: libuv refuses it before it
+			// makes the socket, so Node's handle has none to ask, and its
+			// sockname is {} (the port's socket is made beforehand).
+			details = "undefined:undefined"
+		}
+		s.Destroy(exceptionWithHostPort(uvErrno(err), "connect", address, portOrUndefined(port, addressType), details))
 	}
 }
 
@@ -2685,6 +2697,14 @@ func (s *Socket) lookupAndConnect(options *ConnectOptions) error {
 // the family of the first, each address once; a single address connects
 // as internalConnect does.
 //
+// DEVIATION(fix): a lookup (a custom one) that answers no address and no
+// error makes v20 throw a TypeError from the lookup's callback (it reads
+// the first address of none), an uncaught exception; the socket is
+// destroyed with ERR_INVALID_IP_ADDRESS ("Invalid IP address: undefined",
+// what the single-address path says of a missing address) instead.
+// NODECLUSTER_REPRODUCE_V20=empty-lookup (ReproduceEmptyLookupThrow)
+// throws as v20 does.
+//
 // Mirrors lib/net.js lookupAndConnectMultiple().
 func (s *Socket) lookupAndConnectMultiple(host string, options *ConnectOptions, err error, addrs []LookupAddress, port int, localAddress string, localPort int, timeout time.Duration) {
 	if !s.connecting {
@@ -2718,7 +2738,13 @@ func (s *Socket) lookupAndConnectMultiple(host string, options *ConnectOptions, 
 	}
 	if len(valid[0]) == 0 && len(valid[1]) == 0 {
 		if len(addrs) == 0 {
-			return // Node reads addresses[0] of nothing and stops here too
+			// A lookup that answered no address and no error.
+			if ReproduceEmptyLookupThrow {
+				panic(errors.New("TypeError: Cannot destructure property 'address' of 'addresses[0]' as it is undefined."))
+			}
+			e := &Error{Code: "ERR_INVALID_IP_ADDRESS", Message: "Invalid IP address: undefined"}
+			uv.Default().NextTick(func() { s.connectErrorNT(e) })
+			return
 		}
 		a := addrs[0]
 		var e *Error

@@ -113,6 +113,9 @@ func NewRoundRobinHandle(key string, address any, message *childprocess.Object) 
 	var err error
 	switch {
 	case fd >= 0:
+		if fd == 0 {
+			fd = net.FdZero
+		}
 		err = h.server.Listen(net.ListenOptions{Fd: fd, Backlog: backlog})
 	case childprocess.ToNumber(port) >= 0:
 		// JS's port >= 0: a numeric string or true passes too, and the
