@@ -121,7 +121,8 @@ func init() {
 			p().On("uncaughtException", func(e any) { lcOut("caught %v", e) })
 			cluster.SetTimeout(time.Millisecond, func() { cluster.NextTick(func() { lcOut("tick") }); panic("x") })
 			cluster.SetTimeout(time.Millisecond, func() { lcOut("t2") })
-			cluster.SetTimeout(5*time.Millisecond, func() { lcOut("t3") })
+			cluster.SetTimeout(50*time.Millisecond, func() { lcOut("t3") })
+			busy(10 * time.Millisecond)
 		case "throw-tick":
 			p().On("uncaughtException", func(e any) { lcOut("caught %v", e) })
 			cluster.SetTimeout(time.Millisecond, func() {
@@ -129,7 +130,8 @@ func init() {
 				cluster.NextTick(func() { lcOut("tick2") })
 			})
 			cluster.SetTimeout(time.Millisecond, func() { lcOut("t2") })
-			cluster.SetTimeout(5*time.Millisecond, func() { lcOut("t3") })
+			cluster.SetTimeout(50*time.Millisecond, func() { lcOut("t3") })
+			busy(10 * time.Millisecond)
 		case "throw-alone":
 			p().On("uncaughtException", func(e any) { lcOut("caught %v", e) })
 			cluster.SetTimeout(time.Millisecond, func() { cluster.NextTick(func() { lcOut("tick") }); panic("x") })

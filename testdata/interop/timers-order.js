@@ -44,7 +44,8 @@ switch (process.env.TIMERS_CASE) {
     process.on('uncaughtException', (e) => log('caught ' + e.message));
     setTimeout(() => { process.nextTick(() => log('tick')); throw new Error('x'); }, 1);
     setTimeout(() => log('t2'), 1);
-    setTimeout(() => log('t3'), 5);
+    setTimeout(() => log('t3'), 50);
+    busy(10); // both due by the first pass, even if the clock ticked between them
     break;
   case 'throw-tick':
     process.on('uncaughtException', (e) => log('caught ' + e.message));
@@ -53,7 +54,8 @@ switch (process.env.TIMERS_CASE) {
       process.nextTick(() => log('tick2'));
     }, 1);
     setTimeout(() => log('t2'), 1);
-    setTimeout(() => log('t3'), 5);
+    setTimeout(() => log('t3'), 50);
+    busy(10);
     break;
   case 'throw-alone':
     process.on('uncaughtException', (e) => log('caught ' + e.message));
