@@ -743,9 +743,13 @@ func (s *Socket) errorBuffer() {
 	if err == nil {
 		err = errStreamDestroyed
 	}
+	// The writes' bytes still count in BytesWritten while their callbacks
+	// and End's run: Node's errorBuffer empties the buffer (which the
+	// bytesWritten getter adds up) only after them (resetBuffer).
+	unsent := 0
 	for _, w := range writes {
 		s.writableLength -= w.length
-		s.BytesWritten -= w.n
+		unsent += w.n
 		if w.cb != nil {
 			w.cb(err)
 		}
@@ -761,6 +765,7 @@ func (s *Socket) errorBuffer() {
 			cb(endErr)
 		}
 	}
+	s.BytesWritten -= unsent
 }
 
 // pendingWrite is a write made while the socket connects: its bytes,

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nodecluster/nodecluster/internal/uv"
@@ -200,5 +201,40 @@ func TestSocketConnectedAgainWritesNothingStale(t *testing.T) {
 				t.Errorf("server reads (-node +port):\n%s", d)
 			}
 		})
+	}
+}
+
+// TestSocketDestroyCallbacksSeeBytesWritten: the callbacks Destroy runs
+// for writes queued behind one the peer does not read (and End's) see
+// BytesWritten with those writes' bytes still in it, as Node's do (its
+// buffer is emptied after them); "close" sees them gone
+// (net/testdata/socket_destroy_bytes_written.js).
+func TestSocketDestroyCallbacksSeeBytesWritten(t *testing.T) {
+	var lines []string
+	log := func(format string, a ...any) { lines = append(lines, fmt.Sprintf(format, a...)) }
+	code := func(e error) string {
+		if e == nil {
+			return "null"
+		}
+		return writeErrCode(e)
+	}
+	run(t, func() {
+		srv := net.CreateServer(func(s *net.Socket) { s.Pause(); s.On("error", func(error) {}) })
+		require.NoError(t, srv.Listen(0, "127.0.0.1", func() {
+			var c *net.Socket
+			c, _ = net.Connect(srv.AddressPort(), "127.0.0.1", func() {
+				c.Write(make([]byte, 16<<20), func(e error) { log("cb1 %s %d", code(e), c.BytesWritten) })
+				c.Write([]byte("xx"), func(e error) { log("cb2 %s %d", code(e), c.BytesWritten) })
+				c.End([]byte("yy"), func(e error) { log("endcb %s %d", code(e), c.BytesWritten) })
+				log("before destroy %d", c.BytesWritten)
+				uv.Default().SetTimeout(50*time.Millisecond, func() { c.Destroy(nil) })
+			})
+			c.On("close", func(bool) { log("close %d", c.BytesWritten); srv.Close(nil) })
+		}))
+	})
+	want := []string{"before destroy 16777220", "cb1 null 16777220", "cb2 ERR_STREAM_DESTROYED 16777220",
+		"endcb ERR_STREAM_DESTROYED 16777220", "close 16777216"}
+	if d := cmp.Diff(want, lines); d != "" {
+		t.Errorf("(-node +port):\n%s", d)
 	}
 }
