@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
 )
 
@@ -138,6 +139,88 @@ func init() {
 			cluster.SetTimeout(20*time.Millisecond, func() { lcOut("t20") })
 		}
 	}
+	// testdata/interop/loop-throws.js, case by case (LOOP_CASE).
+	primaryScenarios["ev-loop-throws"] = func() {
+		busy := func(d time.Duration) {
+			for s := time.Now(); time.Since(s) < d; {
+			}
+		}
+		p().On("exit", func(code any) { lcOut("exit %v", code) })
+		caught := func() { p().On("uncaughtException", func(e any) { lcOut("caught %v", e) }) }
+		ms := time.Millisecond
+		switch os.Getenv("LOOP_CASE") {
+		case "timers-one-list":
+			caught()
+			cluster.SetTimeout(ms, func() { lcOut("t1"); cluster.NextTick(func() { lcOut("tick") }); panic("x") })
+			cluster.SetTimeout(ms, func() { lcOut("t2") })
+			cluster.SetTimeout(ms, func() { lcOut("t3") })
+			busy(5 * ms)
+		case "timers-two-lists":
+			caught()
+			cluster.SetTimeout(ms, func() { lcOut("t1"); cluster.NextTick(func() { lcOut("tick") }); panic("x") })
+			cluster.SetTimeout(2*ms, func() { lcOut("t2") })
+			busy(5 * ms)
+		case "immediates":
+			caught()
+			cluster.SetImmediate(func() { lcOut("i1"); cluster.NextTick(func() { lcOut("tick") }); panic("x") })
+			cluster.SetImmediate(func() { lcOut("i2") })
+			cluster.SetImmediate(func() { lcOut("i3") })
+		case "tick-in-immediate":
+			caught()
+			cluster.SetImmediate(func() {
+				lcOut("i1")
+				cluster.NextTick(func() { lcOut("A"); panic("x") })
+				cluster.NextTick(func() { lcOut("B") })
+			})
+			cluster.SetImmediate(func() { lcOut("i2") })
+		case "tick-in-main":
+			caught()
+			cluster.NextTick(func() { lcOut("A"); panic("x") })
+			cluster.NextTick(func() { lcOut("B") })
+			cluster.SetTimeout(ms, func() { lcOut("T") })
+			busy(5 * ms)
+		case "io":
+			caught()
+			var srv *net.Server
+			srv = net.CreateServer(func(s *net.Socket) {
+				lcOut("S.conn")
+				cluster.NextTick(func() { lcOut("S.tick") })
+				s.Resume()
+				s.On("end", func() { s.End(nil); srv.Close(nil) })
+				panic("x")
+			})
+			srv.Listen(0, "127.0.0.1", func() {
+				var c *net.Socket
+				c, _ = net.Connect(srv.AddressPort(), "127.0.0.1", func() { lcOut("C.connect"); c.End(nil) })
+			})
+		case "unref-immediate-after-throw":
+			caught()
+			cluster.SetImmediate(func() {
+				lcOut("i1")
+				cluster.SetImmediate(func() { lcOut("i2 unref") }).Unref()
+				panic("x")
+			})
+		case "unref-timer-after-throw":
+			caught()
+			cluster.SetTimeout(ms, func() { lcOut("t1"); busy(5 * ms); panic("x") })
+			cluster.SetTimeout(3*ms, func() { lcOut("unref t3") }).Unref()
+		case "beforeexit-throws":
+			caught()
+			n := 0
+			p().On("beforeExit", func(any) {
+				n++
+				lcOut("beforeExit %d", n)
+				if n < 3 {
+					panic(fmt.Sprintf("be%d", n))
+				}
+			})
+		case "unref-immediate-from-timer":
+			cluster.SetTimeout(2*ms, func() {
+				lcOut("t1")
+				cluster.SetImmediate(func() { lcOut("unref imm") }).Unref()
+			})
+		}
+	}
 	// testdata/interop/immediates.js, case by case (IMM_CASE).
 	primaryScenarios["ev-immediates"] = func() {
 		p().On("exit", func(code any) { lcOut("exit %v", code) })
@@ -231,6 +314,32 @@ func TestTimersOrderAsNode(t *testing.T) {
 			t.Setenv("TIMERS_CASE", c)
 			want := runNodeScript(t, node, filepath.Join("testdata", "interop", "timers-order.js"), "", 30*time.Second)
 			lines, code, sig := runPrimaryProcess(t, "ev-timers-order", map[string]string{"TIMERS_CASE": c}, 30*time.Second)
+			require.Empty(t, sig)
+			require.Equal(t, 0, code)
+			if d := cmp.Diff(want, lcLines(lines)); d != "" {
+				t.Errorf("(-node +port):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestLoopAfterUncaughtExceptionAsNode runs testdata/interop/loop-throws.js
+// under node and the same steps on the port's loop. A callback or a tick
+// that panics fails its callback scope: the ticks left wait for the next
+// callback that completes, or for the next drain between two timers, two
+// lists or two immediates (the timers' pass and the immediates' run start
+// again after the exception, their first callback before the ticks); a
+// handled exception keeps the loop one more round (Node's
+// setImmediate(noop)); and a round ends with its timers, so that what they
+// leave is weighed before the next.
+func TestLoopAfterUncaughtExceptionAsNode(t *testing.T) {
+	node := nodeOrSkip(t)
+	for _, c := range []string{"timers-one-list", "timers-two-lists", "immediates", "tick-in-immediate", "tick-in-main", "io",
+		"unref-immediate-after-throw", "unref-timer-after-throw", "beforeexit-throws", "unref-immediate-from-timer"} {
+		t.Run(c, func(t *testing.T) {
+			t.Setenv("LOOP_CASE", c)
+			want := runNodeScript(t, node, filepath.Join("testdata", "interop", "loop-throws.js"), "", 30*time.Second)
+			lines, code, sig := runPrimaryProcess(t, "ev-loop-throws", map[string]string{"LOOP_CASE": c}, 30*time.Second)
 			require.Empty(t, sig)
 			require.Equal(t, 0, code)
 			if d := cmp.Diff(want, lcLines(lines)); d != "" {

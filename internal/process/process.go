@@ -247,6 +247,10 @@ func (p *Process) uncaught(v any) {
 		// (an internal exception handler's run-time failure).
 		defer p.failed(7)
 		p.Emit("uncaughtException", v, "uncaughtException")
+		// Handled: the loop goes round at least once more, so that the
+		// ticks the failed callback left wait no longer than that (Node
+		// queues setImmediate(noop) here).
+		uv.Default().SetImmediate(func() {})
 		return
 	}
 	printUncaught(v)

@@ -44,9 +44,14 @@ type Loop struct {
 
 	corked *Stream // the stream whose writes are held back (Stream.cork)
 
-	// inTimers is set while runTimers runs the timers due; ticksHeld once
-	// a callback or a tick has panicked meanwhile (see runTimers).
-	inTimers, ticksHeld bool
+	// panicked is set when a callback or a tick panicked (an uncaught
+	// exception the process survived), for poll: the callbacks of one
+	// watcher are one callback scope (see Call).
+	panicked bool
+	// failedScope is set when the last callback scope failed (a callback
+	// or a tick panicked): the ticks it left wait for the next callback
+	// that completes, not for Run's start.
+	failedScope bool
 
 	ticks        []func()
 	pending      []pendingCb // write completions deferred to the next iteration (done)
@@ -266,44 +271,53 @@ func (l *Loop) Stop() { l.stopped = true }
 
 // Call runs fn as a callback from the loop into "JS": it recovers a panic
 // for the process's uncaught-exception handling and then drains the
-// nextTick queue, as Node's MakeCallback does after every callback.
+// nextTick queue, as Node's MakeCallback does after every callback. A
+// callback that panicked fails its scope, as a throw does in Node: the
+// ticks it (or an earlier one) queued wait for the next callback that
+// completes.
 func (l *Loop) Call(fn func()) {
-	l.invoke(fn)
-	l.runTicks()
+	if l.invoke(fn) {
+		l.runTicks()
+	} else {
+		l.failedScope = true
+	}
 }
 
-func (l *Loop) invoke(fn func()) {
+// invoke runs fn and reports whether it returned (false: it panicked, and
+// OnPanic had the value).
+func (l *Loop) invoke(fn func()) (returned bool) {
 	if l.OnPanic != nil {
 		defer l.recoverPanic()
 	}
 	fn()
+	return true
 }
 
 func (l *Loop) recoverPanic() {
 	if v := recover(); v != nil {
-		if l.inTimers {
-			l.ticksHeld = true
-		}
+		l.panicked = true
 		l.OnPanic(v)
 	}
 }
 
-// runTicks drains the nextTick queue. During the timers phase, once a
-// callback or a tick has panicked it does nothing: the ticks wait for the
-// end of the phase (runTimers runs them).
-func (l *Loop) runTicks() {
+// runTicks drains the nextTick queue (processTicksAndRejections) and
+// reports whether it got to the end: a tick that panics stops it, and
+// the ticks behind it wait for the next drain.
+func (l *Loop) runTicks() bool {
 	for i := 0; i < len(l.ticks); i++ {
-		if l.ticksHeld {
-			n := copy(l.ticks, l.ticks[i:])
-			clear(l.ticks[n:])
-			l.ticks = l.ticks[:n]
-			return
-		}
 		fn := l.ticks[i]
 		l.ticks[i] = nil
-		l.invoke(fn)
+		if !l.invoke(fn) {
+			n := copy(l.ticks, l.ticks[i+1:])
+			clear(l.ticks[n:])
+			l.ticks = l.ticks[:n]
+			l.failedScope = true
+			return false
+		}
 	}
 	l.ticks = l.ticks[:0]
+	l.failedScope = false
+	return true
 }
 
 // alive mirrors uv__loop_alive, plus the queues Node itself keeps.
@@ -321,15 +335,22 @@ func (l *Loop) alive() bool {
 func (l *Loop) Alive() bool { return l.alive() }
 
 // Run runs the loop until nothing keeps it alive or Stop is called, as
-// uv_run(UV_RUN_DEFAULT) does: timers, pending callbacks, posted work,
-// poll for I/O, the pending callbacks that fed, check (immediates), close
-// callbacks.
+// uv_run(UV_RUN_DEFAULT) does since libuv 1.45: timers once, then rounds
+// of pending callbacks, posted work, poll for I/O, the pending callbacks
+// that fed, check (immediates), close callbacks and timers, until a round
+// ends with nothing alive. So what a timer's callback leaves (an unref'd
+// immediate, say) is weighed before another round starts.
 func (l *Loop) Run() {
 	l.stopped = false
-	l.runTicks()
-	for !l.stopped && l.alive() {
+	if !l.failedScope {
+		l.runTicks() // what was queued outside a callback
+	}
+	alive := l.alive()
+	if alive {
 		l.now = time.Now()
 		l.runTimers()
+	}
+	for alive && !l.stopped {
 		l.runPending()
 		l.runPosted()
 		timeout := l.pollTimeout()
@@ -339,7 +360,10 @@ func (l *Loop) Run() {
 		l.runPending()
 		l.runImmediates()
 		l.runClosing()
+		l.now = time.Now()
+		l.runTimers()
 		l.yieldNow()
+		alive = l.alive()
 	}
 }
 
@@ -422,15 +446,19 @@ func (l *Loop) runPending() {
 
 // callErr is Call for a callback that takes an error, without a closure.
 func (l *Loop) callErr(cb func(error), err error) {
-	l.invokeErr(cb, err)
-	l.runTicks()
+	if l.invokeErr(cb, err) {
+		l.runTicks()
+	} else {
+		l.failedScope = true
+	}
 }
 
-func (l *Loop) invokeErr(cb func(error), err error) {
+func (l *Loop) invokeErr(cb func(error), err error) (returned bool) {
 	if l.OnPanic != nil {
 		defer l.recoverPanic()
 	}
 	cb(err)
+	return true
 }
 
 func (l *Loop) runPosted() {
@@ -454,18 +482,55 @@ func (l *Loop) runImmediates() {
 	}
 	q := l.immediates
 	l.immediates = nil
-	for _, im := range q {
+	for {
+		rest, ok := l.processImmediate(q)
+		if ok {
+			l.runTicks() // the callback scope closes
+			return
+		}
+		// A panic failed the scope, its ticks wait; the immediates not
+		// run yet go in another call, or, when none is left, the ones
+		// queued meanwhile (Node's CheckImmediate calls processImmediate
+		// again while it has outstanding ones).
+		if len(rest) > 0 {
+			q = rest
+		} else {
+			q, l.immediates = l.immediates, nil
+		}
+	}
+}
+
+// processImmediate runs the immediates of q that are still pending, the
+// ticks between two of them. When one of them or a tick panics it stops
+// and returns those it had not run yet.
+//
+// Like lib/internal/timers.js processImmediate().
+func (l *Loop) processImmediate(q []*Immediate) (rest []*Immediate, ok bool) {
+	ran := false
+	for i, im := range q {
 		if im.state == immDone {
 			continue // cleared meanwhile
 		}
+		if ran {
+			if !l.runTicks() {
+				return q[i:], false
+			}
+			if im.state == immDone {
+				continue // cleared by a tick
+			}
+		}
+		ran = true
 		if im.state == immRefed {
 			l.immRefs--
 		}
 		im.state = immDone
 		fn := im.fn
 		im.fn = nil
-		l.Call(fn)
+		if !l.invoke(fn) {
+			return q[i+1:], false
+		}
 	}
+	return nil, true
 }
 
 // QueueClose queues cb for the loop's close phase, as closing a handle
@@ -534,11 +599,15 @@ func (l *Loop) poll(timeout int) {
 		if w == nil || w.gen != ev.Pad {
 			continue // closed by an earlier callback in this round
 		}
+		l.panicked = false
 		w.h.onIO(ev.Events)
 		// What the watcher's callbacks queued on the nextTick queue (a
 		// write's or a shutdown's completion) runs now, as it would after
-		// Node's MakeCallback, not after whatever callback comes next.
-		l.runTicks()
+		// Node's MakeCallback, not after whatever callback comes next;
+		// unless a callback panicked and so failed the scope.
+		if !l.panicked {
+			l.runTicks()
+		}
 	}
 }
 

@@ -120,69 +120,101 @@ func (t *Timer) Refresh() {
 }
 
 // runTimers runs every list due by the loop's time, the earliest first
-// (the loop's now is the iteration's, brought up to date just before).
+// (the loop's now is the iteration's, brought up to date just before), in
+// one callback scope: the ticks queued run between two timers, and at the
+// end. A callback or a tick that panics (an uncaught exception the process
+// survived) ends the pass, and another starts, as Node's RunTimers calls
+// processTimers again after an exception: its first timer runs before the
+// ticks.
 //
-// The ticks queued meanwhile run between two timers, unless a callback or
-// a tick panicked (an uncaught exception the process survived): then the
-// rest of the timers due run first, and the ticks at the end of the phase.
-// Node runs its timers in one callback scope (RunTimers calls
-// processTimers again after an exception, and the scope drains the ticks
-// when it closes).
-//
-// Like lib/internal/timers.js processTimers().
+// Like src/env.cc RunTimers() calling lib/internal/timers.js
+// processTimers().
 func (l *Loop) runTimers() {
 	if len(l.timerQueue) == 0 {
 		return
 	}
 	now := l.ms(l.now)
-	l.inTimers = true
+	for !l.processTimers(now) {
+	}
+	l.runTicks()
+}
+
+// processTimers runs the lists due at now, the ticks queued between two
+// of them; false when a callback or a tick panicked.
+//
+// Like lib/internal/timers.js processTimers().
+func (l *Loop) processTimers(now int64) bool {
+	ranList := false
 	for len(l.timerQueue) > 0 {
 		list := l.timerQueue[0]
 		if list.expiry > now {
-			break
+			return true
 		}
-		l.listOnTimeout(list, now)
+		if ranList {
+			if !l.runTicks() {
+				return false
+			}
+		}
+		ranList = true
+		if !l.listOnTimeout(list, now) {
+			return false
+		}
 	}
-	l.inTimers = false
-	if l.ticksHeld {
-		l.ticksHeld = false
-		l.runTicks()
-	}
+	return true
 }
 
 // listOnTimeout runs the timers of list that are due at now, in their
-// order; at the first one that is not, the list waits again for it.
-// An interval is inserted again after its callback, from the time it
-// started.
+// order, the ticks queued between two of them; at the first one that is
+// not due, the list waits again for it. An interval is inserted again
+// after its callback (even one that panicked), from the time it started.
+// It returns false when a callback or a tick panicked, leaving the list
+// in the queue (the next pass takes it off when it is empty).
 //
 // Like lib/internal/timers.js listOnTimeout().
-func (l *Loop) listOnTimeout(list *timerList, now int64) {
+func (l *Loop) listOnTimeout(list *timerList, now int64) bool {
+	ranTimer := false
 	for t := list.head; t != nil; t = list.head {
 		if now-t.start < list.msecs {
 			list.expiry = max(t.start+list.msecs, now+1)
 			l.timerListID++
 			list.id = l.timerListID
 			heap.Fix(&l.timerQueue, list.index)
-			return
+			return true
 		}
-		list.remove(t)
+		if ranTimer && !l.runTicks() {
+			return false
+		}
+		ranTimer = true
+		if t.list != nil {
+			t.list.remove(t)
+		}
+		if t.closed {
+			continue // cleared by a tick
+		}
 		if t.repeat == 0 {
-			l.Call(t.cb)
+			ok := l.invoke(t.cb)
 			if t.list == nil {
 				t.deactivate() // not refreshed by its callback
+			}
+			if !ok {
+				return false
 			}
 			continue
 		}
 		start := l.msNow()
-		l.Call(t.cb)
+		ok := l.invoke(t.cb)
 		if !t.closed {
 			l.insertTimer(t, start)
+		}
+		if !ok {
+			return false
 		}
 	}
 	if l.timerLists[list.msecs] == list {
 		delete(l.timerLists, list.msecs)
 		heap.Remove(&l.timerQueue, list.index)
 	}
+	return true
 }
 
 func (list *timerList) append(t *Timer) {
