@@ -7,6 +7,7 @@ package nodecluster_test
 import (
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -53,6 +54,11 @@ func init() {
 		// taken over: they are, beside start-up.
 		cluster.Ref()
 		go listenOnceSignalsTaken()
+	}
+	// pe-hold stays alive and does nothing (no core files either).
+	workerScenarios["pe-hold"] = func() {
+		unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{})
+		cluster.Ref()
 	}
 }
 
@@ -111,6 +117,66 @@ func TestWorkerDiesOfSignalsNodeLeavesAtDefault(t *testing.T) {
 		want[sig] = "<nil>/" + sig
 	}
 	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("exit (code/signal) (-node +port):\n%s", d)
+	}
+}
+
+// TestWorkerSignalledOnceOnline: a worker signalled as soon as it is
+// online dies of the signal, as a Node worker does: "online" waits until
+// the process has taken the named signals from the Go runtime, which
+// before then ignored SIGXCPU, SIGVTALRM and SIGALRM (the worker lived on,
+// the primary waited for good) and crashed with exit 2 on SIGQUIT, SIGABRT
+// and SIGSEGV. Three workers a signal: the window was a millisecond.
+func TestWorkerSignalledOnceOnline(t *testing.T) {
+	sigs := []string{"SIGXCPU", "SIGVTALRM", "SIGALRM", "SIGUSR2", "SIGQUIT", "SIGABRT", "SIGSEGV"}
+	got := map[string][]string{}
+	primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
+		for _, sig := range sigs {
+			for range 3 {
+				w := forkScenario(t, "pe-hold", nil)
+				w.On("online", func() {
+					require.True(t, w.Process.Kill(sig), "kill %s", sig)
+				})
+				w.On("exit", func(code, signal any) { got[sig] = append(got[sig], fmt.Sprintf("%v/%v", code, signal)) })
+			}
+		}
+	})
+	want := map[string][]string{}
+	for _, sig := range sigs {
+		want[sig] = slices.Repeat([]string{"<nil>/" + sig}, 3)
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("exit (code/signal) (-node +port):\n%s", d)
+	}
+}
+
+// TestKillTakesSignalNamesInAnyCase: ChildProcess.kill and the primary's
+// worker.kill take a signal's name in any case, as Node's
+// convertToValidSignal does ("sigusr2" is SIGUSR2); an unknown name's
+// error keeps the name as given, and the child is not signalled
+// (killed stays false).
+func TestKillTakesSignalNamesInAnyCase(t *testing.T) {
+	got := map[string]string{}
+	var bogus string
+	var killedAfterBogus bool
+	primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
+		w1 := forkScenario(t, "pe-hold", nil)
+		w1.On("online", func() {
+			cp := w1.Process.(*cluster.ChildProcess)
+			ok, err := cp.KillErr("sigbogus")
+			require.False(t, ok)
+			bogus = fmt.Sprint(err)
+			killedAfterBogus = cp.Killed
+			require.True(t, w1.Process.Kill("sigusr2"))
+		})
+		w1.On("exit", func(code, signal any) { got["process.kill sigusr2"] = fmt.Sprintf("%v/%v", code, signal) })
+		w2 := forkScenario(t, "pe-hold", nil)
+		w2.On("online", func() { require.NoError(t, w2.Kill("SigHup")) })
+		w2.On("exit", func(code, signal any) { got["worker.kill SigHup"] = fmt.Sprintf("%v/%v", code, signal) })
+	})
+	require.Equal(t, "Unknown signal: sigbogus", bogus)
+	require.False(t, killedAfterBogus)
+	if d := cmp.Diff(map[string]string{"process.kill sigusr2": "<nil>/SIGUSR2", "worker.kill SigHup": "<nil>/SIGHUP"}, got); d != "" {
 		t.Errorf("exit (code/signal) (-node +port):\n%s", d)
 	}
 }

@@ -122,6 +122,14 @@ func setupWorker(p *process.Process) {
 		}
 	})
 	p.On("internalMessage", utils.Internal(onmessage))
+	// "online" waits until the process has taken the named signals from
+	// the Go runtime (a goroutine does it beside start-up, in about half a
+	// millisecond): a primary that signals a worker once it is online, or
+	// once it has its first message, finds the signal's default action, as
+	// with a Node worker. Before, the runtime ignored some (SIGXCPU,
+	// SIGVTALRM, SIGALRM: the worker lived on) and crashed with exit 2 on
+	// others (SIGQUIT, SIGABRT, SIGSEGV).
+	<-process.NamedSignalsTaken()
 	send(childprocess.NewObject("act", "online"), nil)
 }
 

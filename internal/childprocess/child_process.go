@@ -168,7 +168,7 @@ func (c *ChildProcess) KillErr(sig string) (bool, error) {
 	if sig == "" {
 		sig = "SIGTERM"
 	}
-	s, ok := SignalByName(sig)
+	s, ok := convertToValidSignal(sig)
 	if !ok {
 		return false, UnknownSignal(sig)
 	}
@@ -204,10 +204,19 @@ func InternalAssertion(message string) error {
 	return &ErrnoError{Code: "ERR_INTERNAL_ASSERTION", Message: message + suffix}
 }
 
-// ValidSignal reports whether name is a signal Node knows.
+// ValidSignal reports whether name is a signal Node knows, in any case
+// (what ChildProcess.kill accepts).
 func ValidSignal(name string) bool {
-	_, ok := SignalByName(name)
+	_, ok := convertToValidSignal(name)
 	return ok
+}
+
+// convertToValidSignal is the signal a name stands for, in upper or lower
+// case ("sigint" is SIGINT); the error keeps the name as it was given.
+//
+// Like lib/internal/util.js convertToValidSignal().
+func convertToValidSignal(name string) (unix.Signal, bool) {
+	return SignalByName(strings.ToUpper(name))
 }
 
 // Ref keeps the loop alive until the child exits (the default).
@@ -359,7 +368,10 @@ type Target struct {
 	// OnChannelClosed runs once the channel's end has been handled
 	// (maybeClose's count, and the primary's wait before "exit").
 	onChannelClosed []func()
-	closed          bool
+	// eofRead is set when the channel closed on a read of its end (Node's
+	// onread then counts it towards "close"; its own disconnect does not).
+	eofRead bool
+	closed  bool
 }
 
 func (t *Target) loop() *uv.Loop { return t.lp }
@@ -503,6 +515,7 @@ func (t *Target) onread(data []byte, fd int, err error) {
 			t.pendingHandle.Close(nil)
 			t.pendingHandle = nil
 		}
+		t.eofRead = true
 		t.channelClosed()
 		return
 	}

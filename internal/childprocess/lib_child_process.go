@@ -358,17 +358,33 @@ func (w *exitWaiter) run(context.Context) {
 	w.l.Post(func() { w.c.onExitPosted(es) })
 }
 
-// onExitPosted runs on the loop when the child has exited. Node always
-// shows the channel's "disconnect" before "exit"; when the channel's end
-// has not been read yet, the exit waits for it.
+// onExitPosted runs on the loop when the child has exited. Node shows the
+// channel's "disconnect" before "exit" when the child's exit ended the
+// channel (the end is there to read when the exit is learnt); when that end
+// has not been read yet, the exit waits for it. A channel another process
+// still holds does not hold the exit back.
 func (c *ChildProcess) onExitPosted(es exitStatus) {
 	c.exited = true
 	c.exitStatus = es
-	if c.Channel != nil || !c.closed {
+	if (c.Channel != nil || !c.closed) && c.peerEnded() {
 		c.exitWaiting = true
 		return
 	}
 	c.onexit()
+}
+
+// peerEnded reports whether the channel's other end is closed (the
+// child's exit closed it), so that its end is there for the loop to read.
+// Another process may hold it still (a grandchild the child left with its
+// descriptor): then "exit" does not wait for the channel, as in Node, and
+// "disconnect" comes when that process lets go.
+func (c *ChildProcess) peerEnded() bool {
+	if c.stream == nil || c.stream.Fd() < 0 {
+		return true
+	}
+	fds := []unix.PollFd{{Fd: int32(c.stream.Fd()), Events: unix.POLLRDHUP}}
+	n, err := unix.Poll(fds, 0)
+	return err != nil || (n > 0 && fds[0].Revents&(unix.POLLRDHUP|unix.POLLHUP|unix.POLLERR) != 0)
 }
 
 // onChannelEnd releases an exit that waited for the channel's end. The
@@ -380,7 +396,12 @@ func (c *ChildProcess) onChannelEnd() {
 		c.exitWaiting = false
 		c.lp.Post(c.onexit)
 	}
-	c.maybeClose()
+	if c.eofRead {
+		// Only the channel's end read from the child counts towards
+		// "close"; after a disconnect of the primary's own, Node's
+		// ChildProcess never emits it.
+		c.maybeClose()
+	}
 }
 
 // onexit records how the child ended, releases its handle and emits

@@ -34,7 +34,10 @@ var (
 // isSignal reports whether an event name is a signal's.
 //
 // Mirrors lib/internal/process/signal.js isSignal().
-func isSignal(event string) bool { return childprocess.ValidSignal(event) }
+func isSignal(event string) bool {
+	_, ok := childprocess.SignalByName(event) // as written: process.on('sigint') is no signal's
+	return ok
+}
 
 // startListeningIfSignal runs for every listener added to process: the
 // first for a signal's name takes the signal from its default action, and

@@ -1,0 +1,83 @@
+package nodecluster_test
+
+// How a worker's channel ends, as its ChildProcess tells the primary,
+// beside node (testdata/interop/channel-ends.js).
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/stretchr/testify/require"
+)
+
+func init() {
+	// ce-primary is channel-ends.js's primary on the port, its workers
+	// this test binary (ce-exit-soon, or pe-hold).
+	primaryScenarios["ce-primary"] = func() {
+		c := os.Getenv("CHANNEL_CASE")
+		scenario := "pe-hold"
+		if c == "held-channel" {
+			self, err := os.Executable()
+			if err != nil {
+				panic(err)
+			}
+			dir, _ := os.Getwd()
+			if err := cluster.SetupPrimary(&cluster.Settings{ExecPath: "/bin/sh",
+				Exec: filepath.Join(dir, "testdata", "interop", "channel-held.sh"), Args: []string{self}}); err != nil {
+				panic(err)
+			}
+			scenario = "ce-exit-soon"
+		}
+		w, err := cluster.Fork(map[string]string{envWorker: scenario})
+		if err != nil {
+			panic(err)
+		}
+		p := w.Process.(*cluster.ChildProcess)
+		if c == "own-disconnect" {
+			w.On("online", func() { p.Disconnect() })
+		}
+		p.On("disconnect", func() { lcOut("cp:disconnect") })
+		p.On("exit", func(code, sig any) { lcOut("cp:exit %s %s", jsOrNull(code), jsOrNull(sig)) })
+		p.On("close", func(code, sig any) { lcOut("cp:close %s %s", jsOrNull(code), jsOrNull(sig)) })
+		cluster.CurrentProcess().On("exit", func(any) { lcOut("primary exit") })
+	}
+	workerScenarios["ce-exit-soon"] = func() {
+		cluster.SetTimeout(200*time.Millisecond, func() { cluster.CurrentProcess().Exit(0) })
+	}
+}
+
+// jsOrNull prints a value as String() would in JS, nil as null.
+func jsOrNull(v any) string {
+	if v == nil {
+		return "null"
+	}
+	return fmt.Sprint(v)
+}
+
+// TestChannelEndsAsNode: a primary that disconnects a worker's channel
+// itself sees "disconnect" and "exit" and never "close" (only a channel
+// end read from the child counts towards it); a worker that exits while a
+// process it left behind holds its channel is reported at once ("exit"),
+// and "close" and "disconnect" follow when that process lets go. Before,
+// the port emitted "close" in the first case and held "exit" back until
+// the channel's end in the second.
+func TestChannelEndsAsNode(t *testing.T) {
+	node := nodeOrSkip(t)
+	for _, c := range []string{"own-disconnect", "held-channel"} {
+		t.Run(c, func(t *testing.T) {
+			t.Setenv("CHANNEL_CASE", c)
+			want := runNodeScript(t, node, filepath.Join("testdata", "interop", "channel-ends.js"), "", 30*time.Second)
+			lines, code, sig := runPrimaryProcess(t, "ce-primary", map[string]string{"CHANNEL_CASE": c}, 30*time.Second)
+			require.Empty(t, sig)
+			require.Equal(t, 0, code)
+			if d := cmp.Diff(want, lcLines(lines)); d != "" {
+				t.Errorf("(-node +port):\n%s", d)
+			}
+		})
+	}
+}
