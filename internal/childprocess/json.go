@@ -303,7 +303,124 @@ func ToJSString(v any) string {
 // itself is a *StringifyError (TypeError), as is one nested deeper than
 // maxJSONDepth (RangeError), where JSON.stringify throws.
 func AppendJSON(b []byte, v any) ([]byte, error) {
-	return appendJSON(b, v, 0, nil)
+	out, err := appendJSON(b, v, 0, nil)
+	if err == errCircular {
+		// Said as V8 says it: where the circle starts and closes.
+		err = &StringifyError{Name: "TypeError", Message: describeCycle(v)}
+	}
+	return out, err
+}
+
+// errCircular is what appendJSON meets at a container it is inside
+// already; AppendJSON gives the full message.
+var errCircular = &StringifyError{Name: "TypeError", Message: "Converting circular structure to JSON"}
+
+// cycleStep is a container on the way to a circle: how it was reached
+// from the one before ("property 'a'", "index 0"), and its constructor.
+type cycleStep struct {
+	p    unsafe.Pointer
+	key  string
+	ctor string
+}
+
+// describeCycle walks v as appendJSON does, from the top, and tells the
+// first circle it meets as V8's JSON.stringify does: the object it
+// starts at, the steps to the one that closes it (the first two and the
+// last when there are more than three), and the key that closes it.
+//
+// Like V8's JsonStringifier::ConstructCircularStructureErrorMessage.
+func describeCycle(v any) string {
+	var stack []cycleStep
+	var msg string
+	var walk func(v any, key string) bool
+	walk = func(v any, key string) bool {
+		var p unsafe.Pointer
+		ctor := "Object"
+		switch x := v.(type) {
+		case *Object:
+			if x == nil {
+				return false
+			}
+			p = unsafe.Pointer(x)
+		case map[string]any:
+			if x == nil {
+				return false
+			}
+			p = reflect.ValueOf(x).UnsafePointer()
+		case []any:
+			if len(x) == 0 {
+				return false
+			}
+			p, ctor = unsafe.Pointer(&x[0]), "Array"
+		default:
+			return false
+		}
+		for i, f := range stack {
+			if f.p == p {
+				msg = cycleMessage(stack[i:], key)
+				return true
+			}
+		}
+		stack = append(stack, cycleStep{p, key, ctor})
+		switch x := v.(type) {
+		case *Object:
+			for i, k := range x.keys {
+				if val := x.vals[i]; !skipInObject(val) && walk(val, "property '"+k+"'") {
+					return true
+				}
+			}
+		case map[string]any:
+			keys := make([]string, 0, len(x))
+			for k, val := range x {
+				if !skipInObject(val) {
+					keys = append(keys, k)
+				}
+			}
+			slices.SortFunc(keys, compareMapKeys)
+			for _, k := range keys {
+				if walk(x[k], "property '"+k+"'") {
+					return true
+				}
+			}
+		case []any:
+			for i, e := range x {
+				if !isFunc(e) && walk(e, "index "+strconv.Itoa(i)) {
+					return true
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		return false
+	}
+	if !walk(v, "") {
+		return errCircular.Message
+	}
+	return msg
+}
+
+// cycleMessage writes V8's message for a circle through steps (the first
+// is where it starts) closed by closing.
+func cycleMessage(steps []cycleStep, closing string) string {
+	var sb strings.Builder
+	sb.WriteString("Converting circular structure to JSON\n    --> starting at object with constructor '")
+	sb.WriteString(steps[0].ctor)
+	sb.WriteString("'")
+	between := steps[1:]
+	line := func(s cycleStep) {
+		sb.WriteString("\n    |     " + s.key + " -> object with constructor '" + s.ctor + "'")
+	}
+	if len(between) > 3 {
+		line(between[0])
+		line(between[1])
+		sb.WriteString("\n    |     ...")
+		line(between[len(between)-1])
+	} else {
+		for _, s := range between {
+			line(s)
+		}
+	}
+	sb.WriteString("\n    --- " + closing + " closes the circle")
+	return sb.String()
 }
 
 // StringifyError is what JSON.stringify throws for a value it cannot
@@ -481,7 +598,7 @@ func enter(p unsafe.Pointer, depth int, path *jsonPath) (*jsonPath, error) {
 		path = &jsonPath{in: map[unsafe.Pointer]struct{}{}}
 	}
 	if _, ok := path.in[p]; ok {
-		return path, &StringifyError{Name: "TypeError", Message: "Converting circular structure to JSON"}
+		return path, errCircular
 	}
 	path.in[p] = struct{}{}
 	path.stack = append(path.stack, p)

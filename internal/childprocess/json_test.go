@@ -560,3 +560,46 @@ func TestToBoolean(t *testing.T) {
 		require.Equal(t, tc.want, ToBoolean(tc.v), "ToBoolean(%#v)", tc.v)
 	}
 }
+
+// TestAppendJSONCycleMessageAsV8: the TypeError of a structure that
+// contains itself says where the circle starts and closes, as V8's
+// JSON.stringify does (the messages node v20.20.2 printed for the same
+// structures), however deep the circle is found.
+func TestAppendJSONCycleMessageAsV8(t *testing.T) {
+	const head = "Converting circular structure to JSON\n    --> starting at object with constructor "
+	self := NewObject("a", 1)
+	self.Set("self", self)
+	deep := NewObject()
+	b := NewObject()
+	c := NewObject("d", deep)
+	deep.Set("e", NewObject())
+	deep.Object("e").Set("f", nil)
+	a := NewObject("b", b)
+	b.Set("c", c)
+	root := NewObject("a", a)
+	deep.Object("e").Set("f", a) // a -> b -> c -> d -> e, closed by f
+	arr := []any{1, nil}
+	arr[1] = arr
+	inner := NewObject()
+	list := []any{inner}
+	inner.Set("y", list)
+	withList := NewObject("x", list)
+	for _, tc := range []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"self", self, head + "'Object'\n    --- property 'self' closes the circle"},
+		{"five deep", root, head + "'Object'\n    |     property 'b' -> object with constructor 'Object'\n    |     property 'c' -> object with constructor 'Object'\n    |     ...\n    |     property 'e' -> object with constructor 'Object'\n    --- property 'f' closes the circle"},
+		{"array", arr, head + "'Array'\n    --- index 1 closes the circle"},
+		{"array in object", withList, head + "'Array'\n    |     index 0 -> object with constructor 'Object'\n    --- property 'y' closes the circle"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := AppendJSON(nil, tc.v)
+			var se *StringifyError
+			require.ErrorAs(t, err, &se)
+			require.Equal(t, "TypeError", se.Name)
+			require.Equal(t, tc.want, se.Message)
+		})
+	}
+}
