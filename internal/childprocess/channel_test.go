@@ -1000,7 +1000,7 @@ func TestChannelSendThrowsWhereNodeThrows(t *testing.T) {
 		{"undefined", Undefined, "ERR_MISSING_ARGS", `The "message" argument must be specified`},
 		{"function", TestChannelSendThrowsWhereNodeThrows, "ERR_INVALID_ARG_TYPE", `The "message" argument must be one of type string, object, number, or boolean. Received function TestChannelSendThrowsWhereNodeThrows`},
 		{"channel", make(chan int), "ERR_INVALID_ARG_TYPE", ""},
-		{"cycle", cycle, "TypeError", "TypeError: Converting circular structure to JSON"},
+		{"cycle", cycle, "TypeError", "TypeError: Converting circular structure to JSON\n    --> starting at object with constructor 'Object'\n    --- property 'self' closes the circle"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var got any
