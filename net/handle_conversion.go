@@ -143,7 +143,7 @@ var ReproduceFauxHandleSend = uv.Reproduce("faux-handle")
 // millisecond of a worker, which may already be sending): before that,
 // the runtime would take the SIGSEGV for its own crash, exit status 2.
 func reproduceSegfault() {
-	<-process.SignalsTaken()
+	process.AwaitSignals()
 	unix.Kill(os.Getpid(), unix.SIGSEGV)
 	for {
 		time.Sleep(time.Second)

@@ -129,7 +129,7 @@ func setupWorker(p *process.Process) {
 	// with a Node worker. Before, the runtime ignored some (SIGXCPU,
 	// SIGVTALRM, SIGALRM: the worker lived on) and crashed with exit 2 on
 	// others (SIGQUIT, SIGABRT, SIGSEGV).
-	<-process.NamedSignalsTaken()
+	process.AwaitNamedSignals()
 	send(childprocess.NewObject("act", "online"), nil)
 }
 

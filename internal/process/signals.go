@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -104,7 +105,14 @@ func resetSignalHandlers() {
 // them (signal.Notify) hands each to its signal-mask thread, about 0.7 ms
 // in all on this VM's wake-ups: the goroutine does it beside start-up,
 // not in front of the worker's "online".
-func defaultSignals() { go signalWaiter() }
+func defaultSignals() {
+	signalsStarted.Store(true)
+	go signalWaiter()
+}
+
+// signalsStarted is set once defaultSignals has run (Run calls it; RunMain
+// does not, and then nothing takes the signals over).
+var signalsStarted atomic.Bool
 
 var signalsTaken, namedSignalsTaken = make(chan struct{}), make(chan struct{})
 
@@ -119,6 +127,21 @@ func SignalsTaken() <-chan struct{} { return signalsTaken }
 // VM: the 15 named ones take about half a millisecond, all 46 three times
 // that. A worker's "online" waits for this one (child.setupWorker).
 func NamedSignalsTaken() <-chan struct{} { return namedSignalsTaken }
+
+// AwaitNamedSignals waits until the named signals are taken, when the
+// process takes them over at all (it does under Run, not under RunMain).
+func AwaitNamedSignals() {
+	if signalsStarted.Load() {
+		<-namedSignalsTaken
+	}
+}
+
+// AwaitSignals is AwaitNamedSignals for all of fatalByDefault.
+func AwaitSignals() {
+	if signalsStarted.Load() {
+		<-signalsTaken
+	}
+}
 
 // signalWaiter takes the signals of fatalByDefault over and dies of the
 // first that comes while no listener on process holds it

@@ -252,11 +252,12 @@ func (im *Immediate) Unref() *Immediate {
 func (im *Immediate) HasRef() bool { return im.state == immRefed }
 
 // Clear cancels the immediate if it has not run yet, even from another
-// immediate of the same turn (clearImmediate).
+// immediate of the same turn (clearImmediate); on nil it does nothing, as
+// clearImmediate(undefined).
 //
 // Like lib/timers.js clearImmediate().
 func (im *Immediate) Clear() {
-	if im.state == immDone {
+	if im == nil || im.state == immDone {
 		return
 	}
 	if im.state == immRefed {
@@ -303,15 +304,22 @@ func (l *Loop) recoverPanic() {
 // runTicks drains the nextTick queue (processTicksAndRejections) and
 // reports whether it got to the end: a tick that panics stops it, and
 // the ticks behind it wait for the next drain.
-func (l *Loop) runTicks() bool {
-	for i := 0; i < len(l.ticks); i++ {
-		fn := l.ticks[i]
-		l.ticks[i] = nil
-		if !l.invoke(fn) {
+func (l *Loop) runTicks() (completed bool) {
+	i := 0
+	defer func() {
+		if !completed {
+			// A tick panicked: those behind it stay queued (with no
+			// OnPanic the panic goes on, and they stay for a later Run).
 			n := copy(l.ticks, l.ticks[i+1:])
 			clear(l.ticks[n:])
 			l.ticks = l.ticks[:n]
 			l.failedScope = true
+		}
+	}()
+	for ; i < len(l.ticks); i++ {
+		fn := l.ticks[i]
+		l.ticks[i] = nil
+		if !l.invoke(fn) {
 			return false
 		}
 	}
@@ -322,7 +330,10 @@ func (l *Loop) runTicks() bool {
 
 // alive mirrors uv__loop_alive, plus the queues Node itself keeps.
 func (l *Loop) alive() bool {
-	if l.refs > 0 || len(l.ticks) > 0 || len(l.pending) > 0 || l.immRefs > 0 || len(l.closing) > 0 {
+	// Ticks keep nothing alive: the nextTick queue is drained after every
+	// callback, and ticks a failed scope left wait for the next callback,
+	// the "beforeExit" emission's at the latest, as in Node.
+	if l.refs > 0 || len(l.pending) > 0 || l.immRefs > 0 || len(l.closing) > 0 {
 		return true
 	}
 	l.mu.Lock()
@@ -393,7 +404,7 @@ func (l *Loop) yieldNow() {
 }
 
 func (l *Loop) pollTimeout() int {
-	if l.stopped || len(l.pending) > 0 || l.immRefs > 0 || len(l.closing) > 0 || len(l.ticks) > 0 {
+	if l.stopped || len(l.pending) > 0 || l.immRefs > 0 || len(l.closing) > 0 {
 		return 0
 	}
 	l.mu.Lock()
@@ -507,7 +518,17 @@ func (l *Loop) runImmediates() {
 // Like lib/internal/timers.js processImmediate().
 func (l *Loop) processImmediate(q []*Immediate) (rest []*Immediate, ok bool) {
 	ran := false
-	for i, im := range q {
+	i, from := 0, 0 // from: the first not run yet
+	defer func() {
+		if !ok && rest == nil && from < len(q) {
+			// A panic with no OnPanic to take it: what was not run yet
+			// stays queued, in front of what came meanwhile.
+			l.immediates = append(q[from:len(q):len(q)], l.immediates...)
+		}
+	}()
+	for ; i < len(q); i++ {
+		from = i
+		im := q[i]
 		if im.state == immDone {
 			continue // cleared meanwhile
 		}
@@ -526,6 +547,7 @@ func (l *Loop) processImmediate(q []*Immediate) (rest []*Immediate, ok bool) {
 		im.state = immDone
 		fn := im.fn
 		im.fn = nil
+		from = i + 1
 		if !l.invoke(fn) {
 			return q[i+1:], false
 		}

@@ -26,6 +26,7 @@ type Timer struct {
 	msecs      int64 // its duration in whole ms, at least 1: its list
 	repeat     time.Duration
 	closed     bool // cleared by Stop: Refresh does nothing
+	destroyed  bool // ended: fired (and not armed again) or cleared (Node's _destroyed)
 	cb         func()
 }
 
@@ -95,12 +96,23 @@ func (l *Loop) insertTimer(t *Timer, start int64) {
 //
 // Like lib/timers.js unenroll().
 func (t *Timer) Stop() {
+	l := t.loop
 	t.closed = true
-	if list := t.list; list != nil {
-		list.remove(t)
-		if list.head == nil && t.loop.timerLists[list.msecs] == list {
-			heap.Remove(&t.loop.timerQueue, list.index)
-			delete(t.loop.timerLists, list.msecs)
+	if t.destroyed {
+		return
+	}
+	t.destroyed = true
+	if t.list != nil {
+		t.list.remove(t)
+	}
+	// Only a ref'd timer that has not ended takes its duration's list out
+	// when the list is left empty (even a list it was no longer in: it
+	// stops itself in its own callback): Node keeps an unref'd timer's
+	// list, likely to be used again at once (an idle socket's).
+	if t.refed {
+		if list := l.timerLists[t.msecs]; list != nil && list.head == nil {
+			heap.Remove(&l.timerQueue, list.index)
+			delete(l.timerLists, t.msecs)
 		}
 	}
 	t.deactivate()
@@ -115,6 +127,7 @@ func (t *Timer) Refresh() {
 	if t.closed {
 		return
 	}
+	t.destroyed = false
 	t.loop.insertTimer(t, t.loop.msNow())
 	t.activate()
 }
@@ -130,10 +143,10 @@ func (t *Timer) Refresh() {
 // Like src/env.cc RunTimers() calling lib/internal/timers.js
 // processTimers().
 func (l *Loop) runTimers() {
-	if len(l.timerQueue) == 0 {
-		return
-	}
 	now := l.ms(l.now)
+	if len(l.timerQueue) == 0 || l.timerQueue[0].expiry > now {
+		return // Node's timer has not fired: no callback scope
+	}
 	for !l.processTimers(now) {
 	}
 	l.runTicks()
@@ -192,21 +205,20 @@ func (l *Loop) listOnTimeout(list *timerList, now int64) bool {
 			continue // cleared by a tick
 		}
 		if t.repeat == 0 {
+			// Ended before its callback (Node counts it off after): a
+			// Refresh in the callback arms it again, and a panic that
+			// no OnPanic takes leaves nothing ref'd behind.
+			t.deactivate()
 			ok := l.invoke(t.cb)
 			if t.list == nil {
-				t.deactivate() // not refreshed by its callback
+				t.destroyed = true // not armed again by its callback
 			}
 			if !ok {
 				return false
 			}
 			continue
 		}
-		start := l.msNow()
-		ok := l.invoke(t.cb)
-		if !t.closed {
-			l.insertTimer(t, start)
-		}
-		if !ok {
+		if !l.runInterval(t) {
 			return false
 		}
 	}
@@ -215,6 +227,19 @@ func (l *Loop) listOnTimeout(list *timerList, now int64) bool {
 		heap.Remove(&l.timerQueue, list.index)
 	}
 	return true
+}
+
+// runInterval runs an interval's callback and puts it back among the
+// timers afterwards, from the time it started, even when the callback
+// panicked (Node's finally), unless the callback cleared it.
+func (l *Loop) runInterval(t *Timer) bool {
+	start := l.msNow()
+	defer func() {
+		if !t.closed {
+			l.insertTimer(t, start)
+		}
+	}()
+	return l.invoke(t.cb)
 }
 
 func (list *timerList) append(t *Timer) {
