@@ -11,13 +11,13 @@ import (
 )
 
 // TestConformanceTable: every Go test docs/CONFORMANCE.md names exists in
-// this package, net, internal/childprocess or an example, and every ported test's
+// this package, net, internal/childprocess, internal/uv or an example, and every ported test's
 // Mirrors line is in the table.
 func TestConformanceTable(t *testing.T) {
 	doc, err := os.ReadFile(filepath.Join("docs", "CONFORMANCE.md"))
 	require.NoError(t, err)
 	var files []string
-	for _, pattern := range []string{"*_test.go", "net/*_test.go", "internal/childprocess/*_test.go", "examples/*/*_test.go"} {
+	for _, pattern := range []string{"*_test.go", "net/*_test.go", "internal/childprocess/*_test.go", "internal/uv/*_test.go", "examples/*/*_test.go"} {
 		f, err := filepath.Glob(pattern)
 		require.NoError(t, err)
 		files = append(files, f...)

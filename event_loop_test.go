@@ -193,6 +193,26 @@ func init() {
 				var c *net.Socket
 				c, _ = net.Connect(srv.AddressPort(), "127.0.0.1", func() { lcOut("C.connect"); c.End(nil) })
 			})
+		case "io-then-immediate":
+			caught()
+			var srv *net.Server
+			srv = net.CreateServer(func(s *net.Socket) {
+				lcOut("S.conn")
+				cluster.NextTick(func() { lcOut("S.tick") })
+				cluster.SetImmediate(func() { lcOut("S.imm") })
+				s.End(nil)
+				srv.Close(nil)
+				panic("x")
+			})
+			srv.Listen(0, "127.0.0.1", func() {
+				c, _ := net.Connect(srv.AddressPort(), "127.0.0.1")
+				c.Resume()
+			})
+		case "main-then-immediate":
+			caught()
+			cluster.NextTick(func() { lcOut("tick") })
+			cluster.SetImmediate(func() { lcOut("I") })
+			panic("main")
 		case "unref-immediate-after-throw":
 			caught()
 			cluster.SetImmediate(func() {
@@ -335,7 +355,7 @@ func TestTimersOrderAsNode(t *testing.T) {
 func TestLoopAfterUncaughtExceptionAsNode(t *testing.T) {
 	node := nodeOrSkip(t)
 	for _, c := range []string{"timers-one-list", "timers-two-lists", "immediates", "tick-in-immediate", "tick-in-main", "io",
-		"unref-immediate-after-throw", "unref-timer-after-throw", "beforeexit-throws", "unref-immediate-from-timer"} {
+		"io-then-immediate", "main-then-immediate", "unref-immediate-after-throw", "unref-timer-after-throw", "beforeexit-throws", "unref-immediate-from-timer"} {
 		t.Run(c, func(t *testing.T) {
 			t.Setenv("LOOP_CASE", c)
 			want := runNodeScript(t, node, filepath.Join("testdata", "interop", "loop-throws.js"), "", 30*time.Second)

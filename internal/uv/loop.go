@@ -488,6 +488,12 @@ func (l *Loop) runPosted() {
 }
 
 func (l *Loop) runImmediates() {
+	// The check phase opens with a callback scope of Node's own (its
+	// native immediates'), whose close drains the ticks a failed scope
+	// left: they run before the immediates.
+	if len(l.ticks) > 0 {
+		l.runTicks()
+	}
 	if len(l.immediates) == 0 {
 		return
 	}

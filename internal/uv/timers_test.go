@@ -136,27 +136,30 @@ func TestLoopStateAfterAPanicNobodyTook(t *testing.T) {
 		require.Equal(t, "boom", runRecovering(t, l))
 		l.SetTimeout(time.Millisecond, func() { ran = append(ran, "later") })
 		runWithin(t, l, 10*time.Second)
-		require.Equal(t, []string{"t1", "later", "t2"}, ran)
+		// t2 stayed queued (and was not run twice, nor a nil called);
+		// the check phase drained it before the timer came due.
+		require.Equal(t, []string{"t1", "t2", "later"}, ran)
 	})
 }
 
 // TestTicksLeftByAFailedScopeKeepNothingAlive: ticks a panicking callback
-// left (its scope failed) wait for the next callback that completes; they
-// do not keep the loop going, which would spin with nothing to run them
-// (as in Node, where the nextTick queue keeps no loop alive).
+// left (its scope failed) wait for the next callback that completes, or
+// for the check phase, which drains them; they do not keep the loop going
+// (as in Node, where the nextTick queue keeps no loop alive). With an
+// OnPanic that queues nothing, the loop once spun on them for good.
 func TestTicksLeftByAFailedScopeKeepNothingAlive(t *testing.T) {
 	l, err := NewLoop()
 	require.NoError(t, err)
 	l.OnPanic = func(any) {}
-	ran := false
+	var ran []string
 	l.Post(func() {
-		l.NextTick(func() { ran = true })
+		l.NextTick(func() { ran = append(ran, "tick") })
 		panic("x")
 	})
+	l.Post(func() { ran = append(ran, "next posted") })
 	runWithin(t, l, 10*time.Second)
-	require.False(t, ran, "no callback completed after the failed one")
-	l.Call(func() {})
-	require.True(t, ran, "the next callback that completes runs it")
+	require.Equal(t, []string{"next posted", "tick"}, ran, "the next callback that completes runs it")
+	require.False(t, l.alive())
 }
 
 // TestClearNilImmediate: clearImmediate(undefined) does nothing.

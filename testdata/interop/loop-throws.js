@@ -58,6 +58,27 @@ switch (process.env.LOOP_CASE) {
     });
     break;
   }
+  case 'io-then-immediate': { // the ticks of a connection listener that throws run before the immediates
+    caught();
+    const net = require('net');
+    const srv = net.createServer((s) => {
+      log('S.conn');
+      process.nextTick(() => log('S.tick'));
+      setImmediate(() => log('S.imm'));
+      s.end();
+      srv.close();
+      throw new Error('x');
+    });
+    srv.listen(0, '127.0.0.1', () => {
+      net.connect(srv.address().port, '127.0.0.1').resume();
+    });
+    break;
+  }
+  case 'main-then-immediate': // so do those of the main script that throws
+    caught();
+    process.nextTick(() => log('tick'));
+    setImmediate(() => log('I'));
+    throw new Error('main');
   case 'unref-immediate-after-throw': // the handled exception keeps the loop one more round
     caught();
     setImmediate(() => { log('i1'); setImmediate(() => log('i2 unref')).unref(); throw new Error('x'); });
