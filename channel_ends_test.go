@@ -10,9 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/nodecluster/nodecluster/cluster"
-	"github.com/stretchr/testify/require"
 )
 
 func init() {
@@ -67,17 +65,5 @@ func jsOrNull(v any) string {
 // the port emitted "close" in the first case and held "exit" back until
 // the channel's end in the second.
 func TestChannelEndsAsNode(t *testing.T) {
-	node := nodeOrSkip(t)
-	for _, c := range []string{"own-disconnect", "held-channel"} {
-		t.Run(c, func(t *testing.T) {
-			t.Setenv("CHANNEL_CASE", c)
-			want := runNodeScript(t, node, filepath.Join("testdata", "interop", "channel-ends.js"), "", 30*time.Second)
-			lines, code, sig := runPrimaryProcess(t, "ce-primary", map[string]string{"CHANNEL_CASE": c}, 30*time.Second)
-			require.Empty(t, sig)
-			require.Equal(t, 0, code)
-			if d := cmp.Diff(want, lcLines(lines)); d != "" {
-				t.Errorf("(-node +port):\n%s", d)
-			}
-		})
-	}
+	casesAsNode(t, "channel-ends.js", "ce-primary", "CHANNEL_CASE", []string{"own-disconnect", "held-channel"})
 }

@@ -305,20 +305,7 @@ func TestEventLoopAsNode(t *testing.T) {
 // process alive but runs when something else brings the loop round; ref,
 // unref and hasRef before and after it ran or was cleared.
 func TestImmediateRefAsNode(t *testing.T) {
-	node := nodeOrSkip(t)
-	for _, c := range []string{"unref-alone", "unref-timer", "states", "clear-unrefed", "unref-in-immediate"} {
-		t.Run(c, func(t *testing.T) {
-			t.Setenv("IMM_CASE", c)
-			want := runNodeScript(t, node, filepath.Join("testdata", "interop", "immediates.js"), "", 30*time.Second)
-			require.Contains(t, want, "exit 0", "node's run of the case")
-			lines, code, sig := runPrimaryProcess(t, "ev-immediates", map[string]string{"IMM_CASE": c}, 30*time.Second)
-			require.Empty(t, sig)
-			require.Equal(t, 0, code)
-			if d := cmp.Diff(want, lcLines(lines)); d != "" {
-				t.Errorf("(-node +port):\n%s", d)
-			}
-		})
-	}
+	casesAsNode(t, "immediates.js", "ev-immediates", "IMM_CASE", []string{"unref-alone", "unref-timer", "states", "clear-unrefed", "unref-in-immediate"}, "exit 0")
 }
 
 // TestTimersOrderAsNode runs testdata/interop/timers-order.js under node and
@@ -328,19 +315,7 @@ func TestImmediateRefAsNode(t *testing.T) {
 // timer goes to the end of its list), and after an exception the process
 // survives the timers due run before the ticks queued.
 func TestTimersOrderAsNode(t *testing.T) {
-	node := nodeOrSkip(t)
-	for _, c := range []string{"interval-timeout", "interval-refresh", "slow-callback", "refresh-order", "throw-timer", "throw-tick", "throw-alone"} {
-		t.Run(c, func(t *testing.T) {
-			t.Setenv("TIMERS_CASE", c)
-			want := runNodeScript(t, node, filepath.Join("testdata", "interop", "timers-order.js"), "", 30*time.Second)
-			lines, code, sig := runPrimaryProcess(t, "ev-timers-order", map[string]string{"TIMERS_CASE": c}, 30*time.Second)
-			require.Empty(t, sig)
-			require.Equal(t, 0, code)
-			if d := cmp.Diff(want, lcLines(lines)); d != "" {
-				t.Errorf("(-node +port):\n%s", d)
-			}
-		})
-	}
+	casesAsNode(t, "timers-order.js", "ev-timers-order", "TIMERS_CASE", []string{"interval-timeout", "interval-refresh", "slow-callback", "refresh-order", "throw-timer", "throw-tick", "throw-alone"})
 }
 
 // TestLoopAfterUncaughtExceptionAsNode runs testdata/interop/loop-throws.js
@@ -353,13 +328,25 @@ func TestTimersOrderAsNode(t *testing.T) {
 // setImmediate(noop)); and a round ends with its timers, so that what they
 // leave is weighed before the next.
 func TestLoopAfterUncaughtExceptionAsNode(t *testing.T) {
+	casesAsNode(t, "loop-throws.js", "ev-loop-throws", "LOOP_CASE", []string{"timers-one-list", "timers-two-lists", "immediates", "tick-in-immediate", "tick-in-main", "io",
+		"io-then-immediate", "main-then-immediate", "unref-immediate-after-throw", "unref-timer-after-throw", "beforeexit-throws", "unref-immediate-from-timer"})
+}
+
+// casesAsNode runs testdata/interop/<script> under node once per case
+// (envName=case in its environment) and the primary scenario with the same
+// variable in a process of its own, and compares what the two printed (the
+// port's "lc: " lines); the node run must have printed each of nodeMust.
+func casesAsNode(t *testing.T, script, scenario, envName string, cases []string, nodeMust ...string) {
+	t.Helper()
 	node := nodeOrSkip(t)
-	for _, c := range []string{"timers-one-list", "timers-two-lists", "immediates", "tick-in-immediate", "tick-in-main", "io",
-		"io-then-immediate", "main-then-immediate", "unref-immediate-after-throw", "unref-timer-after-throw", "beforeexit-throws", "unref-immediate-from-timer"} {
+	for _, c := range cases {
 		t.Run(c, func(t *testing.T) {
-			t.Setenv("LOOP_CASE", c)
-			want := runNodeScript(t, node, filepath.Join("testdata", "interop", "loop-throws.js"), "", 30*time.Second)
-			lines, code, sig := runPrimaryProcess(t, "ev-loop-throws", map[string]string{"LOOP_CASE": c}, 30*time.Second)
+			t.Setenv(envName, c)
+			want := runNodeScript(t, node, filepath.Join("testdata", "interop", script), "", 30*time.Second)
+			for _, m := range nodeMust {
+				require.Contains(t, want, m, "node's run of the case")
+			}
+			lines, code, sig := runPrimaryProcess(t, scenario, map[string]string{envName: c}, 30*time.Second)
 			require.Empty(t, sig)
 			require.Equal(t, 0, code)
 			if d := cmp.Diff(want, lcLines(lines)); d != "" {
