@@ -118,6 +118,14 @@ func init() {
 			cluster.SetTimeout(20*time.Millisecond, func() { lcOut("b") })
 			cluster.SetTimeout(5*time.Millisecond, func() { lcOut("refresh a"); a.Refresh() })
 			cluster.SetTimeout(20*time.Millisecond, func() { lcOut("c") })
+		case "refresh-cleared-fired":
+			t := cluster.SetTimeout(30*time.Millisecond, func() { lcOut("t") })
+			cluster.SetTimeout(40*time.Millisecond, func() {
+				t.Stop()
+				t.Refresh()
+				lcOut("refreshed")
+				cluster.SetTimeout(10*time.Millisecond, func() { lcOut("u unref") }).Unref()
+			})
 		case "throw-timer":
 			p().On("uncaughtException", func(e any) { lcOut("caught %v", e) })
 			cluster.SetTimeout(time.Millisecond, func() { cluster.NextTick(func() { lcOut("tick") }); panic("x") })
@@ -315,7 +323,7 @@ func TestImmediateRefAsNode(t *testing.T) {
 // timer goes to the end of its list), and after an exception the process
 // survives the timers due run before the ticks queued.
 func TestTimersOrderAsNode(t *testing.T) {
-	casesAsNode(t, "timers-order.js", "ev-timers-order", "TIMERS_CASE", []string{"interval-timeout", "interval-refresh", "slow-callback", "refresh-order", "throw-timer", "throw-tick", "throw-alone"})
+	casesAsNode(t, "timers-order.js", "ev-timers-order", "TIMERS_CASE", []string{"interval-timeout", "interval-refresh", "slow-callback", "refresh-order", "refresh-cleared-fired", "throw-timer", "throw-tick", "throw-alone"})
 }
 
 // TestLoopAfterUncaughtExceptionAsNode runs testdata/interop/loop-throws.js

@@ -61,6 +61,8 @@ type Loop struct {
 	timerLists   map[int64]*timerList // by duration in ms (timerListMap)
 	timerQueue   timerListQueue
 	timerListID  uint64
+	timerFire    int64     // when the loop's one timer fires (ms; -1: not armed)
+	nextExpiry   int64     // the earliest list's expiry as the last pass left it
 	msBase       time.Time // the ms clock's zero (Node's timer_base)
 	closing      []func()
 	spareClosing []func() // the array of the closing queue last run, reused
@@ -108,7 +110,7 @@ func NewLoop() (*Loop, error) {
 		unix.Close(epfd)
 		return nil, fmt.Errorf("uv: eventfd: %w", err)
 	}
-	l := &Loop{epfd: epfd, evfd: evfd, watchers: make(map[int32]*IO), events: make([]unix.EpollEvent, 128), now: time.Now(), emfileFd: -1, timerLists: make(map[int64]*timerList)}
+	l := &Loop{epfd: epfd, evfd: evfd, watchers: make(map[int32]*IO), events: make([]unix.EpollEvent, 128), now: time.Now(), emfileFd: -1, timerLists: make(map[int64]*timerList), timerFire: -1, nextExpiry: noExpiry}
 	l.msBase = l.now
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd), Pad: -1}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
@@ -416,10 +418,10 @@ func (l *Loop) pollTimeout() int {
 	if l.refs == 0 {
 		return 0 // nothing ref'd: Run is about to end
 	}
-	if len(l.timerQueue) == 0 {
+	if l.timerFire < 0 {
 		return -1
 	}
-	d := l.timerQueue[0].expiry - l.ms(time.Now())
+	d := l.timerFire - l.ms(time.Now())
 	if d <= 0 {
 		return 0
 	}

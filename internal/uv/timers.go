@@ -2,6 +2,7 @@ package uv
 
 import (
 	"container/heap"
+	"math"
 	"time"
 )
 
@@ -25,7 +26,8 @@ type Timer struct {
 	start      int64 // _idleStart: the ms clock when it was inserted
 	msecs      int64 // its duration in whole ms, at least 1: its list
 	repeat     time.Duration
-	closed     bool // cleared by Stop: Refresh does nothing
+	closed     bool // cleared by Stop before it ended: Refresh does nothing (_idleTimeout -1)
+	cleared    bool // cleared by Stop: its callback is gone (_onTimeout null)
 	destroyed  bool // ended: fired (and not armed again) or cleared (Node's _destroyed)
 	cb         func()
 }
@@ -87,6 +89,11 @@ func (l *Loop) insertTimer(t *Timer, start int64) {
 		list = &timerList{msecs: t.msecs, expiry: start + t.msecs, id: l.timerListID}
 		l.timerLists[t.msecs] = list
 		heap.Push(&l.timerQueue, list)
+		if l.nextExpiry > list.expiry {
+			// scheduleTimer: the one libuv timer, from the loop's time.
+			l.timerFire = l.ms(l.now) + t.msecs
+			l.nextExpiry = list.expiry
+		}
 	}
 	list.append(t)
 }
@@ -97,10 +104,14 @@ func (l *Loop) insertTimer(t *Timer, start int64) {
 // Like lib/timers.js unenroll().
 func (t *Timer) Stop() {
 	l := t.loop
-	t.closed = true
+	t.cleared = true
 	if t.destroyed {
+		// A timeout that fired: Node's unenroll returns at once, so a
+		// Refresh still arms it (it keeps the loop alive for its
+		// duration and then ends without a call).
 		return
 	}
+	t.closed = true
 	t.destroyed = true
 	if t.list != nil {
 		t.list.remove(t)
@@ -142,25 +153,51 @@ func (t *Timer) Refresh() {
 //
 // Like src/env.cc RunTimers() calling lib/internal/timers.js
 // processTimers().
+//
+// Node runs its timers off one libuv timer, armed for the earliest list;
+// after a pass it arms it again for the next list's expiry counted from
+// the loop's time, and at least a millisecond ahead: a list that is
+// already due then waits for the clock to tick (the check phases go on
+// meanwhile). timerFire is that libuv timer's due time, nextExpiry what
+// lib/internal/timers.js knows of the earliest list.
 func (l *Loop) runTimers() {
 	now := l.ms(l.now)
-	if len(l.timerQueue) == 0 || l.timerQueue[0].expiry > now {
-		return // Node's timer has not fired: no callback scope
+	if l.timerFire < 0 || l.timerFire > now {
+		return // the timer has not fired: no callback scope
 	}
+	l.timerFire = -1
+	armed := false
+	defer func() {
+		if !armed && len(l.timerQueue) > 0 {
+			// A panic no OnPanic took went through the pass: the timer
+			// is armed for what is left, for a later Run.
+			l.timerFire = max(l.timerQueue[0].expiry, l.ms(l.now)+1)
+		}
+	}()
 	for !l.processTimers(now) {
 	}
+	if l.nextExpiry != noExpiry {
+		at := l.ms(l.now)
+		l.timerFire = at + max(l.nextExpiry-at, 1)
+	}
+	armed = true
 	l.runTicks()
 }
+
+// noExpiry is nextExpiry when no list waits (Node's Infinity).
+const noExpiry = math.MaxInt64
 
 // processTimers runs the lists due at now, the ticks queued between two
 // of them; false when a callback or a tick panicked.
 //
 // Like lib/internal/timers.js processTimers().
 func (l *Loop) processTimers(now int64) bool {
+	l.nextExpiry = noExpiry
 	ranList := false
 	for len(l.timerQueue) > 0 {
 		list := l.timerQueue[0]
 		if list.expiry > now {
+			l.nextExpiry = list.expiry
 			return true
 		}
 		if ranList {
@@ -201,8 +238,14 @@ func (l *Loop) listOnTimeout(list *timerList, now int64) bool {
 		if t.list != nil {
 			t.list.remove(t)
 		}
-		if t.closed {
-			continue // cleared by a tick
+		if t.cleared {
+			// Cleared (by a tick, or refreshed after it was cleared): it
+			// ends without a call.
+			if !t.destroyed {
+				t.destroyed = true
+				t.deactivate()
+			}
+			continue
 		}
 		if t.repeat == 0 {
 			// Ended before its callback (Node counts it off after): a

@@ -167,3 +167,23 @@ func TestClearNilImmediate(t *testing.T) {
 	var im *Immediate
 	require.NotPanics(t, im.Clear)
 }
+
+// TestTimersAreArmedAMillisecondAheadAtLeast: after a pass, Node arms its
+// one libuv timer for the next list's expiry counted from the loop's time,
+// and at least a millisecond ahead; a list already due by then (its timer
+// set before a callback that ran long) waits for the clock to tick while
+// check phases go on. The port ran it at the next timers phase, after one.
+func TestTimersAreArmedAMillisecondAheadAtLeast(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	var at, fire, ranAt int64
+	l.SetTimeout(time.Millisecond, func() {
+		l.SetTimeout(time.Millisecond, func() { ranAt = l.ms(l.now) })
+		busyUntil(l, l.msNow()+3) // B is overdue by the end of the pass
+		at = l.ms(l.now)
+		l.SetImmediate(func() { fire = l.timerFire })
+	})
+	runWithin(t, l, 10*time.Second)
+	require.Equal(t, at+1, fire, "armed a millisecond past the loop's time")
+	require.GreaterOrEqual(t, ranAt, at+1, "the overdue timer waited for the clock")
+}

@@ -38,6 +38,16 @@ switch (process.env.TIMERS_CASE) {
     setTimeout(() => log('c'), 20);
     break;
   }
+  case 'refresh-cleared-fired': { // a fired timeout cleared and refreshed keeps the loop alive its duration, with no call
+    const t = setTimeout(() => log('t'), 30);
+    setTimeout(() => {
+      clearTimeout(t);
+      t.refresh();
+      log('refreshed');
+      setTimeout(() => log('u unref'), 10).unref();
+    }, 40);
+    break;
+  }
   // After an exception the process survives, the timers due run before
   // the ticks queued (node runs its timers in one callback scope).
   case 'throw-timer':
