@@ -56,6 +56,13 @@ func TestListenOnDescriptorZero(t *testing.T) {
 		var out strings.Builder
 		cmd.Stdout = &out
 		require.NoError(t, cmd.Start())
+		waited := false
+		defer func() {
+			if !waited { // a failed check: the server may never end by itself
+				cmd.Process.Kill()
+				cmd.Wait()
+			}
+		}()
 		c, err := stdnet.DialTimeout("tcp4", ln.Addr().String(), 10*time.Second)
 		require.NoError(t, err, "%s: connect", name)
 		c.SetDeadline(time.Now().Add(20 * time.Second))
@@ -63,6 +70,7 @@ func TestListenOnDescriptorZero(t *testing.T) {
 		c.Close()
 		require.NoError(t, err, "%s: read", name)
 		require.Equal(t, "hi", string(got), "%s: the server on fd 0 answered", name)
+		waited = true
 		require.NoError(t, cmd.Wait(), "%s: exit (output %q)", name, out.String())
 		return strings.Split(strings.TrimSpace(out.String()), "\n")
 	}
