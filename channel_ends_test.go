@@ -4,13 +4,13 @@ package nodecluster_test
 // beside node (testdata/interop/channel-ends.js).
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/internal/childprocess"
 )
 
 func init() {
@@ -40,21 +40,17 @@ func init() {
 			w.On("online", func() { p.Disconnect() })
 		}
 		p.On("disconnect", func() { lcOut("cp:disconnect") })
-		p.On("exit", func(code, sig any) { lcOut("cp:exit %s %s", jsOrNull(code), jsOrNull(sig)) })
-		p.On("close", func(code, sig any) { lcOut("cp:close %s %s", jsOrNull(code), jsOrNull(sig)) })
+		p.On("exit", func(code, sig any) {
+			lcOut("cp:exit %s %s", childprocess.ToJSString(code), childprocess.ToJSString(sig))
+		})
+		p.On("close", func(code, sig any) {
+			lcOut("cp:close %s %s", childprocess.ToJSString(code), childprocess.ToJSString(sig))
+		})
 		cluster.CurrentProcess().On("exit", func(any) { lcOut("primary exit") })
 	}
 	workerScenarios["ce-exit-soon"] = func() {
 		cluster.SetTimeout(200*time.Millisecond, func() { cluster.CurrentProcess().Exit(0) })
 	}
-}
-
-// jsOrNull prints a value as String() would in JS, nil as null.
-func jsOrNull(v any) string {
-	if v == nil {
-		return "null"
-	}
-	return fmt.Sprint(v)
 }
 
 // TestChannelEndsAsNode: a primary that disconnects a worker's channel
