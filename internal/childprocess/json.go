@@ -370,14 +370,7 @@ func describeCycle(v any) string {
 				}
 			}
 		case map[string]any:
-			keys := make([]string, 0, len(x))
-			for k, val := range x {
-				if !skipInObject(val) {
-					keys = append(keys, k)
-				}
-			}
-			slices.SortFunc(keys, compareMapKeys)
-			for _, k := range keys {
+			for _, k := range mapKeys(x) {
 				if walk(x[k], "property '"+k+"'") {
 					return true
 				}
@@ -497,13 +490,7 @@ func appendJSON(b []byte, v any, depth int, path *jsonPath) ([]byte, error) {
 		if err != nil {
 			return b, err
 		}
-		keys := make([]string, 0, len(x))
-		for k, val := range x {
-			if !skipInObject(val) {
-				keys = append(keys, k)
-			}
-		}
-		slices.SortFunc(keys, compareMapKeys)
+		keys := mapKeys(x)
 		b = append(b, '{')
 		for i, k := range keys {
 			if i > 0 {
@@ -565,6 +552,19 @@ func appendJSON(b []byte, v any, depth int, path *jsonPath) ([]byte, error) {
 type jsonPath struct {
 	in    map[unsafe.Pointer]struct{}
 	stack []unsafe.Pointer
+}
+
+// mapKeys are the keys of m that JSON.stringify writes, in the order it
+// writes them (compareMapKeys).
+func mapKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k, val := range m {
+		if !skipInObject(val) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, compareMapKeys)
+	return keys
 }
 
 // compareMapKeys orders a map's keys as a JS object would order them if
