@@ -281,8 +281,6 @@ func (l *Loop) Stop() { l.stopped = true }
 func (l *Loop) Call(fn func()) {
 	if l.invoke(fn) {
 		l.runTicks()
-	} else {
-		l.failedScope = true
 	}
 }
 
@@ -300,6 +298,7 @@ func (l *Loop) recoverPanic() {
 	if v := recover(); v != nil {
 		l.panicked = true
 		l.OnPanic(v)
+		l.failedScope = true
 	}
 }
 
@@ -461,8 +460,6 @@ func (l *Loop) runPending() {
 func (l *Loop) callErr(cb func(error), err error) {
 	if l.invokeErr(cb, err) {
 		l.runTicks()
-	} else {
-		l.failedScope = true
 	}
 }
 
