@@ -11,7 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// fatalByDefault are the signals whose default action ends a process
+// namedFatalByDefault and the real-time signals (realTimeSignals) are
+// the signals whose default action ends a process
 // (some with a core dump) and which a Node process leaves at that
 // default, but which the Go runtime catches: SIGUSR2, SIGALRM, SIGVTALRM
 // and the rest of the asynchronous ones it would ignore, and SIGQUIT and
@@ -36,10 +37,6 @@ import (
 // runtime keeps SIGPROF for its CPU profiler and consumes it before
 // os/signal could pass it on, so the process goes on; a worker that must
 // end is better sent another signal.
-var fatalByDefault = append(namedFatalByDefault, realTimeSignals()...)
-
-// namedFatalByDefault are the signals of fatalByDefault that have names
-// (in Node's table too).
 var namedFatalByDefault = []os.Signal{
 	unix.SIGUSR2, unix.SIGALRM, unix.SIGVTALRM, unix.SIGIO, unix.SIGPWR, unix.SIGSTKFLT,
 	unix.SIGXCPU, unix.SIGSYS,
@@ -100,11 +97,12 @@ func resetSignalHandlers() {
 	}
 }
 
-// defaultSignals makes the signals of fatalByDefault end the process as
-// their default action does (Run calls it once). Asking the runtime for
-// them (signal.Notify) hands each to its signal-mask thread, about 0.7 ms
-// in all on this VM's wake-ups: the goroutine does it beside start-up,
-// not in front of the worker's "online".
+// defaultSignals makes the signals of namedFatalByDefault and the
+// real-time ones end the process as their default action does (Run calls
+// it once). Asking the runtime for them (signal.Notify) hands each to its
+// signal-mask thread, about 30 us on this VM's wake-ups: the goroutine
+// does it beside start-up, and a worker's "online" waits only for the
+// named ones (AwaitNamedSignals).
 func defaultSignals() {
 	signalsStarted.Store(true)
 	go signalWaiter()
@@ -116,34 +114,30 @@ var signalsStarted atomic.Bool
 
 var signalsTaken, namedSignalsTaken = make(chan struct{}), make(chan struct{})
 
-// SignalsTaken is closed once the signals of fatalByDefault end the
+// SignalsTaken is closed once all those signals end the
 // process as their default action does; before that (the first
 // millisecond or so after Run starts) the Go runtime's handling applies.
 func SignalsTaken() <-chan struct{} { return signalsTaken }
 
-// NamedSignalsTaken is closed once the named signals of fatalByDefault
-// are taken (the real-time ones follow). Asking the runtime for a signal
-// costs a switch to its signal-mask thread and back, some 30 us on this
-// VM: the 15 named ones take about half a millisecond, all 46 three times
-// that. A worker's "online" waits for this one (child.setupWorker).
-func NamedSignalsTaken() <-chan struct{} { return namedSignalsTaken }
-
-// AwaitNamedSignals waits until the named signals are taken, when the
-// process takes them over at all (it does under Run, not under RunMain).
+// AwaitNamedSignals waits until the signals of namedFatalByDefault are
+// taken (the real-time ones follow), when the process takes them over at
+// all (it does under Run, not under RunMain). The 15 named ones take about
+// half a millisecond, all 46 three times that: a worker's "online" waits
+// for these (child.setupWorker).
 func AwaitNamedSignals() {
 	if signalsStarted.Load() {
 		<-namedSignalsTaken
 	}
 }
 
-// AwaitSignals is AwaitNamedSignals for all of fatalByDefault.
+// AwaitSignals is AwaitNamedSignals for the real-time signals too.
 func AwaitSignals() {
 	if signalsStarted.Load() {
 		<-signalsTaken
 	}
 }
 
-// signalWaiter takes the signals of fatalByDefault over and dies of the
+// signalWaiter takes those signals over and dies of the
 // first that comes while no listener on process holds it
 // (startListeningIfSignal).
 //
