@@ -167,8 +167,9 @@ func appendAdvanced(b []byte, v any) ([]byte, error) {
 // array buffer view outside a host object), is a *DeserializeError.
 //
 // DEVIATION(shape): sparse arrays of more elements in all in one message
-// than 2^20 and half the message's bytes (a few bytes can claim 2^32-1)
-// are a *DeserializeError, where V8 builds them: the port makes every
+// than 2^20 and half the message's bytes (a few bytes can claim 2^32-1,
+// as a length or as an index past an array's end, which lengthens it) are
+// a *DeserializeError, where V8 builds them: the port makes every
 // array a []any, and will not allocate that much on a peer's word. An
 // array whose elements are there (a filled holey array, which V8 writes
 // sparsely) always fits.
@@ -1229,9 +1230,9 @@ func appendNumberKey(b []byte, f float64) []byte {
 }
 
 // properties reads key, value pairs into o until the end tag, and
-// returns how many it read. With elems, keys that are indices of it set
-// its elements instead.
-func (r *v8Reader) properties(o *Object, elems []any, end byte, depth int) (int, error) {
+// returns how many it read. With elems, keys that are array indices set
+// its elements instead (see setElement).
+func (r *v8Reader) properties(o *Object, elems *[]any, end byte, depth int) (int, error) {
 	n := 0
 	for {
 		t, err := r.peek()
@@ -1251,20 +1252,52 @@ func (r *v8Reader) properties(o *Object, elems []any, end byte, depth int) (int,
 			return 0, err
 		}
 		n++
-		if idx, ok := arrayIndex(k); ok && idx < uint64(len(elems)) {
-			elems[idx] = v
-			continue
+		if elems != nil {
+			if idx, ok := arrayIndex(k); ok {
+				if err := r.setElement(elems, idx, v); err != nil {
+					return 0, err
+				}
+				continue
+			}
 		}
 		o.Set(k, v)
 	}
 }
 
-func (r *v8Reader) arrayEnd(id int, elems []any, props *Object, nprops int) (any, error) {
+// setElement sets an array's element idx as V8 does when it reads an
+// index among the array's properties: an index at or past the end
+// lengthens the array, with holes between (V8 never writes one, but reads
+// it so). The holes count towards the message's sparse budget (see
+// maxSparseLength).
+func (r *v8Reader) setElement(elems *[]any, idx uint64, v any) error {
+	if idx < uint64(len(*elems)) {
+		(*elems)[idx] = v
+		return nil
+	}
+	grow := idx + 1 - uint64(len(*elems))
+	if budget := sparseBudget(len(r.b)); grow > budget || r.sparse+grow > budget {
+		return r.fail("array index %d, past the %d elements of sparse arrays the port builds for a message of %d bytes", idx, budget, len(r.b))
+	}
+	r.sparse += grow
+	for uint64(len(*elems)) < idx {
+		*elems = append(*elems, Hole)
+	}
+	*elems = append(*elems, v)
+	return nil
+}
+
+// arrayEnd checks the counts after an array's end tag: its properties,
+// and the length its start gave (V8 compares the two lengths, not the
+// array's, which an index past the end lengthened).
+func (r *v8Reader) arrayEnd(id int, length uint64, elems []any, props *Object, nprops int) (any, error) {
 	if err := r.count(uint64(nprops), "properties"); err != nil {
 		return nil, err
 	}
-	if err := r.count(uint64(len(elems)), "elements"); err != nil {
+	if err := r.count(length, "elements"); err != nil {
 		return nil, err
+	}
+	if uint64(len(elems)) != length {
+		r.objs[id] = elems // lengthened: a later reference sees it so
 	}
 	if props.Len() > 0 {
 		a := &Array{Elements: elems, Props: props}
@@ -1305,11 +1338,11 @@ func (r *v8Reader) denseArray(depth int) (any, error) {
 		}
 	}
 	props := newObject()
-	np, err := r.properties(props, elems, tagEndDense, depth)
+	np, err := r.properties(props, &elems, tagEndDense, depth)
 	if err != nil {
 		return nil, err
 	}
-	return r.arrayEnd(id, elems, props, np)
+	return r.arrayEnd(id, n, elems, props, np)
 }
 
 func (r *v8Reader) sparseArray(depth int) (any, error) {
@@ -1331,11 +1364,11 @@ func (r *v8Reader) sparseArray(depth int) (any, error) {
 		r.objs[id] = []any{}
 	}
 	props := newObject()
-	np, err := r.properties(props, elems, tagEndSparse, depth)
+	np, err := r.properties(props, &elems, tagEndSparse, depth)
 	if err != nil {
 		return nil, err
 	}
-	return r.arrayEnd(id, elems, props, np)
+	return r.arrayEnd(id, n, elems, props, np)
 }
 
 func (r *v8Reader) error(depth int) (any, error) {

@@ -12,9 +12,11 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -539,4 +541,63 @@ func TestV8SerializeAsJSHoldsIt(t *testing.T) {
 	// must return an object").
 	_, err = DeserializeAdvanced([]byte{0xff, 0x0f, 0x5c, 0x01, 0x49, 0x02})
 	require.ErrorContains(t, err, "readHostObject must return an object")
+}
+
+// TestV8DeserializeIndexPastTheEnd: an array whose properties hold an
+// index at or past its length (V8 never writes one, a hand-made message
+// can) is lengthened by it, with holes between, as V8 reads it; node
+// agrees where it is installed. Past the sparse budget it is a
+// *DeserializeError (DEVIATION(shape) of DeserializeAdvanced), not an
+// array the port cannot write again (the fuzzer's find: read, it was an
+// array of 11 holes with a property "50711447", and SerializeAdvanced
+// refused it).
+func TestV8DeserializeIndexPastTheEnd(t *testing.T) {
+	cases := []struct {
+		hex  string
+		want []any
+	}{
+		{"ff0f41024930493249044930240102", []any{24, 25, 24}},   // dense [24, 25], then index 2
+		{"ff0f410049044930240100", []any{Hole, Hole, 24}},       // dense [], then index 2
+		{"ff0f610149064930400101", []any{Hole, Hole, Hole, 24}}, // sparse of length 1, index 3
+		{"ff0f610249024930400102", []any{Hole, 24}},             // sparse of length 2, index 1: not lengthened
+	}
+	for _, c := range cases {
+		data, err := hex.DecodeString(c.hex)
+		require.NoError(t, err)
+		v, err := DeserializeAdvanced(data)
+		require.NoError(t, err, "read %s", c.hex)
+		arr, ok := v.([]any)
+		require.True(t, ok, "read %s: %#v, not the array of its elements", c.hex, v)
+		require.Equal(t, len(c.want), len(arr), "read %s: the array's length", c.hex)
+		for i, e := range c.want {
+			require.Equal(t, fmt.Sprint(e), fmt.Sprint(arr[i]), "read %s: element %d", c.hex, i)
+		}
+		_, err = SerializeAdvanced(v)
+		require.NoError(t, err, "read %s, written again", c.hex)
+	}
+	far, err := hex.DecodeString("ff0f610b49aeaeae30493040010b")
+	require.NoError(t, err)
+	_, err = DeserializeAdvanced(far)
+	var de *DeserializeError
+	require.ErrorAs(t, err, &de, "index 50711447 of an array of 11: past the budget")
+
+	nodeBin, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("node is not installed: the lengths are not checked against it")
+	}
+	script := `const v8 = require('v8');
+for (const h of process.argv.slice(1)) console.log(v8.deserialize(Buffer.from(h, 'hex')).length);`
+	args := []string{"-e", script}
+	for _, c := range cases {
+		args = append(args, c.hex)
+	}
+	args = append(args, "ff0f610b49aeaeae30493040010b")
+	out, err := exec.Command(nodeBin, args...).Output()
+	require.NoError(t, err)
+	var lengths []string
+	for _, c := range cases {
+		lengths = append(lengths, strconv.Itoa(len(c.want)))
+	}
+	lengths = append(lengths, "50711448")
+	require.Empty(t, cmp.Diff(lengths, strings.Fields(string(out))), "node's lengths (-port +node)")
 }
