@@ -29,7 +29,10 @@ import (
 // connection: a dup of the descriptor, four fcntl, getsockopt, getsockname,
 // getpeername, and five setsockopt for keep-alive and TCP_NODELAY. Here a
 // TCP connection gets TCP_NODELAY (as Go's and Node's HTTP servers set
-// it), and the addresses are asked for when first wanted. What Go code
+// it), and the addresses are asked for once, as the connection arrives
+// (the local one only where the handle did not know it): a peer that
+// resets the connection later leaves them as they were, as net's do
+// (getpeername fails once it has). What Go code
 // asks of a *net.TCPConn beyond net.Conn is here too: CloseWrite,
 // CloseRead, SetNoDelay, SetKeepAlive, SetKeepAlivePeriod,
 // SetKeepAliveConfig, SetLinger, SetReadBuffer, SetWriteBuffer,
@@ -41,8 +44,6 @@ type conn struct {
 	network string // "tcp" or "unix"
 
 	closeOnce sync.Once
-	addrOnce  sync.Once
-	lsa       unix.Sockaddr // the local address, known before addrs asks (or nil)
 	laddr     stdnet.Addr
 	raddr     stdnet.Addr
 
@@ -63,14 +64,20 @@ type conn struct {
 	fresh atomic.Int32
 }
 
-// newConn takes ownership of fd, a connected non-blocking socket. It runs
-// on the loop, which watches fd from now on. lsa is the socket's own
-// address when the handle knew it already (uv.Stream.LocalName), else nil.
+// newConn takes ownership of fd, a connected non-blocking socket, and
+// asks for its addresses. It runs on the loop, which watches fd from now
+// on. lsa is the socket's own address when the handle knew it already
+// (uv.Stream.LocalName), else nil.
 func newConn(loop *uv.Loop, fd int, tcp bool, l *Listener, lsa unix.Sockaddr) (*conn, error) {
-	c := &conn{l: l, network: "unix", lsa: lsa}
+	c := &conn{l: l, network: "unix"}
 	if tcp {
 		c.network = "tcp"
 	}
+	if lsa == nil {
+		lsa, _ = uv.Getsockname(fd)
+	}
+	rsa, _ := uv.Getpeername(fd)
+	c.laddr, c.raddr = sockaddrToAddr(c.network, lsa), sockaddrToAddr(c.network, rsa)
 	p, err := loop.NewFD(fd)
 	if err != nil {
 		unix.Close(fd)
@@ -114,17 +121,16 @@ func (r rawConn) Write(f func(fd uintptr) (done bool)) error { return r.fd.RawWr
 // cache to the socket without passing through the process; from anything
 // else, or where sendfile refuses, with an ordinary copy. net/http's
 // response writer uses it when the connection has it.
+//
+// Its errors are net's: a *net.OpError "readfrom" around sendfile's
+// error, or around the copy's (the write's own *net.OpError, or r's).
 func (c *conn) ReadFrom(r io.Reader) (int64, error) {
-	if n, handled, err := c.sendFile(r); handled {
-		if err != nil {
-			err = c.opError("sendfile", err)
-		}
-		return n, err
+	n, handled, err := c.sendFile(r)
+	if !handled {
+		n, err = io.Copy(writerOnly{c}, r)
 	}
-	n, err := io.Copy(writerOnly{c}, r)
-	var oe *stdnet.OpError
-	if err != nil && !errors.As(err, &oe) {
-		err = c.opError("readfrom", err) // r's error; c's are OpErrors already
+	if err != nil && err != io.EOF {
+		err = c.opError("readfrom", err)
 	}
 	return n, err
 }
@@ -146,7 +152,13 @@ func (c *conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 			return 0, true, nil
 		}
 	}
-	f, ok := r.(*os.File)
+	// An *os.File, or what io.Copy makes of one (since Go 1.22 it tries
+	// the file's WriteTo first, which hands a wrapper without WriteTo
+	// here): any file that gives its descriptor, as net's sendFile takes.
+	f, ok := r.(interface {
+		fs.File
+		syscall.Conn
+	})
 	if !ok {
 		return 0, false, nil
 	}
@@ -205,14 +217,16 @@ func (c *conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 // server ends such a socket with a shutdown too (socket.end), so the peer
 // sees the end as soon as the worker is done, whichever process closes
 // last; the last close, often the primary's, then has no FIN left to
-// send. After SetLinger, Close is a close alone, as the caller chose.
+// send. After SetLinger, Close is a close alone, as the caller chose; and
+// so it is while the socket holds bytes nobody read: the last close then
+// resets the connection, as net's Close does (the peer reads
+// ECONNRESET, not an orderly end that a shutdown first would send), though
+// only once the primary has closed its copy too.
 func (c *conn) Close() error {
-	// The addresses are asked for when first wanted; once the socket is
-	// closed nobody can tell them, and net's conns keep them: ask now
-	// (net/http has asked already, for every connection).
-	c.addrOnce.Do(c.addrs)
 	if c.shared && !c.lingered.Load() {
-		c.fd.Shutdown(unix.SHUT_WR) // ENOTCONN after a reset, or once closed: nothing to end
+		if n, err := c.fd.Unread(); err == nil && n == 0 {
+			c.fd.Shutdown(unix.SHUT_WR) // ENOTCONN after a reset: nothing to end
+		}
 	}
 	err := c.fd.Close()
 	c.closeOnce.Do(c.release)
@@ -307,13 +321,22 @@ func (c *conn) SetLinger(sec int) error {
 // SetReadBuffer sets the socket's receive buffer (SO_RCVBUF), as
 // net.TCPConn.SetReadBuffer.
 func (c *conn) SetReadBuffer(bytes int) error {
-	return c.setsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF, bytes)
+	return c.bufferError(c.fd.SetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF, bytes))
 }
 
 // SetWriteBuffer sets the socket's send buffer (SO_SNDBUF), as
 // net.TCPConn.SetWriteBuffer.
 func (c *conn) SetWriteBuffer(bytes int) error {
-	return c.setsockoptInt(unix.SOL_SOCKET, unix.SO_SNDBUF, bytes)
+	return c.bufferError(c.fd.SetsockoptInt(unix.SOL_SOCKET, unix.SO_SNDBUF, bytes))
+}
+
+// bufferError is a buffer setter's error: setsockopt's, shaped as a
+// deadline setter's (see deadlineError).
+func (c *conn) bufferError(err error) error {
+	if errno, ok := err.(syscall.Errno); ok {
+		err = os.NewSyscallError("setsockopt", errno)
+	}
+	return c.deadlineError(err)
 }
 
 func (c *conn) setsockopt(level, opt int, on bool) error {
@@ -375,8 +398,8 @@ func (c *conn) rawError(op string, err error) error {
 	return oe
 }
 
-func (c *conn) LocalAddr() stdnet.Addr  { c.addrOnce.Do(c.addrs); return c.laddr }
-func (c *conn) RemoteAddr() stdnet.Addr { c.addrOnce.Do(c.addrs); return c.raddr }
+func (c *conn) LocalAddr() stdnet.Addr  { return c.laddr }
+func (c *conn) RemoteAddr() stdnet.Addr { return c.raddr }
 
 func (c *conn) SetDeadline(t time.Time) error {
 	if err := c.fd.SetReadDeadline(t); err != nil {
@@ -393,27 +416,21 @@ func (c *conn) SetWriteDeadline(t time.Time) error {
 	return c.deadlineError(c.fd.SetWriteDeadline(t))
 }
 
+// deadlineError shapes the error of a deadline's or a buffer's setter as
+// net's (net.conn's setters, where the TCP options' name both addresses):
+// "set", the local address alone.
 func (c *conn) deadlineError(err error) error {
-	if err != nil {
-		return c.opError("set", err)
+	if err == nil {
+		return nil
 	}
-	return nil
+	oe := c.opError("set", err).(*stdnet.OpError)
+	oe.Source, oe.Addr = nil, c.laddr
+	return oe
 }
 
-// addrs asks the socket for both addresses (never nil: net/http formats
-// RemoteAddr of every connection); the local one only when the handle did
-// not know it already.
-func (c *conn) addrs() {
-	lsa, rsa := c.lsa, unix.Sockaddr(nil)
-	c.rc.Control(func(fd uintptr) {
-		if lsa == nil {
-			lsa, _ = uv.Getsockname(int(fd))
-		}
-		rsa, _ = uv.Getpeername(int(fd))
-	})
-	c.laddr, c.raddr = sockaddrToAddr(c.network, lsa), sockaddrToAddr(c.network, rsa)
-}
-
+// sockaddrToAddr is a socket address as net gives it (never nil: net/http
+// formats RemoteAddr of every connection, and a failed getpeername gives
+// an empty address of the network's type).
 func sockaddrToAddr(network string, sa unix.Sockaddr) stdnet.Addr {
 	switch a := sa.(type) {
 	case *unix.SockaddrInet4:
@@ -449,6 +466,5 @@ func (c *conn) opError(op string, err error) error {
 	} else if errno, ok := err.(syscall.Errno); ok {
 		err = os.NewSyscallError(op, errno)
 	}
-	c.addrOnce.Do(c.addrs)
 	return &stdnet.OpError{Op: op, Net: c.network, Source: c.laddr, Addr: c.raddr, Err: err}
 }

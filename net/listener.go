@@ -52,12 +52,14 @@ type Listener struct {
 	// (Close's work waits for the loop); handed-off connections are
 	// refused meanwhile.
 	refusing atomic.Bool
+	closing  atomic.Bool  // Close was called
 	closed   atomic.Int64 // connections closed, not yet counted on the loop
 	lazy     atomic.Bool  // closes are counted without waking the loop (release)
 }
 
-// ErrListenerClosed is what Accept returns once the server stopped
-// listening.
+// ErrListenerClosed is what Accept's error wraps once the server stopped
+// listening (errors.Is(err, ErrListenerClosed)): a *net.OpError "accept"
+// around it, as net's listeners give.
 var ErrListenerClosed = stdnet.ErrClosed
 
 // NewListener adapts srv. It must be called on the loop (in main or a
@@ -198,8 +200,11 @@ func (l *Listener) take(sock *Socket) {
 	}
 }
 
-// Accept waits for the next connection, or returns ErrListenerClosed once
-// the server stopped listening and nothing is queued.
+// Accept waits for the next connection. Once the server stopped listening
+// (a worker's Disconnect, Server.Close) it still returns the connections
+// queued for it, which the server took before it stopped (a Node worker's
+// server serves those too), and then an error around ErrListenerClosed;
+// after Close, that error at once.
 func (l *Listener) Accept() (stdnet.Conn, error) {
 	for {
 		l.mu.Lock()
@@ -228,19 +233,45 @@ func (l *Listener) Accept() (stdnet.Conn, error) {
 			}
 			l.mu.Unlock()
 			if empty {
-				return nil, ErrListenerClosed
+				return nil, l.opError("accept", ErrListenerClosed)
 			}
 		}
 	}
 }
 
+// opError is an error of the listener's op, shaped as net's listeners
+// shape theirs.
+func (l *Listener) opError(op string, err error) error {
+	addr := l.Addr()
+	network := "tcp"
+	if _, ok := addr.(*stdnet.UnixAddr); ok {
+		network = "unix"
+	}
+	return &stdnet.OpError{Op: op, Net: network, Addr: addr, Err: err}
+}
+
 // Close closes the cluster server (on the loop) and makes Accept return.
-// From the call on, a connection the primary hands over is refused (it
-// goes to another worker), and one that arrives once Accept has returned
-// is closed; a listen still waiting for the primary's answer (or for its
-// host's lookup) will not listen when the answer comes, as after
-// Server.Close.
+// The connections queued for Accept are reset, as closing net's listener
+// resets those still in its backlog; from the call on, a connection the
+// primary hands over is refused (it goes to another worker), and one that
+// the server takes all the same is closed; a listen still waiting for the
+// primary's answer (or for its host's lookup) will not listen when the
+// answer comes, as after Server.Close. Closing it again is an error around
+// net.ErrClosed, as with net's listeners.
 func (l *Listener) Close() error {
+	if l.closing.Swap(true) {
+		return l.opError("close", stdnet.ErrClosed)
+	}
+	l.mu.Lock()
+	l.drained = true
+	queued := l.queue
+	l.queue = nil
+	l.mu.Unlock()
+	for _, nc := range queued {
+		c := nc.(*conn)
+		c.SetLinger(0) // a reset, once the last copy is closed
+		c.Close()
+	}
 	l.refusing.Store(true)
 	l.loop.Post(func() {
 		if l.srv.handle != nil {
@@ -319,7 +350,10 @@ func (l *Listener) drainClosed() {
 // (SetKeepAlivesEnabled), and it follows hs's connections through
 // hs.ConnState, which it wraps (the ConnState hs had is still called).
 // Call it on the loop; hs runs on its own
-// goroutines. done, when not nil, runs on the loop with Serve's result.
+// goroutines. done, when not nil, runs on the loop with Serve's result,
+// nil where Serve returns http.ErrServerClosed or the Listener's closed
+// error (a stop, not a failure: unlike after Serve, done need not tell
+// them apart).
 // The process is kept alive for hs from srv's "listening" until done has
 // run, not before (a server whose listen failed holds nothing) and not
 // while srv is unref'd, as in Node.

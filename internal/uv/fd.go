@@ -158,12 +158,17 @@ func wake(ch chan struct{}) {
 func (p *FD) Read(b []byte) (int, error) {
 	p.rmu.Lock()
 	defer p.rmu.Unlock()
+	if len(b) == 0 {
+		// As Go's poll.FD: an empty read returns at once, deadline or
+		// not; only a closed descriptor is an error.
+		if p.closing.Load() {
+			return 0, ErrFDClosed
+		}
+		return 0, nil
+	}
 	for {
 		if err := p.check(&p.rdl); err != nil {
 			return 0, err
-		}
-		if len(b) == 0 {
-			return 0, nil
 		}
 		n, e, ok := p.sys(readFd, b, armRead)
 		switch {
@@ -328,6 +333,14 @@ func (p *FD) Control(f func(fd uintptr)) error {
 // Shutdown shuts down one or both directions of the socket (shutdown(2)).
 func (p *FD) Shutdown(how int) error {
 	return p.do(func(fd int) error { return shutdownFd(fd, how) })
+}
+
+// Unread is how many bytes the socket has received that nobody read
+// (ioctl SIOCINQ).
+func (p *FD) Unread() (int, error) {
+	n := 0
+	err := p.do(func(fd int) (err error) { n, err = unreadFd(fd); return err })
+	return n, err
 }
 
 // SetsockoptInt sets an integer socket option.

@@ -242,6 +242,16 @@ func shutdownFd(fd, how int) error {
 	return nil
 }
 
+// unreadFd is ioctl(2) SIOCINQ: how many bytes the socket has received
+// that nobody read.
+func unreadFd(fd int) (int, error) {
+	var n int32
+	if _, _, e := unix.RawSyscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCINQ, uintptr(unsafe.Pointer(&n))); e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
 // setsockoptLinger sets SO_LINGER.
 func setsockoptLinger(fd int, l *unix.Linger) error {
 	_, _, e := unix.RawSyscall6(unix.SYS_SETSOCKOPT, uintptr(fd), unix.SOL_SOCKET, unix.SO_LINGER, uintptr(unsafe.Pointer(l)), unsafe.Sizeof(*l), 0)

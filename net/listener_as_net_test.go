@@ -1,0 +1,258 @@
+package net
+
+// The Listener and its conns against Go's own net (the oracle): the same
+// operations on a net.Listen listener and on this package's Listener, in
+// one process, give the same results and errors of the same shape.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	stdnet "net"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
+)
+
+// opShape describes err as far as a caller can tell it apart: its text,
+// with the ports put aside, and the fields of its *net.OpError.
+func opShape(err error) string {
+	if err == nil {
+		return "nil"
+	}
+	var oe *stdnet.OpError
+	if !errors.As(err, &oe) {
+		return fmt.Sprintf("%T", err)
+	}
+	inner := "other"
+	var ioe *stdnet.OpError
+	switch {
+	case errors.As(oe.Err, &ioe):
+		inner = "OpError " + ioe.Op
+	case errors.Is(oe.Err, stdnet.ErrClosed):
+		inner = "ErrClosed"
+	case errors.Is(oe.Err, os.ErrDeadlineExceeded):
+		inner = "deadline"
+	case errors.Is(oe.Err, syscall.EPIPE), errors.Is(oe.Err, syscall.ECONNRESET):
+		inner = "peer gone"
+	}
+	return fmt.Sprintf("op=%s net=%s source=%v addr=%v err=%s", oe.Op, oe.Net, oe.Source != nil, oe.Addr != nil, inner)
+}
+
+// asNetConns runs body on a connection Go's net accepted and on one the
+// Listener accepted, each with its client, and compares what body saw.
+func asNetConns(t *testing.T, body func(served, client stdnet.Conn) []string) {
+	t.Helper()
+	ln, err := stdnet.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	client, err := stdnet.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	served, err := ln.Accept()
+	require.NoError(t, err)
+	want := body(served, client)
+	served.Close()
+	client.Close()
+	ln.Close()
+
+	var got []string
+	runListener(t, func(r *listenerRig) {
+		clients, served := r.dialAccept(1)
+		got = body(served[0], clients[0])
+		served[0].Close()
+		clients[0].Close()
+		r.ln.Close()
+	})
+	require.Empty(t, cmp.Diff(want, got), "Go's net (-) and the Listener (+) differ")
+}
+
+// A conn keeps its peer's address once the peer has reset the connection
+// (getpeername fails from then on): net's conns know it from accept, and
+// errors name it. The Listener's asked for it only when first wanted, and
+// after a reset got an empty address (":0").
+func TestListenerConnAddressesAfterPeerReset(t *testing.T) {
+	asNetConns(t, func(served, client stdnet.Conn) []string {
+		require.NoError(t, client.(*stdnet.TCPConn).SetLinger(0))
+		clientAddr := client.LocalAddr().String()
+		require.NoError(t, client.Close()) // a reset
+		_, err := served.Read(make([]byte, 1))
+		require.Error(t, err)
+		return []string{
+			fmt.Sprint("remote is the client: ", served.RemoteAddr().String() == clientAddr),
+			"read: " + opShape(err),
+			fmt.Sprint("error names the client: ", strings.Contains(err.Error(), "->"+clientAddr)),
+		}
+	})
+}
+
+// The errors of a closed conn's setters, of a closed listener, and of
+// ReadFrom, shaped as net's: a deadline's or a buffer's setter names the
+// local address alone; ReadFrom's error is a "readfrom" around the write's.
+func TestListenerErrorsShapedAsNet(t *testing.T) {
+	asNetConns(t, func(served, client stdnet.Conn) []string {
+		var out []string
+		require.NoError(t, client.(*stdnet.TCPConn).SetLinger(0))
+		require.NoError(t, client.Close())
+		time.Sleep(50 * time.Millisecond) // show the reset is in before the copy
+		src := io.MultiReader(strings.NewReader(strings.Repeat("x", 1<<20)), strings.NewReader(strings.Repeat("y", 1<<20)))
+		_, err := served.(io.ReaderFrom).ReadFrom(src)
+		out = append(out, "readfrom: "+opShape(err))
+		require.NoError(t, served.Close())
+		out = append(out,
+			"SetDeadline: "+opShape(served.SetDeadline(time.Now())),
+			"SetReadDeadline: "+opShape(served.SetReadDeadline(time.Now())),
+			"SetWriteDeadline: "+opShape(served.SetWriteDeadline(time.Now())),
+			"SetReadBuffer: "+opShape(served.(interface{ SetReadBuffer(int) error }).SetReadBuffer(4096)),
+			"SetWriteBuffer: "+opShape(served.(interface{ SetWriteBuffer(int) error }).SetWriteBuffer(4096)),
+			"SetNoDelay: "+opShape(served.(interface{ SetNoDelay(bool) error }).SetNoDelay(true)),
+		)
+		n, err := served.Read(nil)
+		out = append(out, fmt.Sprintf("empty read of a closed conn: %d %s", n, opShape(err)))
+		return out
+	})
+}
+
+// An empty Read returns at once, even past its deadline, as net's does
+// (an empty Write still reports the deadline, as net's does).
+func TestListenerConnEmptyReadPastDeadline(t *testing.T) {
+	asNetConns(t, func(served, client stdnet.Conn) []string {
+		require.NoError(t, served.SetDeadline(time.Now().Add(-time.Second)))
+		n, rerr := served.Read(nil)
+		m, werr := served.Write(nil)
+		return []string{fmt.Sprintf("read %d %s", n, opShape(rerr)), fmt.Sprintf("write %d %s", m, opShape(werr))}
+	})
+}
+
+// Close resets the connections still queued for Accept, as closing net's
+// listener resets those in its backlog; Accept then fails at once, and so
+// does a second Close, each with net's error. The queued connections held
+// the loop: the process did not end, and their clients waited for ever.
+func TestListenerCloseResetsQueuedConnections(t *testing.T) {
+	shapes := func(accept func() (stdnet.Conn, error), closeLn func() error, clients []stdnet.Conn) []string {
+		var out []string
+		for i, c := range clients {
+			c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			_, err := c.Read(make([]byte, 1))
+			out = append(out, fmt.Sprintf("client %d: reset %v", i, errors.Is(err, syscall.ECONNRESET)))
+		}
+		_, err := accept()
+		out = append(out, "accept: "+opShape(err))
+		out = append(out, "close again: "+opShape(closeLn()))
+		return out
+	}
+	ln, err := stdnet.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var clients []stdnet.Conn
+	for i := 0; i < 2; i++ {
+		c, err := stdnet.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		clients = append(clients, c)
+	}
+	require.NoError(t, ln.Close())
+	want := shapes(ln.Accept, ln.Close, clients)
+
+	var got []string
+	runListener(t, func(r *listenerRig) {
+		var clients []stdnet.Conn
+		for i := 0; i < 2; i++ {
+			c, err := stdnet.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port))
+			require.NoError(t, err)
+			defer c.Close()
+			clients = append(clients, c)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			r.ln.mu.Lock()
+			n := len(r.ln.queue)
+			r.ln.mu.Unlock()
+			if n == 2 {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "the two connections were not queued for Accept within 10s (%d were)", n)
+			time.Sleep(5 * time.Millisecond)
+		}
+		require.NoError(t, r.ln.Close())
+		got = shapes(r.ln.Accept, r.ln.Close, clients)
+	})
+	require.Empty(t, cmp.Diff(want, got), "Go's net (-) and the Listener (+) differ")
+}
+
+// fileWithoutWriteTo is what io.Copy hands a conn's ReadFrom for an
+// *os.File (Go 1.22 and later: os.File.WriteTo wraps the file so that the
+// copy does not come back to it).
+type fileWithoutWriteTo struct {
+	noWriteTo
+	*os.File
+}
+
+type noWriteTo struct{}
+
+func (noWriteTo) WriteTo(io.Writer) (int64, error) { panic("not called") }
+
+// io.Copy from a file to a conn goes through sendfile(2), as with net's
+// conns: the file arrives wrapped (fileWithoutWriteTo), which sendFile
+// took for a plain reader and copied through the process.
+func TestListenerConnSendfileFromWrappedFile(t *testing.T) {
+	f, err := os.CreateTemp(t.TempDir(), "sendfile")
+	require.NoError(t, err)
+	defer f.Close()
+	body := strings.Repeat("sendfile ", 10000)
+	_, err = f.WriteString(body)
+	require.NoError(t, err)
+	runListener(t, func(r *listenerRig) {
+		clients, served := r.dialAccept(1)
+		defer clients[0].Close()
+		_, err := f.Seek(0, io.SeekStart)
+		require.NoError(t, err)
+		c := served[0].(*conn)
+		n, handled, err := c.sendFile(fileWithoutWriteTo{File: f})
+		require.NoError(t, err)
+		require.True(t, handled, "a wrapped *os.File is sent with sendfile")
+		require.EqualValues(t, len(body), n)
+		require.NoError(t, c.Close())
+		got, err := io.ReadAll(clients[0])
+		require.NoError(t, err)
+		require.Equal(t, body, string(got))
+		r.ln.Close()
+	})
+}
+
+// A conn from another process (c.shared: a round-robin handoff) is shut
+// down before its close, so that its peer sees the end while the primary
+// still holds its copy; but not while it holds bytes nobody read: net's
+// Close then resets the connection, and a shutdown first turned that into
+// an orderly end (the peer read EOF, not ECONNRESET).
+func TestListenerSharedConnCloseWithUnreadData(t *testing.T) {
+	runListener(t, func(r *listenerRig) {
+		clients, served := r.dialAccept(1)
+		defer clients[0].Close()
+		c := served[0].(*conn)
+		c.shared = true
+		_, err := clients[0].Write([]byte("0123456789"))
+		require.NoError(t, err)
+		b := make([]byte, 1)
+		_, err = io.ReadFull(c, b)
+		require.NoError(t, err)
+		// The other nine bytes are in; Close with them unread.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			n, err := c.fd.Unread()
+			require.NoError(t, err)
+			if n == 9 {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "the client's bytes did not arrive (%d unread)", n)
+			time.Sleep(time.Millisecond)
+		}
+		require.NoError(t, c.Close())
+		clients[0].SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err = clients[0].Read(b)
+		require.ErrorIs(t, err, syscall.ECONNRESET, "the peer reads a reset, as from net's conn closed with unread bytes")
+		r.ln.Close()
+	})
+}
