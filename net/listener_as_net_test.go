@@ -97,9 +97,12 @@ func TestListenerErrorsShapedAsNet(t *testing.T) {
 		var out []string
 		require.NoError(t, client.(*stdnet.TCPConn).SetLinger(0))
 		require.NoError(t, client.Close())
-		time.Sleep(50 * time.Millisecond) // show the reset is in before the copy
+		served.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err := served.Read(make([]byte, 1)) // the reset is in
+		require.ErrorIs(t, err, syscall.ECONNRESET)
+		require.NoError(t, served.SetReadDeadline(time.Time{}))
 		src := io.MultiReader(strings.NewReader(strings.Repeat("x", 1<<20)), strings.NewReader(strings.Repeat("y", 1<<20)))
-		_, err := served.(io.ReaderFrom).ReadFrom(src)
+		_, err = served.(io.ReaderFrom).ReadFrom(src)
 		out = append(out, "readfrom: "+opShape(err))
 		require.NoError(t, served.Close())
 		out = append(out,
