@@ -36,7 +36,7 @@ import (
 // asks of a *net.TCPConn beyond net.Conn is here too: CloseWrite,
 // CloseRead, SetNoDelay, SetKeepAlive, SetKeepAlivePeriod,
 // SetKeepAliveConfig, SetLinger, SetReadBuffer, SetWriteBuffer,
-// SyscallConn, and ReadFrom with sendfile(2).
+// SyscallConn, File, and ReadFrom with sendfile(2).
 type conn struct {
 	fd      *uv.FD
 	rc      rawConn
@@ -362,6 +362,26 @@ func (c *conn) sysError(op, syscallName string, err error) error {
 		err = os.NewSyscallError(syscallName, errno)
 	}
 	return c.opError(op, err)
+}
+
+// File returns a copy of the connection's descriptor as an *os.File, as
+// net's conns do (to pass the connection to a child process, say): closing
+// one leaves the other open, and the copy is non-blocking as the
+// connection's is.
+func (c *conn) File() (*os.File, error) {
+	nfd, derr := -1, error(nil)
+	err := c.rc.Control(func(fd uintptr) {
+		if nfd, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0); derr != nil {
+			derr = os.NewSyscallError("fcntl", derr)
+		}
+	})
+	if err == nil {
+		err = derr
+	}
+	if err != nil {
+		return nil, c.opError("file", err)
+	}
+	return os.NewFile(uintptr(nfd), c.network+":"+c.laddr.String()+"->"+c.raddr.String()), nil
 }
 
 // SyscallConn gives the raw descriptor, as net.TCPConn.SyscallConn.

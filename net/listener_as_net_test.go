@@ -259,3 +259,30 @@ func TestListenerSharedConnCloseWithUnreadData(t *testing.T) {
 		r.ln.Close()
 	})
 }
+
+// File gives a copy of the descriptor, as net's conns do: the connection
+// lives on through it once the conn is closed, and ends when it closes.
+func TestListenerConnFile(t *testing.T) {
+	asNetConns(t, func(served, client stdnet.Conn) []string {
+		f, err := served.(interface{ File() (*os.File, error) }).File()
+		require.NoError(t, err)
+		name := f.Name() == "tcp:"+served.LocalAddr().String()+"->"+served.RemoteAddr().String()
+		require.NoError(t, served.Close())
+		_, err = f.WriteString("through the copy\n")
+		require.NoError(t, err)
+		_, err = client.Write([]byte("to the copy\n"))
+		require.NoError(t, err)
+		b := make([]byte, len("to the copy\n"))
+		_, err = io.ReadFull(f, b)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		client.SetReadDeadline(time.Now().Add(10 * time.Second))
+		got, err := io.ReadAll(client)
+		_, ferr := served.(interface{ File() (*os.File, error) }).File()
+		return []string{
+			fmt.Sprint("name: ", name), "copy read: " + string(b),
+			"client read: " + string(got), "client end: " + opShape(err),
+			"File of a closed conn: " + opShape(ferr),
+		}
+	})
+}
