@@ -32,11 +32,12 @@ import (
 // it), and the addresses are asked for once, as the connection arrives
 // (the local one only where the handle did not know it): a peer that
 // resets the connection later leaves them as they were, as net's do
-// (getpeername fails once it has). What Go code
-// asks of a *net.TCPConn beyond net.Conn is here too: CloseWrite,
-// CloseRead, SetNoDelay, SetKeepAlive, SetKeepAlivePeriod,
-// SetKeepAliveConfig, SetLinger, SetReadBuffer, SetWriteBuffer,
-// SyscallConn, File, and ReadFrom with sendfile(2).
+// (getpeername fails once it has). What Go code asks of a *net.UnixConn
+// beyond net.Conn is here too: CloseWrite, CloseRead, SetReadBuffer,
+// SetWriteBuffer, SyscallConn and File; and a TCP connection (tcpConn)
+// has what a *net.TCPConn has beyond those: SetNoDelay, SetKeepAlive,
+// SetKeepAlivePeriod, SetKeepAliveConfig, SetLinger, and ReadFrom with
+// sendfile(2).
 type conn struct {
 	fd      *uv.FD
 	rc      rawConn
@@ -62,6 +63,21 @@ type conn struct {
 	// fresh is 1 while net/http has the connection in StateNew, 2 once it
 	// left it (ServeHTTP's freshConns).
 	fresh atomic.Int32
+}
+
+// tcpConn is a TCP connection: a conn with what net.TCPConn has beyond
+// net.UnixConn (the TCP options, SetLinger, and ReadFrom with sendfile),
+// so that code that looks for those methods finds them where net's conns
+// have them, and only there.
+type tcpConn struct{ *conn }
+
+// netConn is c as Accept hands it out: a *tcpConn for TCP, c itself for a
+// Unix socket.
+func (c *conn) netConn() stdnet.Conn {
+	if c.network == "tcp" {
+		return &tcpConn{c}
+	}
+	return c
 }
 
 // newConn takes ownership of fd, a connected non-blocking socket, and
@@ -124,7 +140,7 @@ func (r rawConn) Write(f func(fd uintptr) (done bool)) error { return r.fd.RawWr
 //
 // Its errors are net's: a *net.OpError "readfrom" around sendfile's
 // error, or around the copy's (the write's own *net.OpError, or r's).
-func (c *conn) ReadFrom(r io.Reader) (int64, error) {
+func (c *tcpConn) ReadFrom(r io.Reader) (int64, error) {
 	n, handled, err := c.sendFile(r)
 	if !handled {
 		n, err = io.Copy(writerOnly{c}, r)
@@ -248,13 +264,13 @@ func (c *conn) shutdown(how int) error {
 }
 
 // SetNoDelay sets TCP_NODELAY (on by default), as net.TCPConn.SetNoDelay.
-func (c *conn) SetNoDelay(noDelay bool) error {
+func (c *tcpConn) SetNoDelay(noDelay bool) error {
 	return c.setsockopt(unix.IPPROTO_TCP, unix.TCP_NODELAY, noDelay)
 }
 
 // SetKeepAlive turns TCP keep-alive probes on or off (off by default, as
 // on a Node server's sockets).
-func (c *conn) SetKeepAlive(keepalive bool) error {
+func (c *tcpConn) SetKeepAlive(keepalive bool) error {
 	return c.setsockopt(unix.SOL_SOCKET, unix.SO_KEEPALIVE, keepalive)
 }
 
@@ -262,14 +278,14 @@ func (c *conn) SetKeepAlive(keepalive bool) error {
 // first keep-alive probe (TCP_KEEPIDLE), as net.TCPConn.SetKeepAlivePeriod:
 // whole seconds, rounded up; 0 is Go's default of 15 s; a negative d
 // leaves it as it is.
-func (c *conn) SetKeepAlivePeriod(d time.Duration) error {
+func (c *tcpConn) SetKeepAlivePeriod(d time.Duration) error {
 	return c.keepAliveSeconds(unix.TCP_KEEPIDLE, d)
 }
 
 // SetKeepAliveConfig sets keep-alive on or off, and its idle time,
 // interval and probe count, as net.TCPConn.SetKeepAliveConfig (zero
 // values: Go's defaults, 15 s, 15 s and 9; negative: left as they are).
-func (c *conn) SetKeepAliveConfig(config stdnet.KeepAliveConfig) error {
+func (c *tcpConn) SetKeepAliveConfig(config stdnet.KeepAliveConfig) error {
 	if err := c.SetKeepAlive(config.Enable); err != nil {
 		return err
 	}
@@ -309,7 +325,11 @@ func (c *conn) keepAliveSeconds(opt int, d time.Duration) error {
 // sends it after Close returns; with 0 it discards it and resets the
 // connection; with a positive sec it sends it, and on Linux Close waits
 // for that, up to sec seconds.
-func (c *conn) SetLinger(sec int) error {
+func (c *tcpConn) SetLinger(sec int) error { return c.linger(sec) }
+
+// linger is SetLinger, for a conn of either network (a Unix socket
+// takes SO_LINGER and ignores it).
+func (c *conn) linger(sec int) error {
 	c.lingered.Store(true)
 	l := unix.Linger{}
 	if sec >= 0 {

@@ -22,11 +22,11 @@ import (
 // connPair makes a TCP connection on 127.0.0.1 and returns its server
 // end as a Listener conn (over a dup of the accepted socket) and its
 // client end.
-func connPair(t *testing.T) (*conn, stdnet.Conn) { return connPairKnowing(t, nil) }
+func connPair(t *testing.T) (*tcpConn, stdnet.Conn) { return connPairKnowing(t, nil) }
 
 // connPairKnowing is connPair with lsa given to newConn as the local
 // address the handle knew.
-func connPairKnowing(t *testing.T, lsa unix.Sockaddr) (*conn, stdnet.Conn) {
+func connPairKnowing(t *testing.T, lsa unix.Sockaddr) (*tcpConn, stdnet.Conn) {
 	ln, err := stdnet.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer ln.Close()
@@ -54,7 +54,7 @@ func connPairKnowing(t *testing.T, lsa unix.Sockaddr) (*conn, stdnet.Conn) {
 	})
 	require.NoError(t, <-made)
 	t.Cleanup(func() { c.Close() })
-	return c, client
+	return &tcpConn{c}, client
 }
 
 // runningLoop runs a new loop on a goroutine of its own until the test

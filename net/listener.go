@@ -192,7 +192,7 @@ func (l *Listener) take(sock *Socket) {
 		c.Close()
 		return
 	}
-	l.queue = append(l.queue, c)
+	l.queue = append(l.queue, c.netConn())
 	l.mu.Unlock()
 	select {
 	case l.ready <- struct{}{}:
@@ -268,8 +268,8 @@ func (l *Listener) Close() error {
 	l.queue = nil
 	l.mu.Unlock()
 	for _, nc := range queued {
-		c := nc.(*conn)
-		c.SetLinger(0) // a reset, once the last copy is closed
+		c := ownConn(nc)
+		c.linger(0) // a reset, once the last copy is closed
 		c.Close()
 	}
 	l.refusing.Store(true)
@@ -517,9 +517,10 @@ func ownConn(nc stdnet.Conn) *conn {
 	switch x := nc.(type) {
 	case *conn:
 		return x
+	case *tcpConn:
+		return x.conn
 	case interface{ NetConn() stdnet.Conn }:
-		c, _ := x.NetConn().(*conn)
-		return c
+		return ownConn(x.NetConn())
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	stdnet "net"
 	"os"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/nodecluster/nodecluster/internal/uv"
 )
 
 // opShape describes err as far as a caller can tell it apart: its text,
@@ -212,7 +215,7 @@ func TestListenerConnSendfileFromWrappedFile(t *testing.T) {
 		defer clients[0].Close()
 		_, err := f.Seek(0, io.SeekStart)
 		require.NoError(t, err)
-		c := served[0].(*conn)
+		c := ownConn(served[0])
 		n, handled, err := c.sendFile(fileWithoutWriteTo{File: f})
 		require.NoError(t, err)
 		require.True(t, handled, "a wrapped *os.File is sent with sendfile")
@@ -234,7 +237,7 @@ func TestListenerSharedConnCloseWithUnreadData(t *testing.T) {
 	runListener(t, func(r *listenerRig) {
 		clients, served := r.dialAccept(1)
 		defer clients[0].Close()
-		c := served[0].(*conn)
+		c := ownConn(served[0])
 		c.shared = true
 		_, err := clients[0].Write([]byte("0123456789"))
 		require.NoError(t, err)
@@ -285,4 +288,85 @@ func TestListenerConnFile(t *testing.T) {
 			"File of a closed conn: " + opShape(ferr),
 		}
 	})
+}
+
+// methodSet tells which of the methods Go code looks for (type
+// assertions on a net.Conn) c has.
+func methodSet(c stdnet.Conn) []string {
+	var has []string
+	for name, ok := range map[string]bool{
+		"CloseWrite":         implements[interface{ CloseWrite() error }](c),
+		"CloseRead":          implements[interface{ CloseRead() error }](c),
+		"SetNoDelay":         implements[interface{ SetNoDelay(bool) error }](c),
+		"SetKeepAlive":       implements[interface{ SetKeepAlive(bool) error }](c),
+		"SetKeepAlivePeriod": implements[interface{ SetKeepAlivePeriod(time.Duration) error }](c),
+		"SetKeepAliveConfig": implements[interface {
+			SetKeepAliveConfig(stdnet.KeepAliveConfig) error
+		}](c),
+		"SetLinger":      implements[interface{ SetLinger(int) error }](c),
+		"SetReadBuffer":  implements[interface{ SetReadBuffer(int) error }](c),
+		"SetWriteBuffer": implements[interface{ SetWriteBuffer(int) error }](c),
+		"ReaderFrom":     implements[io.ReaderFrom](c),
+		"File":           implements[interface{ File() (*os.File, error) }](c),
+		"SyscallConn":    implements[syscall.Conn](c),
+	} {
+		if ok {
+			has = append(has, name)
+		}
+	}
+	sort.Strings(has)
+	return has
+}
+
+func implements[I any](c stdnet.Conn) bool { _, ok := c.(I); return ok }
+
+// A TCP conn has what net.TCPConn has of those methods, a Unix-socket conn
+// what net.UnixConn has: the TCP options, SetLinger and io.ReaderFrom
+// only on TCP (code that looks for SetNoDelay on a Unix socket's conn
+// found it, and got EOPNOTSUPP from it).
+func TestListenerConnMethodsAsNet(t *testing.T) {
+	dir := t.TempDir()
+	for _, network := range []string{"tcp", "unix"} {
+		addr := "127.0.0.1:0"
+		if network == "unix" {
+			addr = dir + "/net.sock"
+		}
+		ln, err := stdnet.Listen(network, addr)
+		require.NoError(t, err)
+		client, err := stdnet.Dial(network, ln.Addr().String())
+		require.NoError(t, err)
+		served, err := ln.Accept()
+		require.NoError(t, err)
+		want := methodSet(served)
+		served.Close()
+		client.Close()
+		ln.Close()
+
+		var got []string
+		timedOut := RunWithin(20*time.Second, func() {
+			srv := CreateServer(nil)
+			l := NewListener(srv)
+			onListening := func() {
+				uv.Default().Ref()
+				go func() {
+					defer uv.Default().Post(uv.Default().Unref)
+					client, err := stdnet.Dial(network, l.Addr().String())
+					require.NoError(t, err)
+					defer client.Close()
+					served, err := l.Accept()
+					require.NoError(t, err)
+					got = methodSet(served)
+					served.Close()
+					l.Close()
+				}()
+			}
+			if network == "unix" {
+				require.NoError(t, srv.Listen(dir+"/port.sock", onListening))
+			} else {
+				require.NoError(t, srv.Listen(0, "127.0.0.1", onListening))
+			}
+		})
+		require.False(t, timedOut, "%s: the loop did not empty in 20s", network)
+		require.Empty(t, cmp.Diff(want, got), "%s: net's conn (-) and the Listener's (+) differ", network)
+	}
 }
