@@ -1169,3 +1169,48 @@ func TestChannelSendCallbacksOfCutShortWritesGetNull(t *testing.T) {
 		})
 	}
 }
+
+// TestChannelDisconnectWhileAMessageIsHalfRead: DEVIATION(fix): a
+// disconnect that meets a message half read finishes once the message is
+// complete (and dropped, the channel being disconnected): "disconnect"
+// comes, the channel closes and the loop empties. Node v20 waits for that
+// message's event, which never comes: no "disconnect", the channel open
+// for good (NODECLUSTER_REPRODUCE_V20=disconnect-reading; node, with a
+// primary that disconnects a worker while sending it more, hangs the same
+// way).
+func TestChannelDisconnectWhileAMessageIsHalfRead(t *testing.T) {
+	for _, reproduce := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reproduce=%v", reproduce), func(t *testing.T) {
+			defer func(v bool) { ReproduceDisconnectWhileReading = v }(ReproduceDisconnectWhileReading)
+			ReproduceDisconnectWhileReading = reproduce
+			h := newChanHarness(t)
+			var events []string
+			h.target.On("message", func(m any, _ any) { events = append(events, "message "+chanJSON(t, m)) })
+			h.target.On("disconnect", func() { events = append(events, "disconnect") })
+			orig := h.target.stream.OnRead
+			disconnected := false
+			h.target.stream.OnRead = func(data []byte, fd int, err error) {
+				orig(data, fd, err)
+				if !disconnected && err == nil && h.target.buffering {
+					disconnected = true
+					h.target.Disconnect()
+					h.write(`2}` + "\n" + `{"c":3}` + "\n") // dropped: disconnected
+				}
+			}
+			h.write(`{"b":`)
+			if reproduce {
+				// Showing that the disconnect does not finish needs a wait.
+				h.loop.SetTimeout(300*time.Millisecond, h.loop.Stop).Unref()
+			}
+			h.run()
+			require.True(t, disconnected, "the channel never had a message half read")
+			if reproduce {
+				require.Empty(t, events)
+				require.False(t, h.target.stream.IsClosing(), "v20's channel stays open")
+				return
+			}
+			require.Equal(t, []string{"disconnect"}, events)
+			require.True(t, h.target.stream.IsClosing())
+		})
+	}
+}

@@ -347,10 +347,13 @@ type Target struct {
 	messageBuffer []byte
 	jsonBuffer    []byte
 	buffering     bool
-	pendingHandle *uv.Stream
-	wbuf          []byte
-	writeDone     func(error) // the no-callback write completion, per Control
-	writeDoneFor  *Control
+	// disconnectWait is disconnect's finish while it waits for the end of
+	// a half-read message (see disconnect).
+	disconnectWait func()
+	pendingHandle  *uv.Stream
+	wbuf           []byte
+	writeDone      func(error) // the no-callback write completion, per Control
+	writeDoneFor   *Control
 	// ticked are the messages handleMessage scheduled, oldest first from
 	// tickedHead: each of its nextTick callbacks is emitTicked, which
 	// takes the oldest, so that a message costs no closure.
@@ -421,6 +424,11 @@ func (e *ChannelError) Unwrap() error { return e.Err }
 // ReproduceUnackedDisconnect, when true, leaves a channel whose peer ended
 // while a handle waited for its ACK never disconnected, as in Node v20.
 var ReproduceUnackedDisconnect = Reproduce("unacked-disconnect")
+
+// ReproduceDisconnectWhileReading, when true, leaves a channel disconnected
+// while a message was half read waiting for a "message" event that never
+// comes, as in Node v20 (see disconnect).
+var ReproduceDisconnectWhileReading = Reproduce("disconnect-reading")
 
 // ReproduceNackLost, when true, leaves a NACKed net.Native handle
 // unanswered, as Node v20 does (see onInternalMessage).
@@ -517,6 +525,7 @@ func (t *Target) onread(data []byte, fd int, err error) {
 		}
 		t.eofRead = true
 		t.channelClosed()
+		t.finishDisconnect() // the half-read message will not complete
 		return
 	}
 	if fd >= 0 {
@@ -544,6 +553,9 @@ func (t *Target) dispatch(message any, perr error) {
 		}
 		cerr := &ChannelError{Err: perr}
 		t.lp.NextTick(func() { t.emitChannelError(cerr) })
+		if t.Channel == nil {
+			t.finishDisconnect() // the message a disconnect waited for ended, malformed
+		}
 		return
 	}
 	if isInternal(message) {
@@ -943,6 +955,19 @@ func (t *Target) Disconnect() {
 // disconnect really closes the channel and emits "disconnect" on the next
 // tick, or after the message being read, when one is half read.
 //
+// DEVIATION(fix): Node waits for the next "message" (or
+// "internalMessage") event, meaning the half-read message's, which never
+// comes (one emitted for a message read before does): the channel is already
+// disconnected, and a message read on a disconnected channel is dropped
+// (handleMessage). So a disconnect that meets a message half read (a
+// primary that disconnects a worker while sending it more, a worker that
+// disconnects itself while the primary is sending) never completes: no
+// "disconnect", and a worker never exits. The port finishes at that event
+// too, or else once the message is complete (and dropped), or once the
+// channel ends.
+// NODECLUSTER_REPRODUCE_V20=disconnect-reading
+// (ReproduceDisconnectWhileReading) keeps Node's wait.
+//
 // Mirrors lib/internal/child_process.js setupChannel() inner target._disconnect().
 func (t *Target) disconnect() {
 	if t.Channel == nil {
@@ -965,9 +990,22 @@ func (t *Target) disconnect() {
 	if t.buffering {
 		t.Once("message", finish)
 		t.Once("internalMessage", finish)
+		if !ReproduceDisconnectWhileReading {
+			t.disconnectWait = finish
+		}
 		return
 	}
 	t.lp.NextTick(finish)
+}
+
+// finishDisconnect runs the finish of a disconnect that waited for the end
+// of a half-read message, on the next tick (where the message's event
+// would have come).
+func (t *Target) finishDisconnect() {
+	if finish := t.disconnectWait; finish != nil {
+		t.disconnectWait = nil
+		t.lp.NextTick(finish)
+	}
 }
 
 // emit delivers a message event now, or keeps a user message until
@@ -993,6 +1031,7 @@ func (t *Target) handleMessage(message any, handle any, internal bool) {
 		if h, ok := handle.(*uv.Stream); ok && h != nil {
 			h.Close(nil)
 		}
+		t.finishDisconnect() // the message a disconnect waited for is complete
 		return
 	}
 	if t.emitTick == nil {
