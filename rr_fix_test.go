@@ -2,11 +2,13 @@ package nodecluster_test
 
 import (
 	"fmt"
+	"io"
 	stdnet "net"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -470,4 +472,98 @@ func TestDisconnectWhileSendingMessages(t *testing.T) {
 		w.On("exit", func(code, sig any) { events = append(events, fmt.Sprintf("exit %v %v", code, sig)) })
 	})
 	require.Equal(t, []string{"disconnect", "exit 0 <nil>"}, events)
+}
+
+func init() {
+	// read-then-die keeps its channel busy with 64 KB messages from its
+	// "listening" on, so that what it writes next (its answer to a newconn)
+	// waits behind them while the primary does not read; it reads its
+	// first connection's first bytes, then dies of SIGKILL.
+	workerScenarios["read-then-die"] = func() {
+		w := cluster.CurrentWorker()
+		chunk := strings.Repeat("x", 64<<10)
+		var pump func(error)
+		pump = func(error) { w.Send(chunk, nil, pump) }
+		net.CreateServer(func(c *net.Socket) {
+			c.On("data", func([]byte) { syscall.Kill(os.Getpid(), syscall.SIGKILL) })
+		}).Listen(0, "127.0.0.1", func() { pump(nil) })
+	}
+}
+
+// TestRoundRobinClosesConnectionADeadWorkerRead: a worker reads the
+// connection handed to it and dies before its answer reaches the primary
+// (the answer waited behind its other writes). The connection goes to no
+// other worker, which would get a stream whose first bytes are gone (an
+// HTTP request's tail taken for a request): the primary closes it, and the
+// client reads the end. Where the kernel shows that nobody read it, it
+// still goes to the other worker (TestRoundRobinReroutesConnectionOfDeadWorker).
+// A helper's chaos runs found it re-routed.
+func TestRoundRobinClosesConnectionADeadWorkerRead(t *testing.T) {
+	var got string
+	var gotErr error
+	var reader, other *cluster.Worker
+	otherConns := 0
+	primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
+		handedTo := 0
+		trace.SetHook(func(e trace.Event) {
+			if e.Go != "handle.RoundRobinHandle.handoff" || handedTo != 0 {
+				return
+			}
+			handedTo = -1
+			if reader != nil && strings.HasSuffix(e.Detail, "to worker "+strconv.Itoa(reader.ID)) {
+				handedTo = reader.ID
+				// The primary's loop holds still for a second once the
+				// newconn is out: the worker's channel fills, and its
+				// answer waits behind its messages until it dies.
+				uv.Default().NextTick(func() { time.Sleep(time.Second) })
+			}
+		})
+		t.Cleanup(func() { trace.SetHook(nil) })
+		// The reader listens first, so it is first on the free list and
+		// gets the first connection.
+		reader = forkScenario(t, "read-then-die", nil)
+		reader.On("message", func(any) {})
+		reader.On("listening", func(cluster.Address) {
+			other = forkScenario(t, "rr-who", nil)
+			other.On("message", func(m any) {
+				if m == "connection" {
+					otherConns++
+				}
+			})
+			other.On("listening", func(a cluster.Address) {
+				loop := uv.Default()
+				loop.Ref()
+				go func() {
+					s, err := writeAndRead(a.Port, "GET / HTTP/1.1\r\n")
+					loop.Post(func() {
+						loop.Unref()
+						got, gotErr = s, err
+						if handedTo != reader.ID {
+							fail("the first connection went to worker %d, not to the reader %d", handedTo, reader.ID)
+						}
+						// Show that the other worker is handed nothing.
+						cluster.SetTimeout(200*time.Millisecond, func() { other.Disconnect() })
+					})
+				}()
+			})
+		})
+	})
+	require.NoError(t, gotErr)
+	require.Equal(t, "", got, "the client reads the end, not another worker's answer")
+	require.Zero(t, otherConns, "the other worker was handed the connection")
+}
+
+// writeAndRead connects to port, writes s, and reads until the end.
+func writeAndRead(port int, s string) (string, error) {
+	conn, err := stdnet.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), 10*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := conn.Write([]byte(s)); err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(conn)
+	return string(b), err
 }

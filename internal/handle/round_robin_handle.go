@@ -185,8 +185,15 @@ func (h *RoundRobinHandle) Add(w *worker.Worker, send SendFunc) {
 // DEVIATION(fix): in Node v20 a connection handed to a worker that goes
 // away before answering {accepted} stays open in the primary forever. Here
 // it goes back to the front of the queue, to the next free worker, or is
-// closed with the rest when no worker is left; and one refused after the
-// last worker left is closed, where Node queues it for no one. A worker
+// closed with the rest when no worker is left, when the kernel shows that
+// the worker neither read from it nor wrote to it (uv.Stream.Untouched: a
+// TCP connection); otherwise it is closed, so that its peer sees the end
+// at once and no other worker gets a stream whose start is gone (a worker
+// may read the newconn, and the connection, while its answer waits behind
+// its other writes: dead, it answers nothing). The kernel does not count
+// what was read from a Unix socket: a Unix socket's connection is closed.
+// One refused after the last worker left is closed, where Node queues it
+// for no one. A worker
 // removed while its channel is still open (the primary's
 // worker.disconnect(), which removes it at once) still answers what it was
 // handed, since it reads the newconn before the disconnect: its answers
@@ -249,7 +256,9 @@ func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 
 // requeue puts back what worker w was handed and did not answer (its
 // channel is closed: no answer will come), at the front of the queue, and
-// hands it to the free workers; with no worker left it is closed.
+// hands it to the free workers; with no worker left it is closed. A
+// connection the worker may have read from or written to is closed
+// instead (see Remove).
 func (h *RoundRobinHandle) requeue(w *worker.Worker) {
 	ins := h.takeUnanswered(w)
 	if len(ins) == 0 {
@@ -257,6 +266,12 @@ func (h *RoundRobinHandle) requeue(w *worker.Worker) {
 	}
 	requeued := make([]*uv.Stream, 0, len(ins)+len(h.handles))
 	for _, in := range ins {
+		if !in.conn.Untouched() {
+			trace.Step("handle.RoundRobinHandle.Remove", "round_robin_handle.js RoundRobinHandle.prototype.remove", "key %s: worker %d left with fd %d unanswered, perhaps read: closed", h.key, w.ID, in.conn.Fd())
+			h.forgetNacks(in.conn)
+			in.conn.Close(nil)
+			continue
+		}
 		requeued = append(requeued, in.conn)
 		trace.Step("handle.RoundRobinHandle.Remove", "round_robin_handle.js RoundRobinHandle.prototype.remove", "key %s: worker %d left with fd %d unanswered: re-queued", h.key, w.ID, in.conn.Fd())
 	}

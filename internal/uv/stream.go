@@ -128,6 +128,41 @@ func newStream(l *Loop, kind Kind, fd int, ipc, cloexec bool) (*Stream, error) {
 // Fd is the handle's descriptor (uv_fileno).
 func (s *Stream) Fd() int { return s.fd }
 
+// Untouched reports whether the kernel shows that nobody has read from or
+// written to the connected socket since it was accepted: a TCP connection
+// still established (or ended by its peer alone) that has sent no byte and
+// queues none to send, and every byte it received still waits to be read
+// (TCP_INFO and SIOCINQ, SIOCOUTQ). Any other socket, and any failure to
+// tell, is not untouched: for a Unix socket the kernel does not count
+// what was read. It has no libuv counterpart; the round-robin handle asks
+// it before it hands another worker a connection whose first worker went
+// away without answering.
+func (s *Stream) Untouched() bool {
+	if s.Kind != KindTCP || s.fd < 0 {
+		return false
+	}
+	info, err := unix.GetsockoptTCPInfo(s.fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+	if err != nil {
+		return false
+	}
+	if info.State != unix.BPF_TCP_ESTABLISHED && info.State != unix.BPF_TCP_CLOSE_WAIT {
+		return false // shut down, or reset
+	}
+	inq, err := unreadFd(s.fd)
+	if err != nil {
+		return false
+	}
+	outq, err := unix.IoctlGetInt(s.fd, unix.SIOCOUTQ)
+	if err != nil {
+		return false
+	}
+	received := uint64(inq)
+	if info.State == unix.BPF_TCP_CLOSE_WAIT {
+		received++ // the peer's FIN counts among the bytes received, not among those to read
+	}
+	return info.Bytes_sent == 0 && outq == 0 && info.Bytes_received == received
+}
+
 // Listen starts accepting connections (uv_listen).
 func (s *Stream) Listen(backlog int) error {
 	if s.delayedErr != nil {

@@ -293,3 +293,98 @@ func TestReceivedStreamKeepsItsLocalName(t *testing.T) {
 	require.Nil(t, tcp.LocalName(), "a stream not received keeps no name")
 	tcp.Close(nil)
 }
+
+// TestStreamUntouched: a connection is untouched while the kernel shows
+// that nobody read from it or wrote to it (what the client sent all still
+// queued, even with the client's end; nothing sent); one byte read, one
+// written or a shutdown, and it is not; nor is a Unix socket, whose reads
+// the kernel does not count.
+func TestStreamUntouched(t *testing.T) {
+	l, err := NewLoop()
+	require.NoError(t, err)
+	ln, err := stdnet.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	pair := func() (*Stream, *stdnet.TCPConn) {
+		client, err := stdnet.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		t.Cleanup(func() { client.Close() })
+		server, err := ln.Accept()
+		require.NoError(t, err)
+		f, err := server.(*stdnet.TCPConn).File()
+		require.NoError(t, err)
+		server.Close()
+		fd, err := unix.Dup(int(f.Fd()))
+		require.NoError(t, err)
+		f.Close()
+		s, err := ReceivedStream(l, fd)
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close(nil) })
+		return s, client.(*stdnet.TCPConn)
+	}
+	// waitInq waits until n bytes (the client's) are queued on s.
+	waitInq := func(s *Stream, n int) {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got, err := unreadFd(s.fd)
+			require.NoError(t, err)
+			if got == n {
+				return
+			}
+			require.True(t, time.Now().Before(deadline), "%d bytes queued, want %d", got, n)
+			time.Sleep(time.Millisecond)
+		}
+	}
+	// waitState waits until s's TCP state is st (the client's FIN is in).
+	waitState := func(s *Stream, st uint8) {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			info, err := unix.GetsockoptTCPInfo(s.fd, unix.IPPROTO_TCP, unix.TCP_INFO)
+			require.NoError(t, err)
+			if info.State == st {
+				return
+			}
+			require.True(t, time.Now().Before(deadline), "TCP state %d, want %d", info.State, st)
+			time.Sleep(time.Millisecond)
+		}
+	}
+
+	s, _ := pair()
+	require.True(t, s.Untouched(), "nothing sent yet")
+
+	s, client := pair()
+	_, err = client.Write([]byte("hello"))
+	require.NoError(t, err)
+	waitInq(s, 5)
+	require.True(t, s.Untouched(), "5 bytes in, none read")
+	_, err = unix.Read(s.fd, make([]byte, 2))
+	require.NoError(t, err)
+	require.False(t, s.Untouched(), "2 bytes of 5 read")
+
+	s, client = pair()
+	_, err = client.Write([]byte("hello"))
+	require.NoError(t, err)
+	require.NoError(t, client.CloseWrite())
+	waitState(s, unix.BPF_TCP_CLOSE_WAIT)
+	require.True(t, s.Untouched(), "5 bytes and the client's end in, none read")
+	_, err = unix.Read(s.fd, make([]byte, 5))
+	require.NoError(t, err)
+	require.False(t, s.Untouched(), "the 5 bytes read, the end not")
+
+	s, _ = pair()
+	_, err = unix.Write(s.fd, []byte("x"))
+	require.NoError(t, err)
+	require.False(t, s.Untouched(), "a byte written")
+
+	s, _ = pair()
+	require.NoError(t, unix.Shutdown(s.fd, unix.SHUT_WR))
+	require.False(t, s.Untouched(), "shut down for writing")
+
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+	require.NoError(t, err)
+	defer unix.Close(fds[1])
+	us, err := ReceivedStream(l, fds[0])
+	require.NoError(t, err)
+	defer us.Close(nil)
+	require.False(t, us.Untouched(), "a Unix socket: the kernel cannot tell")
+}
