@@ -57,9 +57,10 @@ type conn struct {
 	// leaves the server's count alone.
 	uncounted bool
 	// shared: the descriptor came from another process, which may still
-	// hold the socket (see Close); lingered: SetLinger was called.
-	shared   bool
-	lingered atomic.Bool
+	// hold the socket (see Close); closeOnly: Close is a close alone
+	// (SetLinger was called, or File made a copy that lives on).
+	shared    bool
+	closeOnly atomic.Bool
 	// fresh is 1 while net/http has the connection in StateNew, 2 once it
 	// left it (ServeHTTP's freshConns).
 	fresh atomic.Int32
@@ -233,16 +234,17 @@ func (c *conn) sendFile(r io.Reader) (written int64, handled bool, err error) {
 // server ends such a socket with a shutdown too (socket.end), so the peer
 // sees the end as soon as the worker is done, whichever process closes
 // last; the last close, often the primary's, then has no FIN left to
-// send. After SetLinger, Close is a close alone, as the caller chose; and
-// so it is while the socket holds bytes nobody read: the last close then
-// resets the connection, as net's Close does (the peer reads
-// ECONNRESET, not an orderly end that a shutdown first would send), though
-// only once the primary has closed its copy too.
+// send. After SetLinger, Close is a close alone, as the caller chose, and
+// after File, whose copy of the socket must live on. A round-robin
+// connection that holds bytes nobody read is closed alone too: the last
+// close then resets the connection, as net's Close does (the peer reads
+// ECONNRESET, not an orderly end that a shutdown first would send), once
+// the primary has closed its copy, which it does as soon as the worker's
+// answer reaches it. A socket sent with a message is shut down all the
+// same: its sender may keep its copy (keepOpen) as long as it likes.
 func (c *conn) Close() error {
-	if c.shared && !c.lingered.Load() {
-		if n, err := c.fd.Unread(); err == nil && n == 0 {
-			c.fd.Shutdown(unix.SHUT_WR) // ENOTCONN after a reset: nothing to end
-		}
+	if c.shared && !c.closeOnly.Load() && (c.uncounted || c.unread() == 0) {
+		c.fd.Shutdown(unix.SHUT_WR) // ENOTCONN after a reset: nothing to end
 	}
 	err := c.fd.Close()
 	c.closeOnce.Do(c.release)
@@ -250,6 +252,13 @@ func (c *conn) Close() error {
 		return c.opError("close", err)
 	}
 	return nil
+}
+
+// unread is how many bytes the socket holds that nobody read (0 when it
+// cannot tell).
+func (c *conn) unread() int {
+	n, _ := c.fd.Unread()
+	return n
 }
 
 // CloseWrite shuts down the writing side (a half-close: the peer reads
@@ -330,7 +339,7 @@ func (c *tcpConn) SetLinger(sec int) error { return c.linger(sec) }
 // linger is SetLinger, for a conn of either network (a Unix socket
 // takes SO_LINGER and ignores it).
 func (c *conn) linger(sec int) error {
-	c.lingered.Store(true)
+	c.closeOnly.Store(true)
 	l := unix.Linger{}
 	if sec >= 0 {
 		l.Onoff, l.Linger = 1, int32(sec)
@@ -389,6 +398,7 @@ func (c *conn) sysError(op, syscallName string, err error) error {
 // one leaves the other open, and the copy is non-blocking as the
 // connection's is.
 func (c *conn) File() (*os.File, error) {
+	c.closeOnly.Store(true) // Close must not end the copy's connection
 	nfd, derr := -1, error(nil)
 	err := c.rc.Control(func(fd uintptr) {
 		if nfd, derr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0); derr != nil {

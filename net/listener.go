@@ -43,11 +43,17 @@ type Listener struct {
 
 	mu      sync.Mutex
 	queue   []stdnet.Conn
-	drained bool          // Accept has returned ErrListenerClosed: nothing queued will be taken
 	ready   chan struct{} // signalled when queue gets a connection
-	stopped chan struct{} // closed when the server stops listening
-	addr    stdnet.Addr
-	stop    sync.Once
+	stopped chan struct{} // closed when the server stops listening, or at Close
+	// settled is closed on the loop once the server has stopped
+	// listening: every connection the worker accepted is queued by then,
+	// and no other will come (see Accept). stopping is the loop's: the
+	// stop was seen, and the grace armed.
+	settled  chan struct{}
+	stopping bool
+	reset    bool // the loop's: the grace ended, what was queued is reset
+	addr     stdnet.Addr
+	stop     sync.Once
 	// refusing: Close was called and the server is not closed yet
 	// (Close's work waits for the loop); handed-off connections are
 	// refused meanwhile.
@@ -65,7 +71,7 @@ var ErrListenerClosed = stdnet.ErrClosed
 // NewListener adapts srv. It must be called on the loop (in main or a
 // callback).
 func NewListener(srv *Server) *Listener {
-	l := &Listener{srv: srv, loop: uv.Default(), ready: make(chan struct{}, 1), stopped: make(chan struct{})}
+	l := &Listener{srv: srv, loop: uv.Default(), ready: make(chan struct{}, 1), stopped: make(chan struct{}), settled: make(chan struct{})}
 	// Go code (net/http) runs beside the loop from now on.
 	l.loop.WaitInNetpoller()
 	srv.On("connection", l.onConnection)
@@ -77,7 +83,7 @@ func NewListener(srv *Server) *Listener {
 		}
 		l.chooseCounting()
 	})
-	srv.onStopListening = append(srv.onStopListening, l.markStopped)
+	srv.onStopListening = append(srv.onStopListening, l.onStop)
 	srv.refusing = append(srv.refusing, l.refusing.Load)
 	srv.onRefChange = append(srv.onRefChange, l.chooseCounting)
 	srv.settlers = append(srv.settlers, func() { l.syncClosed() })
@@ -110,6 +116,45 @@ func toAddr(a *AddressInfo) stdnet.Addr {
 
 func (l *Listener) markStopped() { l.stop.Do(func() { close(l.stopped) }) }
 
+// closeGrace is how long the connections still queued once the server has
+// stopped listening wait for Accept before they are reset.
+const closeGrace = time.Second
+
+// settleWait is how long Accept, after Close, waits at most for the loop
+// to see the stop (see Accept).
+const settleWait = 100 * time.Millisecond
+
+// onStop runs on the loop when the server stops listening (Close, a
+// worker's Disconnect, Server.Close), once: what the worker accepted is
+// all queued by now, and Accept may say the listener is closed once it
+// has taken it. What no Accept takes within closeGrace (an accept loop
+// that stopped calling Accept) is reset then, as net resets the backlog
+// of a listener it closes, and no longer keeps the process alive.
+func (l *Listener) onStop() {
+	if l.stopping {
+		return
+	}
+	l.stopping = true
+	l.markStopped()
+	close(l.settled)
+	t := l.loop.SetTimeout(closeGrace, l.resetQueued)
+	t.Unref() // the queued connections keep the loop alive, the grace does not
+}
+
+// resetQueued resets the connections no Accept took (see onStop).
+func (l *Listener) resetQueued() {
+	l.reset = true
+	l.mu.Lock()
+	queued := l.queue
+	l.queue = nil
+	l.mu.Unlock()
+	for _, nc := range queued {
+		c := ownConn(nc)
+		c.linger(0) // a reset, once the last copy is closed
+		c.Close()
+	}
+}
+
 // onConnection is the "connection" listener; as a func(any) it is called
 // without reflect (events.call), once per connection.
 //
@@ -131,19 +176,18 @@ func (l *Listener) onConnection(v any) {
 	l.take(sock)
 }
 
-// take moves a new connection off the loop and queues it for Accept.
-// Once Accept has said the listener is closed, nothing will take it: it
-// is closed, as a connection still in a closed listener's backlog is
-// reset.
+// take moves a new connection off the loop and queues it for Accept. One
+// that comes once Accept has said the listener is closed (the worker
+// accepted it as Close was called, on a loop that Close's caller held up)
+// waits for the grace with what else is queued, and is reset then, as a
+// connection still in a closed listener's backlog is; after the grace it
+// is closed at once.
 func (l *Listener) take(sock *Socket) {
 	h := sock.handle
 	if h == nil || sock.destroyed {
 		return
 	}
-	l.mu.Lock()
-	drained := l.drained
-	l.mu.Unlock()
-	if drained {
+	if l.reset {
 		sock.Destroy(nil)
 		return
 	}
@@ -187,11 +231,6 @@ func (l *Listener) take(sock *Socket) {
 	sock.buffered, sock.bufferedLen = nil, 0
 	l.loop.Ref() // an open conn keeps the process alive, as a socket does
 	l.mu.Lock()
-	if l.drained { // Accept returned meanwhile
-		l.mu.Unlock()
-		c.Close()
-		return
-	}
 	l.queue = append(l.queue, c.netConn())
 	l.mu.Unlock()
 	select {
@@ -201,11 +240,15 @@ func (l *Listener) take(sock *Socket) {
 }
 
 // Accept waits for the next connection. Once the server stopped listening
-// (a worker's Disconnect, Server.Close) it still returns the connections
-// queued for it, which the server took before it stopped (a Node worker's
-// server serves those too), and then an error around ErrListenerClosed;
-// after Close, that error at once.
+// (Close, a worker's Disconnect, Server.Close) it still returns the
+// connections queued for it, which the worker accepted before the stop (a
+// Node worker's server serves those too; with net's listener they would be
+// a backlog that its Close resets), and then an error around
+// ErrListenerClosed. So an accept loop (http.Server.Serve) serves what the
+// primary handed this worker; what it leaves is reset a second after the
+// stop (see onStop).
 func (l *Listener) Accept() (stdnet.Conn, error) {
+	settledWait := false
 	for {
 		l.mu.Lock()
 		if len(l.queue) > 0 {
@@ -226,11 +269,24 @@ func (l *Listener) Accept() (stdnet.Conn, error) {
 		select {
 		case <-l.ready:
 		case <-l.stopped:
+			if !settledWait {
+				// Close came off the loop: a connection the worker
+				// accepted just before may still be on its way to the
+				// queue. Wait for the loop to see the stop, though not
+				// for a loop that waits for this Accept (it would never
+				// come): such a connection then waits for the grace.
+				settledWait = true
+				t := time.NewTimer(settleWait)
+				select {
+				case <-l.ready:
+				case <-l.settled:
+				case <-t.C:
+				}
+				t.Stop()
+				continue
+			}
 			l.mu.Lock()
 			empty := len(l.queue) == 0
-			if empty {
-				l.drained = true
-			}
 			l.mu.Unlock()
 			if empty {
 				return nil, l.opError("accept", ErrListenerClosed)
@@ -250,35 +306,25 @@ func (l *Listener) opError(op string, err error) error {
 	return &stdnet.OpError{Op: op, Net: network, Addr: addr, Err: err}
 }
 
-// Close closes the cluster server (on the loop) and makes Accept return.
-// The connections queued for Accept are reset, as closing net's listener
-// resets those still in its backlog; from the call on, a connection the
-// primary hands over is refused (it goes to another worker), and one that
-// the server takes all the same is closed; a listen still waiting for the
-// primary's answer (or for its host's lookup) will not listen when the
-// answer comes, as after Server.Close. Closing it again is an error around
-// net.ErrClosed, as with net's listeners.
+// Close closes the cluster server (on the loop) and makes Accept return
+// once it has taken what is queued (see Accept): from the call on, a
+// connection the primary hands over is refused (it goes to another
+// worker); a listen still waiting for the primary's answer (or for its
+// host's lookup) will not listen when the answer comes, as after
+// Server.Close. Closing it again is an error around net.ErrClosed, as with
+// net's listeners.
 func (l *Listener) Close() error {
 	if l.closing.Swap(true) {
 		return l.opError("close", stdnet.ErrClosed)
 	}
-	l.mu.Lock()
-	l.drained = true
-	queued := l.queue
-	l.queue = nil
-	l.mu.Unlock()
-	for _, nc := range queued {
-		c := ownConn(nc)
-		c.linger(0) // a reset, once the last copy is closed
-		c.Close()
-	}
 	l.refusing.Store(true)
 	l.loop.Post(func() {
 		if l.srv.handle != nil {
-			l.srv.Close(nil)
+			l.srv.Close(nil) // onStop, through the server's stop
 		} else {
 			l.srv.listeningID++ // what a close does to a listen under way
 		}
+		l.onStop()              // a server that was not listening stops nothing
 		l.refusing.Store(false) // no handle now: nothing to refuse for
 	})
 	l.markStopped()

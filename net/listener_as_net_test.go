@@ -133,10 +133,12 @@ func TestListenerConnEmptyReadPastDeadline(t *testing.T) {
 	})
 }
 
-// Close resets the connections still queued for Accept, as closing net's
-// listener resets those in its backlog; Accept then fails at once, and so
-// does a second Close, each with net's error. The queued connections held
-// the loop: the process did not end, and their clients waited for ever.
+// Close, with an accept loop that stopped calling Accept: the connections
+// still queued are reset (after the grace Accept has to take them, see
+// TestListenerAcceptAfterCloseTakesWhatWasQueued), as closing net's
+// listener resets those in its backlog; Accept then fails, and so does a
+// second Close, each with net's error. The queued connections held the
+// loop: the process did not end, and their clients waited for ever.
 func TestListenerCloseResetsQueuedConnections(t *testing.T) {
 	shapes := func(accept func() (stdnet.Conn, error), closeLn func() error, clients []stdnet.Conn) []string {
 		var out []string
@@ -369,4 +371,144 @@ func TestListenerConnMethodsAsNet(t *testing.T) {
 		require.False(t, timedOut, "%s: the loop did not empty in 20s", network)
 		require.Empty(t, cmp.Diff(want, got), "%s: net's conn (-) and the Listener's (+) differ", network)
 	}
+}
+
+// After Close, Accept still hands out the connections queued before it
+// (the worker accepted them: the primary gave them to no other worker, and
+// a Node worker's server serves what it accepted), then fails with net's
+// error: an accept loop such as http.Server.Serve under Shutdown serves
+// them, where net's Close would reset its backlog.
+func TestListenerAcceptAfterCloseTakesWhatWasQueued(t *testing.T) {
+	runListener(t, func(r *listenerRig) {
+		var clients []stdnet.Conn
+		for i := 0; i < 2; i++ {
+			c, err := stdnet.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port))
+			require.NoError(t, err)
+			defer c.Close()
+			clients = append(clients, c)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			r.ln.mu.Lock()
+			n := len(r.ln.queue)
+			r.ln.mu.Unlock()
+			if n == 2 {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "the two connections were not queued for Accept within 10s (%d were)", n)
+			time.Sleep(5 * time.Millisecond)
+		}
+		require.NoError(t, r.ln.Close())
+		for i := 0; i < 2; i++ {
+			c, err := r.ln.Accept()
+			require.NoError(t, err, "queued connection %d", i)
+			_, err = c.Write([]byte("served\n"))
+			require.NoError(t, err)
+			require.NoError(t, c.Close())
+		}
+		_, err := r.ln.Accept()
+		require.Equal(t, "op=accept net=tcp source=false addr=true err=ErrClosed", opShape(err))
+		for i, c := range clients {
+			c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			got, err := io.ReadAll(c)
+			require.NoError(t, err, "client %d", i)
+			require.Equal(t, "served\n", string(got), "client %d", i)
+		}
+	})
+}
+
+// A conn whose descriptor was copied with File is closed alone, even one
+// that came from another process (where Close shuts the socket down for
+// writing first, see TestListenerSharedConnCloseWithUnreadData): the
+// copy's connection lives on, as net promises.
+func TestListenerSharedConnFileOutlivesClose(t *testing.T) {
+	runListener(t, func(r *listenerRig) {
+		clients, served := r.dialAccept(1)
+		defer clients[0].Close()
+		c := ownConn(served[0])
+		c.shared = true
+		f, err := c.File()
+		require.NoError(t, err)
+		require.NoError(t, c.Close())
+		_, err = f.WriteString("through the copy\n")
+		require.NoError(t, err, "the copy can still write")
+		require.NoError(t, f.Close())
+		clients[0].SetReadDeadline(time.Now().Add(10 * time.Second))
+		got, err := io.ReadAll(clients[0])
+		require.NoError(t, err)
+		require.Equal(t, "through the copy\n", string(got))
+		r.ln.Close()
+	})
+}
+
+// A socket sent with a message (given to the server with
+// Emit("connection", socket): its sender may keep its copy as long as it
+// likes, keepOpen) is shut down at Close even with bytes unread, so that
+// its peer sees the end; a round-robin connection with bytes unread is
+// not (its peer reads a reset once the primary closes, which it does at
+// once: TestListenerSharedConnCloseWithUnreadData).
+func TestListenerSentSocketCloseWithUnreadData(t *testing.T) {
+	runListener(t, func(r *listenerRig) {
+		clients, served := r.dialAccept(1)
+		defer clients[0].Close()
+		c := ownConn(served[0])
+		c.shared, c.uncounted = true, true
+		// The sender's copy, kept open.
+		var kept int
+		require.NoError(t, c.rc.Control(func(fd uintptr) {
+			var err error
+			kept, err = syscall.Dup(int(fd))
+			require.NoError(t, err)
+		}))
+		defer syscall.Close(kept)
+		_, err := clients[0].Write([]byte("unread"))
+		require.NoError(t, err)
+		deadline := time.Now().Add(10 * time.Second)
+		for c.unread() != 6 {
+			require.True(t, time.Now().Before(deadline), "the client's bytes did not arrive")
+			time.Sleep(time.Millisecond)
+		}
+		require.NoError(t, c.Close())
+		clients[0].SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err = clients[0].Read(make([]byte, 1))
+		require.ErrorIs(t, err, io.EOF, "the peer sees the end while the sender keeps its copy")
+		r.ln.Close()
+	})
+}
+
+// A connection the server accepted just as Close was called off the loop
+// (the loop had it, and queues it once the callback that holds it ends)
+// still comes out of Accept and is served: Accept waits for the loop to
+// see the stop before it says the listener is closed. It said so at once,
+// and the connection, queued after, was closed unserved.
+func TestListenerCloseWhileALoopCallbackHoldsAConnection(t *testing.T) {
+	runListener(t, func(r *listenerRig) {
+		closed := make(chan struct{})
+		r.onLoop(func() {
+			// A second "connection" listener: the Listener takes the
+			// socket on the next tick, once this one has run.
+			r.srv.On("connection", func(*Socket) {
+				go func() {
+					require.NoError(t, r.ln.Close())
+					close(closed)
+				}()
+				<-closed // Close is called while the socket is still the loop's
+			})
+		})
+		client, err := stdnet.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port))
+		require.NoError(t, err)
+		defer client.Close()
+		<-closed
+		c, err := r.ln.Accept()
+		require.NoError(t, err, "the connection accepted before Close comes out of Accept")
+		_, err = c.Write([]byte("served"))
+		require.NoError(t, err)
+		require.NoError(t, c.Close())
+		_, err = r.ln.Accept()
+		require.ErrorIs(t, err, ErrListenerClosed)
+		client.SetReadDeadline(time.Now().Add(10 * time.Second))
+		got, err := io.ReadAll(client)
+		require.NoError(t, err)
+		require.Equal(t, "served", string(got))
+	})
 }
