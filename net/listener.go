@@ -36,7 +36,11 @@ import (
 // system's somaxconn, often 4096): for bursts of thousands of new
 // connections pass a larger one, srv.Listen(port, host, 4096).
 //
-// Create it with [NewListener] on the loop, before or after Listen.
+// Create it with [NewListener] on the loop, before or after Listen. To
+// serve net/http, prefer [ServeHTTP], which stops hs without losing a
+// request when the server stops listening; with hs.Serve on a Listener of
+// your own, hs.Shutdown closes unanswered the connections whose first
+// request comes after it began (net/http's own behaviour, see ServeHTTP).
 type Listener struct {
 	srv  *Server
 	loop *uv.Loop
@@ -403,6 +407,14 @@ func (l *Listener) drainClosed() {
 // The process is kept alive for hs from srv's "listening" until done has
 // run, not before (a server whose listen failed holds nothing) and not
 // while srv is unref'd, as in Node.
+//
+// To stop it from the worker (on SIGTERM, say), close srv (srv.Close) or
+// disconnect the worker, not hs.Shutdown: Shutdown called directly closes
+// unanswered every connection whose first request net/http reads after it
+// began, net/http's own behaviour (under a rolling restart with new
+// connections, a few per thousand requests; a plain net/http server
+// restarted that way drops as many), where the stop through srv answers
+// them.
 func ServeHTTP(srv *Server, hs *http.Server, done func(error)) *Listener {
 	return serveHTTP(&httpRunner{srv: srv, hs: hs, done: done, run: (*http.Server).Serve})
 }
