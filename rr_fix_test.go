@@ -281,21 +281,12 @@ func TestRoundRobinDisconnectedWorkerDiesUnanswered(t *testing.T) {
 	var got string
 	var blocked, other *cluster.Worker
 	primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
-		handedTo := 0
-		trace.SetHook(func(e trace.Event) {
-			if e.Go != "handle.RoundRobinHandle.handoff" || handedTo != 0 {
-				return
-			}
-			handedTo = -1
-			if blocked != nil && strings.HasSuffix(e.Detail, "to worker "+strconv.Itoa(blocked.ID)) {
-				handedTo = blocked.ID
-				uv.Default().NextTick(func() {
-					blocked.Disconnect()
-					blocked.Process.Kill("SIGKILL")
-				})
-			}
+		handedTo := onFirstHandoff(t, func() *cluster.Worker { return blocked }, func() {
+			uv.Default().NextTick(func() {
+				blocked.Disconnect()
+				blocked.Process.Kill("SIGKILL")
+			})
 		})
-		t.Cleanup(func() { trace.SetHook(nil) })
 		// The blocked worker listens first, so it is first on the free
 		// list and gets the first connection.
 		blocked = forkScenario(t, "listen-then-block", nil)
@@ -307,8 +298,8 @@ func TestRoundRobinDisconnectedWorkerDiesUnanswered(t *testing.T) {
 					if err != nil {
 						fail("client: %v", err)
 					}
-					if handedTo != blocked.ID {
-						fail("the first connection went to worker %d, not to the blocked worker %d", handedTo, blocked.ID)
+					if *handedTo != blocked.ID {
+						fail("the first connection went to worker %d, not to the blocked worker %d", *handedTo, blocked.ID)
 					}
 					other.Disconnect()
 				}}
@@ -504,21 +495,12 @@ func TestRoundRobinClosesConnectionADeadWorkerRead(t *testing.T) {
 	var reader, other *cluster.Worker
 	otherConns := 0
 	primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
-		handedTo := 0
-		trace.SetHook(func(e trace.Event) {
-			if e.Go != "handle.RoundRobinHandle.handoff" || handedTo != 0 {
-				return
-			}
-			handedTo = -1
-			if reader != nil && strings.HasSuffix(e.Detail, "to worker "+strconv.Itoa(reader.ID)) {
-				handedTo = reader.ID
-				// The primary's loop holds still for a second once the
-				// newconn is out: the worker's channel fills, and its
-				// answer waits behind its messages until it dies.
-				uv.Default().NextTick(func() { time.Sleep(time.Second) })
-			}
+		handedTo := onFirstHandoff(t, func() *cluster.Worker { return reader }, func() {
+			// The primary's loop holds still for a second once the
+			// newconn is out: the worker's channel fills, and its
+			// answer waits behind its messages until it dies.
+			uv.Default().NextTick(func() { time.Sleep(time.Second) })
 		})
-		t.Cleanup(func() { trace.SetHook(nil) })
 		// The reader listens first, so it is first on the free list and
 		// gets the first connection.
 		reader = forkScenario(t, "read-then-die", nil)
@@ -538,8 +520,8 @@ func TestRoundRobinClosesConnectionADeadWorkerRead(t *testing.T) {
 					loop.Post(func() {
 						loop.Unref()
 						got, gotErr = s, err
-						if handedTo != reader.ID {
-							fail("the first connection went to worker %d, not to the reader %d", handedTo, reader.ID)
+						if *handedTo != reader.ID {
+							fail("the first connection went to worker %d, not to the reader %d", *handedTo, reader.ID)
 						}
 						// Show that the other worker is handed nothing.
 						cluster.SetTimeout(200*time.Millisecond, func() { other.Disconnect() })
@@ -566,4 +548,23 @@ func writeAndRead(port int, s string) (string, error) {
 	}
 	b, err := io.ReadAll(conn)
 	return string(b), err
+}
+
+// onFirstHandoff watches the primary's first handoff: when it goes to
+// target() it runs do (on the loop, right after the newconn is sent). The
+// result is the worker it went to, -1 for another, 0 before any.
+func onFirstHandoff(t *testing.T, target func() *cluster.Worker, do func()) *int {
+	handedTo := new(int)
+	trace.SetHook(func(e trace.Event) {
+		if e.Go != "handle.RoundRobinHandle.handoff" || *handedTo != 0 {
+			return
+		}
+		*handedTo = -1
+		if w := target(); w != nil && strings.HasSuffix(e.Detail, "to worker "+strconv.Itoa(w.ID)) {
+			*handedTo = w.ID
+			do()
+		}
+	})
+	t.Cleanup(func() { trace.SetHook(nil) })
+	return handedTo
 }

@@ -166,24 +166,7 @@ func TestListenerCloseResetsQueuedConnections(t *testing.T) {
 
 	var got []string
 	runListener(t, func(r *listenerRig) {
-		var clients []stdnet.Conn
-		for i := 0; i < 2; i++ {
-			c, err := stdnet.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port))
-			require.NoError(t, err)
-			defer c.Close()
-			clients = append(clients, c)
-		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			r.ln.mu.Lock()
-			n := len(r.ln.queue)
-			r.ln.mu.Unlock()
-			if n == 2 {
-				break
-			}
-			require.True(t, time.Now().Before(deadline), "the two connections were not queued for Accept within 10s (%d were)", n)
-			time.Sleep(5 * time.Millisecond)
-		}
+		clients := r.dialQueued(2)
 		require.NoError(t, r.ln.Close())
 		got = shapes(r.ln.Accept, r.ln.Close, clients)
 	})
@@ -380,24 +363,7 @@ func TestListenerConnMethodsAsNet(t *testing.T) {
 // them, where net's Close would reset its backlog.
 func TestListenerAcceptAfterCloseTakesWhatWasQueued(t *testing.T) {
 	runListener(t, func(r *listenerRig) {
-		var clients []stdnet.Conn
-		for i := 0; i < 2; i++ {
-			c, err := stdnet.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port))
-			require.NoError(t, err)
-			defer c.Close()
-			clients = append(clients, c)
-		}
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			r.ln.mu.Lock()
-			n := len(r.ln.queue)
-			r.ln.mu.Unlock()
-			if n == 2 {
-				break
-			}
-			require.True(t, time.Now().Before(deadline), "the two connections were not queued for Accept within 10s (%d were)", n)
-			time.Sleep(5 * time.Millisecond)
-		}
+		clients := r.dialQueued(2)
 		require.NoError(t, r.ln.Close())
 		for i := 0; i < 2; i++ {
 			c, err := r.ln.Accept()
@@ -511,4 +477,27 @@ func TestListenerCloseWhileALoopCallbackHoldsAConnection(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "served", string(got))
 	})
+}
+
+// dialQueued opens n connections and waits until the Listener has them
+// queued for Accept; they are closed when the test ends.
+func (r *listenerRig) dialQueued(n int) []stdnet.Conn {
+	var clients []stdnet.Conn
+	for i := 0; i < n; i++ {
+		c, err := stdnet.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", r.port))
+		require.NoError(r.t, err)
+		r.t.Cleanup(func() { c.Close() })
+		clients = append(clients, c)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r.ln.mu.Lock()
+		queued := len(r.ln.queue)
+		r.ln.mu.Unlock()
+		if queued == n {
+			return clients
+		}
+		require.True(r.t, time.Now().Before(deadline), "the %d connections were not queued for Accept within 10s (%d were)", n, queued)
+		time.Sleep(5 * time.Millisecond)
+	}
 }
