@@ -132,7 +132,8 @@ func (s *Stream) Fd() int { return s.fd }
 // written to the connected socket since it was accepted: a TCP connection
 // still established (or ended by its peer alone) that has sent no byte and
 // queues none to send, and every byte it received still waits to be read
-// (TCP_INFO and SIOCINQ, SIOCOUTQ). Any other socket, and any failure to
+// (TCP_INFO and SIOCINQ, SIOCOUTQ), not shut down for reading, with no
+// linger set. Any other socket, and any failure to
 // tell, is not untouched: for a Unix socket the kernel does not count
 // what was read. It has no libuv counterpart; the round-robin handle asks
 // it before it hands another worker a connection whose first worker went
@@ -160,7 +161,22 @@ func (s *Stream) Untouched() bool {
 	if info.State == unix.BPF_TCP_CLOSE_WAIT {
 		received++ // the peer's FIN counts among the bytes received, not among those to read
 	}
-	return info.Bytes_sent == 0 && outq == 0 && info.Bytes_received == received
+	if info.Bytes_sent != 0 || outq != 0 || info.Bytes_received != received {
+		return false
+	}
+	// What else a reader could have left that the next one would meet: a
+	// shutdown for reading (the socket reads its end though the peer sent
+	// none), or a linger (its close would reset the connection).
+	if l, err := unix.GetsockoptLinger(s.fd, unix.SOL_SOCKET, unix.SO_LINGER); err != nil || l.Onoff != 0 {
+		return false
+	}
+	if info.State == unix.BPF_TCP_ESTABLISHED {
+		fds := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLRDHUP}}
+		if n, err := unix.Poll(fds, 0); err != nil || n != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Listen starts accepting connections (uv_listen).

@@ -296,9 +296,9 @@ func TestReceivedStreamKeepsItsLocalName(t *testing.T) {
 
 // TestStreamUntouched: a connection is untouched while the kernel shows
 // that nobody read from it or wrote to it (what the client sent all still
-// queued, even with the client's end; nothing sent); one byte read, one
-// written or a shutdown, and it is not; nor is a Unix socket, whose reads
-// the kernel does not count.
+// queued, even with the client's end, or only peeked at; nothing sent);
+// one byte read, one written, a shutdown either way or a linger set, and
+// it is not; nor is a Unix socket, whose reads the kernel does not count.
 func TestStreamUntouched(t *testing.T) {
 	l, err := NewLoop()
 	require.NoError(t, err)
@@ -379,6 +379,22 @@ func TestStreamUntouched(t *testing.T) {
 	s, _ = pair()
 	require.NoError(t, unix.Shutdown(s.fd, unix.SHUT_WR))
 	require.False(t, s.Untouched(), "shut down for writing")
+
+	s, _ = pair()
+	require.NoError(t, unix.Shutdown(s.fd, unix.SHUT_RD))
+	require.False(t, s.Untouched(), "shut down for reading")
+
+	s, _ = pair()
+	require.NoError(t, unix.SetsockoptLinger(s.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1}))
+	require.False(t, s.Untouched(), "a linger set")
+
+	s, client = pair()
+	_, err = client.Write([]byte("hello"))
+	require.NoError(t, err)
+	waitInq(s, 5)
+	_, _, err = unix.Recvfrom(s.fd, make([]byte, 5), unix.MSG_PEEK)
+	require.NoError(t, err)
+	require.True(t, s.Untouched(), "5 bytes peeked at, none read")
 
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 	require.NoError(t, err)
