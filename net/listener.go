@@ -131,9 +131,12 @@ const settleWait = 100 * time.Millisecond
 // onStop runs on the loop when the server stops listening (Close, a
 // worker's Disconnect, Server.Close), once: what the worker accepted is
 // all queued by now, and Accept may say the listener is closed once it
-// has taken it. What no Accept takes within closeGrace (an accept loop
-// that stopped calling Accept) is reset then, as net resets the backlog
-// of a listener it closes, and no longer keeps the process alive.
+// has taken it. After Close, what no Accept takes within closeGrace (an
+// accept loop that stopped calling Accept) is reset then, as net resets
+// the backlog of a listener it closes, and no longer keeps the process
+// alive. A stop without Close leaves it to Accept for as long as it takes
+// (an accept loop held up by a limit on its connections, say), as a
+// disconnecting Node worker waits for its connections.
 func (l *Listener) onStop() {
 	if l.stopping {
 		return
@@ -141,8 +144,10 @@ func (l *Listener) onStop() {
 	l.stopping = true
 	l.markStopped()
 	close(l.settled)
-	t := l.loop.SetTimeout(closeGrace, l.resetQueued)
-	t.Unref() // the queued connections keep the loop alive, the grace does not
+	if l.closing.Load() {
+		t := l.loop.SetTimeout(closeGrace, l.resetQueued)
+		t.Unref() // the queued connections keep the loop alive, the grace does not
+	}
 }
 
 // resetQueued resets the connections no Accept took (see onStop).
@@ -249,8 +254,8 @@ func (l *Listener) take(sock *Socket) {
 // Node worker's server serves those too; with net's listener they would be
 // a backlog that its Close resets), and then an error around
 // ErrListenerClosed. So an accept loop (http.Server.Serve) serves what the
-// primary handed this worker; what it leaves is reset a second after the
-// stop (see onStop).
+// primary handed this worker; after Close, what it leaves is reset a
+// second after the stop (see onStop).
 func (l *Listener) Accept() (stdnet.Conn, error) {
 	settledWait := false
 	for {

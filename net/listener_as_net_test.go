@@ -501,3 +501,29 @@ func (r *listenerRig) dialQueued(n int) []stdnet.Conn {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// A server that stops listening without the Listener's Close (its Close,
+// a worker's Disconnect) leaves what is queued to Accept for as long as it
+// takes (an accept loop held up by a limit on its connections, say), as a
+// disconnecting Node worker waits for its connections; only Close resets
+// what is left after a grace.
+func TestListenerStopWithoutCloseLeavesQueuedToAccept(t *testing.T) {
+	runListener(t, func(r *listenerRig) {
+		clients := r.dialQueued(1)
+		r.onLoop(func() { r.srv.Close(nil) })
+		<-r.ln.Stopped()
+		// Showing that nothing resets it needs a wait past the grace.
+		time.Sleep(closeGrace + 500*time.Millisecond)
+		c, err := r.ln.Accept()
+		require.NoError(t, err, "the queued connection is still there")
+		_, err = c.Write([]byte("served"))
+		require.NoError(t, err)
+		require.NoError(t, c.Close())
+		_, err = r.ln.Accept()
+		require.ErrorIs(t, err, ErrListenerClosed)
+		clients[0].SetReadDeadline(time.Now().Add(10 * time.Second))
+		got, err := io.ReadAll(clients[0])
+		require.NoError(t, err)
+		require.Equal(t, "served", string(got))
+	})
+}
