@@ -196,17 +196,15 @@ func TestListenerConnSendfileFromWrappedFile(t *testing.T) {
 	_, err = f.WriteString(body)
 	require.NoError(t, err)
 	runListener(t, func(r *listenerRig) {
-		clients, served := r.dialAccept(1)
-		defer clients[0].Close()
+		client, c := r.acceptOne()
 		_, err := f.Seek(0, io.SeekStart)
 		require.NoError(t, err)
-		c := ownConn(served[0])
 		n, handled, err := c.sendFile(fileWithoutWriteTo{File: f})
 		require.NoError(t, err)
 		require.True(t, handled, "a wrapped *os.File is sent with sendfile")
 		require.EqualValues(t, len(body), n)
 		require.NoError(t, c.Close())
-		got, err := io.ReadAll(clients[0])
+		got, err := io.ReadAll(client)
 		require.NoError(t, err)
 		require.Equal(t, body, string(got))
 		r.ln.Close()
@@ -220,29 +218,18 @@ func TestListenerConnSendfileFromWrappedFile(t *testing.T) {
 // an orderly end (the peer read EOF, not ECONNRESET).
 func TestListenerSharedConnCloseWithUnreadData(t *testing.T) {
 	runListener(t, func(r *listenerRig) {
-		clients, served := r.dialAccept(1)
-		defer clients[0].Close()
-		c := ownConn(served[0])
+		client, c := r.acceptOne()
 		c.shared = true
-		_, err := clients[0].Write([]byte("0123456789"))
+		_, err := client.Write([]byte("0123456789"))
 		require.NoError(t, err)
 		b := make([]byte, 1)
 		_, err = io.ReadFull(c, b)
 		require.NoError(t, err)
 		// The other nine bytes are in; Close with them unread.
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			n, err := c.fd.Unread()
-			require.NoError(t, err)
-			if n == 9 {
-				break
-			}
-			require.True(t, time.Now().Before(deadline), "the client's bytes did not arrive (%d unread)", n)
-			time.Sleep(time.Millisecond)
-		}
+		r.waitUnread(c, 9)
 		require.NoError(t, c.Close())
-		clients[0].SetReadDeadline(time.Now().Add(10 * time.Second))
-		_, err = clients[0].Read(b)
+		client.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err = client.Read(b)
 		require.ErrorIs(t, err, syscall.ECONNRESET, "the peer reads a reset, as from net's conn closed with unread bytes")
 		r.ln.Close()
 	})
@@ -389,9 +376,7 @@ func TestListenerAcceptAfterCloseTakesWhatWasQueued(t *testing.T) {
 // copy's connection lives on, as net promises.
 func TestListenerSharedConnFileOutlivesClose(t *testing.T) {
 	runListener(t, func(r *listenerRig) {
-		clients, served := r.dialAccept(1)
-		defer clients[0].Close()
-		c := ownConn(served[0])
+		client, c := r.acceptOne()
 		c.shared = true
 		f, err := c.File()
 		require.NoError(t, err)
@@ -399,8 +384,8 @@ func TestListenerSharedConnFileOutlivesClose(t *testing.T) {
 		_, err = f.WriteString("through the copy\n")
 		require.NoError(t, err, "the copy can still write")
 		require.NoError(t, f.Close())
-		clients[0].SetReadDeadline(time.Now().Add(10 * time.Second))
-		got, err := io.ReadAll(clients[0])
+		client.SetReadDeadline(time.Now().Add(10 * time.Second))
+		got, err := io.ReadAll(client)
 		require.NoError(t, err)
 		require.Equal(t, "through the copy\n", string(got))
 		r.ln.Close()
@@ -415,9 +400,7 @@ func TestListenerSharedConnFileOutlivesClose(t *testing.T) {
 // once: TestListenerSharedConnCloseWithUnreadData).
 func TestListenerSentSocketCloseWithUnreadData(t *testing.T) {
 	runListener(t, func(r *listenerRig) {
-		clients, served := r.dialAccept(1)
-		defer clients[0].Close()
-		c := ownConn(served[0])
+		client, c := r.acceptOne()
 		c.shared, c.uncounted = true, true
 		// The sender's copy, kept open.
 		var kept int
@@ -427,16 +410,12 @@ func TestListenerSentSocketCloseWithUnreadData(t *testing.T) {
 			require.NoError(t, err)
 		}))
 		defer syscall.Close(kept)
-		_, err := clients[0].Write([]byte("unread"))
+		_, err := client.Write([]byte("unread"))
 		require.NoError(t, err)
-		deadline := time.Now().Add(10 * time.Second)
-		for c.unread() != 6 {
-			require.True(t, time.Now().Before(deadline), "the client's bytes did not arrive")
-			time.Sleep(time.Millisecond)
-		}
+		r.waitUnread(c, 6)
 		require.NoError(t, c.Close())
-		clients[0].SetReadDeadline(time.Now().Add(10 * time.Second))
-		_, err = clients[0].Read(make([]byte, 1))
+		client.SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, err = client.Read(make([]byte, 1))
 		require.ErrorIs(t, err, io.EOF, "the peer sees the end while the sender keeps its copy")
 		r.ln.Close()
 	})
@@ -526,4 +505,27 @@ func TestListenerStopWithoutCloseLeavesQueuedToAccept(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, "served", string(got))
 	})
+}
+
+// acceptOne opens a connection and accepts it through the Listener: the
+// client (closed when the test ends) and the Listener's conn.
+func (r *listenerRig) acceptOne() (stdnet.Conn, *conn) {
+	clients, served := r.dialAccept(1)
+	r.t.Cleanup(func() { clients[0].Close() })
+	return clients[0], ownConn(served[0])
+}
+
+// waitUnread waits until c's socket holds n bytes nobody read (the
+// client's, arrived).
+func (r *listenerRig) waitUnread(c *conn, n int) {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := c.fd.Unread()
+		require.NoError(r.t, err)
+		if got == n {
+			return
+		}
+		require.True(r.t, time.Now().Before(deadline), "the client's bytes did not arrive (%d unread, want %d)", got, n)
+		time.Sleep(time.Millisecond)
+	}
 }
