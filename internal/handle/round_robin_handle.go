@@ -372,6 +372,21 @@ func (h *RoundRobinHandle) distribute(err error, handle *uv.Stream) {
 		h.deleteFree(w.ID)
 		h.handoff(w)
 	}
+	if len(h.free) == 0 {
+		// Every worker has a connection in hand: leave the next ones in
+		// the listening socket's queue until one answers (handoff).
+		// Not traced: the walkthrough shows Node's steps.
+		if p, ok := h.handle.(acceptPauser); ok {
+			p.PauseAccept()
+		}
+	}
+}
+
+// acceptPauser is a listening handle that can stop being polled for a
+// while (uv.Stream.PauseAccept: the DEVIATION(fix) there).
+type acceptPauser interface {
+	PauseAccept() bool
+	ResumeAccept()
 }
 
 // handoff sends the oldest waiting connection to worker with
@@ -386,6 +401,9 @@ func (h *RoundRobinHandle) handoff(w *worker.Worker) {
 	}
 	if len(h.handles) == 0 {
 		h.setFree(w)
+		if p, ok := h.handle.(acceptPauser); ok {
+			p.ResumeAccept() // the next connection is the socket's to give
+		}
 		return
 	}
 	// Take the oldest, shifting the rest down in place (at most the

@@ -24,6 +24,14 @@ type Loop struct {
 	gen      int32
 	events   []unix.EpollEvent
 
+	// pausedAccepts are the listening sockets PauseAccept paused;
+	// guardFd is the timer that looks at them (armAcceptGuard), -1 until
+	// the first pause; guardPauses counts the pauses since it last fired.
+	pausedAccepts []*Stream
+	guardFd       int
+	guardArmed    bool
+	guardPauses   int
+
 	// parker lets the loop's goroutine wait for its epoll descriptor in
 	// Go's own netpoller (see park); nil until the first wait, and
 	// parkOff when the runtime cannot poll it.
@@ -110,7 +118,7 @@ func NewLoop() (*Loop, error) {
 		unix.Close(epfd)
 		return nil, fmt.Errorf("uv: eventfd: %w", err)
 	}
-	l := &Loop{epfd: epfd, evfd: evfd, watchers: make(map[int32]*IO), events: make([]unix.EpollEvent, 128), now: time.Now(), emfileFd: -1, timerLists: make(map[int64]*timerList), timerFire: -1, nextExpiry: noExpiry}
+	l := &Loop{epfd: epfd, evfd: evfd, watchers: make(map[int32]*IO), events: make([]unix.EpollEvent, 128), now: time.Now(), emfileFd: -1, guardFd: -1, timerLists: make(map[int64]*timerList), timerFire: -1, nextExpiry: noExpiry}
 	l.msBase = l.now
 	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd), Pad: -1}
 	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
@@ -143,7 +151,10 @@ func (l *Loop) Close() error {
 	if l.emfileFd >= 0 {
 		unix.Close(l.emfileFd)
 	}
-	l.epfd, l.evfd, l.emfileFd = -1, -1, -1
+	if l.guardFd >= 0 {
+		unix.Close(l.guardFd)
+	}
+	l.epfd, l.evfd, l.emfileFd, l.guardFd = -1, -1, -1, -1
 	return nil
 }
 
@@ -620,6 +631,10 @@ func (l *Loop) poll(timeout int) {
 		if ev.Pad == -1 {
 			eventfdRead(l.evfd)
 			l.runPosted()
+			continue
+		}
+		if ev.Pad == acceptGuardPad {
+			l.onAcceptGuard()
 			continue
 		}
 		w := l.watchers[ev.Fd]

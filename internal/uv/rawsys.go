@@ -270,3 +270,21 @@ func connectFd(fd int, sa unix.Sockaddr) error {
 		}
 	}
 }
+
+// listenQueue reads a listening TCP socket's accept queue from TCP_INFO:
+// how many connections wait in it (tcpi_unacked, the socket's
+// sk_ack_backlog) and how many it holds (tcpi_sacked, its
+// sk_max_ack_backlog). Only the first 32 bytes of struct tcp_info are
+// asked for, on the stack.
+func listenQueue(fd int) (queued, size int, err error) {
+	var info [32]byte
+	n := uint32(len(info))
+	_, _, e := unix.RawSyscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.IPPROTO_TCP, unix.TCP_INFO, uintptr(unsafe.Pointer(&info[0])), uintptr(unsafe.Pointer(&n)), 0)
+	if e != 0 {
+		return 0, 0, e
+	}
+	if n < uint32(len(info)) || info[0] != unix.BPF_TCP_LISTEN {
+		return 0, 0, unix.EINVAL
+	}
+	return int(*(*uint32)(unsafe.Pointer(&info[24]))), int(*(*uint32)(unsafe.Pointer(&info[28]))), nil
+}

@@ -44,6 +44,11 @@ type Stream struct {
 
 	listening bool
 	reading   bool
+	// acceptPaused: the listening socket is not polled for now
+	// (PauseAccept); acceptStalled: its queue filled while paused, and it
+	// stays polled until ResumeAccept.
+	acceptPaused  bool
+	acceptStalled bool
 
 	// OnConnection is called for every accepted connection, or with the
 	// error accept returned (tcp_wrap's onconnection).
@@ -812,6 +817,9 @@ func (s *Stream) connected() {
 func (s *Stream) Close(cb func()) {
 	if s.closing {
 		return
+	}
+	if s.acceptPaused {
+		s.closePaused()
 	}
 	if s.corked {
 		s.uncork() // what the read callback wrote goes out first

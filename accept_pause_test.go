@@ -1,0 +1,204 @@
+package nodecluster_test
+
+import (
+	"fmt"
+	"io"
+	stdnet "net"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nodecluster/nodecluster/cluster"
+	"github.com/nodecluster/nodecluster/internal/uv"
+	"github.com/nodecluster/nodecluster/net"
+	"github.com/stretchr/testify/require"
+)
+
+const envStall = "NODECLUSTER_TEST_STALL_MS"
+
+func init() {
+	// stall-worker blocks its loop on its first connection for the time
+	// the test gives (as synchronous JavaScript blocks a Node worker),
+	// then answers every connection with "hi" and ends it.
+	workerScenarios["stall-worker"] = func() {
+		stall, _ := strconv.Atoi(os.Getenv(envStall))
+		first := true
+		net.CreateServer(func(c *net.Socket) {
+			if first {
+				first = false
+				time.Sleep(time.Duration(stall) * time.Millisecond)
+			}
+			c.End([]byte("hi"))
+		}).Listen(0, "127.0.0.1")
+	}
+}
+
+// burst dials n clients, one every gap, each reading its answer to the
+// end, and posts what they met to the loop.
+type burst struct {
+	port int
+	n    int
+	gap  time.Duration
+	done func(replies map[string]int, slowest time.Duration, slow int)
+}
+
+func (b *burst) run() {
+	var mu sync.Mutex
+	replies := map[string]int{}
+	var connects []time.Duration
+	var wg sync.WaitGroup
+	next := time.Now()
+	for i := 0; i < b.n; i++ {
+		time.Sleep(time.Until(next))
+		next = next.Add(b.gap)
+		wg.Add(1)
+		go b.client(&wg, &mu, replies, &connects)
+	}
+	wg.Wait()
+	slices.Sort(connects)
+	slow := 0
+	for _, d := range connects {
+		if d >= 900*time.Millisecond {
+			slow++
+		}
+	}
+	l := uv.Default()
+	l.Post(func() {
+		l.Unref()
+		b.done(replies, connects[len(connects)-1], slow)
+	})
+}
+
+// client is one of the burst's clients: its connect's duration, and its
+// answer (or its error) counted.
+func (b *burst) client(wg *sync.WaitGroup, mu *sync.Mutex, replies map[string]int, connects *[]time.Duration) {
+	defer wg.Done()
+	start := time.Now()
+	conn, err := stdnet.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(b.port), 20*time.Second)
+	took := time.Since(start)
+	reply := ""
+	if err != nil {
+		reply = "dial: " + err.Error()
+	} else {
+		conn.SetDeadline(time.Now().Add(20 * time.Second))
+		got, err := io.ReadAll(conn)
+		reply = string(got)
+		if err != nil {
+			reply = fmt.Sprintf("%q then %v", got, err)
+		}
+		conn.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	replies[reply]++
+	*connects = append(*connects, took)
+}
+
+// TestRoundRobinBurstWhileWorkersStall: both workers block their loops on
+// their first connection (a second), and 700 clients connect meanwhile
+// (one every 0.5 ms), more than the listening socket's queue holds (Node's
+// backlog, 511). Node's primary accepts them all as they come, into its
+// round-robin queue; the
+// port's pauses its listening socket while no worker is free, and must
+// poll it again as the queue fills (uv.Stream.PauseAccept), or the kernel
+// drops the SYNs past the queue's end and those clients connect only when
+// they send their SYN again, a second later. Every client gets its answer,
+// and none waits for a second SYN; the same with the pause turned off
+// (eager-accept, Node's way).
+func TestRoundRobinBurstWhileWorkersStall(t *testing.T) {
+	for _, eager := range []bool{false, true} {
+		t.Run(fmt.Sprintf("eager-accept=%v", eager), func(t *testing.T) {
+			defer func(v bool) { uv.ReproduceEagerAccept = v }(uv.ReproduceEagerAccept)
+			uv.ReproduceEagerAccept = eager
+			const clients = 700
+			var replies map[string]int
+			var slowest time.Duration
+			slow := -1
+			primaryRun(t, 60*time.Second, func(fail func(string, ...any)) {
+				var ws []*cluster.Worker
+				listening := 0
+				for i := 0; i < 2; i++ {
+					w := forkScenario(t, "stall-worker", map[string]string{envStall: "1000"})
+					ws = append(ws, w)
+					w.On("listening", func(a cluster.Address) {
+						if listening++; listening < 2 {
+							return
+						}
+						b := &burst{port: a.Port, n: clients, gap: 500 * time.Microsecond, done: func(r map[string]int, s time.Duration, n int) {
+							replies, slowest, slow = r, s, n
+							for _, w := range ws {
+								w.Disconnect()
+							}
+						}}
+						uv.Default().Ref()
+						go b.run()
+					})
+				}
+			})
+			require.Equal(t, map[string]int{"hi": clients}, replies, "every client gets its answer")
+			require.Zero(t, slow, "clients whose connect took 900 ms or more (a SYN dropped and sent again); the slowest took %v", slowest)
+		})
+	}
+}
+
+// acceptQueue reads how many connections wait in the accept queue of the
+// socket listening on 127.0.0.1:port, from ss (Recv-Q of a listening
+// socket).
+func acceptQueue(port int) (int, error) {
+	out, err := exec.Command("ss", "-Hltn", fmt.Sprintf("sport = :%d", port)).Output()
+	if err != nil {
+		return 0, fmt.Errorf("ss: %v", err)
+	}
+	f := strings.Fields(string(out))
+	if len(f) < 2 {
+		return 0, fmt.Errorf("ss: no listening socket on port %d: %q", port, out)
+	}
+	return strconv.Atoi(f[1])
+}
+
+// TestRoundRobinLeavesConnectionsInTheQueueWhileNoWorkerIsFree: with its
+// one worker stalled on its first connection, the primary hands it the
+// second (the worker answered the first before its "connection" listener
+// ran, as a Node worker does) and leaves the next four in its listening
+// socket's accept queue (uv.Stream.PauseAccept), to hand them over once
+// the worker answers; with eager-accept it takes them at once into the
+// round-robin handle's queue, as Node's primary does. Either way every
+// client gets its answer.
+func TestRoundRobinLeavesConnectionsInTheQueueWhileNoWorkerIsFree(t *testing.T) {
+	if _, err := exec.LookPath("ss"); err != nil {
+		t.Skip("ss (iproute2) is not installed: the accept queue is read from its Recv-Q")
+	}
+	for _, eager := range []bool{false, true} {
+		t.Run(fmt.Sprintf("eager-accept=%v", eager), func(t *testing.T) {
+			defer func(v bool) { uv.ReproduceEagerAccept = v }(uv.ReproduceEagerAccept)
+			uv.ReproduceEagerAccept = eager
+			const clients = 6
+			var replies map[string]int
+			waiting, qerr := -1, error(nil)
+			primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
+				w := forkScenario(t, "stall-worker", map[string]string{envStall: "1500"})
+				w.On("listening", func(a cluster.Address) {
+					b := &burst{port: a.Port, n: clients, gap: time.Millisecond, done: func(r map[string]int, _ time.Duration, _ int) {
+						replies = r
+						w.Disconnect()
+					}}
+					uv.Default().Ref()
+					go b.run()
+					uv.Default().SetTimeout(700*time.Millisecond, func() { waiting, qerr = acceptQueue(a.Port) })
+				})
+			})
+			require.NoError(t, qerr)
+			want := clients - 2
+			if eager {
+				want = 0
+			}
+			require.Equal(t, want, waiting, "connections in the accept queue while the worker stalls")
+			require.Equal(t, map[string]int{"hi": clients}, replies, "every client gets its answer")
+		})
+	}
+}
