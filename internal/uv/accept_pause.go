@@ -48,8 +48,10 @@ var ReproduceEagerAccept = Reproduce("eager-accept")
 // worker is handed a connection, and resumes it when a worker answers with
 // nothing queued: the connection that worker gets next is taken off the
 // accept queue then, in the same poll, and the primary wakes about once
-// per connection (26 µs of CPU per connection against 31 to 39, 10% more
-// connections served). Where a connection waits does not change when it
+// per connection (in alternated 5 s runs of the bench's new-connection
+// load: 0.91 to 0.93 wake-ups and 22.3 to 22.5 µs of CPU per connection,
+// against 1.38 to 1.43 and 26.8 to 28.8 with eager-accept, and 1 to 17%
+// more connections served). Where a connection waits does not change when it
 // is served (the accept queue and the handle's queue are both first in,
 // first out, and a paused socket is only one whose connections no worker
 // could take yet). The limits keep the rest as it is in Node: a queue a
