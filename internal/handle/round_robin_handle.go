@@ -356,7 +356,10 @@ func (h *RoundRobinHandle) answered(w *worker.Worker) {
 }
 
 // distribute queues an accepted connection and, when a worker is free,
-// hands it over.
+// hands it over. When that leaves no worker free, the listening socket is
+// paused until one is (uv.Stream.PauseAccept, where the DEVIATION(fix) is
+// described; handoff resumes it): what arrives meanwhile waits in the
+// kernel's accept queue instead of this handle's.
 //
 // Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle.prototype.distribute().
 func (h *RoundRobinHandle) distribute(err error, handle *uv.Stream) {
@@ -392,7 +395,8 @@ type acceptPauser interface {
 // handoff sends the oldest waiting connection to worker with
 // {act:"newconn", key}; on the reply it closes its copy (accepted) or
 // distributes it again (refused), and then tries the worker again. With
-// nothing waiting the worker goes back on the free list.
+// nothing waiting the worker goes back on the free list, and the listening
+// socket is polled again if distribute paused it.
 //
 // Mirrors lib/internal/cluster/round_robin_handle.js RoundRobinHandle.prototype.handoff().
 func (h *RoundRobinHandle) handoff(w *worker.Worker) {
