@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -150,13 +149,9 @@ func TestRoundRobinBurstWhileWorkersStall(t *testing.T) {
 // socket listening on 127.0.0.1:port, from ss (Recv-Q of a listening
 // socket).
 func acceptQueue(port int) (int, error) {
-	out, err := exec.Command("ss", "-Hltn", fmt.Sprintf("sport = :%d", port)).Output()
+	f, err := ssListening(port)
 	if err != nil {
-		return 0, fmt.Errorf("ss: %v", err)
-	}
-	f := strings.Fields(string(out))
-	if len(f) < 2 {
-		return 0, fmt.Errorf("ss: no listening socket on port %d: %q", port, out)
+		return 0, err
 	}
 	return strconv.Atoi(f[1])
 }

@@ -47,15 +47,25 @@ func init() {
 // from ss: for a listening socket, Send-Q is the backlog listen(2) got
 // (capped by net.core.somaxconn).
 func listenBacklog(port int) (int, error) {
+	f, err := ssListening(port)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(f[2])
+}
+
+// ssListening returns the fields of ss's line for the TCP socket
+// listening on port: State, Recv-Q, Send-Q, the addresses.
+func ssListening(port int) ([]string, error) {
 	out, err := exec.Command("ss", "-Hltn", fmt.Sprintf("sport = :%d", port)).Output()
 	if err != nil {
-		return 0, fmt.Errorf("ss: %v", err)
+		return nil, fmt.Errorf("ss: %v", err)
 	}
 	f := strings.Fields(string(out))
 	if len(f) < 3 {
-		return 0, fmt.Errorf("ss: no listening socket on port %d: %q", port, out)
+		return nil, fmt.Errorf("ss: no listening socket on port %d: %q", port, out)
 	}
-	return strconv.Atoi(f[2])
+	return f, nil
 }
 
 // TestListenBacklogReachesListen: the backlog a worker passes to listen()
