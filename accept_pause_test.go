@@ -16,24 +16,34 @@ import (
 	"github.com/nodecluster/nodecluster/internal/uv"
 	"github.com/nodecluster/nodecluster/net"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
-const envStall = "NODECLUSTER_TEST_STALL_MS"
+const (
+	envStall    = "NODECLUSTER_TEST_STALL_MS"
+	envListenFd = "NODECLUSTER_TEST_LISTEN_FD"
+)
 
 func init() {
 	// stall-worker blocks its loop on its first connection for the time
 	// the test gives (as synchronous JavaScript blocks a Node worker),
-	// then answers every connection with "hi" and ends it.
+	// then answers every connection with "hi" and ends it. It listens on
+	// 127.0.0.1, port 0, or on the primary's descriptor the test gives.
 	workerScenarios["stall-worker"] = func() {
 		stall, _ := strconv.Atoi(os.Getenv(envStall))
 		first := true
-		net.CreateServer(func(c *net.Socket) {
+		server := net.CreateServer(func(c *net.Socket) {
 			if first {
 				first = false
 				time.Sleep(time.Duration(stall) * time.Millisecond)
 			}
 			c.End([]byte("hi"))
-		}).Listen(0, "127.0.0.1")
+		})
+		if fd, err := strconv.Atoi(os.Getenv(envListenFd)); err == nil {
+			server.Listen(net.ListenOptions{Fd: fd}) // the primary's descriptor
+			return
+		}
+		server.Listen(0, "127.0.0.1")
 	}
 }
 
@@ -162,37 +172,59 @@ func acceptQueue(port int) (int, error) {
 // ran, as a Node worker does) and leaves the next four in its listening
 // socket's accept queue (uv.Stream.PauseAccept), to hand them over once
 // the worker answers; with eager-accept it takes them at once into the
-// round-robin handle's queue, as Node's primary does. Either way every
-// client gets its answer.
+// round-robin handle's queue, as Node's primary does, and so it does with
+// a socket the worker listens on by the primary's descriptor (another
+// process may hold it, and closing a paused socket would take its queue).
+// Either way every client gets its answer.
 func TestRoundRobinLeavesConnectionsInTheQueueWhileNoWorkerIsFree(t *testing.T) {
 	if _, err := exec.LookPath("ss"); err != nil {
 		t.Skip("ss (iproute2) is not installed: the accept queue is read from its Recv-Q")
 	}
-	for _, eager := range []bool{false, true} {
-		t.Run(fmt.Sprintf("eager-accept=%v", eager), func(t *testing.T) {
+	const clients = 6
+	for _, tc := range []struct {
+		name         string
+		eager, byFd  bool
+		wantInKernel int
+	}{
+		{"paused", false, false, clients - 2},
+		{"eager-accept", true, false, 0},
+		{"by-descriptor", false, true, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			defer func(v bool) { uv.ReproduceEagerAccept = v }(uv.ReproduceEagerAccept)
-			uv.ReproduceEagerAccept = eager
-			const clients = 6
+			uv.ReproduceEagerAccept = tc.eager
+			env := map[string]string{envStall: "1500"}
+			port := 0
+			if tc.byFd {
+				fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+				require.NoError(t, err)
+				defer unix.Close(fd)
+				require.NoError(t, unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
+				require.NoError(t, unix.Listen(fd, 511))
+				sa, err := unix.Getsockname(fd)
+				require.NoError(t, err)
+				port = sa.(*unix.SockaddrInet4).Port
+				env[envListenFd] = strconv.Itoa(fd)
+			}
 			var replies map[string]int
 			waiting, qerr := -1, error(nil)
 			primaryRun(t, 30*time.Second, func(fail func(string, ...any)) {
-				w := forkScenario(t, "stall-worker", map[string]string{envStall: "1500"})
+				w := forkScenario(t, "stall-worker", env)
 				w.On("listening", func(a cluster.Address) {
-					b := &burst{port: a.Port, n: clients, gap: time.Millisecond, done: func(r map[string]int, _ time.Duration, _ int) {
+					if port == 0 {
+						port = a.Port
+					}
+					b := &burst{port: port, n: clients, gap: time.Millisecond, done: func(r map[string]int, _ time.Duration, _ int) {
 						replies = r
 						w.Disconnect()
 					}}
 					uv.Default().Ref()
 					go b.run()
-					uv.Default().SetTimeout(700*time.Millisecond, func() { waiting, qerr = acceptQueue(a.Port) })
+					uv.Default().SetTimeout(700*time.Millisecond, func() { waiting, qerr = acceptQueue(port) })
 				})
 			})
 			require.NoError(t, qerr)
-			want := clients - 2
-			if eager {
-				want = 0
-			}
-			require.Equal(t, want, waiting, "connections in the accept queue while the worker stalls")
+			require.Equal(t, tc.wantInKernel, waiting, "connections in the accept queue while the worker stalls")
 			require.Equal(t, map[string]int{"hi": clients}, replies, "every client gets its answer")
 		})
 	}

@@ -40,6 +40,11 @@ type RoundRobinHandle struct {
 	// closed: the last worker left and the listening socket is closed
 	// (Remove reported true); a connection refused after that is closed.
 	closed bool
+	// shared: the listening socket came by descriptor (a queryServer's
+	// fd), and another process may hold it: it is never paused, since
+	// closing a paused socket takes what waits in its queue
+	// (uv.Stream.PauseAccept).
+	shared bool
 }
 
 // awaiting lists, by worker id, the handles that still wait for that
@@ -113,6 +118,7 @@ func NewRoundRobinHandle(key string, address any, message *childprocess.Object) 
 	var err error
 	switch {
 	case fd >= 0:
+		h.shared = true
 		if fd == 0 {
 			fd = net.FdZero
 		}
@@ -375,7 +381,7 @@ func (h *RoundRobinHandle) distribute(err error, handle *uv.Stream) {
 		h.deleteFree(w.ID)
 		h.handoff(w)
 	}
-	if len(h.free) == 0 {
+	if len(h.free) == 0 && !h.shared {
 		// Every worker has a connection in hand: leave the next ones in
 		// the listening socket's queue until one answers (handoff).
 		// Not traced: the walkthrough shows Node's steps.

@@ -17,6 +17,13 @@ import (
 // Node's backlog of 511, a rate this machine's primaries do not reach.
 const acceptGuardEvery = 5 * time.Millisecond
 
+// minPausedQueue is the smallest accept queue PauseAccept pauses: a
+// smaller one (a listen with a backlog under 256) would overflow between
+// two looks of the guard at lower rates (below 38 000 new connections a
+// second for 256; a backlog of 4 dropped SYNs in a burst of 30 clients
+// 0.5 ms apart), so such a socket is accepted as in Node.
+const minPausedQueue = 256
+
 // acceptGuardPad marks the guard timer's events in the loop's epoll set
 // (the eventfd's are -1, a watcher's its positive generation).
 const acceptGuardPad = -2
@@ -30,12 +37,16 @@ var ReproduceEagerAccept = Reproduce("eager-accept")
 // the connections that arrive meanwhile in the kernel's accept queue, and
 // reports whether it did. It does nothing (false) when the queue is a
 // quarter full or more, when the loop found it so while the socket was
-// paused since the last ResumeAccept, and for anything but a listening TCP
-// socket (the kernel tells the queue's length only for TCP). Every
+// paused since the last ResumeAccept, when the queue holds fewer than
+// minPausedQueue connections, when the loop's guard timer cannot be set,
+// and for anything but a listening TCP socket (the kernel tells the
+// queue's length only for TCP). Every
 // acceptGuardEvery while sockets are paused the loop looks at their
 // queues, and polls one a quarter full again by itself: it takes its
 // connections one a round, as before, until the next ResumeAccept. Close
-// accepts and closes what is waiting in the queue.
+// accepts and closes what is waiting in the queue, so a socket another
+// process may also hold (one the round-robin handle was given by
+// descriptor) must not be paused: its queue is that process's too.
 //
 // DEVIATION(fix): Node's primary takes every connection off the listening
 // socket as it arrives, also when every worker has one in hand and none
@@ -57,9 +68,10 @@ var ReproduceEagerAccept = Reproduce("eager-accept")
 // could take yet). The limits keep the rest as it is in Node: a queue a
 // quarter full is accepted eagerly, also when it fills while paused
 // (workers that stall; a full queue would drop new clients' SYNs, and
-// Node's queue in memory has no limit), and closing a paused socket accepts
-// and closes what waits, as Node closes its queued connections, so that
-// their clients see the same end.
+// Node's queue in memory has no limit), a small queue (a backlog under
+// 256) and a socket given by descriptor are never paused, and closing a
+// paused socket accepts and closes what waits, as Node closes its queued
+// connections, so that their clients see the same end.
 // NODECLUSTER_REPRODUCE_V20=eager-accept (ReproduceEagerAccept) accepts
 // as Node does.
 func (s *Stream) PauseAccept() bool {
@@ -67,22 +79,26 @@ func (s *Stream) PauseAccept() bool {
 		return false
 	}
 	queued, size, err := listenQueue(s.fd)
-	if err != nil || queued*4 >= size {
+	if err != nil || size < minPausedQueue || queued*4 >= size || !s.io.added {
 		return false
+	}
+	if !s.loop.guardArmed {
+		// No pause without the guard (its timer may fail, out of
+		// descriptors): a queue nothing looks at could fill up.
+		if s.loop.armAcceptGuard(true); !s.loop.guardArmed {
+			return false
+		}
 	}
 	// Registered with no events: epoll neither reports the socket nor
 	// wakes the loop for it, and resuming is one EPOLL_CTL_MOD.
 	ev := unix.EpollEvent{Fd: int32(s.io.fd), Pad: s.io.gen}
-	if !s.io.added || epollCtl(s.loop.epfd, unix.EPOLL_CTL_MOD, s.io.fd, &ev) != nil {
+	if epollCtl(s.loop.epfd, unix.EPOLL_CTL_MOD, s.io.fd, &ev) != nil {
 		return false
 	}
 	s.io.events = 0
 	s.acceptPaused = true
 	s.loop.pausedAccepts = append(s.loop.pausedAccepts, s)
 	s.loop.guardPauses++
-	if !s.loop.guardArmed {
-		s.loop.armAcceptGuard(true)
-	}
 	return true
 }
 

@@ -92,7 +92,7 @@ func (p *pausedListener) queued() int {
 // queue, across the guard timer's looks while the queue is under a
 // quarter full, and ResumeAccept takes them, in the order they came.
 func TestPauseAcceptLeavesConnectionsInTheQueue(t *testing.T) {
-	p := newPausedListener(t, 16)
+	p := newPausedListener(t, 512)
 	require.True(t, p.srv.PauseAccept(), "an empty queue's socket pauses")
 	require.True(t, p.srv.AcceptPaused())
 	for i := byte(1); i <= 3; i++ {
@@ -122,23 +122,38 @@ func TestPauseAcceptLeavesConnectionsInTheQueue(t *testing.T) {
 // (workers that stall must not leave a queue to fill up and drop SYNs), and
 // does not pause again until ResumeAccept.
 func TestPausedAcceptTakesAQueueFillingUp(t *testing.T) {
-	p := newPausedListener(t, 8) // a quarter: 2
-	p.dial(1)
-	p.dial(2)
+	p := newPausedListener(t, minPausedQueue) // a quarter: 64
+	quarter := minPausedQueue / 4
+	var want []byte
+	dial := func(n int) {
+		for i := 0; i < n; i++ {
+			b := byte(len(want)%255 + 1)
+			p.dial(b)
+			want = append(want, b)
+		}
+	}
+	dial(quarter)
 	require.False(t, p.srv.PauseAccept(), "a socket whose queue is a quarter full paused")
-	p.runUntil(2)
+	p.runUntil(quarter)
 
 	require.True(t, p.srv.PauseAccept())
-	p.dial(3)
+	dial(quarter - 1)
 	p.runFor(3 * acceptGuardEvery)
-	require.Equal(t, []byte{1, 2}, p.got, "one connection in a queue of 8 ended the pause")
-	p.dial(4) // a quarter: the guard's next look polls the socket again
-	p.runUntil(4)
-	require.Equal(t, []byte{1, 2, 3, 4}, p.got)
+	require.Len(t, p.got, quarter, "a queue under a quarter full ended the pause")
+	dial(1) // a quarter: the guard's next look polls the socket again
+	p.runUntil(2 * quarter)
+	require.Equal(t, want, p.got)
 	require.False(t, p.srv.AcceptPaused())
 	require.False(t, p.srv.PauseAccept(), "a socket the guard woke paused again before ResumeAccept")
 	p.srv.ResumeAccept()
 	require.True(t, p.srv.PauseAccept(), "ResumeAccept ends the stall")
+
+	// Listening again polls the socket again, and it may pause anew.
+	require.NoError(t, p.srv.Listen(minPausedQueue))
+	require.False(t, p.srv.AcceptPaused())
+	dial(1)
+	p.runUntil(2*quarter + 1)
+	require.True(t, p.srv.PauseAccept())
 	p.srv.Close(nil)
 	runWithin(t, p.l, 10*time.Second)
 	require.NoError(t, p.l.Close())
@@ -151,7 +166,7 @@ func TestPausedAcceptTakesAQueueFillingUp(t *testing.T) {
 // queue, as the eager case shows).
 func TestClosingAPausedSocketEndsWhatWaits(t *testing.T) {
 	for _, paused := range []bool{true, false} {
-		p := newPausedListener(t, 16)
+		p := newPausedListener(t, 512)
 		if paused {
 			require.True(t, p.srv.PauseAccept())
 		}
@@ -171,14 +186,45 @@ func TestClosingAPausedSocketEndsWhatWaits(t *testing.T) {
 	}
 }
 
-// Only a listening TCP socket pauses (the kernel tells the accept queue's
-// length for TCP alone), and none with eager-accept, Node's way.
+// Only a listening TCP socket whose queue holds minPausedQueue or more
+// pauses (the kernel tells the accept queue's length for TCP alone; a
+// smaller queue could fill up between two looks of the guard), only with
+// its guard timer set, and none with eager-accept, Node's way.
 func TestPauseAcceptOnlyWhereItCan(t *testing.T) {
-	p := newPausedListener(t, 16)
+	small := newPausedListener(t, minPausedQueue-1)
+	require.False(t, small.srv.PauseAccept(), "a socket with a small queue paused")
+	small.srv.Close(nil)
+	runWithin(t, small.l, 10*time.Second)
+	require.NoError(t, small.l.Close())
+
+	p := newPausedListener(t, 512)
 	defer func(v bool) { ReproduceEagerAccept = v }(ReproduceEagerAccept)
 	ReproduceEagerAccept = true
 	require.False(t, p.srv.PauseAccept(), "eager-accept paused")
 	ReproduceEagerAccept = false
+
+	// Out of descriptors, the guard's timer cannot be made: no pause.
+	var lim unix.Rlimit
+	require.NoError(t, unix.Getrlimit(unix.RLIMIT_NOFILE, &lim))
+	low := lim
+	low.Cur = 512
+	require.NoError(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &low))
+	var fds []int
+	for {
+		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			break
+		}
+		fds = append(fds, fd)
+	}
+	paused := p.srv.PauseAccept()
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+	require.NoError(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &lim))
+	require.False(t, paused, "a socket paused with no guard to look at its queue")
+	require.False(t, p.srv.AcceptPaused())
+
 	require.True(t, p.srv.PauseAccept())
 	p.srv.Close(nil)
 	require.False(t, p.srv.AcceptPaused(), "a closed socket stays paused")
@@ -192,7 +238,7 @@ func TestPauseAcceptOnlyWhereItCan(t *testing.T) {
 	pipe, err := NewPipe(l)
 	require.NoError(t, err)
 	require.NoError(t, pipe.BindPipe(path))
-	require.NoError(t, pipe.Listen(16))
+	require.NoError(t, pipe.Listen(512))
 	require.False(t, pipe.PauseAccept(), "a Unix socket paused")
 	pipe.Close(nil)
 	runWithin(t, l, 10*time.Second)

@@ -193,6 +193,9 @@ func (s *Stream) Listen(backlog int) error {
 		return err
 	}
 	s.listening = true
+	if s.acceptPaused {
+		s.forgetPaused() // listening again: polled again (IOStart)
+	}
 	if err := s.loop.IOStart(&s.io, unix.EPOLLIN); err != nil {
 		return err
 	}
