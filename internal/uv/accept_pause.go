@@ -170,8 +170,8 @@ func (l *Loop) armAcceptGuard(on bool) {
 }
 
 // onAcceptGuard is the guard timer's event: it polls again the sockets
-// whose queue is a quarter full, and stops the timer when no socket was paused since it
-// last fired.
+// whose queue is a quarter full, and stops the timer when no socket was
+// paused since it last fired.
 func (l *Loop) onAcceptGuard() {
 	var b [8]byte
 	readFd(l.guardFd, b[:])
