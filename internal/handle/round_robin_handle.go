@@ -40,11 +40,11 @@ type RoundRobinHandle struct {
 	// closed: the last worker left and the listening socket is closed
 	// (Remove reported true); a connection refused after that is closed.
 	closed bool
-	// shared: the listening socket came by descriptor (a queryServer's
-	// fd), and another process may hold it: it is never paused, since
-	// closing a paused socket takes what waits in its queue
-	// (uv.Stream.PauseAccept).
-	shared bool
+	// pauser is the listening handle, when distribute may pause it
+	// (uv.Stream.PauseAccept): nil until it listens, and for a socket that
+	// came by descriptor (a queryServer's fd), which another process may
+	// hold: closing a paused socket takes what waits in its queue.
+	pauser acceptPauser
 }
 
 // awaiting lists, by worker id, the handles that still wait for that
@@ -112,13 +112,13 @@ func NewRoundRobinHandle(key string, address any, message *childprocess.Object) 
 	h.server = net.CreateServer(func(*net.Socket) { panic("RoundRobinHandle: connection on the primary's own server") })
 	port := message.Value("port")
 	fd := message.Int("fd", -1)
+	byFd := fd >= 0
 	backlog := message.Int("backlog", 0)
 	flags := message.Int("flags", 0)
 	trace.Step("handle.NewRoundRobinHandle", "round_robin_handle.js RoundRobinHandle", "key %s: the primary binds %s port %s", key, childprocess.ToJSString(address), childprocess.ToJSString(message.Value("port")))
 	var err error
 	switch {
 	case fd >= 0:
-		h.shared = true
 		if fd == 0 {
 			fd = net.FdZero
 		}
@@ -144,6 +144,9 @@ func NewRoundRobinHandle(key string, address any, message *childprocess.Object) 
 	}
 	h.server.Once("listening", func() {
 		h.handle = netbridge.TakeHandle(h.server)
+		if p, ok := h.handle.(acceptPauser); ok && !byFd {
+			h.pauser = p
+		}
 		h.handle.SetOnConnection(h.distribute)
 		h.server = nil
 		sn, _ := h.handle.Getsockname()
@@ -248,6 +251,7 @@ func (h *RoundRobinHandle) Remove(w *worker.Worker) bool {
 	if h.handle != nil {
 		h.handle.Close(nil)
 		h.handle = nil
+		h.pauser = nil
 	}
 	if h.server != nil {
 		if ReproduceNodeRemoveWhileBinding {
@@ -381,13 +385,11 @@ func (h *RoundRobinHandle) distribute(err error, handle *uv.Stream) {
 		h.deleteFree(w.ID)
 		h.handoff(w)
 	}
-	if len(h.free) == 0 && !h.shared {
+	if len(h.free) == 0 && h.pauser != nil {
 		// Every worker has a connection in hand: leave the next ones in
 		// the listening socket's queue until one answers (handoff).
 		// Not traced: the walkthrough shows Node's steps.
-		if p, ok := h.handle.(acceptPauser); ok {
-			p.PauseAccept()
-		}
+		h.pauser.PauseAccept()
 	}
 }
 
@@ -411,8 +413,8 @@ func (h *RoundRobinHandle) handoff(w *worker.Worker) {
 	}
 	if len(h.handles) == 0 {
 		h.setFree(w)
-		if p, ok := h.handle.(acceptPauser); ok {
-			p.ResumeAccept() // the next connection is the socket's to give
+		if h.pauser != nil {
+			h.pauser.ResumeAccept() // the next connection is the socket's to give
 		}
 		return
 	}
