@@ -112,9 +112,6 @@ func (s *Stream) ResumeAccept() {
 	}
 }
 
-// AcceptPaused reports whether the socket is paused (tests).
-func (s *Stream) AcceptPaused() bool { return s.acceptPaused }
-
 // unpauseAccept polls the socket again.
 func (s *Stream) unpauseAccept() {
 	s.forgetPaused()

@@ -94,17 +94,17 @@ func (p *pausedListener) queued() int {
 func TestPauseAcceptLeavesConnectionsInTheQueue(t *testing.T) {
 	p := newPausedListener(t, 512)
 	require.True(t, p.srv.PauseAccept(), "an empty queue's socket pauses")
-	require.True(t, p.srv.AcceptPaused())
+	require.True(t, p.srv.acceptPaused)
 	for i := byte(1); i <= 3; i++ {
 		p.dial(i)
 	}
 	p.runFor(4 * acceptGuardEvery) // the guard looks, and leaves them
 	require.Empty(t, p.got, "a paused socket's connections were accepted")
 	require.Equal(t, 3, p.queued(), "the connections wait in the accept queue")
-	require.True(t, p.srv.AcceptPaused())
+	require.True(t, p.srv.acceptPaused)
 
 	p.srv.ResumeAccept()
-	require.False(t, p.srv.AcceptPaused())
+	require.False(t, p.srv.acceptPaused)
 	p.runUntil(3)
 	require.Equal(t, []byte{1, 2, 3}, p.got)
 	require.Zero(t, p.queued())
@@ -143,14 +143,14 @@ func TestPausedAcceptTakesAQueueFillingUp(t *testing.T) {
 	dial(1) // a quarter: the guard's next look polls the socket again
 	p.runUntil(2 * quarter)
 	require.Equal(t, want, p.got)
-	require.False(t, p.srv.AcceptPaused())
+	require.False(t, p.srv.acceptPaused)
 	require.False(t, p.srv.PauseAccept(), "a socket the guard woke paused again before ResumeAccept")
 	p.srv.ResumeAccept()
 	require.True(t, p.srv.PauseAccept(), "ResumeAccept ends the stall")
 
 	// Listening again polls the socket again, and it may pause anew.
 	require.NoError(t, p.srv.Listen(minPausedQueue))
-	require.False(t, p.srv.AcceptPaused())
+	require.False(t, p.srv.acceptPaused)
 	dial(1)
 	p.runUntil(2*quarter + 1)
 	require.True(t, p.srv.PauseAccept())
@@ -223,11 +223,11 @@ func TestPauseAcceptOnlyWhereItCan(t *testing.T) {
 	}
 	require.NoError(t, unix.Setrlimit(unix.RLIMIT_NOFILE, &lim))
 	require.False(t, paused, "a socket paused with no guard to look at its queue")
-	require.False(t, p.srv.AcceptPaused())
+	require.False(t, p.srv.acceptPaused)
 
 	require.True(t, p.srv.PauseAccept())
 	p.srv.Close(nil)
-	require.False(t, p.srv.AcceptPaused(), "a closed socket stays paused")
+	require.False(t, p.srv.acceptPaused, "a closed socket stays paused")
 	require.False(t, p.srv.PauseAccept(), "a closed socket paused")
 	runWithin(t, p.l, 10*time.Second)
 	require.NoError(t, p.l.Close())
