@@ -52,10 +52,15 @@ func watchdog(done <-chan struct{}, d time.Duration) {
 func TestLoopTimerWhileWaiting(t *testing.T) {
 	waitModes(t, func(t *testing.T, l *Loop) {
 		fired := 0
-		l.SetTimeout(30*time.Millisecond, func() { fired++ })
-		elapsed := runWithin(t, l, 5*time.Second)
+		var firedAt int64
+		l.SetTimeout(30*time.Millisecond, func() { fired++; firedAt = l.ms(l.now) })
+		// Times are counted on the loop's millisecond clock, from the
+		// whole millisecond the timer was set in (a wall clock read after
+		// it may be up to 1 ms ahead).
+		setAt := l.ms(l.now)
+		runWithin(t, l, 5*time.Second)
 		require.Equal(t, 1, fired)
-		require.GreaterOrEqual(t, elapsed, 30*time.Millisecond, "the timer fired early")
+		require.GreaterOrEqual(t, firedAt-setAt, int64(30), "the timer fired early")
 	})
 }
 
@@ -154,16 +159,19 @@ func writeLater(fds []int, d time.Duration, chunks ...string) {
 func TestLoopYieldsEveryFewMilliseconds(t *testing.T) {
 	waitModes(t, func(t *testing.T, l *Loop) {
 		iterations := 0
+		var lastAt int64
 		var timer *Timer
 		timer = l.SetInterval(time.Millisecond, func() {
 			iterations++
 			if iterations == 60 {
 				timer.Stop()
+				lastAt = l.ms(l.now)
 			}
 		})
+		setAt := l.ms(l.now) // the loop's millisecond clock, as in TestLoopTimerWhileWaiting
 		elapsed := runWithin(t, l, 10*time.Second)
 		require.Equal(t, 60, iterations)
-		require.GreaterOrEqual(t, elapsed, 60*time.Millisecond)
+		require.GreaterOrEqual(t, lastAt-setAt, int64(60))
 		require.GreaterOrEqual(t, l.yields, int(elapsed/(4*yieldEvery)), "the loop ran %v and yielded %d times", elapsed, l.yields)
 		require.Less(t, l.yields, iterations/2, "the loop yielded on most iterations")
 	})
